@@ -1,0 +1,44 @@
+# Enact — developer targets. `make help` lists them.
+GO      ?= go
+PKGS    ?= ./...
+BENCHTIME ?= 2s
+FUZZTIME  ?= 30s
+BIN     := bin/enact-run
+
+.PHONY: help build test check bench fuzz plugins engines clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## build bin/enact-run
+	$(GO) build -o $(BIN) ./cmd/enact-run
+
+test: ## run the whole test suite (the README's command)
+	$(GO) test -race -shuffle=on $(PKGS)
+
+check: ## pre-flight: gofmt, go vet, go mod tidy unchanged, tests with -race
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@cp go.mod /tmp/enact-go.mod.bak; cp go.sum /tmp/enact-go.sum.bak; \
+	  $(GO) mod tidy; \
+	  if ! cmp -s go.mod /tmp/enact-go.mod.bak || ! cmp -s go.sum /tmp/enact-go.sum.bak; then \
+	    cp /tmp/enact-go.mod.bak go.mod; cp /tmp/enact-go.sum.bak go.sum; echo "go mod tidy would change go.mod/go.sum"; exit 1; fi
+	$(GO) test -race -shuffle=on $(PKGS)
+
+bench: ## run the benchmarks and print the comparison with the subprocess baselines
+	$(GO) run ./runtime/internal/benchreport -benchtime $(BENCHTIME)
+
+fuzz: ## run every fuzz target for FUZZTIME each
+	$(GO) test ./capabilities -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./plugins -run '^$$' -fuzz '^FuzzImports$$' -fuzztime $(FUZZTIME)
+
+plugins: ## rebuild the Go example and test plugins (commands recorded in their BUILD.md)
+	cd plugins/examples/textstats && GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -ldflags='-s -w' -o textstats.wasm .
+	cd runtime/testdata/hostile && GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -ldflags='-s -w' -o hostile.wasm .
+	sha256sum plugins/examples/textstats/textstats.wasm runtime/testdata/hostile/hostile.wasm
+
+engines: ## fetch the interpreter engines from their registries and check their sha256
+	sh plugins/engines/fetch.sh
+
+clean: ## remove build output
+	rm -rf bin enact-build

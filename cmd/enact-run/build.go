@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/enact-run/enact/plugins"
+	"github.com/enact-run/enact/runtime"
+)
+
+// buildManifest is plugins.json: the map from tasks to artifacts.
+type buildManifest struct {
+	Capability string      `json:"capability"`
+	Version    string      `json:"version,omitempty"`
+	Digest     string      `json:"digest"`
+	Tasks      []buildTask `json:"tasks"`
+}
+
+type buildTask struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	Language string `json:"language,omitempty"`
+	Artifact string `json:"artifact"`
+	Digest   string `json:"digest"`
+	Engine   string `json:"engine,omitempty"`
+	Function string `json:"function,omitempty"`
+}
+
+func (c *cli) doBuild(ctx context.Context, file, out string) error {
+	capability, err := c.load(file)
+	if err != nil {
+		return c.fail(exitInvalid, err)
+	}
+	engine, err := c.engine()
+	if err != nil {
+		return c.fail(exitInternal, err)
+	}
+	defer engine.Close(context.WithoutCancel(ctx))
+	ps, err := engine.Prepare(ctx, capability)
+	if err != nil {
+		var re *runtime.Error
+		if errors.As(err, &re) && re.Code != runtime.CodePluginError && re.Code != runtime.CodeUnsupported && re.Code != runtime.CodeInvalidInput {
+			return c.fail(exitInternal, err)
+		}
+		return c.fail(exitInvalid, err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return c.fail(exitInternal, err)
+	}
+	m := buildManifest{Capability: capability.ID, Version: capability.Version, Digest: capability.Digest, Tasks: []buildTask{}}
+	for _, p := range ps {
+		t := buildTask{ID: p.TaskID(), Kind: string(p.Kind()), Digest: p.Digest()}
+		if p.Kind() == plugins.KindScript {
+			wasm, err := p.Engine().Wasm()
+			if err != nil {
+				return c.fail(exitInternal, err)
+			}
+			engineFile, err := writeAddressed(out, wasm, ".wasm")
+			if err != nil {
+				return c.fail(exitInternal, err)
+			}
+			t.Language, t.Engine = p.Language(), engineFile
+			t.Artifact, err = writeAddressed(out, p.Artifact(), ".plugin.json")
+			if err != nil {
+				return c.fail(exitInternal, err)
+			}
+		} else {
+			t.Function = p.Function()
+			if t.Artifact, err = writeAddressed(out, p.Artifact(), ".wasm"); err != nil {
+				return c.fail(exitInternal, err)
+			}
+		}
+		m.Tasks = append(m.Tasks, t)
+		c.printf(c.stdout, "%-20s %s\n", t.ID, filepath.Join(out, t.Artifact))
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return c.fail(exitInternal, err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "plugins.json"), append(data, '\n'), 0o644); err != nil {
+		return c.fail(exitInternal, err)
+	}
+	c.printf(c.stdout, "%-20s %s\n", "manifest", filepath.Join(out, "plugins.json"))
+	return nil
+}
+
+// writeAddressed writes data as sha256-<hex><ext> in dir, atomically, and
+// returns the file name. An existing file of that name already holds the
+// same bytes and is left alone.
+func writeAddressed(dir string, data []byte, ext string) (string, error) {
+	sum := sha256.Sum256(data)
+	name := "sha256-" + hex.EncodeToString(sum[:]) + ext
+	path := filepath.Join(dir, name)
+	if _, err := os.Stat(path); err == nil {
+		return name, nil
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return name, nil
+}

@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/runtime"
+)
+
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	code           int
+}
+
+// fail records the exit code and returns err so cobra prints it once.
+func (c *cli) fail(code int, err error) error {
+	c.code = code
+	return err
+}
+
+func (c *cli) printf(w io.Writer, format string, args ...any) { _, _ = fmt.Fprintf(w, format, args...) }
+
+func (c *cli) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "enact-run",
+		Short: "Run Enact Protocol capabilities in a WebAssembly sandbox",
+		Long: `enact-run runs capabilities: YAML documents in the Enact Protocol whose tasks
+(Python or JavaScript scripts, or prebuilt Extism plugins) execute inside a
+WebAssembly sandbox with no filesystem, network or environment, under a
+memory limit and a deadline.
+
+Try it:
+  enact-run run TemperatureConverter --input '{"celsius": 100}'
+  enact-run run capabilities/examples/hello-world.yaml
+  enact-run validate my-capability.yaml
+
+Exit codes: 0 passed, 1 the run failed, 2 bad command line, 4 invalid
+capability or inputs (nothing ran), 5 the runner itself failed.
+State (compilation cache) lives under $ENACT_HOME, default ~/.enact.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand())
+	return root
+}
+
+// home returns $ENACT_HOME or ~/.enact.
+func (c *cli) home() (string, error) {
+	if h := c.getenv("ENACT_HOME"); h != "" {
+		return h, nil
+	}
+	dir, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a home directory for state; set ENACT_HOME: %w", err)
+	}
+	return filepath.Join(dir, ".enact"), nil
+}
+
+// engine creates the runtime with the on-disk compilation cache.
+func (c *cli) engine() (*runtime.Engine, error) {
+	home, err := c.home()
+	if err != nil {
+		return nil, err
+	}
+	cache := filepath.Join(home, "cache", "wazero")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory %s is not writable: %w", home, err)
+	}
+	return runtime.New(runtime.Config{CacheDir: cache})
+}
+
+// load reads a capability from a file, or finds a shipped example by id or
+// file name when no such file exists.
+func (c *cli) load(ref string) (*capabilities.Capability, error) {
+	if _, err := os.Stat(ref); err == nil || strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") {
+		return capabilities.LoadFile(ref)
+	}
+	examples := capabilities.Examples()
+	names := make([]string, 0, len(examples))
+	for name := range examples {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var ids []string
+	for _, name := range names {
+		capability, err := capabilities.Load(examples[name], "examples/"+name)
+		if err != nil {
+			continue
+		}
+		if capability.ID == ref || strings.TrimSuffix(name, filepath.Ext(name)) == ref {
+			return capability, nil
+		}
+		ids = append(ids, capability.ID)
+	}
+	return nil, fmt.Errorf("no file %q and no shipped capability with that id (shipped: %s)", ref, strings.Join(ids, ", "))
+}
+
+// readInput decodes --input: inline JSON, @file, or @- for standard input.
+func (c *cli) readInput(arg string) (map[string]any, error) {
+	if arg == "" {
+		return map[string]any{}, nil
+	}
+	data := []byte(arg)
+	if strings.HasPrefix(arg, "@") {
+		var err error
+		if arg == "@-" {
+			data, err = io.ReadAll(io.LimitReader(c.stdin, maxInputBytes+1))
+		} else {
+			data, err = readLimited(arg[1:], maxInputBytes)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--input: %w", err)
+		}
+		if len(data) > maxInputBytes {
+			return nil, fmt.Errorf("--input: more than %d MiB", maxInputBytes>>20)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var in map[string]any
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("--input must be a JSON object: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("--input must be exactly one JSON object")
+	}
+	if in == nil {
+		return nil, errors.New("--input must be a JSON object, not null")
+	}
+	return in, nil
+}
+
+const maxInputBytes = 16 << 20
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
+}
+
+// runReport is the JSON object `run --json` prints: the CLI contract's
+// fields first, then what else a caller may want.
+type runReport struct {
+	Status          string         `json:"status"`
+	Outputs         map[string]any `json:"outputs"`
+	ReceiptID       string         `json:"receipt_id"`
+	Receipt         any            `json:"receipt"`
+	Error           *reportError   `json:"error"`
+	Capability      string         `json:"capability,omitempty"`
+	Digest          string         `json:"digest,omitempty"`
+	Output          string         `json:"output"`
+	OutputTruncated bool           `json:"output_truncated"`
+	Tasks           []reportTask   `json:"tasks"`
+	DurationMS      float64        `json:"duration_ms"`
+}
+
+type reportError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Task    string `json:"task,omitempty"`
+	Trace   string `json:"trace,omitempty"`
+}
+
+type reportTask struct {
+	ID         string  `json:"id"`
+	Plugin     string  `json:"plugin"`
+	DurationMS float64 `json:"duration_ms"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (c *cli) runCommand() *cobra.Command {
+	var input string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "run FILE|ID",
+		Short: "Run a capability and print its outputs",
+		Long: `Run a capability: validate the inputs (applying schema defaults), run every
+task in the sandbox, validate the outputs.
+
+FILE is a capability YAML file; ID is the id of a shipped example
+(HelloWorld, TemperatureConverter, TemperatureConverterJS, SimpleConverter).
+What the tasks print is shown first, then the outputs as JSON. With --json,
+one JSON object is printed instead:
+  {"status": "PASS"|"FAILED", "outputs": {...}, "receipt_id": "", "receipt": null,
+   "error": null|{"code","message","task","trace"}, "output": "...printed...", ...}`,
+		Example: `  enact-run run TemperatureConverter --input '{"celsius": 100}'
+  enact-run run ./capability.yaml --input @inputs.json --json
+  echo '{"celsius": 37}' | enact-run run TemperatureConverterJS --input @-`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.doRun(cmd.Context(), args[0], input, asJSON)
+		},
+	}
+	cmd.Flags().StringVarP(&input, "input", "i", "", "inputs as a JSON object, @FILE to read a file, @- to read standard input")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object with status, outputs and error")
+	return cmd
+}
+
+func (c *cli) doRun(ctx context.Context, ref, input string, asJSON bool) error {
+	report := runReport{Status: "FAILED", Outputs: map[string]any{}, Tasks: []reportTask{}}
+	finish := func(code int, err error) error {
+		c.code = code
+		if asJSON {
+			enc := json.NewEncoder(c.stdout)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(report)
+			return nil
+		}
+		return err
+	}
+	failWith := func(code int, errCode string, err error) error {
+		report.Error = &reportError{Code: errCode, Message: err.Error()}
+		return finish(code, err)
+	}
+
+	capability, err := c.load(ref)
+	if err != nil {
+		return failWith(exitInvalid, "invalid_capability", err)
+	}
+	report.Capability, report.Digest = capability.ID, capability.Digest
+	in, err := c.readInput(input)
+	if err != nil {
+		return failWith(exitUsage, runtime.CodeInvalidInput, err)
+	}
+	engine, err := c.engine()
+	if err != nil {
+		return failWith(exitInternal, "internal", err)
+	}
+	defer engine.Close(context.WithoutCancel(ctx))
+
+	res, err := engine.Run(ctx, capability, in)
+	if res != nil {
+		report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+		report.DurationMS = ms(res.Duration)
+		for _, t := range res.Tasks {
+			report.Tasks = append(report.Tasks, reportTask{ID: t.ID, Plugin: t.Plugin, DurationMS: ms(t.Duration)})
+		}
+	}
+	if !asJSON && res != nil {
+		_, _ = io.WriteString(c.stdout, res.Output)
+		if res.OutputTruncated {
+			c.printf(c.stderr, "enact-run: printed output truncated at %d bytes\n", len(res.Output))
+		}
+	}
+	if err != nil {
+		var re *runtime.Error
+		if !errors.As(err, &re) {
+			return failWith(exitInternal, "internal", err)
+		}
+		report.Error = &reportError{Code: re.Code, Message: re.Message, Task: re.Task, Trace: re.Trace}
+		code := exitFailed
+		if re.Code == runtime.CodeInvalidInput || re.Code == runtime.CodePluginError || re.Code == runtime.CodeUnsupported {
+			code = exitInvalid
+		}
+		if !asJSON && re.Trace != "" {
+			c.printf(c.stderr, "%s\n", strings.TrimRight(re.Trace, "\n"))
+		}
+		return finish(code, err)
+	}
+	report.Status = "PASS"
+	report.Outputs = res.Outputs
+	if !asJSON && len(res.Outputs) > 0 {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res.Outputs)
+	}
+	return finish(exitPass, nil)
+}
+
+func (c *cli) validateCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check capability files without running them",
+		Long: `Check capability files: the document against the Enact Protocol schema
+(strictly: unknown fields are errors unless they start with x-), the inputs
+and outputs JSON Schemas, resources, script dependencies the sandbox cannot
+satisfy, and prebuilt plugin files (path, sha256, Wasm, imports).
+Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			engine, err := runtime.New(runtime.Config{})
+			if err != nil {
+				return c.fail(exitInternal, err)
+			}
+			defer engine.Close(context.WithoutCancel(cmd.Context()))
+			type fileResult struct {
+				File   string   `json:"file"`
+				ID     string   `json:"id,omitempty"`
+				Digest string   `json:"digest,omitempty"`
+				Valid  bool     `json:"valid"`
+				Errors []string `json:"errors"`
+			}
+			var results []fileResult
+			bad := 0
+			for _, f := range args {
+				r := fileResult{File: f, Errors: []string{}}
+				capability, err := capabilities.LoadFile(f)
+				if err == nil {
+					r.ID, r.Digest = capability.ID, capability.Digest
+					err = engine.Check(capability)
+				}
+				if err != nil {
+					bad++
+					r.Errors = splitErrors(err)
+				} else {
+					r.Valid = true
+				}
+				results = append(results, r)
+			}
+			if asJSON {
+				enc := json.NewEncoder(c.stdout)
+				enc.SetIndent("", "  ")
+				_ = enc.Encode(results)
+			} else {
+				for _, r := range results {
+					if r.Valid {
+						c.printf(c.stdout, "ok    %s (%s %s)\n", r.File, r.ID, r.Digest)
+						continue
+					}
+					c.printf(c.stdout, "FAIL  %s\n", r.File)
+					for _, e := range r.Errors {
+						c.printf(c.stdout, "      %s\n", e)
+					}
+				}
+			}
+			if bad > 0 {
+				c.code = exitInvalid
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as a JSON array")
+	return cmd
+}
+
+// splitErrors lists the individual problems inside an error.
+func splitErrors(err error) []string {
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+func (c *cli) buildCommand() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "build FILE",
+		Short: "Build a capability's plugins into content-addressed artifacts",
+		Long: `Build every task of a capability into its plugin artifact, compile it (filling
+the compilation cache under $ENACT_HOME, so the next run starts warm), and
+write the artifacts into DIR, each named by its sha256:
+  sha256-<hex>.wasm          a prebuilt module, or an interpreter engine
+  sha256-<hex>.plugin.json   a script task: its source and the pinned engine
+  plugins.json               which task is which artifact (not content-addressed)
+Existing artifacts are left as they are (same name, same bytes).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.doBuild(cmd.Context(), args[0], out)
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "enact-build", "directory to write the artifacts into")
+	return cmd
+}

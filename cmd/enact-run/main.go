@@ -1,0 +1,55 @@
+// Command enact-run runs Enact Protocol capabilities in a WebAssembly
+// sandbox.
+//
+//	enact-run run FILE|ID [--input JSON|@file|@-] [--json]
+//	enact-run validate FILE...
+//	enact-run build FILE [-o DIR]
+//
+// Exit codes: 0 the run passed (or every file validated, or the build was
+// written); 1 the capability ran and failed (guest error, timeout, memory
+// limit, outputs violating the schema); 2 the command line was wrong; 4 the
+// capability or its inputs are invalid, so nothing ran; 5 the runner itself
+// failed (state directory, cache). State lives under $ENACT_HOME (default
+// ~/.enact): the on-disk compilation cache is $ENACT_HOME/cache/wazero.
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitPass     = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitInvalid  = 4
+	exitInternal = 5
+)
+
+// run is the whole program, with its world passed in so tests can drive it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	cli := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, code: exitPass}
+	root := cli.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		if cli.code == exitPass {
+			cli.code = exitUsage
+		}
+		cli.printf(stderr, "enact-run: %v\n", err)
+	}
+	return cli.code
+}

@@ -1,0 +1,92 @@
+package plugins
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"sync"
+)
+
+//go:embed engines/micropython.wasm
+var micropythonWasm []byte
+
+//go:embed engines/quickjs-ng.wasm
+var quickjsWasm []byte
+
+// Engine is an interpreter module that script tasks of one language run on.
+// Engines are pinned: their bytes are embedded in the binary and checked
+// against the digest recorded in engines/ENGINES.md before first use.
+type Engine struct {
+	name, language, pkg, version, sha256 string
+	bytes                                []byte
+	once                                 sync.Once
+	err                                  error
+}
+
+var (
+	python = &Engine{
+		name:     "micropython",
+		language: "python",
+		pkg:      "npm:@micropython/micropython-webassembly-pyscript",
+		version:  "1.27.0",
+		sha256:   "06338c955b03c5700aa0069015d3e392d76836ef8e2ce25bedbe59b88ccd373c",
+		bytes:    micropythonWasm,
+	}
+	javascript = &Engine{
+		name:     "quickjs-ng",
+		language: "javascript",
+		pkg:      "go:github.com/fastschema/qjs",
+		version:  "v0.0.6",
+		sha256:   "88fcbeead33cca3ec8394feb0fb3eec8047ec9ac5062aba7a63799cee11989b7",
+		bytes:    quickjsWasm,
+	}
+)
+
+// Python returns the engine that runs `language: python` tasks.
+func Python() *Engine { return python }
+
+// JavaScript returns the engine that runs `language: javascript` tasks.
+func JavaScript() *Engine { return javascript }
+
+// EngineFor returns the engine for a normalised language name ("python" or
+// "javascript").
+func EngineFor(language string) (*Engine, error) {
+	switch language {
+	case "python":
+		return python, nil
+	case "javascript":
+		return javascript, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnsupportedLanguage, language)
+}
+
+// Name is the engine's short name, e.g. "micropython".
+func (e *Engine) Name() string { return e.name }
+
+// Language is the normalised language the engine runs.
+func (e *Engine) Language() string { return e.language }
+
+// Package names the registry package the engine's bytes come from.
+func (e *Engine) Package() string { return e.pkg }
+
+// Version is the registry package's version.
+func (e *Engine) Version() string { return e.version }
+
+// SHA256 is the hex digest the engine's bytes must have.
+func (e *Engine) SHA256() string { return e.sha256 }
+
+// Wasm returns a copy of the engine's module bytes after checking them
+// against the pinned digest.
+func (e *Engine) Wasm() ([]byte, error) {
+	e.once.Do(func() {
+		sum := sha256.Sum256(e.bytes)
+		if got := hex.EncodeToString(sum[:]); got != e.sha256 {
+			e.err = fmt.Errorf("%w: engine %s is %s, pinned %s", ErrHashMismatch, e.name, got, e.sha256)
+		}
+	})
+	if e.err != nil {
+		return nil, e.err
+	}
+	return append([]byte(nil), e.bytes...), nil
+}

@@ -1,0 +1,341 @@
+// Package plugins turns the tasks of a capability into runnable plugins.
+//
+// A script task (`type: script`) becomes a plugin made of a pinned
+// interpreter engine (MicroPython for Python, QuickJS-NG for JavaScript; see
+// engines/ENGINES.md) plus the task's source. The source stays out of the
+// engine's bytes, so every script of a language shares one compiled engine.
+//
+// A prebuilt task (`type: wasm`) names an Extism-ABI module by a path
+// relative to the capability's directory and its sha256:
+//
+//	tasks:
+//	  - id: stats
+//	    type: wasm
+//	    plugin:
+//	      path: textstats.wasm   # relative, inside the capability's directory
+//	      sha256: 3f5c…          # hex sha256 of the file's bytes
+//	      function: run          # exported function to call (default "run")
+//
+// Build checks, before anything runs: the path stays inside the capability's
+// directory (no "..", no absolute path, no symbolic link leading out), the
+// file is at most MaxPluginSize bytes, its digest matches, it is a Wasm
+// binary, and it imports nothing outside the Extism kernel and the
+// sandbox's WASI subset (no filesystem, sockets or HTTP). Script tasks
+// that declare dependencies.packages the sandbox does not have fail with
+// the names of the missing packages.
+package plugins
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/enact-run/enact/capabilities"
+)
+
+// MaxPluginSize bounds the size of a prebuilt plugin file.
+const MaxPluginSize = 64 << 20
+
+// Sentinel errors, wrapped by *TaskError.
+var (
+	ErrHashMismatch        = errors.New("plugins: sha256 mismatch")
+	ErrPathEscape          = errors.New("plugins: plugin path leaves the capability's directory")
+	ErrNotWasm             = errors.New("plugins: not a WebAssembly binary module")
+	ErrForbiddenImport     = errors.New("plugins: module imports functions outside the sandbox ABI")
+	ErrUnavailablePackages = errors.New("plugins: packages not available in the sandbox")
+	ErrUnsupportedLanguage = errors.New("plugins: unsupported script language")
+	ErrUnsupportedTask     = errors.New("plugins: unsupported task type")
+	ErrTooLarge            = errors.New("plugins: plugin file too large")
+)
+
+// TaskError reports why one task could not become a plugin.
+type TaskError struct {
+	Task string
+	Line int
+	Err  error
+}
+
+func (e *TaskError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("task %q (line %d): %v", e.Task, e.Line, e.Err)
+	}
+	return fmt.Sprintf("task %q: %v", e.Task, e.Err)
+}
+
+func (e *TaskError) Unwrap() error { return e.Err }
+
+// Kind says how a plugin runs.
+type Kind string
+
+// The plugin kinds.
+const (
+	KindScript Kind = "script" // source run by an interpreter engine
+	KindWasm   Kind = "wasm"   // prebuilt Extism-ABI module
+)
+
+// Plugin is one task made runnable. A Plugin is immutable and safe for
+// concurrent use.
+type Plugin struct {
+	taskID   string
+	kind     Kind
+	language string
+	code     string
+	engine   *Engine
+	function string
+	artifact []byte
+	digest   string
+}
+
+// scriptFormat names the layout of a script plugin's artifact.
+const scriptFormat = "enact-script-plugin/1"
+
+// scriptArtifact is the built form of a script task: the source plus the
+// pinned engine it runs on. Its JSON encoding is the artifact, and its
+// sha256 the plugin's digest.
+type scriptArtifact struct {
+	Format   string    `json:"format"`
+	Language string    `json:"language"`
+	Engine   engineRef `json:"engine"`
+	Source   string    `json:"source"`
+}
+
+type engineRef struct {
+	Name    string `json:"name"`
+	Package string `json:"package"`
+	Version string `json:"version"`
+	SHA256  string `json:"sha256"`
+}
+
+func digestOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// TaskID is the id of the task the plugin runs.
+func (p *Plugin) TaskID() string { return p.taskID }
+
+// Kind says whether the plugin is a script or a prebuilt module.
+func (p *Plugin) Kind() Kind { return p.kind }
+
+// Language is the script language ("python" or "javascript"), or "" for a
+// prebuilt module.
+func (p *Plugin) Language() string { return p.language }
+
+// Code is the script source, or "" for a prebuilt module.
+func (p *Plugin) Code() string { return p.code }
+
+// Engine is the interpreter a script runs on, or nil for a prebuilt module.
+func (p *Plugin) Engine() *Engine { return p.engine }
+
+// Function is the export a prebuilt module is called through.
+func (p *Plugin) Function() string { return p.function }
+
+// Wasm returns a copy of a prebuilt module's bytes (nil for scripts).
+func (p *Plugin) Wasm() []byte {
+	if p.kind != KindWasm {
+		return nil
+	}
+	return slices.Clone(p.artifact)
+}
+
+// Artifact returns a copy of the plugin's built form: the module bytes of a
+// prebuilt plugin, or for a script a JSON document holding the source and
+// the pinned engine's name, package, version and sha256.
+func (p *Plugin) Artifact() []byte { return slices.Clone(p.artifact) }
+
+// Digest is "sha256:" and the hex sha256 of Artifact: the plugin's content
+// address.
+func (p *Plugin) Digest() string { return p.digest }
+
+// Build makes a plugin of every task of an atomic capability, in task order.
+// Prebuilt modules are read from the capability's directory (c.Dir). All
+// problems of all tasks are reported together, joined with errors.Join.
+func Build(c *capabilities.Capability) ([]*Plugin, error) {
+	var (
+		out  []*Plugin
+		errs []error
+	)
+	for _, t := range c.Tasks {
+		p, err := build(c, t)
+		if err != nil {
+			errs = append(errs, &TaskError{Task: t.ID, Line: t.Line, Err: err})
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+func build(c *capabilities.Capability, t capabilities.Task) (*Plugin, error) {
+	switch t.Type {
+	case "script":
+		engine, err := EngineFor(t.Language)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkDependencies(t); err != nil {
+			return nil, err
+		}
+		artifact, err := json.Marshal(scriptArtifact{
+			Format:   scriptFormat,
+			Language: t.Language,
+			Engine: engineRef{
+				Name: engine.name, Package: engine.pkg, Version: engine.version, SHA256: engine.sha256,
+			},
+			Source: t.Code,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &Plugin{
+			taskID:   t.ID,
+			kind:     KindScript,
+			language: t.Language,
+			code:     t.Code,
+			engine:   engine,
+			artifact: artifact,
+			digest:   digestOf(artifact),
+		}, nil
+	case "wasm":
+		if t.Plugin == nil {
+			return nil, fmt.Errorf("%w: wasm task without plugin", ErrUnsupportedTask)
+		}
+		wasm, err := readPlugin(c.Dir, t.Plugin.Path, t.Plugin.SHA256)
+		if err != nil {
+			return nil, err
+		}
+		if err := CheckImports(wasm); err != nil {
+			return nil, err
+		}
+		fn := t.Plugin.Function
+		if fn == "" {
+			fn = "run"
+		}
+		return &Plugin{
+			taskID:   t.ID,
+			kind:     KindWasm,
+			function: fn,
+			artifact: wasm,
+			digest:   digestOf(wasm),
+		}, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnsupportedTask, t.Type)
+}
+
+// readPlugin reads a prebuilt module that must live inside dir and have the
+// given digest.
+func readPlugin(dir, rel, want string) ([]byte, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("%w: the capability was not loaded from a file, so %q cannot be resolved", ErrPathEscape, rel)
+	}
+	if rel == "" || filepath.IsAbs(rel) || strings.HasPrefix(rel, "/") || strings.Contains(rel, "\\") {
+		return nil, fmt.Errorf("%w: %q must be a relative path", ErrPathEscape, rel)
+	}
+	clean := filepath.Clean(filepath.FromSlash(rel))
+	if clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("%w: %q", ErrPathEscape, rel)
+	}
+	// os.Root refuses any path, symbolic links included, that resolves
+	// outside dir.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("plugins: open capability directory: %w", err)
+	}
+	defer root.Close()
+	f, err := root.Open(clean)
+	if err != nil {
+		if strings.Contains(err.Error(), "escapes") {
+			return nil, fmt.Errorf("%w: %q", ErrPathEscape, rel)
+		}
+		return nil, fmt.Errorf("plugins: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("plugins: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("plugins: %q is not a regular file", rel)
+	}
+	wasm, err := io.ReadAll(io.LimitReader(f, MaxPluginSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("plugins: read %q: %w", rel, err)
+	}
+	if len(wasm) > MaxPluginSize {
+		return nil, fmt.Errorf("%w: %q is over %d MiB", ErrTooLarge, rel, MaxPluginSize>>20)
+	}
+	sum := sha256.Sum256(wasm)
+	if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, want) {
+		return nil, fmt.Errorf("%w: %q has sha256 %s, the capability pins %s", ErrHashMismatch, rel, got, want)
+	}
+	if len(wasm) < 8 || string(wasm[:8]) != string(wasmMagic) {
+		return nil, fmt.Errorf("%w: %q does not start with the Wasm magic number and version 1", ErrNotWasm, rel)
+	}
+	return wasm, nil
+}
+
+// CheckImports refuses a prebuilt module that imports anything the sandbox
+// does not provide: only functions of the Extism kernel (extism:host/env)
+// minus its HTTP calls, and the WASI preview 1 calls that need no
+// filesystem, sockets or process control beyond exiting. The error lists
+// every offending import.
+func CheckImports(wasm []byte) error {
+	imports, err := Imports(wasm)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for _, imp := range imports {
+		if imp.Kind != "func" || !allowedImport(imp.Module, imp.Name) {
+			bad = append(bad, imp.String())
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%w: %s", ErrForbiddenImport, strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+func allowedImport(module, name string) bool {
+	switch module {
+	case "extism:host/env":
+		return extismKernel[name]
+	case "wasi_snapshot_preview1":
+		return wasiSubset[name]
+	}
+	return false
+}
+
+// extismKernel is the Extism kernel ABI a plugin may import, minus HTTP.
+var extismKernel = setOf(
+	"alloc", "free", "length", "length_unsafe", "load_u8", "load_u64", "store_u8", "store_u64",
+	"input_offset", "input_length", "input_load_u8", "input_load_u64", "output_set", "error_set", "error_get",
+	"config_get", "var_get", "var_set", "reset",
+	"log_trace", "log_debug", "log_info", "log_warn", "log_error", "get_log_level",
+)
+
+// wasiSubset is the part of WASI preview 1 a plugin may import. There are no
+// preopened directories, so the descriptor calls only ever see standard
+// input (empty), output and error.
+var wasiSubset = setOf(
+	"args_get", "args_sizes_get", "environ_get", "environ_sizes_get",
+	"clock_res_get", "clock_time_get", "random_get", "sched_yield", "poll_oneoff", "proc_exit",
+	"fd_write", "fd_read", "fd_close", "fd_sync", "fd_fdstat_get", "fd_fdstat_set_flags", "fd_seek",
+	"fd_prestat_get", "fd_prestat_dir_name",
+)
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}

@@ -1,0 +1,331 @@
+// Package runtime runs capabilities in the WebAssembly sandbox.
+//
+// An Engine owns the wazero configuration (one fixed configuration for the
+// whole process: compiler, CloseOnContextDone, a page limit, one
+// compilation cache in memory and, when configured, on disk), the compiled
+// interpreter engines and prebuilt plugins, and the pools of prepared
+// interpreter instances.
+//
+// # A run
+//
+// Run validates the inputs (applying defaults), builds the capability's
+// plugins (cached by capability digest), and runs the tasks of an atomic
+// capability in order under one deadline (env.resources.timeout, default
+// Config.DefaultTimeout) and one memory limit per linear memory
+// (env.resources.memory, default Config.DefaultMemory). Each task runs in a
+// fresh instance: either instantiated for it or taken from a pool of
+// instances prepared ahead and never used before. Instances are closed
+// after their task; nothing a task leaves in memory reaches another run.
+//
+// # Variables, outputs and task chaining
+//
+// A script task sees every input as a variable of the same name (names that
+// are not identifiers of the language, or are keywords, are reachable only
+// through the `inputs` mapping, which always holds all of them). A
+// top-level `return` of a mapping (Python dict, JavaScript object) gives
+// the task's outputs; returning nothing gives none. The next task sees the
+// capability's inputs overlaid with the outputs of every earlier task (a
+// later value wins), both as variables and in `inputs`. The capability's
+// outputs are all tasks' outputs overlaid in the same way, validated
+// against the outputs schema.
+//
+// A prebuilt (Extism) plugin receives the same variables as one JSON
+// object, its call's input, and returns a JSON object as its output.
+//
+// What a task prints (Python print, console.log, a plugin's standard output
+// and error) is captured, interleaved, into Result.Output, keeping the
+// first Config.MaxOutput bytes; Result.OutputTruncated says when more was
+// dropped.
+//
+// # Failures
+//
+// Every failure is an *Error with a stable Code: invalid_input,
+// invalid_output, timeout, memory_limit, output_limit, guest_error (the
+// task raised or returned an error), trap (the module trapped or exited),
+// plugin_error (a plugin could not be built or loaded), unsupported. The
+// Engine stays usable after any of them.
+//
+// # Sandbox
+//
+// Guests get no filesystem, no environment variables, no arguments, no
+// sockets and no clock other than wall and monotonic time: the WASI
+// functions the interpreters import are the sandbox's own (see wasi.go) and
+// answer "not capable" to every path and socket call; prebuilt plugins may
+// import only the Extism kernel and the same WASI subset (package plugins
+// refuses anything else before compilation).
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero"
+
+	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/plugins"
+)
+
+// Defaults for a zero Config.
+const (
+	DefaultMemory  = 64 << 20
+	MaxMemory      = 2 << 30
+	DefaultTimeout = 30 * time.Second
+	MaxTimeout     = 10 * time.Minute
+	DefaultOutput  = 1 << 20
+)
+
+// maxResultBytes bounds the JSON a task may return.
+const maxResultBytes = 8 << 20
+
+// Config configures an Engine. The zero value is safe: memory and time are
+// bounded by the defaults above and nothing is written to disk.
+type Config struct {
+	// CacheDir holds compiled modules across processes; "" keeps them in
+	// memory only.
+	CacheDir string
+	// DefaultMemory and MaxMemory bound each linear memory of a run in
+	// bytes: the default applies when a capability sets no
+	// env.resources.memory, the maximum refuses a capability asking for
+	// more.
+	DefaultMemory, MaxMemory uint64
+	// DefaultTimeout and MaxTimeout do the same for the run's deadline.
+	DefaultTimeout, MaxTimeout time.Duration
+	// MaxOutput bounds the printed output kept per run, in bytes.
+	MaxOutput int
+	// PoolSize is how many prepared instances to keep ready per script
+	// language and memory limit. 0 prepares none: every task instantiates
+	// its engine on demand (right for a one-shot CLI run).
+	PoolSize int
+}
+
+func (c Config) withDefaults() Config {
+	if c.DefaultMemory == 0 {
+		c.DefaultMemory = DefaultMemory
+	}
+	if c.MaxMemory == 0 {
+		c.MaxMemory = MaxMemory
+	}
+	if c.DefaultTimeout == 0 {
+		c.DefaultTimeout = DefaultTimeout
+	}
+	if c.MaxTimeout == 0 {
+		c.MaxTimeout = MaxTimeout
+	}
+	if c.MaxOutput == 0 {
+		c.MaxOutput = DefaultOutput
+	}
+	return c
+}
+
+// Engine runs capabilities. It is safe for concurrent use; each run gets
+// its own instances.
+type Engine struct {
+	cfg      Config
+	rtConfig wazero.RuntimeConfig
+	cache    wazero.CompilationCache
+
+	mu       sync.Mutex
+	interps  map[string]*lazyInterp
+	prebuilt map[string]*lazyExtism
+	built    map[string][]*plugins.Plugin
+	pools    map[poolKey]*pool
+	closed   bool
+}
+
+type lazyInterp struct {
+	once sync.Once
+	in   *interpreter
+	err  error
+}
+
+type lazyExtism struct {
+	once sync.Once
+	cp   *extism.CompiledPlugin
+	err  error
+}
+
+// New creates an Engine. Nothing is compiled until first use or Warm.
+func New(cfg Config) (*Engine, error) {
+	cfg = cfg.withDefaults()
+	if cfg.DefaultMemory > cfg.MaxMemory {
+		return nil, fmt.Errorf("runtime: default memory %d exceeds maximum %d", cfg.DefaultMemory, cfg.MaxMemory)
+	}
+	var cache wazero.CompilationCache
+	if cfg.CacheDir != "" {
+		if err := os.MkdirAll(cfg.CacheDir, 0o700); err != nil {
+			return nil, fmt.Errorf("runtime: compilation cache: %w", err)
+		}
+		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("runtime: compilation cache: %w", err)
+		}
+		cache = c
+	} else {
+		cache = wazero.NewCompilationCache()
+	}
+	pages := uint32(min(cfg.MaxMemory/65536, 65536))
+	return &Engine{
+		cfg:   cfg,
+		cache: cache,
+		// The one runtime configuration of the process. Every runtime the
+		// engine creates, Extism's included, uses exactly this value, so
+		// compiled code is shared through the cache.
+		rtConfig: wazero.NewRuntimeConfigCompiler().
+			WithCloseOnContextDone(true).
+			WithMemoryLimitPages(pages).
+			WithCompilationCache(cache),
+		interps:  map[string]*lazyInterp{},
+		prebuilt: map[string]*lazyExtism{},
+		built:    map[string][]*plugins.Plugin{},
+		pools:    map[poolKey]*pool{},
+	}, nil
+}
+
+// Warm compiles the interpreter engines of the given languages ("python",
+// "javascript") ahead of the first run, and fills their pools when pooling
+// is on.
+func (e *Engine) Warm(ctx context.Context, languages ...string) error {
+	for _, lang := range languages {
+		in, err := e.interpreter(ctx, lang)
+		if err != nil {
+			return err
+		}
+		if e.cfg.PoolSize > 0 {
+			e.poolFor(in, e.cfg.DefaultMemory)
+		}
+	}
+	return nil
+}
+
+// Close stops the pools and releases every compiled module.
+func (e *Engine) Close(ctx context.Context) error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	pools := e.pools
+	e.pools = nil
+	e.mu.Unlock()
+	for _, p := range pools {
+		p.stop(ctx)
+	}
+	var errs []error
+	for _, li := range e.interps {
+		if li.in != nil {
+			errs = append(errs, li.in.rt.Close(ctx))
+		}
+	}
+	for _, le := range e.prebuilt {
+		if le.cp != nil {
+			errs = append(errs, le.cp.Close(ctx))
+		}
+	}
+	errs = append(errs, e.cache.Close(ctx))
+	return errors.Join(errs...)
+}
+
+// interpreter returns the compiled interpreter of a language, compiling it
+// (or loading it from the cache) on first use. Each interpreter has a
+// wazero runtime of its own, created from the one configuration, because
+// both engines import a module named "env" with different contents.
+func (e *Engine) interpreter(ctx context.Context, lang string) (*interpreter, error) {
+	e.mu.Lock()
+	li := e.interps[lang]
+	if li == nil {
+		li = &lazyInterp{}
+		e.interps[lang] = li
+	}
+	e.mu.Unlock()
+	li.once.Do(func() { li.in, li.err = e.compileInterpreter(context.WithoutCancel(ctx), lang) })
+	return li.in, li.err
+}
+
+func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpreter, error) {
+	engine, err := plugins.EngineFor(lang)
+	if err != nil {
+		return nil, err
+	}
+	wasm, err := engine.Wasm()
+	if err != nil {
+		return nil, err
+	}
+	var in *interpreter
+	switch lang {
+	case "python":
+		in = pythonInterpreter()
+	default:
+		in = javascriptInterpreter()
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, e.rtConfig)
+	compiled, err := rt.CompileModule(ctx, wasm)
+	if err == nil {
+		err = instantiateWASI(ctx, rt)
+	}
+	if err == nil {
+		err = instantiateEnv(ctx, rt, compiled)
+	}
+	if err != nil {
+		_ = rt.Close(ctx)
+		return nil, fmt.Errorf("runtime: prepare %s engine: %w", lang, err)
+	}
+	in.rt, in.compiled = rt, compiled
+	for _, m := range compiled.ExportedMemories() {
+		in.minMemory = uint64(m.Min()) * 65536
+	}
+	return in, nil
+}
+
+// extismPlugin returns the compiled form of a prebuilt plugin, compiling it
+// on first use.
+func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin) (*extism.CompiledPlugin, error) {
+	e.mu.Lock()
+	le := e.prebuilt[p.Digest()]
+	if le == nil {
+		le = &lazyExtism{}
+		e.prebuilt[p.Digest()] = le
+	}
+	e.mu.Unlock()
+	le.once.Do(func() {
+		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: p.Wasm(), Name: "main"}}}
+		le.cp, le.err = extism.NewCompiledPlugin(context.WithoutCancel(ctx), manifest,
+			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true}, nil)
+		if le.err != nil {
+			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "compile plugin: " + le.err.Error()}
+		}
+	})
+	return le.cp, le.err
+}
+
+// plugins returns the plugins of a capability, building them once per
+// capability digest and directory.
+func (e *Engine) plugins(c *capabilities.Capability) ([]*plugins.Plugin, error) {
+	key := c.Digest + "\x00" + c.Dir
+	e.mu.Lock()
+	ps, ok := e.built[key]
+	e.mu.Unlock()
+	if ok {
+		return ps, nil
+	}
+	ps, err := plugins.Build(c)
+	if err != nil {
+		return nil, &Error{Code: CodePluginError, Message: err.Error(), cause: err}
+	}
+	e.mu.Lock()
+	if len(e.built) > 1024 {
+		clear(e.built)
+	}
+	e.built[key] = ps
+	e.mu.Unlock()
+	return ps, nil
+}
+
+// randReader is the entropy source of prebuilt plugins' WASI.
+var randReader = rand.Reader

@@ -1,0 +1,110 @@
+package runtime
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// interpreter is one script language: its compiled engine module and how to
+// bring a fresh instance to the point where it can take a program.
+type interpreter struct {
+	language string
+	rt       wazero.Runtime
+	compiled wazero.CompiledModule
+	// minMemory is the engine's declared initial memory, in bytes; a run
+	// with a smaller budget is refused before instantiation.
+	minMemory uint64
+	// init prepares a newly instantiated module (runs the interpreter's own
+	// start-up) and returns its engine-specific handle.
+	init func(ctx context.Context, m api.Module, memLimit uint64) (uint32, error)
+	// exec runs one program on a prepared instance and returns the JSON
+	// envelope the program produced.
+	exec func(ctx context.Context, inst *instance, program string) ([]byte, error)
+}
+
+// instance is a prepared interpreter instance. It serves exactly one run and
+// is then closed: no state survives from one run to the next.
+type instance struct {
+	mod    api.Module
+	budget *memoryBudget
+	handle uint32
+}
+
+// newInstance instantiates and prepares an interpreter under a memory
+// budget.
+func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint64) (*instance, error) {
+	if in.minMemory > memLimit {
+		return nil, &Error{Code: CodeMemoryLimit, Message: fmt.Sprintf(
+			"the %s engine needs %d MiB of memory to start; the limit is %d MiB",
+			in.language, (in.minMemory+(1<<20)-1)>>20, memLimit>>20)}
+	}
+	budget := &memoryBudget{limit: memLimit}
+	ictx := experimental.WithMemoryAllocator(ctx, budget)
+	mod, err := in.rt.InstantiateModule(ictx, in.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	if err != nil {
+		return nil, fmt.Errorf("runtime: instantiate %s engine: %w", in.language, err)
+	}
+	inst := &instance{mod: mod, budget: budget}
+	if inst.handle, err = in.init(ctx, mod, memLimit); err != nil {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
+	}
+	return inst, nil
+}
+
+func (i *instance) close(ctx context.Context) { _ = i.mod.Close(context.WithoutCancel(ctx)) }
+
+// call invokes an export and returns its first result.
+func (i *instance) call(ctx context.Context, name string, args ...uint64) (uint64, error) {
+	f := i.mod.ExportedFunction(name)
+	if f == nil {
+		return 0, fmt.Errorf("runtime: engine has no export %q", name)
+	}
+	res, err := f.Call(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	if len(res) == 0 {
+		return 0, nil
+	}
+	return res[0], nil
+}
+
+// cString copies s into guest memory, NUL-terminated, with the guest's
+// malloc.
+func (i *instance) cString(ctx context.Context, s string) (uint32, error) {
+	ptr, err := i.call(ctx, "malloc", uint64(len(s)+1))
+	if err != nil {
+		return 0, err
+	}
+	if uint32(ptr) == 0 {
+		return 0, errGuestOutOfMemory
+	}
+	mem := i.mod.Memory()
+	if !mem.WriteString(uint32(ptr), s) || !mem.WriteByte(uint32(ptr)+uint32(len(s)), 0) {
+		return 0, fmt.Errorf("runtime: write outside guest memory")
+	}
+	return uint32(ptr), nil
+}
+
+// read copies n bytes at ptr out of guest memory.
+func (i *instance) read(ptr, n uint32) ([]byte, error) {
+	b, ok := i.mod.Memory().Read(ptr, n)
+	if !ok {
+		return nil, fmt.Errorf("runtime: guest returned %d bytes at %#x, outside its memory", n, ptr)
+	}
+	return append([]byte(nil), b...), nil
+}
+
+func (i *instance) u32(ptr uint32) (uint32, error) {
+	b, ok := i.mod.Memory().Read(ptr, 4)
+	if !ok {
+		return 0, fmt.Errorf("runtime: read outside guest memory at %#x", ptr)
+	}
+	return binary.LittleEndian.Uint32(b), nil
+}

@@ -1,0 +1,189 @@
+package runtime
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+// jsHeadroom is memory left outside QuickJS's own allocation limit, so that
+// reaching the limit raises a catchable "out of memory" inside the engine
+// instead of failing the engine's own bookkeeping.
+const jsHeadroom = 2 << 20
+
+// jsMaxStack is QuickJS's stack limit for JavaScript recursion.
+const jsMaxStack = 256 << 10
+
+func javascriptInterpreter() *interpreter {
+	return &interpreter{
+		language: "javascript",
+		init: func(ctx context.Context, m api.Module, memLimit uint64) (uint32, error) {
+			limit := uint64(0)
+			if memLimit > 2*jsHeadroom {
+				limit = memLimit - jsHeadroom
+			}
+			res, err := m.ExportedFunction("New_QJS").Call(ctx, limit, jsMaxStack, 0, 0)
+			if err != nil {
+				return 0, err
+			}
+			if uint32(res[0]) == 0 {
+				return 0, errGuestOutOfMemory
+			}
+			res, err = m.ExportedFunction("QJS_GetContext").Call(ctx, res[0])
+			if err != nil {
+				return 0, err
+			}
+			return uint32(res[0]), nil
+		},
+		exec: execJavaScript,
+	}
+}
+
+// jsPrelude removes what QuickJS's standard library adds to the global
+// object beyond the language: file and process access (std, os), timers
+// built on them, and the engine's Go bridge.
+const jsPrelude = `for (const k of ["std", "os", "bjson", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "QJS_PROXY_VALUE"]) delete globalThis[k];`
+
+// javascriptProgram wraps a task's source in an async function (so a
+// top-level return gives the outputs and await works) and turns the outcome
+// into a JSON envelope, the program's completion value. The task's
+// variables become writable globals rather than parameters, so the task may
+// declare its own `const celsius` or destructure `inputs`. The body is
+// compiled with the AsyncFunction constructor so that a syntax error in the
+// task is reported like any other exception.
+func javascriptProgram(code string, vars map[string]any) (string, error) {
+	names := []string{}
+	for _, name := range sortedKeys(vars) {
+		if isJSIdentifier(name) {
+			names = append(names, name)
+		}
+	}
+	in, err := marshalJSON(vars)
+	if err != nil {
+		return "", err
+	}
+	src, err := marshalJSON(code)
+	if err != nil {
+		return "", err
+	}
+	keys, err := marshalJSON(names)
+	if err != nil {
+		return "", err
+	}
+	return jsPrelude + `
+(async () => {
+  const __enact_in = ` + string(in) + `;
+  const stringify = JSON.stringify, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor;
+  define(globalThis, "inputs", { value: __enact_in, writable: true, configurable: true });
+  for (const k of ` + string(keys) + `) define(globalThis, k, { value: __enact_in[k], writable: true, configurable: true });
+  try {
+    const r = await new AsyncFunction(` + string(src) + `)();
+    return stringify({ ok: r === undefined ? null : r });
+  } catch (e) {
+    const err = (e !== null && typeof e === "object") ? e : { name: typeof e, message: String(e) };
+    return stringify({ error: { type: String(err.name ?? "Error"), message: String(err.message ?? e), trace: String(err.stack ?? "") } });
+  }
+})()`, nil
+}
+
+// execJavaScript evaluates a program on a prepared QuickJS instance and
+// returns the string it completes with.
+func execJavaScript(ctx context.Context, inst *instance, program string) ([]byte, error) {
+	jsctx := uint64(inst.handle)
+	src, err := inst.cString(ctx, program)
+	if err != nil {
+		return nil, err
+	}
+	file, err := inst.cString(ctx, "<task>")
+	if err != nil {
+		return nil, err
+	}
+	opts, err := inst.call(ctx, "QJS_CreateEvalOption", uint64(src), 0, 0, uint64(file), 0 /* JS_EVAL_TYPE_GLOBAL */)
+	if err != nil {
+		return nil, err
+	}
+	if uint32(opts) == 0 {
+		return nil, errGuestOutOfMemory
+	}
+	val, err := inst.call(ctx, "QJS_Eval", jsctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	isExc, err := inst.call(ctx, "QJS_IsException", val)
+	if err != nil {
+		return nil, err
+	}
+	if uint32(isExc) != 0 {
+		// The wrapper catches what the task throws; an exception here means
+		// the engine itself gave up, which under a budget is memory.
+		if inst.budget.refused.Load() {
+			return nil, &Error{Code: CodeMemoryLimit, Message: "the JavaScript engine ran out of memory"}
+		}
+		exc, err := inst.call(ctx, "JS_GetException", jsctx)
+		if err != nil {
+			return nil, err
+		}
+		text, _ := jsString(ctx, inst, exc)
+		return nil, fmt.Errorf("runtime: javascript: uncaught exception outside the task: %s", truncate(string(text), 200))
+	}
+	return jsString(ctx, inst, val)
+}
+
+// jsString converts a JavaScript value to a string with QJS_ToCString and
+// copies it out, refusing more than maxResultBytes.
+func jsString(ctx context.Context, inst *instance, val uint64) ([]byte, error) {
+	packed, err := inst.call(ctx, "QJS_ToCString", uint64(inst.handle), val)
+	if err != nil {
+		return nil, err
+	}
+	if uint32(packed) == 0 {
+		return nil, fmt.Errorf("runtime: javascript: the value has no string form")
+	}
+	b, err := inst.read(uint32(packed), 8)
+	if err != nil {
+		return nil, err
+	}
+	v := binary.LittleEndian.Uint64(b)
+	ptr, n := uint32(v>>32), uint32(v)
+	if n > maxResultBytes {
+		return nil, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the task returned %d bytes of JSON; the limit is %d", n, maxResultBytes)}
+	}
+	return inst.read(ptr, n)
+}
+
+var jsTraceLine = regexp.MustCompile(`<input>:(\d+)`)
+
+// javascriptTraceback makes QuickJS's stack name the task and its own line
+// numbers (the AsyncFunction constructor puts the body on line 3) and
+// drops the wrapper's frames.
+func javascriptTraceback(taskID, trace string) string {
+	var keep []string
+	for _, line := range strings.Split(trace, "\n") {
+		if strings.Contains(line, "<task>") {
+			continue
+		}
+		keep = append(keep, jsTraceLine.ReplaceAllStringFunc(line, func(m string) string {
+			n, _ := strconv.Atoi(jsTraceLine.FindStringSubmatch(m)[1])
+			return fmt.Sprintf("%s:%d", taskID, max(n-2, 1))
+		}))
+	}
+	return strings.TrimRight(strings.Join(keep, "\n"), "\n")
+}
+
+var jsReserved = setOf("break", "case", "catch", "class", "const", "continue", "debugger", "default",
+	"delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if",
+	"import", "in", "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true",
+	"try", "typeof", "var", "void", "while", "with", "yield", "let", "static", "implements", "interface",
+	"package", "private", "protected", "public", "await", "arguments", "eval", "inputs",
+	"globalThis", "undefined", "NaN", "Infinity")
+
+var jsIdent = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+
+func isJSIdentifier(s string) bool {
+	return jsIdent.MatchString(s) && !jsReserved[s] && !strings.HasPrefix(s, "__enact")
+}

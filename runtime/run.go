@@ -1,0 +1,356 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/plugins"
+)
+
+// Result is what a run produced. Run returns it (with what was captured so
+// far) even when it also returns an error.
+type Result struct {
+	// Outputs are the capability's outputs, validated.
+	Outputs map[string]any
+	// Output is what the tasks printed, interleaved, bounded by
+	// Config.MaxOutput.
+	Output string
+	// OutputTruncated says printed output was dropped past the bound.
+	OutputTruncated bool
+	// Tasks has one entry per task that started, in order.
+	Tasks []TaskResult
+	// Limits are the memory limit and deadline the run had.
+	MemoryLimit uint64
+	Timeout     time.Duration
+	// Duration is the wall time of the whole run.
+	Duration time.Duration
+}
+
+// TaskResult describes one task of a run.
+type TaskResult struct {
+	ID       string
+	Plugin   string // the plugin digest
+	Duration time.Duration
+	// Pooled says the task ran on an instance prepared ahead of the run.
+	Pooled bool
+}
+
+// Limits returns the memory limit and timeout a capability would run with,
+// or an error naming the resource a capability asks too much of.
+func (e *Engine) Limits(c *capabilities.Capability) (memory uint64, timeout time.Duration, err error) {
+	memory, timeout = e.cfg.DefaultMemory, e.cfg.DefaultTimeout
+	if m := c.Env.Resources.Memory; m != 0 {
+		if m > e.cfg.MaxMemory {
+			return 0, 0, &Error{Code: CodeInvalidInput, Message: fmt.Sprintf(
+				"env.resources.memory asks for %d bytes; this runner allows at most %d", m, e.cfg.MaxMemory)}
+		}
+		memory = m
+	}
+	if t := c.Env.Resources.Timeout; t != 0 {
+		if t > e.cfg.MaxTimeout {
+			return 0, 0, &Error{Code: CodeInvalidInput, Message: fmt.Sprintf(
+				"env.resources.timeout asks for %s; this runner allows at most %s", t, e.cfg.MaxTimeout)}
+		}
+		timeout = t
+	}
+	return memory, timeout, nil
+}
+
+// Check reports every problem a run of the capability would hit before
+// its first task, without compiling or running anything: an unsupported
+// capability type, limits beyond this engine's maximums, script
+// dependencies the sandbox lacks, plugin files that fail their checks.
+func (e *Engine) Check(c *capabilities.Capability) error {
+	_, err := e.check(c)
+	return err
+}
+
+func (e *Engine) check(c *capabilities.Capability) ([]*plugins.Plugin, error) {
+	if c.Type == "composite" {
+		return nil, &Error{Code: CodeUnsupported, Message: "composite capabilities cannot run yet; only atomic ones"}
+	}
+	if _, _, err := e.Limits(c); err != nil {
+		return nil, err
+	}
+	return e.plugins(c)
+}
+
+// Prepare does what Check does and then compiles (or loads from the
+// compilation cache) everything the capability's tasks run on.
+func (e *Engine) Prepare(ctx context.Context, c *capabilities.Capability) ([]*plugins.Plugin, error) {
+	ps, err := e.check(c)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if p.Kind() == plugins.KindScript {
+			_, err = e.interpreter(ctx, p.Language())
+		} else {
+			_, err = e.extismPlugin(ctx, p)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+// Run runs a capability with the given inputs (decoded JSON: maps, slices,
+// strings, bools, float64 or json.Number, nil). See the package
+// documentation for the semantics.
+func (e *Engine) Run(ctx context.Context, c *capabilities.Capability, inputs map[string]any) (*Result, error) {
+	start := time.Now()
+	res := &Result{}
+	defer func() { res.Duration = time.Since(start) }()
+
+	if inputs == nil {
+		inputs = map[string]any{}
+	}
+	in, err := c.ValidateInputs(inputs)
+	if err != nil {
+		return res, &Error{Code: CodeInvalidInput, Message: err.Error(), cause: err}
+	}
+	ps, err := e.Prepare(ctx, c)
+	if err != nil {
+		return res, err
+	}
+	res.MemoryLimit, res.Timeout, _ = e.Limits(c)
+
+	ctx, cancel := context.WithTimeout(ctx, res.Timeout)
+	defer cancel()
+	output := newBoundedBuffer(e.cfg.MaxOutput)
+	ctx = withCallState(ctx, &callState{output: output})
+	defer func() { res.Output, res.OutputTruncated = output.result() }()
+
+	vars := maps.Clone(in)
+	outputs := map[string]any{}
+	for _, p := range ps {
+		tstart := time.Now()
+		tr := TaskResult{ID: p.TaskID(), Plugin: p.Digest()}
+		var out map[string]any
+		if p.Kind() == plugins.KindScript {
+			out, tr.Pooled, err = e.runScript(ctx, p, vars, res.MemoryLimit)
+		} else {
+			out, err = e.runPrebuilt(ctx, p, vars, res.MemoryLimit, output)
+		}
+		tr.Duration = time.Since(tstart)
+		res.Tasks = append(res.Tasks, tr)
+		if err != nil {
+			return res, e.classify(ctx, p.TaskID(), err)
+		}
+		maps.Copy(vars, out)
+		maps.Copy(outputs, out)
+	}
+	if err := c.ValidateOutputs(outputs); err != nil {
+		return res, &Error{Code: CodeInvalidOutput, Message: err.Error(), cause: err}
+	}
+	res.Outputs = outputs
+	return res, nil
+}
+
+// runScript runs one script task on a fresh or pooled, never-used instance.
+func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[string]any, memLimit uint64) (map[string]any, bool, error) {
+	in, err := e.interpreter(ctx, p.Language())
+	if err != nil {
+		return nil, false, err
+	}
+	var program string
+	if in.language == "python" {
+		program, err = pythonProgram(p.Code(), vars)
+	} else {
+		program, err = javascriptProgram(p.Code(), vars)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	inst := e.poolFor(in, memLimit).take()
+	pooled := inst != nil
+	if inst == nil {
+		if inst, err = e.newInstance(ctx, in, memLimit); err != nil {
+			return nil, false, err
+		}
+	}
+	defer inst.close(ctx)
+	envelope, err := in.exec(ctx, inst, program)
+	if err != nil {
+		if inst.budget.refused.Load() && ctx.Err() == nil {
+			return nil, pooled, &Error{Code: CodeMemoryLimit, Message: fmt.Sprintf("the task exceeded its memory limit of %d MiB", memLimit>>20)}
+		}
+		return nil, pooled, err
+	}
+	out, err := decodeEnvelope(envelope, in.language, p.TaskID(), inst.budget.refused.Load())
+	return out, pooled, err
+}
+
+// decodeEnvelope turns a script's {"ok": value} or {"error": {...}} into
+// outputs or an *Error.
+func decodeEnvelope(envelope []byte, language, task string, memRefused bool) (map[string]any, error) {
+	var env struct {
+		OK    json.RawMessage `json:"ok"`
+		Error *struct {
+			Type, Message, Trace string
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(envelope, &env); err != nil {
+		// MicroPython's json.dumps writes the repr of what it cannot
+		// encode (a set, bytes, an object) instead of raising.
+		return nil, &Error{Code: CodeGuestError, Message: fmt.Sprintf(
+			"TypeError: the task returned a value that is not JSON-serialisable (%v): %s", err, truncate(string(envelope), 120))}
+	}
+	if env.Error != nil {
+		code := CodeGuestError
+		if env.Error.Type == "MemoryError" || (env.Error.Type == "InternalError" && env.Error.Message == "out of memory") || memRefused && env.Error.Type == "RangeError" {
+			code = CodeMemoryLimit
+		}
+		trace := env.Error.Trace
+		if language == "python" {
+			trace = pythonTraceback(task, trace)
+		} else {
+			trace = javascriptTraceback(task, trace)
+		}
+		msg := env.Error.Type
+		if env.Error.Message != "" {
+			msg += ": " + env.Error.Message
+		}
+		return nil, &Error{Code: code, Message: msg, Trace: trace}
+	}
+	return decodeOutputs(env.OK, language)
+}
+
+// decodeOutputs decodes a task's returned JSON into outputs: an object, or
+// nothing (null).
+func decodeOutputs(raw []byte, what string) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return map[string]any{}, nil
+	}
+	if raw[0] != '{' {
+		return nil, &Error{Code: CodeInvalidOutput, Message: fmt.Sprintf("the %s task must return a mapping of output names to values, not %s", what, truncate(string(raw), 80))}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var out map[string]any
+	if err := dec.Decode(&out); err != nil {
+		return nil, &Error{Code: CodeInvalidOutput, Message: fmt.Sprintf("the %s task returned invalid JSON: %v", what, err)}
+	}
+	for k, v := range out {
+		out[k] = canonicalNumbers(v)
+	}
+	return out, nil
+}
+
+// canonicalNumbers writes integral numbers without a fraction, so that
+// Python's 212.0 and JavaScript's 212 are the same output, 212. Numbers
+// beyond 2^53 keep their text: they may not survive a float64.
+func canonicalNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		s := string(x)
+		if !strings.ContainsAny(s, ".eE") {
+			return x
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return x
+		}
+		return json.Number(strconv.FormatInt(int64(f), 10))
+	case map[string]any:
+		for k, e := range x {
+			x[k] = canonicalNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = canonicalNumbers(e)
+		}
+	}
+	return v
+}
+
+// runPrebuilt runs one prebuilt Extism plugin in a new instance.
+func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[string]any, memLimit uint64, output *boundedBuffer) (map[string]any, error) {
+	cp, err := e.extismPlugin(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	input, err := marshalJSON(vars)
+	if err != nil {
+		return nil, err
+	}
+	budget := &memoryBudget{limit: memLimit}
+	ictx := experimental.WithMemoryAllocator(ctx, budget)
+	mc := wazero.NewModuleConfig().WithStdout(output).WithStderr(output).
+		WithSysWalltime().WithSysNanotime().WithRandSource(randReader)
+	plugin, err := cp.Instance(ictx, extism.PluginInstanceConfig{ModuleConfig: mc})
+	if err != nil {
+		return nil, e.prebuiltError(ctx, budget, err)
+	}
+	defer plugin.Close(context.WithoutCancel(ctx))
+	rc, out, err := plugin.CallWithContext(ctx, p.Function(), input)
+	if err != nil || rc != 0 {
+		if err == nil {
+			err = fmt.Errorf("the plugin's %s returned %d", p.Function(), rc)
+		}
+		return nil, e.prebuiltError(ctx, budget, err)
+	}
+	if len(out) > maxResultBytes {
+		return nil, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the plugin returned %d bytes; the limit is %d", len(out), maxResultBytes)}
+	}
+	return decodeOutputs(out, "plugin")
+}
+
+func (e *Engine) prebuiltError(ctx context.Context, budget *memoryBudget, err error) error {
+	if ctx.Err() == nil && budget.refused.Load() {
+		return &Error{Code: CodeMemoryLimit, Message: fmt.Sprintf("the plugin exceeded its memory limit of %d MiB", budget.limit>>20)}
+	}
+	if _, ok := asError(err); ok {
+		return err
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) && ctx.Err() == nil {
+		return &Error{Code: CodeTrap, Message: fmt.Sprintf("the plugin exited with status %d", exit.ExitCode())}
+	}
+	return &Error{Code: CodeGuestError, Message: err.Error(), cause: err}
+}
+
+// classify turns whatever a task failed with into an *Error carrying the
+// task id.
+func (e *Engine) classify(ctx context.Context, task string, err error) error {
+	if ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return &Error{Code: CodeTimeout, Task: task, Message: "the run exceeded its time limit", cause: err}
+		}
+		return &Error{Code: CodeTimeout, Task: task, Message: "the run was cancelled", cause: err}
+	}
+	if errors.Is(err, errGuestOutOfMemory) {
+		return &Error{Code: CodeMemoryLimit, Task: task, Message: err.Error(), cause: err}
+	}
+	if re, ok := asError(err); ok {
+		cp := *re
+		cp.Task = task
+		return &cp
+	}
+	// wazero appends the guest's stack to a trap; the first line says it.
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return &Error{Code: CodeTrap, Task: task, Message: strings.TrimSuffix(msg, " (recovered by wazero)"), cause: err}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
