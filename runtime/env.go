@@ -10,7 +10,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/emscripten"
 )
 
 // emscriptenENOSYS is emscripten's errno for "function not implemented"
@@ -23,21 +22,9 @@ const emscriptenENOSYS = 52
 // answers, and a trap for every other import the interpreters declare (the
 // browser bridges of the PyScript build and QuickJS's Go proxy), so that a
 // guest reaching one stops with a clear error instead of undefined data.
-func instantiateEnv(ctx context.Context, r wazero.Runtime, guests ...wazero.CompiledModule) error {
+func instantiateEnv(ctx context.Context, r wazero.Runtime, calls *emscriptenCalls, guests ...wazero.CompiledModule) error {
 	b := r.NewHostModuleBuilder("env")
-	exported := map[string]bool{}
-	for _, g := range guests {
-		exp, err := emscripten.NewFunctionExporterForModule(g)
-		if err != nil {
-			return err
-		}
-		exp.ExportFunctions(b)
-		for _, f := range g.ImportedFunctions() {
-			if mod, name, _ := f.Import(); mod == "env" && isEmscriptenTrampoline(name) {
-				exported[name] = true
-			}
-		}
-	}
+	exported := calls.export(b, guests...)
 	i32, f64 := api.ValueTypeI32, api.ValueTypeF64
 	fn := func(name string, f api.GoModuleFunc, params, results []api.ValueType) {
 		b.NewFunctionBuilder().WithGoModuleFunction(f, params, results).Export(name)
@@ -95,10 +82,6 @@ func instantiateEnv(ctx context.Context, r wazero.Runtime, guests ...wazero.Comp
 	}
 	_, err := b.Instantiate(ctx)
 	return err
-}
-
-func isEmscriptenTrampoline(name string) bool {
-	return len(name) > 7 && name[:7] == "invoke_" || name == "_emscripten_throw_longjmp" || name == "emscripten_notify_memory_growth"
 }
 
 // resizeHeap grows the guest memory to hold at least the requested number

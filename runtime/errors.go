@@ -94,3 +94,21 @@ func asError(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// isASCIIIdentifier reports whether s is a letter or one of extra, followed
+// by letters, digits or extra. Non-ASCII names stay reachable through the
+// task's inputs mapping only.
+func isASCIIIdentifier(s, extra string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', strings.ContainsRune(extra, r):
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -16,6 +16,7 @@ type interpreter struct {
 	language string
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
+	calls    *emscriptenCalls
 	// minMemory is the engine's declared initial memory, in bytes; a run
 	// with a smaller budget is refused before instantiation.
 	minMemory uint64
@@ -33,6 +34,10 @@ type instance struct {
 	mod    api.Module
 	budget *memoryBudget
 	handle uint32
+	// funcs memoises exported functions: each api.Function carries its
+	// own call stack, which is costly to create.
+	funcs map[string]api.Function
+	calls *emscriptenCalls
 }
 
 // newInstance instantiates and prepares an interpreter under a memory
@@ -49,21 +54,28 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 	if err != nil {
 		return nil, fmt.Errorf("runtime: instantiate %s engine: %w", in.language, err)
 	}
-	inst := &instance{mod: mod, budget: budget}
+	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, calls: in.calls}
+	in.calls.attach(mod)
 	if inst.handle, err = in.init(ctx, mod, memLimit); err != nil {
-		_ = mod.Close(ctx)
+		inst.close(ctx)
 		return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
 	}
 	return inst, nil
 }
 
-func (i *instance) close(ctx context.Context) { _ = i.mod.Close(context.WithoutCancel(ctx)) }
+func (i *instance) close(ctx context.Context) {
+	i.calls.detach(i.mod)
+	_ = i.mod.Close(context.WithoutCancel(ctx))
+}
 
 // call invokes an export and returns its first result.
 func (i *instance) call(ctx context.Context, name string, args ...uint64) (uint64, error) {
-	f := i.mod.ExportedFunction(name)
+	f := i.funcs[name]
 	if f == nil {
-		return 0, fmt.Errorf("runtime: engine has no export %q", name)
+		if f = i.mod.ExportedFunction(name); f == nil {
+			return 0, fmt.Errorf("runtime: engine has no export %q", name)
+		}
+		i.funcs[name] = f
 	}
 	res, err := f.Call(ctx, args...)
 	if err != nil {
@@ -75,21 +87,39 @@ func (i *instance) call(ctx context.Context, name string, args ...uint64) (uint6
 	return res[0], nil
 }
 
-// cString copies s into guest memory, NUL-terminated, with the guest's
-// malloc.
-func (i *instance) cString(ctx context.Context, s string) (uint32, error) {
-	ptr, err := i.call(ctx, "malloc", uint64(len(s)+1))
+// cStrings copies strings into guest memory, each NUL-terminated, with one
+// call of the guest's malloc, followed by extra zeroed bytes. It returns the
+// address of each string and then of the extra bytes.
+func (i *instance) cStrings(ctx context.Context, extra uint32, strs ...string) ([]uint32, error) {
+	size := uint64(extra)
+	for _, s := range strs {
+		size += uint64(len(s)) + 1
+	}
+	if size > 1<<31 {
+		return nil, errGuestOutOfMemory
+	}
+	ptr, err := i.call(ctx, "malloc", size)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if uint32(ptr) == 0 {
-		return 0, errGuestOutOfMemory
+		return nil, errGuestOutOfMemory
 	}
 	mem := i.mod.Memory()
-	if !mem.WriteString(uint32(ptr), s) || !mem.WriteByte(uint32(ptr)+uint32(len(s)), 0) {
-		return 0, fmt.Errorf("runtime: write outside guest memory")
+	buf, ok := mem.Read(uint32(ptr), uint32(size))
+	if !ok {
+		return nil, fmt.Errorf("runtime: guest malloc returned memory outside its memory")
 	}
-	return uint32(ptr), nil
+	addrs := make([]uint32, 0, len(strs)+1)
+	off := 0
+	for _, s := range strs {
+		addrs = append(addrs, uint32(ptr)+uint32(off))
+		off += copy(buf[off:], s)
+		buf[off] = 0
+		off++
+	}
+	clear(buf[off:])
+	return append(addrs, uint32(ptr)+uint32(off)), nil
 }
 
 // read copies n bytes at ptr out of guest memory.

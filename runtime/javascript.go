@@ -95,14 +95,11 @@ func javascriptProgram(code string, vars map[string]any) (string, error) {
 // returns the string it completes with.
 func execJavaScript(ctx context.Context, inst *instance, program string) ([]byte, error) {
 	jsctx := uint64(inst.handle)
-	src, err := inst.cString(ctx, program)
+	addrs, err := inst.cStrings(ctx, 0, program, "<task>")
 	if err != nil {
 		return nil, err
 	}
-	file, err := inst.cString(ctx, "<task>")
-	if err != nil {
-		return nil, err
-	}
+	src, file := addrs[0], addrs[1]
 	opts, err := inst.call(ctx, "QJS_CreateEvalOption", uint64(src), 0, 0, uint64(file), 0 /* JS_EVAL_TYPE_GLOBAL */)
 	if err != nil {
 		return nil, err
@@ -182,8 +179,6 @@ var jsReserved = setOf("break", "case", "catch", "class", "const", "continue", "
 	"package", "private", "protected", "public", "await", "arguments", "eval", "inputs",
 	"globalThis", "undefined", "NaN", "Infinity")
 
-var jsIdent = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
-
 func isJSIdentifier(s string) bool {
-	return jsIdent.MatchString(s) && !jsReserved[s] && !strings.HasPrefix(s, "__enact")
+	return isASCIIIdentifier(s, "_$") && !jsReserved[s] && !strings.HasPrefix(s, "__enact")
 }

@@ -18,14 +18,16 @@ type memoryBudget struct {
 }
 
 // Allocate implements experimental.MemoryAllocator.
-func (b *memoryBudget) Allocate(capacity, max uint64) experimental.LinearMemory {
-	if capacity > b.limit {
-		capacity = b.limit
+func (b *memoryBudget) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
+	reserve := min(max(maxBytes, capacity), b.limit)
+	if mem := mmapMemory(b, reserve); mem != nil {
+		return mem
 	}
-	return &limitedMemory{budget: b, buf: make([]byte, 0, capacity)}
+	return &limitedMemory{budget: b, buf: make([]byte, 0, min(capacity, b.limit))}
 }
 
-// limitedMemory is one linear memory under a budget.
+// limitedMemory is one linear memory under a budget, backed by the Go heap
+// (used where anonymous mappings are not available).
 type limitedMemory struct {
 	budget *memoryBudget
 	buf    []byte
@@ -33,7 +35,7 @@ type limitedMemory struct {
 
 // Reallocate implements experimental.LinearMemory.
 func (m *limitedMemory) Reallocate(size uint64) []byte {
-	if size > m.budget.limit && uint64(len(m.buf)) > 0 {
+	if size > m.budget.limit && len(m.buf) > 0 {
 		m.budget.refused.Store(true)
 		return nil
 	}

@@ -93,21 +93,17 @@ __enact_run()
 // execPython runs a program on a prepared MicroPython instance and returns
 // the JSON envelope it left in __enact_result.
 func execPython(ctx context.Context, inst *instance, program string) ([]byte, error) {
-	src, err := inst.cString(ctx, program)
+	// One allocation holds the program, the two names used to fetch the
+	// result and the 12-byte proxy value the port's exports fill in.
+	addrs, err := inst.cStrings(ctx, 12, program, "__main__", "__enact_result")
 	if err != nil {
 		return nil, err
 	}
-	out, err := inst.call(ctx, "malloc", 12)
-	if err != nil {
+	src, mainName, attr, out := addrs[0], addrs[1], addrs[2], addrs[3]
+	if _, err := inst.call(ctx, "mp_js_do_exec", uint64(src), uint64(len(program)), uint64(out)); err != nil {
 		return nil, err
 	}
-	if uint32(out) == 0 {
-		return nil, errGuestOutOfMemory
-	}
-	if _, err := inst.call(ctx, "mp_js_do_exec", uint64(src), uint64(len(program)), out); err != nil {
-		return nil, err
-	}
-	if text, isExc, err := pythonException(inst, uint32(out)); err != nil || isExc {
+	if text, isExc, err := pythonException(inst, out); err != nil || isExc {
 		if err != nil {
 			return nil, err
 		}
@@ -119,41 +115,33 @@ func execPython(ctx context.Context, inst *instance, program string) ([]byte, er
 		}})
 	}
 	// Fetch __main__.__enact_result through the port's proxy exports.
-	name, err := inst.cString(ctx, "__main__")
-	if err != nil {
+	if _, err := inst.call(ctx, "mp_js_do_import", uint64(mainName), uint64(out)); err != nil {
 		return nil, err
 	}
-	if _, err := inst.call(ctx, "mp_js_do_import", uint64(name), out); err != nil {
-		return nil, err
-	}
-	kind, err := inst.u32(uint32(out))
+	kind, err := inst.u32(out)
 	if err != nil {
 		return nil, err
 	}
 	if kind != mpKindObject {
 		return nil, fmt.Errorf("runtime: python: __main__ came back as proxy kind %d", kind)
 	}
-	ref, err := inst.u32(uint32(out) + 4)
+	ref, err := inst.u32(out + 4)
 	if err != nil {
 		return nil, err
 	}
-	attr, err := inst.cString(ctx, "__enact_result")
-	if err != nil {
+	if _, err := inst.call(ctx, "proxy_c_to_js_lookup_attr", uint64(ref), uint64(attr), uint64(out)); err != nil {
 		return nil, err
 	}
-	if _, err := inst.call(ctx, "proxy_c_to_js_lookup_attr", uint64(ref), uint64(attr), out); err != nil {
-		return nil, err
-	}
-	if kind, err = inst.u32(uint32(out)); err != nil {
+	if kind, err = inst.u32(out); err != nil {
 		return nil, err
 	}
 	if kind != mpKindStr {
-		if text, isExc, _ := pythonException(inst, uint32(out)); isExc {
+		if text, isExc, _ := pythonException(inst, out); isExc {
 			return nil, fmt.Errorf("runtime: python: reading the result: %s", strings.ReplaceAll(text, "\x04", ": "))
 		}
 		return nil, fmt.Errorf("runtime: python: result came back as proxy kind %d", kind)
 	}
-	return inst.readSized(uint32(out))
+	return inst.readSized(out)
 }
 
 // pythonException reads the exception text of a proxy value of kind -1.
@@ -207,10 +195,8 @@ var pythonKeywords = setOf("False", "None", "True", "and", "as", "assert", "asyn
 	"if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
 	"while", "with", "yield", "inputs")
 
-var pyIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 func isPythonIdentifier(s string) bool {
-	return pyIdent.MatchString(s) && !pythonKeywords[s] && !strings.HasPrefix(s, "__enact")
+	return isASCIIIdentifier(s, "_") && !pythonKeywords[s] && !strings.HasPrefix(s, "__enact")
 }
 
 // pythonStringLiteral quotes JSON text as a Python string literal. The JSON

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// invoke runs the CLI in-process with its own ENACT_HOME.
+func invoke(t *testing.T, home, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string {
+		if k == "ENACT_HOME" {
+			return home
+		}
+		return ""
+	}
+	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr, getenv)
+	return code, stdout.String(), stderr.String()
+}
+
+const examples = "../../capabilities/examples/"
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	slow := filepath.Join(t.TempDir(), "slow.yaml")
+	if err := os.WriteFile(slow, []byte("enact: 1.0.0\nid: Slow\ndescription: loops\nenv:\n  resources:\n    timeout: 500ms\ntasks:\n  - id: spin\n    type: script\n    language: js\n    code: for (;;) {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stdout []string
+		stderr []string
+	}{
+		{"shipped example by id", "", []string{"run", "TemperatureConverter", "--input", `{"celsius": 100}`}, exitPass, []string{`"fahrenheit": 212`}, nil},
+		{"file with printed output", "", []string{"run", examples + "hello-world.yaml"}, exitPass, []string{"Hello World\n"}, nil},
+		{"javascript from stdin", `{"celsius": 37}`, []string{"run", "TemperatureConverterJS", "--input", "@-"}, exitPass, []string{`"fahrenheit": 98.6`}, nil},
+		{"invalid input", "", []string{"run", examples + "simple-converter.yaml", "--input", `{"celsius": -500}`}, exitInvalid, nil, []string{"invalid_input", "/celsius", "minimum"}},
+		{"missing required input", "", []string{"run", "SimpleConverter"}, exitInvalid, nil, []string{"celsius"}},
+		{"unknown capability", "", []string{"run", "NoSuchThing"}, exitInvalid, nil, []string{"NoSuchThing", "TemperatureConverter"}},
+		{"input not json", "", []string{"run", "SimpleConverter", "--input", "{celsius"}, exitUsage, nil, []string{"--input"}},
+		{"input not an object", "", []string{"run", "SimpleConverter", "--input", "[1]"}, exitUsage, nil, []string{"JSON object"}},
+		{"timeout", "", []string{"run", slow}, exitFailed, nil, []string{"timeout", "spin"}},
+		{"no arguments", "", []string{"run"}, exitUsage, nil, []string{"accepts 1 arg"}},
+		{"unknown command", "", []string{"frobnicate"}, exitUsage, nil, []string{"unknown command"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := invoke(t, home, tc.stdin, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout, stderr)
+			}
+			for _, want := range tc.stdout {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout %q lacks %q", stdout, want)
+				}
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr %q lacks %q", stderr, want)
+				}
+			}
+		})
+	}
+}
+
+func TestRunJSON(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	decode := func(t *testing.T, s string) map[string]any {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			t.Fatalf("stdout is not one JSON object: %v\n%s", err, s)
+		}
+		for _, k := range []string{"status", "outputs", "receipt_id", "receipt", "error"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("missing contract field %q", k)
+			}
+		}
+		return m
+	}
+	code, stdout, _ := invoke(t, home, "", "run", "SimpleConverter", "--input", `{"celsius": 100}`, "--json")
+	m := decode(t, stdout)
+	if code != exitPass || m["status"] != "PASS" || m["error"] != nil {
+		t.Errorf("code %d, report %v", code, m)
+	}
+	if got := m["outputs"].(map[string]any)["fahrenheit"]; got != 212.0 {
+		t.Errorf("fahrenheit = %v", got)
+	}
+	code, stdout, _ = invoke(t, home, "", "run", "SimpleConverter", "--input", `{"celsius": "hot"}`, "--json")
+	m = decode(t, stdout)
+	if code != exitInvalid || m["status"] != "FAILED" {
+		t.Errorf("code %d, report %v", code, m)
+	}
+	if e, _ := m["error"].(map[string]any); e == nil || e["code"] != "invalid_input" {
+		t.Errorf("error = %v", m["error"])
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	code, stdout, _ := invoke(t, home, "", "validate", examples+"hello-world.yaml", examples+"temperature-converter.yaml", examples+"temperature-converter-js.yaml")
+	if code != exitPass || strings.Count(stdout, "ok ") != 3 {
+		t.Errorf("code %d\n%s", code, stdout)
+	}
+	code, stdout, _ = invoke(t, home, "", "validate", examples+"hello-world.yaml", "../../capabilities/testdata/protocol/data-analyzer.yaml")
+	if code != exitInvalid {
+		t.Errorf("code %d, want %d", code, exitInvalid)
+	}
+	for _, want := range []string{"FAIL", "pandas", "numpy", "matplotlib", "analyzeData"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestBuildWritesContentAddressedArtifacts(t *testing.T) {
+	t.Parallel()
+	home, out := t.TempDir(), t.TempDir()
+	code, stdout, stderr := invoke(t, home, "", "build", "../../plugins/examples/textstats/textstats.yaml", "-o", out)
+	if code != exitPass {
+		t.Fatalf("code %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, _, stderr = invoke(t, home, "", "build", examples+"temperature-converter-js.yaml", "-o", out)
+	if code != exitPass {
+		t.Fatalf("code %d\n%s", code, stderr)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addressed := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, "sha256-") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if want := "sha256-" + hex.EncodeToString(sum[:]); !strings.HasPrefix(name, want+".") {
+			t.Errorf("%s holds bytes with digest %s", name, want)
+		}
+		addressed++
+	}
+	// textstats.wasm, the QuickJS engine and the script artifact.
+	if addressed != 3 {
+		t.Errorf("%d content-addressed files, want 3: %v", addressed, entries)
+	}
+	var m buildManifest
+	data, err := os.ReadFile(filepath.Join(out, "plugins.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Capability != "TemperatureConverterJS" || len(m.Tasks) != 1 || m.Tasks[0].Language != "javascript" {
+		t.Errorf("manifest = %+v", m)
+	}
+}
+
+func TestHelpExplainsItself(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := invoke(t, t.TempDir(), "", "--help")
+	if code != exitPass {
+		t.Errorf("code %d", code)
+	}
+	for _, want := range []string{"run", "validate", "build", "Exit codes", "ENACT_HOME"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package enact_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// allowed is the design's dependency table: which Enact packages each
+// package may import. Data flows one way: CLI → capabilities → runtime →
+// hostfns → policy / connectors / receipts.
+var allowed = map[string][]string{
+	"capabilities":     {},
+	"policy":           {"capabilities"},
+	"receipts":         {},
+	"hostfns":          {"capabilities", "policy", "receipts"},
+	"hostfns/postgres": {"hostfns"},
+	"hostfns/github":   {"hostfns"},
+	"hostfns/hubspot":  {"hostfns"},
+	"plugins":          {"capabilities"},
+	"plugins/pdk":      {},
+	"runtime":          {"capabilities", "plugins", "hostfns"},
+}
+
+const module = "github.com/enact-run/enact"
+
+func TestPackagesImportOnlyWhatTheDesignAllows(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], module), "/")
+		if pkg == "" || strings.HasPrefix(pkg, "cmd/") {
+			continue // the root API and the CLI may import everything
+		}
+		owner := pkg
+		for owner != "" {
+			if _, ok := allowed[owner]; ok {
+				break
+			}
+			if i := strings.LastIndex(owner, "/"); i >= 0 {
+				owner = owner[:i]
+			} else {
+				owner = ""
+			}
+		}
+		if owner == "" {
+			t.Errorf("package %s is not in the design's layout table", pkg)
+			continue
+		}
+		for _, imp := range fields[1:] {
+			if !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			dep := strings.TrimPrefix(imp, module+"/")
+			if dep == owner || strings.HasPrefix(dep, owner+"/") {
+				continue // its own subpackages
+			}
+			ok := false
+			for _, a := range allowed[owner] {
+				if dep == a || strings.HasPrefix(dep, a+"/internal") {
+					ok = true
+				}
+			}
+			if !ok {
+				t.Errorf("%s imports %s, which the design does not allow", pkg, dep)
+			}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build darwin || freebsd
+
+package runtime
+
+const mapNoReserve = 0
