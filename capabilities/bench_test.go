@@ -1,0 +1,37 @@
+package capabilities
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// BenchmarkLoad measures Load on the shipped examples and on documents
+// built to be expensive.
+func BenchmarkLoad(b *testing.B) {
+	var keys strings.Builder
+	for i := 0; keys.Len() < MaxSize-200; i++ {
+		fmt.Fprintf(&keys, "k%d: 1\n", i)
+	}
+	laughs := head + script + "x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+	for i, prev := range "abcdefgh" {
+		name := string(rune('b' + i))
+		laughs += "x-" + name + ": &" + name + " [" + strings.TrimSuffix(strings.Repeat("*"+string(prev)+", ", 10), ", ") + "]\n"
+	}
+	docs := map[string]string{
+		"temperature-converter": string(Examples()["temperature-converter.yaml"]),
+		"wide sequence":         head + script + "x-a: [" + strings.Repeat("1,", (MaxSize-200)/2) + "1]\n",
+		"unknown fields":        head + script + keys.String(),
+		"deep":                  head + script + "x-a: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n",
+		"billion laughs":        laughs,
+	}
+	for name, doc := range docs {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(doc)))
+			for b.Loop() {
+				Load([]byte(doc), name)
+			}
+		})
+	}
+}

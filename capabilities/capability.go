@@ -1,0 +1,352 @@
+package capabilities
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+)
+
+// Capability is a loaded and validated capability document. Load returns a
+// new value each time; its methods are safe for concurrent use, and callers
+// should treat its fields as read-only.
+type Capability struct {
+	// Enact is the protocol version the document is written in (1.x.y).
+	Enact string
+	// ID identifies the capability.
+	ID string
+	// Description says what the capability does.
+	Description string
+	// Version is the capability's own version, "" when absent.
+	Version string
+	// Type is "atomic" (the default) or "composite".
+	Type string
+	// Authors lists the authors, in document order.
+	Authors []Author
+	// Tasks lists the tasks, in the order they run.
+	Tasks []Task
+	// Env holds the environment variables' schema and the resource limits.
+	Env Env
+	// Extensions holds the top-level x- fields as JSON-compatible values
+	// (see the package documentation), nil when there are none.
+	Extensions map[string]any
+	// Digest is "sha256:" and the hex SHA-256 of the exact document bytes.
+	Digest string
+	// Name is the name given to Load (the path given to LoadFile).
+	Name string
+	// Dir is the absolute directory of the document for LoadFile, against
+	// which plugin paths are resolved; "" for Load.
+	Dir string
+
+	inputs, outputs *compiled
+}
+
+// compiled is an inputs or outputs schema.
+type compiled struct {
+	doc    any // the schema as JSON-compatible values
+	raw    []byte
+	schema *jsonschema.Schema
+}
+
+// Author is one entry of authors.
+type Author struct {
+	Name, Email, URL string
+}
+
+// Task is one executable unit of a capability.
+type Task struct {
+	// ID is unique within the capability.
+	ID string
+	// Type is "script" or "wasm".
+	Type string
+	// Language is "python" or "javascript" for a script task (the aliases
+	// "py" and "js" are normalised), "" for a wasm task.
+	Language string
+	// LanguageAlias is the language as written when it was an alias ("py"
+	// or "js"), "" otherwise.
+	LanguageAlias string
+	// Code is the script source, "" for a wasm task.
+	Code string
+	// Dependencies lists what a script needs, nil when absent.
+	Dependencies *Dependencies
+	// Plugin references the module of a wasm task, nil for a script task.
+	Plugin *PluginRef
+	// Extensions holds the task's x- fields, nil when there are none.
+	Extensions map[string]any
+	// Line is the line of the task in the document.
+	Line int
+}
+
+// Dependencies is what a script task needs from its runtime.
+type Dependencies struct {
+	// Version constrains the language version, such as ">=3.9,<4.0".
+	Version string
+	// Packages lists the packages, in document order.
+	Packages []Package
+}
+
+// Package is one entry of dependencies.packages.
+type Package struct {
+	Name, Version string
+}
+
+// PluginRef references the prebuilt WebAssembly module of a wasm task.
+type PluginRef struct {
+	// Path is the module file, relative to the capability's Dir, with "/"
+	// as separator; it does not leave that directory.
+	Path string
+	// SHA256 is the hex digest the module file must have (64 lowercase
+	// hexadecimal digits).
+	SHA256 string
+	// Function is the export to call; "run" when absent.
+	Function string
+}
+
+// Env is what a capability needs from its environment.
+type Env struct {
+	// Vars is the JSON Schema of the environment variables as JSON, nil
+	// when absent.
+	Vars json.RawMessage
+	// Resources holds the limits for a run.
+	Resources Resources
+}
+
+// Resources are the limits env.resources asks for.
+type Resources struct {
+	// Memory is in bytes; 0 when not set.
+	Memory uint64
+	// Timeout is 0 when not set.
+	Timeout time.Duration
+}
+
+//go:embed schema/enact-capability.schema.json
+var protocolSchemaJSON []byte
+
+//go:embed examples/*.yaml
+var examplesFS embed.FS
+
+// ProtocolSchema returns the JSON Schema (draft 2020-12) of a capability
+// document, the one Load validates against. Load checks a few rules the
+// schema cannot express as well: see the package documentation.
+func ProtocolSchema() []byte { return bytes.Clone(protocolSchemaJSON) }
+
+// Examples returns the example capabilities shipped with the package, file
+// name ("hello-world.yaml") to document bytes. The map is a fresh copy.
+func Examples() map[string][]byte {
+	out := map[string][]byte{}
+	entries, _ := fs.ReadDir(examplesFS, "examples")
+	for _, e := range entries {
+		b, _ := examplesFS.ReadFile("examples/" + e.Name())
+		out[e.Name()] = b
+	}
+	return out
+}
+
+// LoadFile reads the document at path (at most MaxSize bytes) and loads it
+// as Load does, with path as the name. Dir is set to the document's
+// absolute directory.
+func LoadFile(path string) (*Capability, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("capabilities: %w", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("capabilities: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("capabilities: read %s: %w", path, err)
+	}
+	c, err := Load(data, path)
+	if err != nil {
+		return nil, err
+	}
+	c.Dir = filepath.Dir(abs)
+	return c, nil
+}
+
+// Load parses and validates a capability document. name identifies the
+// document in errors, such as its file path. The error is a
+// *ValidationError or, for several problems, ValidationErrors; limit
+// violations also match ErrTooLarge, ErrTooDeep or ErrAliasExpansion with
+// errors.Is.
+func Load(data []byte, name string) (*Capability, error) {
+	if len(data) > MaxSize {
+		return nil, &ValidationError{Name: name, Rule: "size", Err: ErrTooLarge,
+			Msg: fmt.Sprintf("the document is larger than %d bytes", MaxSize)}
+	}
+	root, err := parseYAML(data, name)
+	if err != nil {
+		return nil, err
+	}
+	cv := &converter{name: name}
+	v := cv.value(root, nil)
+	if len(cv.errs) > 0 {
+		return nil, collect(cv.errs)
+	}
+	l := &loader{name: name, lines: lines{root: root, maps: map[*yaml.Node]map[string]entry{}}}
+	if err := protocolSchema().Validate(v); err != nil {
+		ve, ok := err.(*jsonschema.ValidationError)
+		if !ok {
+			return nil, l.fail(nil, "schema", err.Error())
+		}
+		for _, it := range issues(ve, nil) {
+			l.add(it.path, it.rule, protocolMessage(v, it))
+		}
+		return nil, collect(l.errs)
+	}
+	sum := sha256.Sum256(data)
+	c := l.build(v.(map[string]any))
+	c.Digest, c.Name = "sha256:"+hex.EncodeToString(sum[:]), name
+	if err := collect(l.errs); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loader turns a document that passed the protocol schema into a
+// Capability, checking what the schema cannot.
+type loader struct {
+	name  string
+	lines lines
+	errs  []*ValidationError
+}
+
+func (l *loader) fail(path []string, rule, msg string) *ValidationError {
+	return &ValidationError{Name: l.name, Line: l.lines.at(path), Pointer: pointer(path), Rule: rule, Msg: msg}
+}
+
+func (l *loader) add(path []string, rule, msg string) {
+	l.errs = append(l.errs, l.fail(path, rule, msg))
+}
+
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+func obj(m map[string]any, key string) map[string]any {
+	o, _ := m[key].(map[string]any)
+	return o
+}
+
+func list(m map[string]any, key string) []map[string]any {
+	var out []map[string]any
+	arr, _ := m[key].([]any)
+	for _, v := range arr {
+		o, _ := v.(map[string]any)
+		out = append(out, o)
+	}
+	return out
+}
+
+func extensions(m map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range m {
+		if strings.HasPrefix(k, "x-") {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (l *loader) build(doc map[string]any) *Capability {
+	c := &Capability{
+		Enact: str(doc, "enact"), ID: str(doc, "id"), Description: str(doc, "description"),
+		Version: str(doc, "version"), Type: str(doc, "type"), Extensions: extensions(doc),
+	}
+	if c.Type == "" {
+		c.Type = "atomic"
+	}
+	if !strings.HasPrefix(c.Enact, "1.") {
+		l.add([]string{"enact"}, "version", fmt.Sprintf("protocol version %q is not supported: this loader reads Enact 1.x documents, such as 1.0.0", c.Enact))
+	}
+	for _, a := range list(doc, "authors") {
+		c.Authors = append(c.Authors, Author{Name: str(a, "name"), Email: str(a, "email"), URL: str(a, "url")})
+	}
+	seen := map[string]int{}
+	for i, t := range list(doc, "tasks") {
+		c.Tasks = append(c.Tasks, l.task(t, i, seen))
+	}
+	c.inputs = l.compile(doc["inputs"], "inputs")
+	c.outputs = l.compile(doc["outputs"], "outputs")
+	c.Env = l.env(obj(doc, "env"))
+	return c
+}
+
+func (l *loader) task(t map[string]any, i int, seen map[string]int) Task {
+	at := []string{"tasks", fmt.Sprint(i)}
+	task := Task{ID: str(t, "id"), Type: str(t, "type"), Language: str(t, "language"), Code: str(t, "code"),
+		Extensions: extensions(t), Line: l.lines.at(at)}
+	if first, dup := seen[task.ID]; dup {
+		l.add(append(at, "id"), "unique", fmt.Sprintf("duplicate task id %q (first used at line %d)", task.ID, first))
+	} else {
+		seen[task.ID] = task.Line
+	}
+	if long, ok := map[string]string{"py": "python", "js": "javascript"}[task.Language]; ok {
+		task.LanguageAlias, task.Language = task.Language, long
+	}
+	if d := obj(t, "dependencies"); d != nil {
+		task.Dependencies = &Dependencies{Version: str(d, "version")}
+		for _, p := range list(d, "packages") {
+			task.Dependencies.Packages = append(task.Dependencies.Packages, Package{Name: str(p, "name"), Version: str(p, "version")})
+		}
+	}
+	if p := obj(t, "plugin"); p != nil {
+		task.Plugin = &PluginRef{Path: str(p, "path"), SHA256: str(p, "sha256"), Function: str(p, "function")}
+		if task.Plugin.Function == "" {
+			task.Plugin.Function = "run"
+		}
+		clean := path.Clean(task.Plugin.Path)
+		if strings.HasPrefix(task.Plugin.Path, "/") || strings.Contains(task.Plugin.Path, "\\") || clean == ".." || strings.HasPrefix(clean, "../") {
+			l.add(append(at, "plugin", "path"), "path", fmt.Sprintf("must be a relative path with '/' separators that stays inside the capability's directory (got %q)", task.Plugin.Path))
+		}
+	}
+	return task
+}
+
+func (l *loader) env(e map[string]any) Env {
+	var env Env
+	vars, at := e["vars"], []string{"env", "vars"}
+	if p := obj(e, "properties"); p != nil && p["vars"] != nil {
+		if vars != nil {
+			l.add(at, "env", "give the variables' schema once, as env.vars or as env.properties.vars")
+		}
+		vars, at = p["vars"], []string{"env", "properties", "vars"}
+	}
+	if vars != nil {
+		if s := l.compile(vars, at...); s != nil {
+			env.Vars = s.raw
+		}
+	}
+	res := obj(e, "resources")
+	var err error
+	if m, ok := res["memory"].(string); ok {
+		if env.Resources.Memory, err = ParseMemory(m); err != nil {
+			l.add([]string{"env", "resources", "memory"}, "memory", err.Error())
+		}
+	}
+	if t, ok := res["timeout"].(string); ok {
+		if env.Resources.Timeout, err = ParseTimeout(t); err != nil {
+			l.add([]string{"env", "resources", "timeout"}, "timeout", err.Error())
+		}
+	}
+	return env
+}

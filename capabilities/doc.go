@@ -1,0 +1,162 @@
+// Package capabilities loads and validates capability documents written in
+// the Enact Protocol 1.x, and validates the inputs and outputs of a run
+// against the capability's JSON Schemas.
+//
+// Load (or LoadFile) turns the YAML bytes of a document into a
+// *Capability, or fails with every problem found, each naming its line and
+// JSON Pointer. A Capability is immutable once loaded and safe for
+// concurrent use; ValidateInputs applies defaults and validates the inputs
+// of a run, ValidateOutputs validates what it returned.
+//
+// # The document
+//
+// A document is one YAML mapping:
+//
+//	enact: 1.0.0                  # required; protocol version, any 1.x.y
+//	id: TemperatureConverter      # required; letters, digits, _ - . and /
+//	description: Converts ...     # required; non-empty
+//	version: 1.0.0                # optional; semantic version
+//	type: atomic                  # optional; atomic (default) or composite
+//	authors:                      # optional
+//	  - name: Jane Doe            # required in an author
+//	    email: jane@example.com   # optional
+//	    url: https://example.com  # optional
+//	inputs:                       # optional; JSON Schema, root type: object
+//	  type: object
+//	  properties:
+//	    celsius: {type: number}
+//	  required: [celsius]
+//	outputs:                      # optional; JSON Schema, root type: object
+//	  type: object
+//	tasks:                        # at least one for an atomic capability
+//	  - id: convert               # required; unique among the tasks
+//	    type: script              # required; script or wasm
+//	    language: python          # script: python, javascript, py or js
+//	    code: |                   # script: the source, non-empty
+//	      return {"fahrenheit": celsius * 9/5 + 32}
+//	    dependencies:             # optional
+//	      version: ">=3.9,<4.0"
+//	      packages:
+//	        - name: numpy         # required in a package
+//	          version: ">=1.24.0" # optional
+//	env:                          # optional
+//	  vars:                       # JSON Schema of the environment variables
+//	    type: object
+//	    properties:
+//	      API_KEY: {type: string}
+//	  resources:
+//	    memory: 512MB
+//	    timeout: 30s
+//
+// The id is made of segments of letters, digits, '_', '-' and '.' separated
+// by '/', and no segment starts with '.'. Task ids use the same characters
+// without '/'. The task languages py and js are read as python and
+// javascript (Task.LanguageAlias keeps what was written). The protocol
+// lists the task types agent, prompt and shell as coming soon; they are
+// refused as not supported yet. The protocol schema, ProtocolSchema,
+// describes every field; Load validates against it.
+//
+// # Wasm tasks
+//
+// A task of type wasm, an Enact extension, runs a prebuilt WebAssembly
+// plugin (Extism ABI) instead of a script. It has no language, code or
+// dependencies, and names its module:
+//
+//	tasks:
+//	  - id: stats
+//	    type: wasm
+//	    plugin:
+//	      path: plugins/stats.wasm # relative to the document's directory
+//	      sha256: 9f86d0...        # 64 lowercase hex digits of the file
+//	      function: run            # the export to call; default run
+//
+// The path uses '/' separators and must stay inside the document's
+// directory (Capability.Dir for LoadFile). The function is a letter or '_'
+// followed by letters, digits and '_'.
+//
+// # Strictness and extensions
+//
+// A field the protocol does not define is an error on every object of the
+// document: the top level, authors, tasks, dependencies, packages, plugin,
+// env and resources. Names that start with "x-" are allowed on all of them;
+// the top-level ones are kept in Capability.Extensions and a task's in
+// Task.Extensions, the others are accepted and ignored. Inside inputs,
+// outputs and env.vars, which are JSON Schemas, any keyword is allowed and
+// the JSON Schema compiler judges the schema.
+//
+// Beyond the protocol schema, Load checks that the protocol version is
+// 1.x, that task ids are unique, that plugin paths stay in the directory,
+// that memory and timeout parse, and that every JSON Schema compiles.
+//
+// # Environment
+//
+// env.vars is a JSON Schema (root type: object) of the environment
+// variables the capability needs; Env.Vars holds it as JSON. The shape of
+// the protocol document's own example is accepted too: env with type:
+// object, the schema under properties.vars, resources, and required
+// (naming vars or resources). The schema may be given one way, not both.
+//
+// env.resources.memory is a number and a unit, case-insensitive: B, KB,
+// MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024); a bare
+// number is bytes ("1GB" is 1e9 bytes, "64MiB" 67108864). timeout is a Go
+// duration with units ns, us, ms, s, m, h ("300s", "1.5s", "2m"). Both must
+// be greater than zero; Resources holds 0 for a limit that is not set, and
+// the runtime chooses its own defaults then. See ParseMemory and
+// ParseTimeout.
+//
+// # YAML
+//
+// The bytes must hold exactly one YAML document. Keys must be strings
+// (quote "1:" or "true:"), and a key may appear once per mapping. Merge
+// keys (<<) and aliases are expanded. Values become JSON-compatible: nil,
+// bool, string, json.Number, []any and map[string]any. Timestamps and
+// !!binary values keep their text; NaN, infinities and tags other than the
+// YAML core ones are refused.
+//
+// # Limits
+//
+// A document is at most MaxSize (1 MiB) bytes (ErrTooLarge, checked before
+// parsing) and nests mappings and sequences at most MaxDepth (64) deep
+// (ErrTooDeep). A document that uses aliases or merge keys may expand to at
+// most MaxAliasNodes (100 000) nodes and 8 MiB of scalar text, and an alias
+// may not refer to a node that contains it (ErrAliasExpansion). The
+// expansion is measured without being built, so a "billion laughs"
+// document fails at once.
+//
+// # JSON Schemas
+//
+// inputs, outputs and env.vars are JSON Schema draft 2020-12; a $schema
+// keyword, when present, must name that draft. The schemas are compiled
+// when the document loads. The format keyword is asserted for the formats
+// the draft defines (email, date-time, uri, uuid, ipv4, ...): a capability
+// author who writes "format: email" expects the gate to refuse anything
+// else. Unknown formats, such as "binary", are annotations. A $ref may only
+// point inside the same schema: the loader never reads files or the
+// network.
+//
+// # Defaults
+//
+// ValidateInputs works on a deep copy of the inputs. For each member of
+// the schema's properties that the inputs lack and that has a default, it
+// sets a deep copy of the default; then, for each member whose value is an
+// object, it does the same with that member's schema, whether the object
+// was given or came from a default. A present value is never replaced.
+// Defaults under allOf, anyOf, oneOf, if/then or $ref are not applied.
+// Then the result is validated; the inputs as given are never modified.
+//
+// # Errors
+//
+// Each problem is a *ValidationError with the document name, the line,
+// the JSON Pointer, the rule and a message, and prints as
+//
+//	capability.yaml:12: /tasks/0/language: enum: must be one of python, javascript, py, js (got "ruby")
+//
+// Several problems come as ValidationErrors, sorted by line; errors.As
+// finds a *ValidationError in either. Inputs and outputs problems are named
+// "inputs" and "outputs" and have Line 0.
+//
+// # Digest
+//
+// Capability.Digest is "sha256:" followed by the hex SHA-256 of the exact
+// document bytes, so any change, a comment included, changes it.
+package capabilities

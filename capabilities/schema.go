@@ -1,0 +1,307 @@
+package capabilities
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+const (
+	protocolID = "https://enact.tools/schema/capability/1.0.0"
+	// schemaBase is the base URL of the schemas in a document; relative
+	// references resolve against it, and are then refused.
+	schemaBase = "https://capability.enact.invalid/"
+)
+
+// noLoader refuses every reference outside the schema being compiled: a
+// capability must not make the loader read files or the network. The
+// draft 2020-12 meta-schemas are built into the compiler.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, errors.New("references outside the document are not allowed")
+}
+
+func newCompiler() *jsonschema.Compiler {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.UseLoader(noLoader{})
+	return c
+}
+
+// protocolSchema is the compiled schema of the capability document.
+var protocolSchema = sync.OnceValue(func() *jsonschema.Schema {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(protocolSchemaJSON))
+	if err != nil {
+		panic(err)
+	}
+	c := newCompiler()
+	if err := c.AddResource(protocolID, doc); err != nil {
+		panic(err)
+	}
+	return c.MustCompile(protocolID)
+})
+
+// anyObject is the schema of absent inputs and outputs.
+var anyObject = sync.OnceValue(func() *compiled {
+	c := newCompiler()
+	doc := map[string]any{"type": "object"}
+	if err := c.AddResource("urn:enact:any-object", doc); err != nil {
+		panic(err)
+	}
+	return &compiled{doc: doc, raw: []byte(`{"type":"object"}`), schema: c.MustCompile("urn:enact:any-object")}
+})
+
+// compile compiles the JSON Schema found at path in the document, nil when
+// absent. Format assertions are on; problems are recorded with their line.
+func (l *loader) compile(doc any, path ...string) *compiled {
+	if doc == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		l.add(path, "schema", err.Error())
+		return nil
+	}
+	loc := schemaBase + strings.Join(path, ".") + ".json"
+	c := newCompiler()
+	c.AssertFormat()
+	if err := c.AddResource(loc, doc); err != nil {
+		l.add(path, "schema", err.Error())
+		return nil
+	}
+	sch, err := c.Compile(loc)
+	var (
+		sve *jsonschema.SchemaValidationError
+		ve  *jsonschema.ValidationError
+		lue *jsonschema.LoadURLError
+	)
+	switch {
+	case err == nil:
+		return &compiled{doc: doc, raw: bytes.TrimSuffix(buf.Bytes(), []byte("\n")), schema: sch}
+	case errors.As(err, &sve) && errors.As(sve.Err, &ve):
+		for _, it := range issues(ve, nil) {
+			l.add(append(slices.Clip(path), it.path...), it.rule, it.msg)
+		}
+	case errors.As(err, &lue):
+		l.add(path, "schema", fmt.Sprintf("$ref to %q: %v", strings.TrimPrefix(lue.URL, schemaBase), lue.Err))
+	default:
+		l.add(path, "schema", strings.ReplaceAll(err.Error(), schemaBase, ""))
+	}
+	return nil
+}
+
+// protocolMessage words a protocol schema violation for the author of the
+// document.
+func protocolMessage(doc any, it issue) string {
+	def := it.schemaPath[strings.LastIndexByte(it.schemaPath, '/')+1:]
+	got := func() any { return valueAt(doc, it.path) }
+	inTask := len(it.path) == 3 && it.path[0] == "tasks"
+	switch {
+	case it.rule == "additionalProperties":
+		return "unknown field; besides the protocol's fields only names starting with x- are allowed"
+	case it.rule == "enum" && inTask && it.path[2] == "type" && slices.Contains([]any{"agent", "prompt", "shell"}, got()):
+		return fmt.Sprintf("task type %q is not supported yet (the protocol lists it as coming soon); use script or wasm", got())
+	case it.rule == "minItems" && len(it.path) == 1 && it.path[0] == "tasks":
+		return "an atomic capability needs at least one task"
+	case it.rule == "false" && inTask:
+		typ, _ := valueAt(doc, []string{"tasks", it.path[1], "type"}).(string)
+		return fmt.Sprintf("not allowed in a %s task", typ)
+	case it.rule != "pattern":
+		return it.msg
+	}
+	s := display(got(), true)
+	switch def {
+	case "semver":
+		return "must be a semantic version such as 1.0.0 (got " + s + ")"
+	case "capabilityId":
+		return "must be segments of letters, digits, '_', '-' and '.' separated by '/', no segment starting with '.' (got " + s + ")"
+	case "taskId":
+		return "must be letters, digits, '_', '-' and '.', not starting with '.' (got " + s + ")"
+	case "sha256":
+		return "must be 64 lowercase hexadecimal digits (got " + s + ")"
+	case "exportName":
+		return "must be a function name: a letter or '_' then letters, digits and '_' (got " + s + ")"
+	case "memory":
+		return "must be a number and a unit, such as 512MB, 1GB or 64MiB (got " + s + ")"
+	case "timeout":
+		return "must be a number and a unit, such as 300s, 1.5s or 2m (got " + s + ")"
+	}
+	return it.msg
+}
+
+// valueAt returns the value at path in a JSON-compatible value, nil when
+// there is none.
+func valueAt(v any, path []string) any {
+	for _, tok := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// schemaFor returns the inputs (or outputs) schema, a schema accepting any
+// object when the document has none.
+func (c *Capability) schemaFor(inputs bool) *compiled {
+	s := c.outputs
+	if inputs {
+		s = c.inputs
+	}
+	if s == nil {
+		return anyObject()
+	}
+	return s
+}
+
+// InputSchema returns a copy of the inputs JSON Schema as JSON,
+// {"type":"object"} when the document has none.
+func (c *Capability) InputSchema() json.RawMessage { return bytes.Clone(c.schemaFor(true).raw) }
+
+// OutputSchema returns a copy of the outputs JSON Schema as JSON,
+// {"type":"object"} when the document has none.
+func (c *Capability) OutputSchema() json.RawMessage { return bytes.Clone(c.schemaFor(false).raw) }
+
+// ValidateInputs returns a new map holding a deep copy of in with the
+// inputs schema's defaults applied, once that map validates against the
+// schema (nil and the problems otherwise); in is never modified. See the package documentation for how
+// defaults apply. Values are those encoding/json produces (numbers as
+// float64 or json.Number); Go integer types are accepted too. The error is
+// a *ValidationError or ValidationErrors named "inputs", with Pointer into
+// the inputs.
+func (c *Capability) ValidateInputs(in map[string]any) (map[string]any, error) {
+	s := c.schemaFor(true)
+	out, _ := clone(in).(map[string]any)
+	if out == nil {
+		out = map[string]any{}
+	}
+	applyDefaults(s.doc, out)
+	if err := validate(s.schema, out, "inputs"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ValidateOutputs validates out against the outputs schema. The error is a
+// *ValidationError or ValidationErrors named "outputs", with Pointer into
+// the outputs.
+func (c *Capability) ValidateOutputs(out map[string]any) error {
+	if out == nil {
+		out = map[string]any{}
+	}
+	return validate(c.schemaFor(false).schema, out, "outputs")
+}
+
+// jsonNumber is the JSON number syntax, exponent limited to four digits so
+// that no number costs the validator more than a few kilobytes.
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,999})(\.[0-9]{1,1000})?([eE][+-]?[0-9]{1,4})?$`)
+
+// check refuses the values the validator cannot judge safely: floats that
+// are not finite and json.Number strings that are not JSON numbers.
+func check(v any, path []string, errs []issue) []issue {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			errs = check(e, append(path, k), errs)
+		}
+	case []any:
+		for i, e := range x {
+			errs = check(e, append(path, strconv.Itoa(i)), errs)
+		}
+	case float32:
+		errs = check(float64(x), path, errs)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			errs = append(errs, issue{path: slices.Clone(path), rule: "type", msg: "not a JSON number (NaN or infinite)"})
+		}
+	case json.Number:
+		if !jsonNumber.MatchString(string(x)) {
+			errs = append(errs, issue{path: slices.Clone(path), rule: "type", msg: fmt.Sprintf("%q is not a JSON number this validator accepts", display(string(x), false))})
+		}
+	}
+	return errs
+}
+
+func validate(s *jsonschema.Schema, v map[string]any, name string) error {
+	list := check(v, nil, nil)
+	if len(list) == 0 {
+		err := s.Validate(v)
+		if err == nil {
+			return nil
+		}
+		var ve *jsonschema.ValidationError
+		if !errors.As(err, &ve) {
+			return &ValidationError{Name: name, Rule: "schema", Msg: err.Error()}
+		}
+		list = issues(ve, nil)
+	}
+	errs := make([]*ValidationError, len(list))
+	for i, it := range list {
+		errs[i] = &ValidationError{Name: name, Pointer: pointer(it.path), Rule: it.rule, Msg: it.msg}
+	}
+	return collect(errs)
+}
+
+// clone deep-copies the maps and slices of a JSON-compatible value.
+func clone(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if x == nil {
+			return x
+		}
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = clone(e)
+		}
+		return m
+	case []any:
+		if x == nil {
+			return x
+		}
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = clone(e)
+		}
+		return s
+	}
+	return v
+}
+
+// applyDefaults sets each absent member of obj that the schema's properties
+// give a default to a copy of that default, then descends into the members
+// that are objects.
+func applyDefaults(schema any, obj map[string]any) {
+	s, _ := schema.(map[string]any)
+	props, _ := s["properties"].(map[string]any)
+	for name, p := range props {
+		ps, _ := p.(map[string]any)
+		if _, present := obj[name]; !present {
+			if d, ok := ps["default"]; ok {
+				obj[name] = clone(d)
+			}
+		}
+		if child, ok := obj[name].(map[string]any); ok && child != nil {
+			applyDefaults(ps, child)
+		}
+	}
+}
