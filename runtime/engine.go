@@ -161,7 +161,9 @@ func New(cfg Config) (*Engine, error) {
 		if err := os.MkdirAll(cfg.CacheDir, 0o700); err != nil {
 			return nil, fmt.Errorf("runtime: compilation cache: %w", err)
 		}
+		newCacheMu.Lock()
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		newCacheMu.Unlock()
 		if err != nil {
 			return nil, fmt.Errorf("runtime: compilation cache: %w", err)
 		}
@@ -332,6 +334,11 @@ func (e *Engine) plugins(c *capabilities.Capability) ([]*plugins.Plugin, error) 
 	e.mu.Unlock()
 	return ps, nil
 }
+
+// newCacheMu serialises wazero.NewCompilationCacheWithDir: wazero v1.12
+// caches its own version string in an unsynchronised global on first use,
+// so two engines created at once race on it.
+var newCacheMu sync.Mutex
 
 // randReader is the entropy source of prebuilt plugins' WASI.
 var randReader = rand.Reader
