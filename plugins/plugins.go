@@ -283,8 +283,9 @@ func readPlugin(dir, rel, want string) ([]byte, error) {
 }
 
 // CheckImports refuses a prebuilt module that imports anything the sandbox
-// does not provide: only functions of the Extism kernel (extism:host/env)
-// minus its HTTP calls, and the WASI preview 1 calls that need no
+// does not provide: only the guest ABI (extism:host/user.enact_call), the
+// functions of the Extism kernel (extism:host/env) minus its HTTP calls,
+// and the WASI preview 1 calls that need no
 // filesystem, sockets or process control beyond exiting. The error lists
 // every offending import.
 func CheckImports(wasm []byte) error {
@@ -310,6 +311,8 @@ func allowedImport(module, name string) bool {
 		return extismKernel[name]
 	case "wasi_snapshot_preview1":
 		return wasiSubset[name]
+	case "extism:host/user":
+		return name == "enact_call" // the guest ABI (package hostfns)
 	}
 	return false
 }

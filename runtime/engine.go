@@ -68,6 +68,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/plugins"
 )
 
@@ -276,15 +277,15 @@ func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpre
 	if err == nil {
 		err = instantiateWASI(ctx, rt)
 	}
-	calls := &emscriptenCalls{}
+	calls, live := &emscriptenCalls{}, &sync.Map{}
 	if err == nil {
-		err = instantiateEnv(ctx, rt, calls, compiled)
+		err = instantiateEnv(ctx, rt, calls, live, compiled)
 	}
 	if err != nil {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("runtime: prepare %s engine: %w", lang, err)
 	}
-	in.rt, in.compiled, in.calls = rt, compiled, calls
+	in.rt, in.compiled, in.calls, in.live = rt, compiled, calls, live
 	for _, m := range compiled.ExportedMemories() {
 		in.minMemory = uint64(m.Min()) * 65536
 	}
@@ -304,12 +305,37 @@ func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin) (*extism.C
 	le.once.Do(func() {
 		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: p.Wasm(), Name: "main"}}}
 		le.cp, le.err = extism.NewCompiledPlugin(context.WithoutCancel(ctx), manifest,
-			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true}, nil)
+			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true}, []extism.HostFunction{extismEnactCall()})
 		if le.err != nil {
 			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "compile plugin: " + le.err.Error()}
 		}
 	})
 	return le.cp, le.err
+}
+
+// extismEnactCall is the guest ABI's entry point for Extism plugins:
+// extism:host/user.enact_call takes the offset of a request in Extism
+// memory and returns the offset of the reply.
+func extismEnactCall() extism.HostFunction {
+	f := extism.NewHostFunctionWithStack("enact_call", func(ctx context.Context, p *extism.CurrentPlugin, stack []uint64) {
+		var reply []byte
+		if n, err := p.Length(stack[0]); err != nil {
+			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, "enact_call: "+err.Error())
+		} else if n > hostfns.MaxRequestBytes {
+			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, fmt.Sprintf("the request is %d bytes; the limit is %d", n, hostfns.MaxRequestBytes))
+		} else if req, err := p.ReadBytes(stack[0]); err != nil {
+			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, "enact_call: "+err.Error())
+		} else {
+			reply = hostCall(ctx, req)
+		}
+		off, err := p.WriteBytes(reply)
+		if err != nil {
+			panic(fmt.Errorf("enact_call: write reply: %w", err))
+		}
+		stack[0] = off
+	}, []extism.ValueType{extism.ValueTypePTR}, []extism.ValueType{extism.ValueTypePTR})
+	f.SetNamespace("extism:host/user")
+	return f
 }
 
 // plugins returns the plugins of a capability, building them once per

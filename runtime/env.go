@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"sync"
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
@@ -22,7 +23,7 @@ const emscriptenENOSYS = 52
 // answers, and a trap for every other import the interpreters declare (the
 // browser bridges of the PyScript build and QuickJS's Go proxy), so that a
 // guest reaching one stops with a clear error instead of undefined data.
-func instantiateEnv(ctx context.Context, r wazero.Runtime, calls *emscriptenCalls, guests ...wazero.CompiledModule) error {
+func instantiateEnv(ctx context.Context, r wazero.Runtime, calls *emscriptenCalls, live *sync.Map, guests ...wazero.CompiledModule) error {
 	b := r.NewHostModuleBuilder("env")
 	exported := calls.export(b, guests...)
 	i32, f64 := api.ValueTypeI32, api.ValueTypeF64
@@ -47,13 +48,40 @@ func instantiateEnv(ctx context.Context, r wazero.Runtime, calls *emscriptenCall
 	fn("js_check_existing", func(_ context.Context, _ api.Module, s []uint64) {
 		s[0] = uint64(math.MaxUint32) // -1
 	}, []api.ValueType{i32}, []api.ValueType{i32})
-	// The PyScript build's built-in js module proxies a JavaScript global
-	// object. Here there is none: every attribute is missing, so Python
-	// code touching js gets AttributeError rather than a trap.
-	fn("lookup_attr", func(_ context.Context, _ api.Module, s []uint64) { s[0] = 0 },
-		[]api.ValueType{i32, i32, i32}, []api.ValueType{i32})
-	fn("has_attr", func(_ context.Context, _ api.Module, s []uint64) { s[0] = 0 },
-		[]api.ValueType{i32, i32}, []api.ValueType{i32})
+	// The PyScript build's built-in js module proxies JavaScript's global
+	// object. Here the global object has one attribute, enact_host, the
+	// guest ABI's entry point (see pythonBridge); every other attribute is
+	// missing, so Python code touching js gets AttributeError, not a trap.
+	fn("lookup_attr", func(_ context.Context, m api.Module, s []uint64) {
+		name, ok := readCString(m, uint32(s[1]), 256)
+		if !ok || uint32(s[0]) != jsRefGlobalThis || name != "enact_host" {
+			s[0] = 0
+			return
+		}
+		if !writeWords(m, uint32(s[2]), jsKindObject, jsRefEnactHost, 0) {
+			panic(fmt.Errorf("lookup_attr: result outside guest memory"))
+		}
+		s[0] = 1
+	}, []api.ValueType{i32, i32, i32}, []api.ValueType{i32})
+	fn("has_attr", func(_ context.Context, m api.Module, s []uint64) {
+		ref := uint32(s[0])
+		name, ok := readCString(m, uint32(s[1]), 256)
+		s[0] = 0
+		if ok && ref == jsRefGlobalThis && name == "enact_host" {
+			s[0] = 1
+		}
+	}, []api.ValueType{i32, i32}, []api.ValueType{i32})
+	fn("call1", func(ctx context.Context, m api.Module, s []uint64) {
+		pythonBridge(ctx, instanceOf(live, m), uint32(s[0]), uint32(s[2]), uint32(s[3]))
+		s[0] = 0
+	}, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32})
+	// A JsProxy being collected; nothing to release on this side.
+	fn("proxy_js_free_obj", func(context.Context, api.Module, []uint64) {}, []api.ValueType{i32}, nil)
+	// QuickJS's bridge to its host: the guest ABI's entry point for
+	// JavaScript (see javascriptBridge).
+	fn("jsFunctionProxy", func(ctx context.Context, m api.Module, s []uint64) {
+		s[0] = javascriptBridge(ctx, instanceOf(live, m), uint32(s[2]), uint32(s[3]))
+	}, []api.ValueType{i32, api.ValueTypeI64, i32, i32}, []api.ValueType{api.ValueTypeI64})
 	fn("emscripten_resize_heap", resizeHeap, []api.ValueType{i32}, []api.ValueType{i32})
 	fn("_abort_js", func(context.Context, api.Module, []uint64) {
 		panic(fmt.Errorf("interpreter aborted"))
@@ -104,4 +132,14 @@ func resizeHeap(_ context.Context, m api.Module, s []uint64) {
 		return
 	}
 	s[0] = 1
+}
+
+// writeWords writes little-endian 32-bit words at ptr.
+func writeWords(m api.Module, ptr uint32, words ...uint32) bool {
+	for i, w := range words {
+		if !m.Memory().WriteUint32Le(ptr+uint32(i)*4, w) {
+			return false
+		}
+	}
+	return true
 }

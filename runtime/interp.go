@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -17,6 +18,9 @@ type interpreter struct {
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
 	calls    *emscriptenCalls
+	// live maps each instance's module to the instance, so host functions
+	// can find the memoised exports of the guest calling them.
+	live *sync.Map
 	// minMemory is the engine's declared initial memory, in bytes; a run
 	// with a smaller budget is refused before instantiation.
 	minMemory uint64
@@ -38,6 +42,7 @@ type instance struct {
 	// own call stack, which is costly to create.
 	funcs map[string]api.Function
 	calls *emscriptenCalls
+	live  *sync.Map
 }
 
 // newInstance instantiates and prepares an interpreter under a memory
@@ -54,8 +59,9 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 	if err != nil {
 		return nil, fmt.Errorf("runtime: instantiate %s engine: %w", in.language, err)
 	}
-	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, calls: in.calls}
+	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, calls: in.calls, live: in.live}
 	in.calls.attach(mod)
+	in.live.Store(mod, inst)
 	if inst.handle, err = in.init(ctx, mod, memLimit); err != nil {
 		inst.close(ctx)
 		return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
@@ -65,6 +71,7 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 
 func (i *instance) close(ctx context.Context) {
 	i.calls.detach(i.mod)
+	i.live.Delete(i.mod)
 	_ = i.mod.Close(context.WithoutCancel(ctx))
 }
 
@@ -137,4 +144,29 @@ func (i *instance) u32(ptr uint32) (uint32, error) {
 		return 0, fmt.Errorf("runtime: read outside guest memory at %#x", ptr)
 	}
 	return binary.LittleEndian.Uint32(b), nil
+}
+
+// instanceOf returns the live instance behind a guest module.
+func instanceOf(live *sync.Map, m api.Module) *instance {
+	v, ok := live.Load(m)
+	if !ok {
+		panic(fmt.Errorf("host call from an unknown instance"))
+	}
+	return v.(*instance)
+}
+
+// readCString reads a NUL-terminated string of at most limit bytes.
+func readCString(m api.Module, ptr, limit uint32) (string, bool) {
+	mem := m.Memory()
+	for n := uint32(0); n < limit; n++ {
+		c, ok := mem.ReadByte(ptr + n)
+		if !ok {
+			return "", false
+		}
+		if c == 0 {
+			b, _ := mem.Read(ptr, n)
+			return string(b), true
+		}
+	}
+	return "", false
 }

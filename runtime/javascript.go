@@ -38,10 +38,47 @@ func javascriptInterpreter() *interpreter {
 			if err != nil {
 				return 0, err
 			}
-			return uint32(res[0]), nil
+			jsctx := res[0]
+			if err := installHost(ctx, m, jsctx); err != nil {
+				return 0, err
+			}
+			return uint32(jsctx), nil
 		},
 		exec: execJavaScript,
 	}
+}
+
+// installHost defines the global __enact_host, a QuickJS function proxy
+// whose calls reach jsFunctionProxy; the program prelude moves it into the
+// `enact` object.
+func installHost(ctx context.Context, m api.Module, jsctx uint64) error {
+	call := func(name string, args ...uint64) (uint64, error) {
+		res, err := m.ExportedFunction(name).Call(ctx, args...)
+		if err != nil || len(res) == 0 {
+			return 0, err
+		}
+		return res[0], nil
+	}
+	fn, err := call("QJS_CreateFunctionProxy", jsctx, 1, 0, 0)
+	if err != nil {
+		return err
+	}
+	global, err := call("JS_GetGlobalObject", jsctx)
+	if err != nil {
+		return err
+	}
+	const name = "__enact_host"
+	ptr, err := call("malloc", uint64(len(name)+1))
+	if err != nil || uint32(ptr) == 0 {
+		return errGuestOutOfMemory
+	}
+	if !m.Memory().WriteString(uint32(ptr), name+"\x00") {
+		return fmt.Errorf("runtime: write outside guest memory")
+	}
+	if ok, err := call("JS_SetPropertyStr", jsctx, global, ptr, fn); err != nil || int32(ok) < 0 {
+		return fmt.Errorf("runtime: define __enact_host: %v", err)
+	}
+	return nil
 }
 
 // jsPrelude removes what QuickJS's standard library adds to the global
@@ -75,8 +112,7 @@ func javascriptProgram(code string, vars map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return jsPrelude + `
-(async () => {
+	return jsPrelude + javascriptEnact + `(async () => {
   const __enact_in = ` + string(in) + `;
   const stringify = JSON.stringify, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor;
   define(globalThis, "inputs", { value: __enact_in, writable: true, configurable: true });

@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"sync"
+
+	"github.com/enact-run/enact/hostfns"
 )
 
 // boundedBuffer keeps the first limit bytes written to it and counts the
@@ -48,6 +50,8 @@ type callState struct {
 	// output receives standard output and standard error, interleaved in
 	// the order the guest wrote them.
 	output *boundedBuffer
+	// host answers the guest's action requests (never nil during a run).
+	host hostfns.Handler
 }
 
 type callStateKey struct{}
@@ -72,4 +76,14 @@ func stdioFor(ctx context.Context, fd uint32) (*boundedBuffer, bool) {
 		return st.output, true
 	}
 	return nil, true
+}
+
+// hostCall sends a guest's request to the run's handler. Outside a run (a
+// pooled instance initialising) there is nothing to act for.
+func hostCall(ctx context.Context, request []byte) []byte {
+	st := callStateFrom(ctx)
+	if st == nil || st.host == nil {
+		return hostfns.NoActions.Handle(ctx, request)
+	}
+	return st.host.Handle(ctx, request)
 }

@@ -73,6 +73,7 @@ func pythonProgram(code string, vars map[string]any) (string, error) {
 		b.WriteString("    " + line + "\n")
 	}
 	b.WriteString("    pass\n")
+	b.WriteString(pythonEnact)
 	b.WriteString(`def __enact_run():
     global __enact_result
     import json

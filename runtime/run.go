@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/plugins"
 )
 
@@ -110,9 +111,20 @@ func (e *Engine) Prepare(ctx context.Context, c *capabilities.Capability) ([]*pl
 }
 
 // Run runs a capability with the given inputs (decoded JSON: maps, slices,
-// strings, bools, float64 or json.Number, nil). See the package
+// strings, bools, float64 or json.Number, nil) and no actions: every
+// action a guest asks for is answered not_granted. See the package
 // documentation for the semantics.
 func (e *Engine) Run(ctx context.Context, c *capabilities.Capability, inputs map[string]any) (*Result, error) {
+	return e.RunWith(ctx, c, inputs, nil)
+}
+
+// RunWith runs a capability whose guests' action requests (see the guest
+// ABI in package hostfns) are answered by host, normally the gate's
+// handler for this run. A nil host grants nothing.
+func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs map[string]any, host hostfns.Handler) (*Result, error) {
+	if host == nil {
+		host = hostfns.NoActions
+	}
 	start := time.Now()
 	res := &Result{}
 	defer func() { res.Duration = time.Since(start) }()
@@ -133,7 +145,7 @@ func (e *Engine) Run(ctx context.Context, c *capabilities.Capability, inputs map
 	ctx, cancel := context.WithTimeout(ctx, res.Timeout)
 	defer cancel()
 	output := newBoundedBuffer(e.cfg.MaxOutput)
-	ctx = withCallState(ctx, &callState{output: output})
+	ctx = withCallState(ctx, &callState{output: output, host: host})
 	defer func() { res.Output, res.OutputTruncated = output.result() }()
 
 	vars := maps.Clone(in)

@@ -23,9 +23,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"github.com/extism/go-pdk"
+
+	enact "github.com/enact-run/enact/plugins/pdk"
 )
 
 var (
@@ -87,3 +90,26 @@ func doPanic() int32 {
 // main is required for package main but is not called: with
 // -buildmode=c-shared the module is a WASI reactor.
 func main() {}
+
+// act asks the host for the action in its input, {"action": ..., "args":
+// {...}}, through the guest ABI, and returns the host's whole reply.
+//
+//go:wasmexport act
+func act() int32 {
+	var in struct {
+		Action string         `json:"action"`
+		Args   map[string]any `json:"args"`
+	}
+	if err := json.Unmarshal(pdk.Input(), &in); err != nil {
+		pdk.SetError(err)
+		return 1
+	}
+	reply, err := enact.Request(in.Action, in.Args)
+	if err != nil {
+		pdk.SetError(err)
+		return 1
+	}
+	out, _ := json.Marshal(map[string]any{"reply": reply})
+	pdk.Output(out)
+	return 0
+}
