@@ -10,16 +10,18 @@ import (
 // package may import. Data flows one way: CLI → capabilities → runtime →
 // hostfns → policy / connectors / receipts.
 var allowed = map[string][]string{
-	"capabilities":     {},
-	"policy":           {"capabilities"},
-	"receipts":         {},
-	"hostfns":          {"capabilities", "policy", "receipts"},
-	"hostfns/postgres": {"hostfns"},
-	"hostfns/github":   {"hostfns"},
-	"hostfns/hubspot":  {"hostfns"},
-	"plugins":          {"capabilities"},
-	"plugins/pdk":      {},
-	"runtime":          {"capabilities", "plugins", "hostfns"},
+	"capabilities":          {},
+	"policy":                {"capabilities"},
+	"receipts":              {},
+	"hostfns":               {"capabilities", "policy", "receipts"},
+	"hostfns/postgres":      {"hostfns"},
+	"hostfns/kv":            {"hostfns"},
+	"hostfns/connectortest": {"hostfns"},
+	"hostfns/github":        {"hostfns"},
+	"hostfns/hubspot":       {"hostfns"},
+	"plugins":               {"capabilities"},
+	"plugins/pdk":           {},
+	"runtime":               {"capabilities", "plugins", "hostfns"},
 }
 
 const module = "github.com/enact-run/enact"

@@ -1,0 +1,60 @@
+package hostfns
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// Connector is a system the gate acts on: Postgres, GitHub, HubSpot, the
+// embedded key-value store. A connector never sees the guest: the gate
+// hands it arguments that already passed the grant, the action's schema
+// and policy, and it holds its own credentials.
+type Connector interface {
+	// Name is the connector's part of action ids ("kv" in "kv.put").
+	Name() string
+	// Actions lists what the connector can do.
+	Actions() []ActionSpec
+	// Call performs one action. A failure the guest should see (not found,
+	// conflict, rate limited…) is a *ConnectorError; any other error is
+	// reported as connector_error.
+	Call(ctx context.Context, action string, args json.RawMessage, opts CallOptions) (Outcome, error)
+}
+
+// ActionSpec describes one action of a connector.
+type ActionSpec struct {
+	// Name is the action's part of the id ("put" in "kv.put").
+	Name        string
+	Description string
+	// Mutating says the action changes the system. Read-only actions may
+	// be used to gather facts for policies and run for real in a dry run.
+	Mutating bool
+	// Args and Result are JSON Schemas (draft 2020-12) of the arguments
+	// and of the result.
+	Args, Result json.RawMessage
+}
+
+// CallOptions carry what the gate knows about a call.
+type CallOptions struct {
+	// IdempotencyKey identifies this action of this run; a connector uses
+	// it for check-before-act so a retry never duplicates a side effect.
+	IdempotencyKey string
+}
+
+// Outcome is what an action produced.
+type Outcome struct {
+	Result json.RawMessage
+	// AlreadyExisted says the effect was already there (check-before-act
+	// found it) and nothing was changed.
+	AlreadyExisted bool
+}
+
+// ConnectorError is a failure with a stable code (CodeNotFound,
+// CodeConflict, CodeRateLimited, CodeUnauthorized, CodeUnavailable,
+// CodeTimeout, CodeInvalidArgs or CodeConnectorError).
+type ConnectorError struct {
+	Code    string
+	Message string
+}
+
+func (e *ConnectorError) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

@@ -1,0 +1,267 @@
+// Package kv is a connector for a small key-value store embedded in the
+// runner (SQLite, one file under $ENACT_HOME). It lets capabilities keep
+// state between runs — counters, cursors, what was already done — through
+// the gate, so every write is policy-checked and recorded like any other
+// action.
+//
+// Actions (arguments and results are JSON Schemas in Actions):
+//
+//	kv.get    {namespace?, key}                 → {found, key, value?, version}
+//	kv.put    {namespace?, key, value, if_version?} → {key, version}
+//	kv.delete {namespace?, key}                 → {deleted, key}
+//	kv.list   {namespace?, prefix?, limit?}     → {items: [{key, version}], truncated}
+//
+// put is check-before-act: writing the value a key already holds changes
+// nothing and answers already_existed, so a retried run never bumps a
+// version twice. if_version makes a put conditional (0: the key must not
+// exist); a mismatch is a conflict. delete of a missing key answers
+// already_existed. Versions start at 1 and grow by one per change.
+package kv
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+
+	"github.com/enact-run/enact/hostfns"
+)
+
+// Store is the kv connector. It is safe for concurrent use, and several
+// processes may share one file.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the store in the SQLite file at path.
+func Open(path string) (*Store, error) {
+	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("kv: open %s: %w", path, err)
+	}
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS kv (
+		namespace TEXT NOT NULL,
+		key       TEXT NOT NULL,
+		value     BLOB NOT NULL,
+		version   INTEGER NOT NULL,
+		updated   TEXT NOT NULL,
+		PRIMARY KEY (namespace, key))`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("kv: prepare %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Name implements hostfns.Connector.
+func (s *Store) Name() string { return "kv" }
+
+const (
+	keySchema = `{"type": "string", "minLength": 1, "maxLength": 256}`
+	nsSchema  = `{"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$", "default": "default"}`
+)
+
+// Actions implements hostfns.Connector.
+func (s *Store) Actions() []hostfns.ActionSpec {
+	obj := func(props, required string) json.RawMessage {
+		return json.RawMessage(`{"type": "object", "additionalProperties": false, "properties": {` + props + `}, "required": [` + required + `]}`)
+	}
+	return []hostfns.ActionSpec{
+		{
+			Name: "get", Description: "Read a key.",
+			Args:   obj(`"namespace": `+nsSchema+`, "key": `+keySchema, `"key"`),
+			Result: obj(`"found": {"type": "boolean"}, "key": {"type": "string"}, "value": {}, "version": {"type": "integer"}`, `"found", "key", "version"`),
+		},
+		{
+			Name: "put", Description: "Write a JSON value under a key; a no-op when the key already holds it.", Mutating: true,
+			Args:   obj(`"namespace": `+nsSchema+`, "key": `+keySchema+`, "value": {}, "if_version": {"type": "integer", "minimum": 0}`, `"key", "value"`),
+			Result: obj(`"key": {"type": "string"}, "version": {"type": "integer"}`, `"key", "version"`),
+		},
+		{
+			Name: "delete", Description: "Delete a key; a no-op when it is absent.", Mutating: true,
+			Args:   obj(`"namespace": `+nsSchema+`, "key": `+keySchema, `"key"`),
+			Result: obj(`"deleted": {"type": "boolean"}, "key": {"type": "string"}`, `"deleted", "key"`),
+		},
+		{
+			Name: "list", Description: "List keys, optionally by prefix, in key order.",
+			Args:   obj(`"namespace": `+nsSchema+`, "prefix": {"type": "string", "maxLength": 256}, "limit": {"type": "integer", "minimum": 1, "maximum": 1000}`, ``),
+			Result: obj(`"items": {"type": "array"}, "truncated": {"type": "boolean"}`, `"items", "truncated"`),
+		},
+	}
+}
+
+// MaxValueBytes bounds a stored value's JSON encoding.
+const MaxValueBytes = 256 << 10
+
+type args struct {
+	Namespace string          `json:"namespace"`
+	Key       string          `json:"key"`
+	Value     json.RawMessage `json:"value"`
+	IfVersion *int64          `json:"if_version"`
+	Prefix    string          `json:"prefix"`
+	Limit     int             `json:"limit"`
+}
+
+// Call implements hostfns.Connector.
+func (s *Store) Call(ctx context.Context, action string, raw json.RawMessage, _ hostfns.CallOptions) (hostfns.Outcome, error) {
+	var a args
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: err.Error()}
+	}
+	if a.Namespace == "" {
+		a.Namespace = "default"
+	}
+	var (
+		res     any
+		existed bool
+		err     error
+	)
+	switch action {
+	case "get":
+		res, err = s.get(ctx, a)
+	case "put":
+		res, existed, err = s.put(ctx, a)
+	case "delete":
+		res, existed, err = s.delete(ctx, a)
+	case "list":
+		res, err = s.list(ctx, a)
+	default:
+		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeNotFound, Message: "no action kv." + action}
+	}
+	if err != nil {
+		var ce *hostfns.ConnectorError
+		if errors.As(err, &ce) {
+			return hostfns.Outcome{}, err
+		}
+		if ctx.Err() != nil {
+			return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeTimeout, Message: ctx.Err().Error()}
+		}
+		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeUnavailable, Message: err.Error()}
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return hostfns.Outcome{}, err
+	}
+	return hostfns.Outcome{Result: b, AlreadyExisted: existed}, nil
+}
+
+func (s *Store) get(ctx context.Context, a args) (any, error) {
+	var value []byte
+	var version int64
+	err := s.db.QueryRowContext(ctx, `SELECT value, version FROM kv WHERE namespace = ? AND key = ?`, a.Namespace, a.Key).Scan(&value, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return map[string]any{"found": false, "key": a.Key, "version": 0}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"found": true, "key": a.Key, "value": json.RawMessage(value), "version": version}, nil
+}
+
+// canonical re-encodes a JSON value so equal values have equal bytes
+// (object keys sorted, no insignificant space).
+func canonical(v json.RawMessage) ([]byte, error) {
+	var x any
+	dec := json.NewDecoder(strings.NewReader(string(v)))
+	dec.UseNumber()
+	if err := dec.Decode(&x); err != nil {
+		return nil, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: "value: " + err.Error()}
+	}
+	return json.Marshal(x)
+}
+
+func (s *Store) put(ctx context.Context, a args) (any, bool, error) {
+	if len(a.Value) == 0 {
+		return nil, false, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: "value is required"}
+	}
+	value, err := canonical(a.Value)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(value) > MaxValueBytes {
+		return nil, false, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: fmt.Sprintf("value is %d bytes; the limit is %d", len(value), MaxValueBytes)}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	defer tx.Rollback()
+	var old []byte
+	var version int64
+	err = tx.QueryRowContext(ctx, `SELECT value, version FROM kv WHERE namespace = ? AND key = ?`, a.Namespace, a.Key).Scan(&old, &version)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, err
+	}
+	if a.IfVersion != nil && *a.IfVersion != version {
+		// A retry of a conditional put that already happened finds the
+		// value it wrote: that is not a conflict.
+		if !(version == *a.IfVersion+1 && string(old) == string(value)) {
+			return nil, false, &hostfns.ConnectorError{Code: hostfns.CodeConflict, Message: fmt.Sprintf("key %q is at version %d, not %d", a.Key, version, *a.IfVersion)}
+		}
+	}
+	if version > 0 && string(old) == string(value) {
+		return map[string]any{"key": a.Key, "version": version}, true, nil
+	}
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO kv (namespace, key, value, version, updated) VALUES (?, ?, ?, 1, ?)
+		ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, version = kv.version + 1, updated = excluded.updated`,
+		a.Namespace, a.Key, value, now); err != nil {
+		return nil, false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, false, err
+	}
+	return map[string]any{"key": a.Key, "version": version + 1}, false, nil
+}
+
+func (s *Store) delete(ctx context.Context, a args) (any, bool, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM kv WHERE namespace = ? AND key = ?`, a.Namespace, a.Key)
+	if err != nil {
+		return nil, false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, false, err
+	}
+	return map[string]any{"deleted": n > 0, "key": a.Key}, n == 0, nil
+}
+
+func (s *Store) list(ctx context.Context, a args) (any, error) {
+	limit := a.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	// Keys are compared as text; the prefix range avoids LIKE's wildcards.
+	rows, err := s.db.QueryContext(ctx, `SELECT key, version FROM kv WHERE namespace = ? AND key >= ? AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?`,
+		a.Namespace, a.Prefix, utf8.RuneCountInString(a.Prefix), a.Prefix, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []map[string]any{}
+	for rows.Next() {
+		var key string
+		var version int64
+		if err := rows.Scan(&key, &version); err != nil {
+			return nil, err
+		}
+		items = append(items, map[string]any{"key": key, "version": version})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	truncated := len(items) > limit
+	if truncated {
+		items = items[:limit]
+	}
+	return map[string]any{"items": items, "truncated": truncated}, nil
+}
