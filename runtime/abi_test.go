@@ -26,7 +26,7 @@ func (r *recorder) Handle(_ context.Context, b []byte) []byte {
 	r.requests = append(r.requests, req)
 	r.mu.Unlock()
 	if req.Action == "kv.put" {
-		return hostfns.ResultReply(json.RawMessage(`{"stored":true,"echo":`+string(req.Args)+`}`), false)
+		return hostfns.ResultReply(json.RawMessage(`{"stored":true,"version":1,"echo":`+string(req.Args)+`}`), false)
 	}
 	return hostfns.ErrorReply(hostfns.CodeDenied, "no", hostfns.PolicyReason{Policy: "test_policy", Passed: false, Reason: "tests say no"})
 }
@@ -115,7 +115,7 @@ func TestGuestABIFromAGoPlugin(t *testing.T) {
 		in   map[string]any
 		want string
 	}{
-		{map[string]any{"action": "kv.put", "args": map[string]any{"key": "k", "value": "v"}}, `{"reply":{"ok":true,"result":{"echo":{"key":"k","value":"v"},"stored":true}}}`},
+		{map[string]any{"action": "kv.put", "args": map[string]any{"key": "k", "value": "v"}}, `{"reply":{"ok":true,"result":{"echo":{"key":"k","value":"v"},"stored":true,"version":1}}}`},
 		{map[string]any{"action": "kv.get", "args": map[string]any{"key": "k"}}, `{"reply":{"error":{"code":"denied","message":"no","policy_results":[{"passed":false,"policy":"test_policy","reason":"tests say no"}]},"ok":false}}`},
 		{map[string]any{"action": "Not An Action"}, `"invalid_request"`},
 	} {
@@ -129,5 +129,21 @@ func TestGuestABIFromAGoPlugin(t *testing.T) {
 	}
 	if len(rec.requests) != 2 {
 		t.Errorf("the handler saw %d valid requests, want 2", len(rec.requests))
+	}
+}
+
+func TestExamplePluginActsThroughTheABI(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	c := loadFile(t, "../plugins/examples/textstats/textstats.yaml")
+	res, err := engine(t).RunWith(context.Background(), c, map[string]any{"text": "a b a", "save_as": "stats/1"}, rec)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if got := jsonOf(t, res.Outputs["saved"]); got != `{"already_existed":false,"key":"stats/1","version":1}` {
+		t.Errorf("saved = %s", got)
+	}
+	if len(rec.requests) != 1 || rec.requests[0].Action != "kv.put" || !strings.Contains(string(rec.requests[0].Args), `"key":"stats/1"`) {
+		t.Errorf("requests = %+v", rec.requests)
 	}
 }

@@ -42,13 +42,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/extism/go-pdk"
+
+	enact "github.com/enact-run/enact/plugins/pdk"
 )
 
 const defaultTop = 5
 
 type input struct {
-	Text *string `json:"text"`
-	Top  *int    `json:"top"`
+	Text   *string `json:"text"`
+	Top    *int    `json:"top"`
+	SaveAs string  `json:"save_as"`
 }
 
 type wordCount struct {
@@ -61,14 +64,43 @@ type output struct {
 	Lines      int         `json:"lines"`
 	Characters int         `json:"characters"`
 	TopWords   []wordCount `json:"top_words"`
+	Saved      *saved      `json:"saved,omitempty"`
+}
+
+// saved reports where the statistics were stored through the gate.
+type saved struct {
+	Key            string `json:"key"`
+	Version        int    `json:"version"`
+	AlreadyExisted bool   `json:"already_existed"`
 }
 
 //go:wasmexport run
 func run() int32 {
-	out, err := process(pdk.Input())
+	raw := pdk.Input()
+	out, err := process(raw)
 	if err != nil {
 		pdk.SetError(err)
 		return 1
+	}
+	var in input
+	_ = json.Unmarshal(raw, &in) // process has already checked it
+	if in.SaveAs != "" {
+		// Ask the host to keep the statistics: the request goes through the
+		// gate (grant, schema, policy, receipt) like any other action.
+		reply, err := enact.Request("kv.put", map[string]any{"key": in.SaveAs, "value": out})
+		if err != nil {
+			pdk.SetError(fmt.Errorf("textstats: saving: %w", err))
+			return 1
+		}
+		if !reply.OK {
+			pdk.SetError(fmt.Errorf("textstats: saving refused: %w", reply.Error))
+			return 1
+		}
+		var res struct {
+			Version int `json:"version"`
+		}
+		_ = json.Unmarshal(reply.Result, &res)
+		out.Saved = &saved{Key: in.SaveAs, Version: res.Version, AlreadyExisted: reply.AlreadyExisted}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
