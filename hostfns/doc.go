@@ -1,10 +1,59 @@
-// Package hostfns is the gate between a sandboxed capability and the world:
-// the guest ABI through which a plugin asks the host for a connector action,
-// and the checks every such request passes (grant, argument schema, policy,
-// journal, connector, receipt).
+// Package hostfns is the gate between a sandboxed capability and the
+// world: the guest ABI through which a plugin asks the host for a
+// connector action, and the checks every such request passes.
 //
-// The foundation release exposes no host functions to guests yet: a plugin
-// that imports anything outside the Extism kernel and the permitted WASI
-// subset is refused before it runs (see package plugins). The guest ABI is
-// specified here when the gate lands.
+// # The guest ABI
+//
+// A guest sends one request and gets one reply, both UTF-8 JSON:
+//
+//	request: {"action": "kv.put", "args": {"key": "greeting", "value": "hello"}}
+//	reply:   {"ok": true, "result": {"key": "greeting", "version": 1}}
+//	reply:   {"ok": true, "result": {"key": "greeting", "version": 1}, "already_existed": true}
+//	reply:   {"ok": false, "error": {"code": "denied", "message": "…",
+//	          "policy_results": [{"policy": "require_actor_role", "passed": false, "reason": "…"}]}}
+//
+// action is "<connector>.<action>" (lowercase letters, digits, '_'); args
+// is a JSON object (absent or null means {}). A request is at most
+// MaxRequestBytes and must have no other fields; a reply's result is at
+// most MaxReplyBytes. Exactly one of result and error is present. The
+// error codes are stable: invalid_request, not_granted, invalid_args,
+// denied, connector_error, not_found, conflict, rate_limited,
+// unauthorized, unavailable, timeout, internal. already_existed says the
+// connector's check-before-act found the effect already in place and
+// changed nothing.
+//
+// The transports, one per kind of guest:
+//
+//   - Extism plugins import extism:host/user.enact_call (i64) -> i64: the
+//     argument is the offset of the request in Extism memory, the result
+//     the offset of the reply. Go plugins use plugins/pdk:
+//     pdk.Call("kv.put", args) returns the result or a *pdk.ActionError.
+//   - Python tasks get a global `enact`: enact.call(action, args) returns
+//     the result or raises enact.ActionError (with .code, .message,
+//     .policy_results); enact.kv.put(key="a", value=1) is the same call;
+//     enact.request(action, args) returns the whole reply and never raises.
+//     Underneath, the request string goes through the MicroPython port's
+//     js module: js.enact_host(request) -> reply.
+//   - JavaScript tasks get the same `enact` object: enact.call,
+//     enact.kv.put({...}), enact.request, enact.ActionError (with .code and
+//     .policyResults). Underneath, a QuickJS function proxy reaches the
+//     host's env.jsFunctionProxy.
+//
+// A guest that imports anything else is refused before it runs (package
+// plugins); a request for an action outside the run's grant never reaches
+// a connector.
+//
+// # The gate
+//
+// A Handler answers the requests of one run. The gate's handler runs, for
+// every request, in this order: decode (size-capped, copied out of guest
+// memory) → grant (the operator's allowlist ∩ the actions the capability
+// declares under x-enact.actions) → arguments against the action's JSON
+// Schema → policy → record the intent → connector → record the outcome →
+// reply. Denials and connector errors are replies the guest can handle,
+// and every one of them is recorded in the run's receipt.
+//
+// Connectors implement Connector; each lives in a package of its own under
+// hostfns (kv: the embedded key-value store) and imports nothing of Enact
+// but this package. connectortest is the contract every connector passes.
 package hostfns
