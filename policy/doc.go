@@ -1,6 +1,242 @@
 // Package policy decides whether a run or a connector action may proceed.
 //
-// Decide is pure and deterministic: the clock and every fact it needs arrive
-// in its input. The built-in policies, the policy file and CEL rules land
-// with the gate; this package holds only its documentation until then.
+// An operator writes a policy file (YAML, versioned in Git) that says which
+// connector actions exist (the allow list), which built-in policies hold
+// with which parameters, and custom rules written in CEL. Load compiles it
+// once into an immutable *Policy; Decide then answers one question at a
+// time:
+//
+//   - a run-level decision (Input.Action == nil), taken before anything
+//     runs, about the actor, the capability and its inputs;
+//   - an action-level decision, taken by the gate for every action a
+//     capability asks for, about the action id and its arguments.
+//
+// Decide is pure and deterministic: the clock (Input.Time) and every fact
+// about the outside world (Input.Facts) are inputs; it performs no I/O,
+// reads no clock, draws no random numbers and keeps no state. A denial is a
+// Decision with Allowed false, never an error. Anything Decide cannot
+// evaluate (a missing fact, an argument of the wrong type, a CEL error or a
+// CEL expression over its cost limit) is a failed Result: the engine fails
+// closed. Every Decision lists each policy evaluated with pass/fail and a
+// human reason, ready for a receipt.
+//
+// # Flow in the gate
+//
+//	p, err := policy.Load(fileBytes, "policy.yaml")     // once; p.Digest() goes into receipts
+//	granted, refused := policy.Grant(p, declaredActions) // refuse the run if refused != nil
+//	run := policy.Decide(p, policy.Input{Time: now, Actor: actor, Capability: capRef, Inputs: inputs})
+//	// for each action the guest asks for (after checking it is granted):
+//	in := policy.Input{Time: now, Actor: actor, Capability: capRef, Inputs: inputs,
+//		Action: &policy.Action{ID: id, Args: args}}
+//	for _, req := range policy.Requirements(p, in) {
+//		// perform req.Action (read-only) with req.Args, or supply run.* facts,
+//		// and store the result in in.Facts[req.Name]
+//	}
+//	dec := policy.Decide(p, in) // record in.Facts and dec in the receipt
+//
+// # The policy file
+//
+// A complete example:
+//
+//	version: 1                       # required; the only version
+//
+//	actors:                          # roles by email; every matching entry applies
+//	  - email: "*@acme.com"          # an email, *@domain, or * (everyone); case-insensitive
+//	    roles: [employee]
+//	  - email: alice@acme.com
+//	    roles: [sales, admin]
+//	  - email: bob@agency.example
+//	    roles: [contractor]
+//
+//	allow:                           # the action allowlist; absent or empty = nothing allowed
+//	  - hubspot.*                    # * matches any run of characters
+//	  - github.create_branch
+//	  - github.push_commit
+//	  - github.create_pr
+//	  - postgres.insert_row
+//
+//	policies:                        # built-ins, evaluated in this order
+//	  - use: require_actor_role      # run level by default
+//	    with: {allowed_roles: [sales, agent]}
+//	  - use: no_duplicate_contacts
+//	  - use: limit_tasks_per_contact
+//	    with: {max_tasks: 3, window_days: 7}
+//	  - use: contractor_cannot_write_pii
+//	  - use: no_push_to_main
+//	  - use: require_branch_prefix
+//	    with: {prefix: agent/}
+//	  - use: max_files_per_commit
+//	    with: {n: 20}
+//	  - use: no_push_during_deploy_freeze
+//	    with: {start_utc: "2026-12-20T00:00:00Z", end_utc: "2027-01-04T00:00:00Z"}
+//	  - use: within_maintenance_window
+//	    name: night_inserts          # optional; default: the built-in's name
+//	    with: {start_utc: "22:00", end_utc: "06:00"}
+//	    actions: [postgres.*]        # optional scope: replaces the default scope
+//	  - use: limit_rows_per_run
+//	    with: {n: 1000}
+//
+//	rules:                           # custom rules in CEL, evaluated after the built-ins
+//	  - name: no_weekend_runs
+//	    run: true                    # evaluated at run level (default: action level)
+//	    deny_if: time.getDayOfWeek() in [0, 6]
+//	    reason: Runs are not allowed on weekends (UTC)
+//	  - name: small_deals_only
+//	    actions: [hubspot.update_deal]  # optional scope (default: every action)
+//	    when: has(action.args.amount)   # optional: the rule applies only when true
+//	    deny_if: action.args.amount > 10000 && !("admin" in actor.roles)
+//	    reason: Deals over 10,000 need an admin
+//	    pass_reason: The deal is small enough, or the actor is an admin   # optional
+//
+//	secrets: [api_key, password]     # input names receipts redact
+//
+//	postgres:                        # optional table/column allowlist for the postgres connector
+//	  tables:
+//	    customers: [id, email, plan]
+//	    public.orders: [id, customer_id, total]
+//
+// Decoding is strict: an unknown field, a key given twice, a value of the
+// wrong type, an unknown built-in, a missing or malformed parameter, a
+// duplicate policy or rule name, and a CEL expression that does not parse
+// or type-check are load errors of the form "name:line: message". Anchors,
+// aliases and merge keys are refused; the file may not exceed MaxFileSize.
+//
+// Policy and rule names are unique in a file; they are the Result.Policy of
+// their results. "allowlist" and "policy" are reserved. A policies entry
+// has use (required), name, with, actions and run. Setting actions makes
+// the entry action-level; run: true makes it run-level, and is accepted
+// only by the built-ins marked "run: yes" below, and not together with
+// actions. A rules entry has name and reason (required), exactly one of
+// deny_if and allow_if, and optionally when, pass_reason, actions and run.
+//
+// # Built-in policies
+//
+// Each built-in has a default scope (action globs); "writes only" built-ins
+// skip read-only actions (see ReadOnly) even inside their scope. Builtins
+// lists them programmatically.
+//
+//	no_duplicate_contacts            scope hubspot.create_contact, writes only
+//	    Fails when a contact with the email (args.email or
+//	    args.properties.email) already exists. Fact: hubspot.contact.
+//	limit_tasks_per_contact(max_tasks, window_days)
+//	                                 scope hubspot.create_task, writes only
+//	    Fails when the contact (args.contact_id, args.contact_email or
+//	    args.email) already has max_tasks tasks created in the window_days
+//	    days before Input.Time. Fact: hubspot.contact_tasks.<window_days>d.
+//	contractor_cannot_write_pii(role: contractor, pii_fields: [email, phone, ...])
+//	                                 scope *, writes only
+//	    Fails when the actor has role and any argument key, at any depth,
+//	    names a PII field (compared ignoring case, "_", "-"), or a list under
+//	    a columns, fields or properties key contains one. The default fields:
+//	    email, phone, mobilephone, ssn, social_security_number,
+//	    date_of_birth, dob, birthdate, address, street_address, zip,
+//	    postal_code, passport_number, national_id, tax_id,
+//	    credit_card_number, card_number, iban, bank_account_number,
+//	    firstname, lastname, full_name.
+//	require_actor_role(allowed_roles)
+//	                                 run level by default (run: yes); scope * when run: false
+//	    Fails unless the actor has one of allowed_roles.
+//	within_maintenance_window(start_utc, end_utc)
+//	                                 scope *, writes only; run: yes
+//	    Fails unless Input.Time (UTC) is in [start_utc, end_utc), both
+//	    "HH:MM"; the window wraps midnight when end_utc < start_utc.
+//	no_push_to_main(branches: [main, master])
+//	                                 scope github.*, writes only
+//	    Fails when args.branch or args.ref (and args.base for
+//	    github.merge_pr) names a protected branch, with or without
+//	    refs/heads/, ignoring case. github.push_commit, create_branch,
+//	    delete_branch and merge_pr must name their branch (merge_pr its
+//	    base) or fail. github.create_pr is not blocked for its base: a pull
+//	    request into main is the intended path.
+//	no_push_during_deploy_freeze(start_utc, end_utc)
+//	                                 scope github.*, writes only; run: yes
+//	    Fails when Input.Time is in [start_utc, end_utc), RFC 3339 instants.
+//	max_files_per_commit(n)          scope github.push_commit, writes only
+//	    Fails when args.files (a list, or a mapping path → content) has more
+//	    than n entries, or is missing.
+//	require_branch_prefix(prefix)    scope github.create_branch, github.push_commit,
+//	                                 github.create_pr, github.delete_branch; writes only
+//	    Fails unless the branch (args.branch or args.ref; args.head, without
+//	    an "owner:" part, for github.create_pr) starts with prefix.
+//	no_update_without_where_clause   scope postgres.update*, writes only
+//	no_delete_without_where_clause   scope postgres.delete*, writes only
+//	    Fail when args.where is missing, null, empty ("", {}, []), not a
+//	    string/mapping/list, or a string that is always true ("true",
+//	    "1=1", ...).
+//	limit_rows_per_run(n)            scope postgres.*, writes only
+//	    Fails when the rows the run has written plus the rows this action
+//	    would write exceed n. Inserts write len(args.rows) rows, or 1
+//	    without args.rows; updates and deletes write the rows their where
+//	    matches (a fact); any other postgres write fails (unknown count).
+//	    Facts: run.rows_written, postgres.rows_matching.
+//
+// # Facts
+//
+// Policies that need to know something about the outside world do not
+// fetch it. Requirements returns FactRequests; the gate performs each
+// read-only lookup and passes its result, unchanged, in Input.Facts[Name].
+// A fact a policy needs that is absent from Input.Facts fails that policy;
+// a present fact with a nil value is a lookup that found nothing. The
+// facts, their lookups and the shapes accepted:
+//
+//	hubspot.contact                 hubspot.get_contact {"email": e}
+//	    e is the contact's email, trimmed and lower-cased. Accepted: null,
+//	    false, {} or {"found": false} (no contact); true, {"found": true} or
+//	    any other non-empty object (the contact). A not-found contact must
+//	    be a null result, not a lookup error.
+//	hubspot.contact_tasks.<N>d      hubspot.count_tasks {"contact_id": id} or {"email": e},
+//	                                plus "since" and "until" (RFC 3339, UTC; until = Input.Time,
+//	                                since = until - N days)
+//	    Tasks of the contact created in [since, until). Accepted: a
+//	    non-negative integer, a list (its length), or an object with a
+//	    "count" or "total" integer (HubSpot's search response has "total").
+//	run.rows_written                (no lookup: Action is "")
+//	    Rows this run's earlier postgres actions wrote (the sum of their
+//	    rows affected), supplied by the gate from the run's journal, 0 at
+//	    the start of a run. A non-negative integer.
+//	postgres.rows_matching          postgres.count_rows {"table": t, "where": w}
+//	    Rows args.where of an update or delete matches (where omitted when
+//	    the action has none). Accepted like hubspot.contact_tasks.
+//
+// Numbers may be any Go number type or json.Number; whole floats count as
+// integers. Facts are visible to rules as the facts map, so a rule can use
+// a fact a built-in asked for (facts.?name.orValue(default) for an
+// optional one).
+//
+// # Rules
+//
+// Rules are CEL expressions (https://cel.dev) compiled and type-checked at
+// load time and evaluated with a cost limit (MaxRuleCost). Variables:
+//
+//	actor       enact.Actor       actor.email (string), actor.roles (list of string; merged roles)
+//	action      enact.Action      action.id (string; "" at run level), action.args (map)
+//	capability  enact.Capability  capability.id, capability.version, capability.digest (strings)
+//	inputs      map(string, dyn)  the run's inputs
+//	facts       map(string, dyn)  Input.Facts
+//	time        timestamp         Input.Time; accessors use UTC (time.getHours())
+//	dry_run     bool
+//
+// A misspelt field of actor, action or capability is a load error.
+// Arguments, inputs and facts are dynamic: a whole number is an int, any
+// other number a double, and comparisons across int and double work (use
+// int() or double() for arithmetic across them). Maps iterate in sorted
+// key order so that every evaluation of the same input does the same work.
+// The standard library, optional syntax (m.?key.orValue(x)) and the
+// cel-go strings extension are available; there is no clock and no I/O.
+//
+// deny_if fails the rule when true; allow_if fails it when false. A rule
+// whose when is false is skipped and not listed. An expression that cannot
+// be evaluated (no such key, no matching overload, cost limit exceeded) or
+// that yields a non-boolean fails the rule with a reason saying so. The
+// reason of a failure is the rule's reason; of a pass, pass_reason or a
+// description of the expression.
+//
+// # Testing policies
+//
+// RunCases runs a cases file (see RunCases for its format) against a
+// policy, like `enact-run policy test FILE CASES.yaml`. testdata/cases
+// holds this package's conformance cases: each NAME.cases.yaml runs
+// against NAME.policy.yaml, and NAME.golden.json records the full decisions
+// (go test -run TestConformance -update rewrites them). The same inputs
+// seed FuzzDecide.
 package policy

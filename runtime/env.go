@@ -2,11 +2,11 @@ package runtime
 
 import (
 	"context"
-	"sync"
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"

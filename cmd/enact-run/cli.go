@@ -15,7 +15,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/policy"
+	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
 )
 
@@ -48,13 +52,15 @@ Try it:
   enact-run run capabilities/examples/hello-world.yaml
   enact-run validate my-capability.yaml
 
-Exit codes: 0 passed, 1 the run failed, 2 bad command line, 4 invalid
-capability or inputs (nothing ran), 5 the runner itself failed.
-State (compilation cache) lives under $ENACT_HOME, default ~/.enact.`,
+Exit codes: 0 passed, 1 the run failed, 2 bad command line, 3 a policy
+blocked the run, 4 invalid capability or inputs (nothing ran), 5 the runner
+itself failed. State lives under $ENACT_HOME, default ~/.enact: the
+compilation cache, the signing keys (keys/), the receipts (receipts.db) and
+the embedded key-value store (kv.db).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand())
+	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand(), c.receiptsCommand(), c.policyCommand())
 	return root
 }
 
@@ -158,17 +164,17 @@ func readLimited(path string, limit int64) ([]byte, error) {
 // runReport is the JSON object `run --json` prints: the CLI contract's
 // fields first, then what else a caller may want.
 type runReport struct {
-	Status          string         `json:"status"`
-	Outputs         map[string]any `json:"outputs"`
-	ReceiptID       string         `json:"receipt_id"`
-	Receipt         any            `json:"receipt"`
-	Error           *reportError   `json:"error"`
-	Capability      string         `json:"capability,omitempty"`
-	Digest          string         `json:"digest,omitempty"`
-	Output          string         `json:"output"`
-	OutputTruncated bool           `json:"output_truncated"`
-	Tasks           []reportTask   `json:"tasks"`
-	DurationMS      float64        `json:"duration_ms"`
+	Status          string             `json:"status"`
+	Outputs         map[string]any     `json:"outputs"`
+	ReceiptID       string             `json:"receipt_id"`
+	Receipt         *receipts.Envelope `json:"receipt"`
+	Error           *reportError       `json:"error"`
+	Capability      string             `json:"capability,omitempty"`
+	Digest          string             `json:"digest,omitempty"`
+	Output          string             `json:"output"`
+	OutputTruncated bool               `json:"output_truncated"`
+	Tasks           []reportTask       `json:"tasks"`
+	DurationMS      float64            `json:"duration_ms"`
 }
 
 type reportError struct {
@@ -186,39 +192,56 @@ type reportTask struct {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// runFlags are the flags of `run`.
+type runFlags struct {
+	input, actor, policy, idempotencyKey, receiptsDir string
+	asJSON, dryRun                                    bool
+}
+
 func (c *cli) runCommand() *cobra.Command {
-	var input string
-	var asJSON bool
+	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run FILE|ID",
 		Short: "Run a capability and print its outputs",
-		Long: `Run a capability: validate the inputs (applying schema defaults), run every
-task in the sandbox, validate the outputs.
+		Long: `Run a capability: validate the inputs (applying schema defaults), take the
+run-level policy decision, run every task in the sandbox with the gate
+answering its action requests, validate the outputs, and seal a signed,
+hash-chained receipt.
 
 FILE is a capability YAML file; ID is the id of a shipped example
 (HelloWorld, TemperatureConverter, TemperatureConverterJS, SimpleConverter).
 What the tasks print is shown first, then the outputs as JSON. With --json,
 one JSON object is printed instead:
-  {"status": "PASS"|"FAILED", "outputs": {...}, "receipt_id": "", "receipt": null,
-   "error": null|{"code","message","task","trace"}, "output": "...printed...", ...}`,
+  {"status": "PASS"|"BLOCK"|"FAILED", "outputs": {...}, "receipt_id": "...",
+   "receipt": {...}, "error": null|{"code","message","task","trace"}, "output": "...", ...}
+
+The policy is --policy, else $ENACT_POLICY, else $ENACT_HOME/policy.yaml,
+else the built-in default (every actor may run; only the kv.* actions of the
+embedded store are allowed).`,
 		Example: `  enact-run run TemperatureConverter --input '{"celsius": 100}'
-  enact-run run ./capability.yaml --input @inputs.json --json
+  enact-run run ./capability.yaml --input @inputs.json --actor agent@acme.com --policy policy.yaml --json
   echo '{"celsius": 37}' | enact-run run TemperatureConverterJS --input @-`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.doRun(cmd.Context(), args[0], input, asJSON)
+			return c.doRun(cmd.Context(), args[0], f)
 		},
 	}
-	cmd.Flags().StringVarP(&input, "input", "i", "", "inputs as a JSON object, @FILE to read a file, @- to read standard input")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object with status, outputs and error")
+	fl := cmd.Flags()
+	fl.StringVarP(&f.input, "input", "i", "", "inputs as a JSON object, @FILE to read a file, @- to read standard input")
+	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object with status, outputs, receipt and error")
+	fl.StringVar(&f.actor, "actor", "", "email of who the run acts for (default $ENACT_ACTOR, else local@localhost)")
+	fl.StringVar(&f.policy, "policy", "", "policy file (allowlist, built-in policies, CEL rules)")
+	fl.StringVar(&f.idempotencyKey, "idempotency-key", "", "key recorded in the receipt and used to derive each action's key")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "perform reads; check and record writes without performing them")
+	fl.StringVar(&f.receiptsDir, "receipts-dir", "", "store receipts as one JSON file each in this directory instead of $ENACT_HOME/receipts.db")
 	return cmd
 }
 
-func (c *cli) doRun(ctx context.Context, ref, input string, asJSON bool) error {
-	report := runReport{Status: "FAILED", Outputs: map[string]any{}, Tasks: []reportTask{}}
+func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
+	report := runReport{Status: enact.StatusFailed, Outputs: map[string]any{}, Tasks: []reportTask{}}
 	finish := func(code int, err error) error {
 		c.code = code
-		if asJSON {
+		if f.asJSON {
 			enc := json.NewEncoder(c.stdout)
 			enc.SetEscapeHTML(false)
 			enc.SetIndent("", "  ")
@@ -237,54 +260,84 @@ func (c *cli) doRun(ctx context.Context, ref, input string, asJSON bool) error {
 		return failWith(exitInvalid, "invalid_capability", err)
 	}
 	report.Capability, report.Digest = capability.ID, capability.Digest
-	in, err := c.readInput(input)
+	in, err := c.readInput(f.input)
 	if err != nil {
 		return failWith(exitUsage, runtime.CodeInvalidInput, err)
 	}
-	engine, err := c.engine()
+	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true})
 	if err != nil {
 		return failWith(exitInternal, "internal", err)
 	}
-	defer engine.Close(context.WithoutCancel(ctx))
-
-	res, err := engine.Run(ctx, capability, in)
-	if res != nil {
-		report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
-		report.DurationMS = ms(res.Duration)
-		for _, t := range res.Tasks {
+	defer st.Close()
+	client, err := st.client()
+	if err != nil {
+		return failWith(exitInternal, "internal", err)
+	}
+	actor := f.actor
+	if actor == "" {
+		actor = c.getenv("ENACT_ACTOR")
+	}
+	if actor == "" {
+		actor = "local@localhost"
+	}
+	res, err := client.Run(ctx, enact.RunRequest{
+		Capability: capability, Inputs: in, Actor: policy.Actor{Email: actor},
+		IdempotencyKey: f.idempotencyKey, DryRun: f.dryRun,
+	})
+	if err != nil {
+		var re *runtime.Error
+		var refused *hostfns.RefusedError
+		switch {
+		case errors.As(err, &re):
+			return failWith(exitInvalid, re.Code, err)
+		case errors.As(err, &refused):
+			return failWith(exitInvalid, hostfns.CodeNotGranted, err)
+		case res == nil:
+			return failWith(exitInternal, "internal", err)
+		}
+		// The run happened but its receipt could not be stored.
+		report.Output = res.Output
+		return failWith(exitInternal, "receipt_store", err)
+	}
+	report.Status = res.Status
+	report.ReceiptID = res.RunID
+	report.Receipt = res.Receipt
+	report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+	if res.Run != nil {
+		report.DurationMS = ms(res.Run.Duration)
+		for _, t := range res.Run.Tasks {
 			report.Tasks = append(report.Tasks, reportTask{ID: t.ID, Plugin: t.Plugin, DurationMS: ms(t.Duration)})
 		}
 	}
-	if !asJSON && res != nil {
+	if !f.asJSON {
 		_, _ = io.WriteString(c.stdout, res.Output)
 		if res.OutputTruncated {
 			c.printf(c.stderr, "enact-run: printed output truncated at %d bytes\n", len(res.Output))
 		}
 	}
-	if err != nil {
-		var re *runtime.Error
-		if !errors.As(err, &re) {
-			return failWith(exitInternal, "internal", err)
+	switch res.Status {
+	case enact.StatusPass:
+		report.Outputs = res.Outputs
+		if !f.asJSON && len(res.Outputs) > 0 {
+			enc := json.NewEncoder(c.stdout)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(res.Outputs)
 		}
-		report.Error = &reportError{Code: re.Code, Message: re.Message, Task: re.Task, Trace: re.Trace}
-		code := exitFailed
-		if re.Code == runtime.CodeInvalidInput || re.Code == runtime.CodePluginError || re.Code == runtime.CodeUnsupported {
-			code = exitInvalid
+		if !f.asJSON {
+			c.printf(c.stderr, "receipt %s\n", res.RunID)
 		}
-		if !asJSON && re.Trace != "" {
-			c.printf(c.stderr, "%s\n", strings.TrimRight(re.Trace, "\n"))
-		}
-		return finish(code, err)
+		return finish(exitPass, nil)
+	case enact.StatusBlock:
+		report.Error = &reportError{Code: res.Error.Code, Message: res.Error.Message}
+		return finish(exitBlocked, fmt.Errorf("BLOCK: %s (receipt %s)", res.Error.Message, res.RunID))
 	}
-	report.Status = "PASS"
-	report.Outputs = res.Outputs
-	if !asJSON && len(res.Outputs) > 0 {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res.Outputs)
+	re := res.Error
+	report.Error = &reportError{Code: re.Code, Message: re.Message, Task: re.Task, Trace: re.Trace}
+	if !f.asJSON && re.Trace != "" {
+		c.printf(c.stderr, "%s\n", strings.TrimRight(re.Trace, "\n"))
 	}
-	return finish(exitPass, nil)
+	return finish(exitFailed, fmt.Errorf("%w (receipt %s)", re, res.RunID))
 }
 
 func (c *cli) validateCommand() *cobra.Command {

@@ -7,7 +7,8 @@
 //
 // Exit codes: 0 the run passed (or every file validated, or the build was
 // written); 1 the capability ran and failed (guest error, timeout, memory
-// limit, outputs violating the schema); 2 the command line was wrong; 4 the
+// limit, outputs violating the schema); 2 the command line was wrong; 3 a
+// policy blocked the run; 4 the
 // capability or its inputs are invalid, so nothing ran; 5 the runner itself
 // failed (state directory, cache). State lives under $ENACT_HOME (default
 // ~/.enact): the on-disk compilation cache is $ENACT_HOME/cache/wazero.
@@ -33,6 +34,7 @@ const (
 	exitPass     = 0
 	exitFailed   = 1
 	exitUsage    = 2
+	exitBlocked  = 3
 	exitInvalid  = 4
 	exitInternal = 5
 )

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/hostfns/kv"
+	"github.com/enact-run/enact/policy"
+	"github.com/enact-run/enact/receipts"
+	"github.com/enact-run/enact/runtime"
+)
+
+//go:embed default-policy.yaml
+var defaultPolicy []byte
+
+// state is everything a command that runs or inspects runs needs, opened
+// from $ENACT_HOME and the flags. Close releases it.
+type state struct {
+	home    string
+	keys    *receipts.Keyring
+	store   receipts.Store
+	policy  *policy.Policy
+	engine  *runtime.Engine
+	kv      *kv.Store
+	closers []func() error
+}
+
+type stateOptions struct {
+	policyFile  string // --policy
+	receiptsDir string // --receipts-dir: one JSON file per receipt instead of SQLite
+	withRuntime bool   // open the engine, the gate's connectors and the policy
+}
+
+func (s *state) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		_ = s.closers[i]()
+	}
+}
+
+// openState opens the keyring and the receipt store, and, for commands
+// that run capabilities, the policy, the engine and the connectors.
+func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) {
+	home, err := c.home()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory %s is not writable: %w", home, err)
+	}
+	s := &state{home: home}
+	if s.keys, err = receipts.OpenKeyring(filepath.Join(home, "keys")); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	if opts.receiptsDir != "" {
+		store, err := receipts.OpenDir(opts.receiptsDir, s.keys.Signers())
+		if err != nil {
+			return nil, fmt.Errorf("receipts directory: %w", err)
+		}
+		s.store = store
+	} else {
+		store, err := receipts.OpenSQLite(ctx, filepath.Join(home, "receipts.db"), s.keys.Signers())
+		if err != nil {
+			return nil, fmt.Errorf("receipt store: %w", err)
+		}
+		s.store = store
+	}
+	s.closers = append(s.closers, s.store.Close)
+	if !opts.withRuntime {
+		return s, nil
+	}
+	if s.policy, err = c.loadPolicy(opts.policyFile, home); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.kv, err = kv.Open(filepath.Join(home, "kv.db")); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.closers = append(s.closers, s.kv.Close)
+	if s.engine, err = runtime.New(runtime.Config{CacheDir: filepath.Join(home, "cache", "wazero")}); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.closers = append(s.closers, func() error { return s.engine.Close(context.Background()) })
+	return s, nil
+}
+
+// client wires the gate and returns the Go API client.
+func (s *state) client() (*enact.Client, error) {
+	gate, err := hostfns.New(hostfns.Config{Policy: s.policy, Connectors: []hostfns.Connector{s.kv}, Store: s.store})
+	if err != nil {
+		return nil, err
+	}
+	return enact.New(s.engine, gate), nil
+}
+
+// loadPolicy reads --policy, else $ENACT_POLICY, else
+// $ENACT_HOME/policy.yaml when it exists, else the embedded default.
+func (c *cli) loadPolicy(flag, home string) (*policy.Policy, error) {
+	path := flag
+	if path == "" {
+		path = c.getenv("ENACT_POLICY")
+	}
+	if path == "" {
+		candidate := filepath.Join(home, "policy.yaml")
+		if _, err := os.Stat(candidate); err == nil {
+			path = candidate
+		}
+	}
+	if path == "" {
+		return policy.Load(defaultPolicy, "default-policy.yaml")
+	}
+	data, err := readLimited(path, 4<<20)
+	if err != nil {
+		return nil, fmt.Errorf("policy file: %w", err)
+	}
+	p, err := policy.Load(data, path)
+	if err != nil {
+		var none *policy.Policy
+		return none, errors.Join(fmt.Errorf("policy file %s is invalid", path), err)
+	}
+	return p, nil
+}

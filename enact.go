@@ -1,0 +1,146 @@
+// Package enact runs Enact Protocol capabilities in a WebAssembly sandbox
+// behind a policy gate, and records every run in a signed, hash-chained
+// receipt. It is the API for Go programs that embed Enact; the enact-run
+// command is built on it.
+//
+//	client := enact.New(engine, gate)
+//	res, err := client.Run(ctx, enact.RunRequest{Capability: c, Inputs: in, Actor: policy.Actor{Email: "agent@acme.com"}})
+package enact
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/policy"
+	"github.com/enact-run/enact/receipts"
+	"github.com/enact-run/enact/runtime"
+)
+
+// Statuses of a run, as the CLI contract names them.
+const (
+	StatusPass   = "PASS"
+	StatusBlock  = "BLOCK"
+	StatusFailed = "FAILED"
+)
+
+// Client runs capabilities: an engine for the sandbox and a gate for the
+// actions. It is safe for concurrent use.
+type Client struct {
+	engine *runtime.Engine
+	gate   *hostfns.Gate
+}
+
+// New returns a client over an engine and a gate.
+func New(engine *runtime.Engine, gate *hostfns.Gate) *Client {
+	return &Client{engine: engine, gate: gate}
+}
+
+// RunRequest is one run to perform.
+type RunRequest struct {
+	Capability     *capabilities.Capability
+	Inputs         map[string]any
+	Actor          policy.Actor
+	IdempotencyKey string
+	// DryRun performs reads, and checks and records writes without
+	// performing them.
+	DryRun bool
+}
+
+// Result is what a run produced. A run that was refused or failed is a
+// Result with Status BLOCK or FAILED and Error set, not a Go error; the Go
+// error of Run is reserved for requests that could not be run at all
+// (invalid inputs, plugins that fail their checks, actions the runner does
+// not grant) and for failures of the runner itself.
+type Result struct {
+	Status  string
+	Outputs map[string]any
+	// Output is what the tasks printed (bounded).
+	Output          string
+	OutputTruncated bool
+	// Error says why a run was blocked or failed.
+	Error *runtime.Error
+	// RunID identifies the run and its receipt.
+	RunID string
+	// Receipt is the sealed receipt of the run.
+	Receipt *receipts.Envelope
+	// Run is the sandbox's own account (tasks, timings, limits); nil when
+	// the run was blocked before the sandbox started.
+	Run *runtime.Result
+}
+
+// Run validates the request, asks the gate for the run-level decision,
+// runs the capability with the gate answering its action requests, and
+// seals the receipt.
+func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
+	if req.Capability == nil {
+		return nil, errors.New("enact: no capability")
+	}
+	in, err := req.Capability.ValidateInputs(orEmpty(req.Inputs))
+	if err != nil {
+		return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: err.Error()}
+	}
+	if err := c.engine.Check(req.Capability); err != nil {
+		return nil, err
+	}
+	run, err := c.gate.Begin(hostfns.RunInfo{
+		Capability:     req.Capability,
+		Actor:          req.Actor,
+		Inputs:         in,
+		IdempotencyKey: req.IdempotencyKey,
+		DryRun:         req.DryRun,
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{RunID: run.ID()}
+	var outcome hostfns.RunOutcome
+	if run.Blocked() {
+		res.Status = StatusBlock
+		msg := "a run-level policy refused the run"
+		for _, r := range run.PolicyResults() {
+			if !r.Passed {
+				msg = r.Policy + ": " + r.Reason
+				break
+			}
+		}
+		res.Error = &runtime.Error{Code: hostfns.CodeDenied, Message: msg}
+		outcome.Err = &receipts.Error{Code: hostfns.CodeDenied, Message: msg}
+	} else {
+		rr, err := c.engine.RunWith(ctx, req.Capability, in, run)
+		res.Run = rr
+		if rr != nil {
+			res.Output, res.OutputTruncated = rr.Output, rr.OutputTruncated
+			for _, t := range rr.Tasks {
+				outcome.Plugins = append(outcome.Plugins, receipts.Plugin{Task: t.ID, Digest: t.Plugin})
+			}
+		}
+		var re *runtime.Error
+		switch {
+		case err == nil:
+			res.Status, res.Outputs, outcome.Outputs = StatusPass, rr.Outputs, rr.Outputs
+		case errors.As(err, &re):
+			res.Status, res.Error = StatusFailed, re
+			outcome.Err = &receipts.Error{Code: re.Code, Message: re.Message}
+		default:
+			res.Status = StatusFailed
+			res.Error = &runtime.Error{Code: "internal", Message: err.Error()}
+			outcome.Err = &receipts.Error{Code: "internal", Message: err.Error()}
+		}
+	}
+	env, err := run.Finish(context.WithoutCancel(ctx), outcome)
+	if err != nil {
+		return res, fmt.Errorf("enact: the run finished but its receipt could not be stored: %w", err)
+	}
+	res.Receipt = env
+	return res, nil
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}

@@ -1,0 +1,530 @@
+package hostfns
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/policy"
+	"github.com/enact-run/enact/receipts"
+)
+
+// MaxActionsPerRun bounds how many requests one run may make; later ones
+// are refused (and counted, not recorded one by one).
+const MaxActionsPerRun = 1000
+
+// Config configures a Gate. A zero Config is safe: no policy allows
+// nothing, and there are no connectors.
+type Config struct {
+	// Policy is the operator's policy file: the allowlist, built-in
+	// policies and rules.
+	Policy *policy.Policy
+	// Connectors are the systems actions reach.
+	Connectors []Connector
+	// Store persists the receipts; required.
+	Store receipts.Store
+	// Clock gives the time of decisions and records; time.Now when nil.
+	Clock func() time.Time
+}
+
+// Gate decides and records every action of every run. It is safe for
+// concurrent use; each run gets its own Run.
+type Gate struct {
+	policy  *policy.Policy
+	store   receipts.Store
+	clock   func() time.Time
+	actions map[string]*action
+}
+
+type action struct {
+	id        string
+	connector Connector
+	spec      ActionSpec
+	args      *jsonschema.Schema
+}
+
+// New builds a Gate, compiling every action's argument schema.
+func New(cfg Config) (*Gate, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("hostfns: a receipt store is required")
+	}
+	g := &Gate{policy: cfg.Policy, store: cfg.Store, clock: cfg.Clock, actions: map[string]*action{}}
+	if g.clock == nil {
+		g.clock = time.Now
+	}
+	for _, c := range cfg.Connectors {
+		for _, spec := range c.Actions() {
+			id := c.Name() + "." + spec.Name
+			if _, dup := g.actions[id]; dup {
+				return nil, fmt.Errorf("hostfns: two connectors provide %s", id)
+			}
+			schema, err := compileSchema(id, spec.Args)
+			if err != nil {
+				return nil, fmt.Errorf("hostfns: %s: argument schema: %w", id, err)
+			}
+			g.actions[id] = &action{id: id, connector: c, spec: spec, args: schema}
+		}
+	}
+	return g, nil
+}
+
+// Actions lists the ids of every action the connectors provide, sorted.
+func (g *Gate) Actions() []string {
+	ids := make([]string, 0, len(g.actions))
+	for id := range g.actions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Mutating reports whether an action changes its system; unknown actions
+// count as mutating.
+func (g *Gate) Mutating(id string) bool {
+	a, ok := g.actions[id]
+	return !ok || a.spec.Mutating
+}
+
+// Declared returns the actions a capability declares under
+// x-enact.actions, the list the grant is computed from:
+//
+//	x-enact:
+//	  actions: [kv.put, github.create_pr]
+func Declared(c *capabilities.Capability) ([]string, error) {
+	ext, ok := c.Extensions["x-enact"]
+	if !ok {
+		return nil, nil
+	}
+	m, ok := ext.(map[string]any)
+	if !ok {
+		return nil, errors.New("x-enact must be a mapping")
+	}
+	raw, ok := m["actions"]
+	if !ok {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, errors.New("x-enact.actions must be a list of action ids")
+	}
+	out := make([]string, 0, len(list))
+	for i, v := range list {
+		s, ok := v.(string)
+		if !ok || !actionID.MatchString(s) {
+			return nil, fmt.Errorf("x-enact.actions[%d]: %v is not an action id like kv.put", i, v)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// RefusedError says a capability declares actions the runner cannot grant:
+// the operator's allowlist does not allow them or no connector provides
+// them. Nothing ran.
+type RefusedError struct {
+	NotAllowed, Unknown []string
+}
+
+func (e *RefusedError) Error() string {
+	var parts []string
+	if len(e.NotAllowed) > 0 {
+		parts = append(parts, "not allowed by the policy file: "+strings.Join(e.NotAllowed, ", "))
+	}
+	if len(e.Unknown) > 0 {
+		parts = append(parts, "provided by no configured connector: "+strings.Join(e.Unknown, ", "))
+	}
+	return "the capability declares actions this runner does not grant (" + strings.Join(parts, "; ") + ")"
+}
+
+// RunInfo describes a run about to start.
+type RunInfo struct {
+	// RunID identifies the run; one is generated when empty.
+	RunID          string
+	Capability     *capabilities.Capability
+	Actor          policy.Actor
+	Inputs         map[string]any
+	IdempotencyKey string
+	DryRun         bool
+}
+
+// Run is the gate's view of one run: its grant, the run-level decision,
+// and the record of every action. Its Handle is the run's Handler.
+type Run struct {
+	g       *Gate
+	info    RunInfo
+	granted map[string]bool
+	started time.Time
+	pol     policy.Decision
+
+	mu      sync.Mutex
+	actions []receipts.Action
+	refused int // requests beyond MaxActionsPerRun
+	rows    int64
+}
+
+// Begin computes the run's grant (allowlist ∩ declared actions, refusing a
+// capability that declares anything outside it) and the run-level policy
+// decision. When Blocked reports true the run must not start; Finish
+// still records it.
+func (g *Gate) Begin(info RunInfo) (*Run, error) {
+	declared, err := Declared(info.Capability)
+	if err != nil {
+		return nil, err
+	}
+	refused := &RefusedError{}
+	granted := map[string]bool{}
+	ok, notAllowed := policy.Grant(g.policy, declared)
+	refused.NotAllowed = notAllowed
+	for _, id := range ok {
+		if _, known := g.actions[id]; !known {
+			refused.Unknown = append(refused.Unknown, id)
+			continue
+		}
+		granted[id] = true
+	}
+	if len(refused.NotAllowed)+len(refused.Unknown) > 0 {
+		return nil, refused
+	}
+	if info.RunID == "" {
+		info.RunID = NewRunID()
+	}
+	r := &Run{g: g, info: info, granted: granted, started: g.clock()}
+	r.pol = policy.Decide(g.policy, policy.Input{
+		Time:       r.started,
+		Actor:      info.Actor,
+		Capability: r.capabilityRef(),
+		Inputs:     info.Inputs,
+		DryRun:     info.DryRun,
+	})
+	return r, nil
+}
+
+// NewRunID returns a random run id.
+func NewRunID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ID is the run's id.
+func (r *Run) ID() string { return r.info.RunID }
+
+// Blocked reports whether a run-level policy refused the run.
+func (r *Run) Blocked() bool { return !r.pol.Allowed }
+
+// PolicyResults are the run-level policy results.
+func (r *Run) PolicyResults() []policy.Result { return slices.Clone(r.pol.Results) }
+
+// Granted lists the run's granted actions, sorted.
+func (r *Run) Granted() []string {
+	ids := make([]string, 0, len(r.granted))
+	for id := range r.granted {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (r *Run) capabilityRef() policy.CapabilityRef {
+	c := r.info.Capability
+	return policy.CapabilityRef{ID: c.ID, Version: c.Version, Digest: c.Digest}
+}
+
+// Handle implements Handler: one request through the whole gate.
+func (r *Run) Handle(ctx context.Context, request []byte) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.actions) >= MaxActionsPerRun {
+		r.refused++
+		return ErrorReply(CodeDenied, fmt.Sprintf("this run has made %d action requests, the most one run may make", MaxActionsPerRun))
+	}
+	start := r.g.clock()
+	rec := receipts.Action{Seq: int64(len(r.actions) + 1), Started: start, Facts: map[string]any{}}
+	reply := r.handle(ctx, request, &rec)
+	rec.DurationMS = receipts.Millis(r.g.clock().Sub(start))
+	r.actions = append(r.actions, rec)
+	return reply
+}
+
+func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) []byte {
+	deny := func(code, msg string, reasons []policy.Result) []byte {
+		rec.Decision = receipts.ActionDenied
+		rec.Error = &receipts.Error{Code: code, Message: msg}
+		return ErrorReply(code, msg, guestReasons(reasons)...)
+	}
+	req, err := DecodeRequest(request)
+	if err != nil {
+		rec.Action = "invalid"
+		return deny(CodeInvalidRequest, err.Error(), nil)
+	}
+	rec.Action = req.Action
+	if d, err := receipts.Digest(json.RawMessage(req.Args)); err == nil {
+		rec.ArgsDigest = d
+	}
+	if !r.granted[req.Action] {
+		return deny(CodeNotGranted, fmt.Sprintf("action %s is not granted to this run (granted: %s)", req.Action, strings.Join(r.Granted(), ", ")), nil)
+	}
+	a := r.g.actions[req.Action]
+	args, err := decodeArgs(req.Args)
+	if err != nil {
+		return deny(CodeInvalidArgs, err.Error(), nil)
+	}
+	if err := a.args.Validate(args); err != nil {
+		return deny(CodeInvalidArgs, schemaMessage(err), nil)
+	}
+	in := policy.Input{
+		Time:       r.g.clock(),
+		Actor:      r.info.Actor,
+		Capability: r.capabilityRef(),
+		Inputs:     r.info.Inputs,
+		Action:     &policy.Action{ID: req.Action, Args: args.(map[string]any)},
+		Facts:      map[string]any{},
+		DryRun:     r.info.DryRun,
+	}
+	for _, fr := range policy.Requirements(r.g.policy, in) {
+		if v, ok := r.fact(ctx, fr); ok {
+			in.Facts[fr.Name] = v
+			rec.Facts[fr.Name] = v
+		}
+	}
+	dec := policy.Decide(r.g.policy, in)
+	rec.PolicyResults = toReceipt(dec.Results)
+	if !dec.Allowed {
+		var msgs []string
+		for _, f := range dec.Failed() {
+			msgs = append(msgs, f.Policy+": "+f.Reason)
+		}
+		return deny(CodeDenied, strings.Join(msgs, "; "), dec.Results)
+	}
+	if r.info.DryRun && a.spec.Mutating {
+		rec.Decision = receipts.ActionAllowed
+		rec.Result = json.RawMessage(`{"dry_run":true,"planned":true}`)
+		return ResultReply(rec.Result, false)
+	}
+	key := r.info.IdempotencyKey
+	if key == "" {
+		key = r.info.RunID
+	}
+	out, err := a.connector.Call(ctx, a.spec.Name, req.Args, CallOptions{IdempotencyKey: fmt.Sprintf("%s:%d", key, rec.Seq)})
+	if err != nil {
+		code, msg := CodeConnectorError, err.Error()
+		var ce *ConnectorError
+		if errors.As(err, &ce) {
+			code, msg = ce.Code, ce.Message
+		} else if ctx.Err() != nil {
+			code = CodeTimeout
+		}
+		rec.Decision = receipts.ActionFailed
+		rec.Error = &receipts.Error{Code: code, Message: msg}
+		return ErrorReply(code, msg)
+	}
+	rec.Decision = receipts.ActionAllowed
+	rec.Result = out.Result
+	rec.AlreadyExisted = out.AlreadyExisted
+	r.rows += rowsAffected(out.Result)
+	return ResultReply(out.Result, out.AlreadyExisted)
+}
+
+// fact performs one lookup a policy asked for. Lookups through a
+// connector must be read-only; a failed lookup leaves the fact absent, and
+// the policy that needed it fails closed.
+func (r *Run) fact(ctx context.Context, fr policy.FactRequest) (any, bool) {
+	if fr.Action == "" {
+		switch fr.Name {
+		case "run.rows_written":
+			return r.rows, true
+		}
+		return nil, false
+	}
+	a, ok := r.g.actions[fr.Action]
+	if !ok || a.spec.Mutating {
+		return nil, false
+	}
+	args, err := json.Marshal(fr.Args)
+	if err != nil {
+		return nil, false
+	}
+	out, err := a.connector.Call(ctx, a.spec.Name, args, CallOptions{})
+	if err != nil {
+		var ce *ConnectorError
+		if errors.As(err, &ce) && ce.Code == CodeNotFound {
+			return nil, true // looked up, nothing there
+		}
+		return nil, false
+	}
+	v, err := decodeArgs(out.Result)
+	if err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// RunOutcome is how a run ended, for its receipt.
+type RunOutcome struct {
+	Outputs map[string]any
+	// Err is the run's failure, nil when it passed.
+	Err     *receipts.Error
+	Plugins []receipts.Plugin
+	// Status overrides the receipt status ("completed", "blocked",
+	// "failed", "dry_run" by default).
+	Status string
+}
+
+// Finish seals and stores the run's receipt.
+func (r *Run) Finish(ctx context.Context, o RunOutcome) (*receipts.Envelope, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	finished := r.g.clock()
+	rc := &receipts.Receipt{
+		RunID:          r.info.RunID,
+		Capability:     receipts.Capability{ID: r.info.Capability.ID, Version: r.info.Capability.Version, Digest: r.info.Capability.Digest},
+		Actor:          receipts.Actor{Email: r.info.Actor.Email, Roles: r.roles()},
+		Inputs:         receipts.Redact(r.info.Inputs, r.secrets()),
+		PolicyDigest:   r.policyDigest(),
+		PolicyResults:  toReceipt(r.pol.Results),
+		Actions:        slices.Clone(r.actions),
+		Plugins:        o.Plugins,
+		IdempotencyKey: r.info.IdempotencyKey,
+		Outputs:        o.Outputs,
+		Error:          o.Err,
+		Started:        r.started,
+		Finished:       finished,
+		DurationMS:     receipts.Millis(finished.Sub(r.started)),
+		Status:         o.Status,
+	}
+	switch {
+	case r.Blocked():
+		rc.Decision = receipts.DecisionBlock
+	case o.Err != nil:
+		rc.Decision = receipts.DecisionFailed
+	default:
+		rc.Decision = receipts.DecisionPass
+	}
+	if rc.Status == "" {
+		switch {
+		case rc.Decision == receipts.DecisionBlock:
+			rc.Status = "blocked"
+		case rc.Decision == receipts.DecisionFailed:
+			rc.Status = "failed"
+		case r.info.DryRun:
+			rc.Status = "dry_run"
+		default:
+			rc.Status = "completed"
+		}
+	}
+	if r.refused > 0 {
+		rc.Actions = append(rc.Actions, receipts.Action{
+			Seq: int64(len(rc.Actions) + 1), Action: "refused", Decision: receipts.ActionDenied,
+			Error: &receipts.Error{Code: CodeDenied, Message: fmt.Sprintf("%d further requests beyond the %d a run may make", r.refused, MaxActionsPerRun)},
+		})
+	}
+	return r.g.store.Append(ctx, rc)
+}
+
+func (r *Run) roles() []string {
+	if r.g.policy == nil {
+		return r.info.Actor.Roles
+	}
+	return r.g.policy.Roles(r.info.Actor.Email)
+}
+
+func (r *Run) secrets() []string {
+	if r.g.policy == nil {
+		return nil
+	}
+	return r.g.policy.Secrets()
+}
+
+func (r *Run) policyDigest() string {
+	if r.g.policy == nil {
+		return ""
+	}
+	return r.g.policy.Digest()
+}
+
+func toReceipt(rs []policy.Result) []receipts.PolicyResult {
+	out := make([]receipts.PolicyResult, 0, len(rs))
+	for _, x := range rs {
+		out = append(out, receipts.PolicyResult{Policy: x.Policy, Passed: x.Passed, Reason: x.Reason})
+	}
+	return out
+}
+
+func guestReasons(rs []policy.Result) []PolicyReason {
+	out := make([]PolicyReason, 0, len(rs))
+	for _, x := range rs {
+		out = append(out, PolicyReason{Policy: x.Policy, Passed: x.Passed, Reason: x.Reason})
+	}
+	return out
+}
+
+// decodeArgs decodes JSON keeping numbers exact (json.Number).
+func decodeArgs(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// rowsAffected reads the row count a database action reports, for the
+// run.rows_written fact.
+func rowsAffected(result json.RawMessage) int64 {
+	var r struct {
+		RowsAffected int64 `json:"rows_affected"`
+	}
+	_ = json.Unmarshal(result, &r)
+	return r.RowsAffected
+}
+
+var printer = message.NewPrinter(language.English)
+
+func compileSchema(name string, schema json.RawMessage) (*jsonschema.Schema, error) {
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	if err := c.AddResource(name+".json", v); err != nil {
+		return nil, err
+	}
+	return c.Compile(name + ".json")
+}
+
+// schemaMessage flattens a validation error into one line per cause,
+// each with the JSON pointer of the offending argument.
+func schemaMessage(err error) string {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return err.Error()
+	}
+	var lines []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			lines = append(lines, "/"+strings.Join(e.InstanceLocation, "/")+": "+e.ErrorKind.LocalizedString(printer))
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	return "arguments: " + strings.Join(lines, "; ")
+}

@@ -1,0 +1,500 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"go.yaml.in/yaml/v3"
+)
+
+// Policy is a loaded policy file. It is immutable and safe for concurrent
+// use by any number of goroutines.
+type Policy struct {
+	name    string
+	digest  string
+	actors  []actorEntry
+	allow   []string
+	entries []*entry
+	rules   []*rule
+	secrets []string
+	tables  map[string][]string
+}
+
+type actorEntry struct {
+	pattern string // lower case: "a@b.c", "*@b.c" or "*"
+	roles   []string
+}
+
+// entry is a configured built-in policy.
+type entry struct {
+	name  string
+	b     *builtin
+	check check
+	scope []string
+	run   bool
+}
+
+func (e *entry) applies(c *evalCtx) bool {
+	if !c.actionLevel {
+		return e.run
+	}
+	return !e.run && (!e.b.writesOnly || !c.readOnly) && matchAny(e.scope, c.action)
+}
+
+// Name returns the name given to Load.
+func (p *Policy) Name() string { return p.name }
+
+// Digest returns "sha256:" and the hex SHA-256 of the exact bytes loaded.
+// Receipts record it.
+func (p *Policy) Digest() string { return p.digest }
+
+// Secrets returns a copy of the names of the inputs receipts must redact.
+func (p *Policy) Secrets() []string { return slices.Clone(p.secrets) }
+
+// PostgresTables returns a copy of the postgres table allowlist: table name
+// → the columns actions may touch. It is nil when the file has no postgres
+// section.
+func (p *Policy) PostgresTables() map[string][]string {
+	if p.tables == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(p.tables))
+	for k, v := range p.tables {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// Roles returns the roles the file's actors section gives an email, in file
+// order, without duplicates.
+func (p *Policy) Roles(email string) []string { return p.rolesFor(email, nil) }
+
+// Policies returns the names of the built-in policy entries and rules, in
+// file order: the names Result.Policy carries.
+func (p *Policy) Policies() []string {
+	var out []string
+	for _, e := range p.entries {
+		out = append(out, e.name)
+	}
+	for _, r := range p.rules {
+		out = append(out, r.name)
+	}
+	return out
+}
+
+var (
+	nameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$`)
+	identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$`)
+	emailRE = regexp.MustCompile(`^([^@\s*]+|\*)@[^@\s*]+$`)
+)
+
+// Load decodes a policy file (see the package documentation for its
+// format). name is used in error messages, which have the form
+// "name:line: message"; the error is a *LoadError, or several joined with
+// errors.Join. Decoding is strict: unknown fields, duplicate keys, values of
+// the wrong type, unknown built-ins, bad parameters and CEL expressions that
+// do not compile or type-check are all errors.
+func Load(data []byte, name string) (*Policy, error) {
+	root, err := parse(data, name)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	p := &Policy{name: name, digest: "sha256:" + hex.EncodeToString(sum[:])}
+	d := &decoder{name: name}
+	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres")
+	if !ok && top == nil {
+		return nil, d.err()
+	}
+	if f, has := top["version"]; !has {
+		d.failAt(root.Line, "version is required (version: 1)")
+	} else if v, ok := d.integer(f.val, "version"); ok && v != 1 {
+		d.failf(f.val, "version %d is not supported; this engine reads version 1", v)
+	}
+	if f, has := top["actors"]; has {
+		p.actors = d.actors(f.val)
+	}
+	if f, has := top["allow"]; has {
+		if items, ok := d.list(f.val, "allow"); ok {
+			for i, it := range items {
+				g, ok := d.nonEmpty(it, fmt.Sprintf("allow[%d]", i))
+				if !ok {
+					continue
+				}
+				if !validGlob(g) {
+					d.failf(it, "allow[%d]: %q is not an action id or glob (system.action, lower case, * for any run of characters)", i, g)
+					continue
+				}
+				p.allow = append(p.allow, g)
+			}
+		}
+	}
+	names := map[string]int{allowlistPolicy: 0, "policy": 0}
+	if f, has := top["policies"]; has {
+		if items, ok := d.list(f.val, "policies"); ok {
+			for i, it := range items {
+				if e := d.entry(it, i, names); e != nil {
+					p.entries = append(p.entries, e)
+				}
+			}
+		}
+	}
+	if f, has := top["rules"]; has {
+		if items, ok := d.list(f.val, "rules"); ok {
+			env, err := celEnv()
+			if err != nil {
+				return nil, fmt.Errorf("policy: building the CEL environment: %w", err)
+			}
+			for i, it := range items {
+				if r := d.rule(env, it, i, names); r != nil {
+					p.rules = append(p.rules, r)
+				}
+			}
+		}
+	}
+	if f, has := top["secrets"]; has {
+		p.secrets, _ = d.strings(f.val, "secrets")
+	}
+	if f, has := top["postgres"]; has {
+		p.tables = d.postgres(f.val)
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (d *decoder) actors(n *yaml.Node) []actorEntry {
+	items, ok := d.list(n, "actors")
+	if !ok {
+		return nil
+	}
+	var out []actorEntry
+	for i, it := range items {
+		what := fmt.Sprintf("actors[%d]", i)
+		fs, ok := d.fields(it, what, "email", "roles")
+		if !ok {
+			continue
+		}
+		var a actorEntry
+		if f, has := fs["email"]; !has {
+			d.failf(it, "%s: email is required", what)
+			continue
+		} else if s, ok := d.nonEmpty(f.val, what+".email"); ok {
+			s = strings.ToLower(strings.TrimSpace(s))
+			if s != "*" && !emailRE.MatchString(s) {
+				d.failf(f.val, "%s.email: %q is not an email address, *@domain or *", what, s)
+				continue
+			}
+			a.pattern = s
+		}
+		if f, has := fs["roles"]; !has {
+			d.failf(it, "%s: roles is required", what)
+			continue
+		} else {
+			a.roles, _ = d.strings(f.val, what+".roles")
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// useName records a policy or rule name, reporting a duplicate.
+func (d *decoder) useName(n *yaml.Node, what, name string, names map[string]int) bool {
+	if !nameRE.MatchString(name) {
+		d.failf(n, "%s: name %q must be letters, digits and _ . : / - (at most 128)", what, name)
+		return false
+	}
+	if line, dup := names[name]; dup {
+		if line == 0 {
+			d.failf(n, "%s: the name %q is reserved", what, name)
+		} else {
+			d.failf(n, "%s: the name %q is already used at line %d; give this entry a name:", what, name, line)
+		}
+		return false
+	}
+	names[name] = n.Line
+	return true
+}
+
+// scope decodes an actions: list of globs.
+func (d *decoder) scope(n *yaml.Node, what string) ([]string, bool) {
+	globs, ok := d.strings(n, what)
+	if !ok {
+		return nil, false
+	}
+	if len(globs) == 0 {
+		d.failf(n, "%s must name at least one action or glob", what)
+		return nil, false
+	}
+	for i, g := range globs {
+		if !validGlob(g) {
+			d.failf(n.Content[i], "%s[%d]: %q is not an action id or glob", what, i, g)
+			ok = false
+		}
+	}
+	return globs, ok
+}
+
+func (d *decoder) entry(n *yaml.Node, i int, names map[string]int) *entry {
+	what := fmt.Sprintf("policies[%d]", i)
+	fs, ok := d.fields(n, what, "use", "name", "with", "actions", "run")
+	if !ok {
+		return nil
+	}
+	f, has := fs["use"]
+	if !has {
+		d.failf(n, "%s: use is required (the built-in policy to apply)", what)
+		return nil
+	}
+	use, ok := d.nonEmpty(f.val, what+".use")
+	if !ok {
+		return nil
+	}
+	b, known := registry[use]
+	if !known {
+		d.failf(f.val, "%s: unknown built-in policy %q (built-ins: %s)", what, use, strings.Join(slices.Sorted(maps.Keys(registry)), ", "))
+		return nil
+	}
+	what = fmt.Sprintf("%s (%s)", what, use)
+	e := &entry{name: use, b: b, scope: b.actions, run: b.defaultRun}
+	nameNode := f.val
+	if f, has := fs["name"]; has {
+		if e.name, ok = d.nonEmpty(f.val, what+".name"); !ok {
+			return nil
+		}
+		nameNode = f.val
+	}
+	if !d.useName(nameNode, what, e.name, names) {
+		return nil
+	}
+	good := true
+	var scoped bool
+	if f, has := fs["actions"]; has {
+		e.scope, ok = d.scope(f.val, what+".actions")
+		good, scoped = good && ok, true
+	}
+	if f, has := fs["run"]; has {
+		e.run, ok = d.boolean(f.val, what+".run")
+		good = good && ok
+		switch {
+		case e.run && !b.canRun:
+			d.failf(f.val, "%s: run: true is not supported; %s decides about actions", what, use)
+			good = false
+		case e.run && scoped:
+			d.failf(f.val, "%s: actions and run: true exclude each other; a run-level policy applies before any action", what)
+			good = false
+		}
+	} else if scoped {
+		e.run = false // an action scope makes a run-level default an action-level policy
+	}
+	vals := params{}
+	given := map[string]bool{} // parameters given but malformed
+	var withNode *yaml.Node
+	if f, has := fs["with"]; has {
+		withNode = f.val
+		known := make([]string, len(b.params))
+		for j, p := range b.params {
+			known[j] = p.name
+		}
+		if len(known) == 0 {
+			d.failf(f.key, "%s takes no parameters", what)
+			return nil
+		}
+		wfs, ok := d.fields(f.val, what+".with", known...)
+		if !ok {
+			return nil
+		}
+		for _, p := range b.params {
+			if pf, has := wfs[p.name]; has {
+				v, ok := d.param(pf.val, what+".with."+p.name, p)
+				if !ok {
+					good = false
+					given[p.name] = true
+					continue
+				}
+				vals[p.name] = v
+			}
+		}
+	}
+	for _, p := range b.params {
+		if _, has := vals[p.name]; has || given[p.name] {
+			continue
+		}
+		if p.required {
+			at := n
+			if withNode != nil {
+				at = withNode
+			}
+			d.failf(at, "%s: parameter %s is required (%s)", what, p.name, p.kind)
+			good = false
+			continue
+		}
+		vals[p.name] = p.def
+	}
+	if !good {
+		return nil
+	}
+	c, problem := b.build(vals)
+	if problem != "" {
+		at := n
+		if withNode != nil {
+			at = withNode
+		}
+		d.failf(at, "%s: %s", what, problem)
+		return nil
+	}
+	e.check = c
+	return e
+}
+
+func (d *decoder) param(n *yaml.Node, what string, p param) (any, bool) {
+	switch p.kind {
+	case kString:
+		return d.nonEmpty(n, what)
+	case kInt:
+		v, ok := d.integer(n, what)
+		if ok && (v < p.min || v > p.max) {
+			d.failf(n, "%s must be between %d and %d, not %d", what, p.min, p.max, v)
+			return nil, false
+		}
+		return v, ok
+	case kStrings:
+		return d.strings(n, what)
+	case kClock:
+		s, ok := d.str(n, what)
+		if !ok {
+			return nil, false
+		}
+		t, err := time.Parse("15:04", s)
+		if err != nil || len(s) != 5 {
+			d.failf(n, "%s: %q is not a time of day HH:MM (24-hour, UTC)", what, s)
+			return nil, false
+		}
+		return clock(t.Hour()*60 + t.Minute()), true
+	case kInstant:
+		s, ok := d.str(n, what)
+		if !ok {
+			return nil, false
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			d.failf(n, "%s: %q is not an RFC 3339 instant (2026-12-20T00:00:00Z)", what, s)
+			return nil, false
+		}
+		return t, true
+	}
+	panic("unreachable")
+}
+
+func (d *decoder) rule(env *cel.Env, n *yaml.Node, i int, names map[string]int) *rule {
+	what := fmt.Sprintf("rules[%d]", i)
+	fs, ok := d.fields(n, what, "name", "when", "deny_if", "allow_if", "reason", "pass_reason", "actions", "run")
+	if !ok {
+		return nil
+	}
+	r := &rule{}
+	f, has := fs["name"]
+	if !has {
+		d.failf(n, "%s: name is required", what)
+		return nil
+	}
+	if r.name, ok = d.nonEmpty(f.val, what+".name"); !ok || !d.useName(f.val, what, r.name, names) {
+		return nil
+	}
+	what = fmt.Sprintf("rule %q", r.name)
+	deny, hasDeny := fs["deny_if"]
+	allow, hasAllow := fs["allow_if"]
+	switch {
+	case hasDeny && hasAllow:
+		d.failf(allow.key, "%s: give deny_if or allow_if, not both", what)
+		return nil
+	case !hasDeny && !hasAllow:
+		d.failf(n, "%s: deny_if or allow_if is required", what)
+		return nil
+	}
+	rf, has := fs["reason"]
+	if !has {
+		d.failf(n, "%s: reason is required (the message of a denial)", what)
+		return nil
+	}
+	if r.reason, ok = d.nonEmpty(rf.val, what+".reason"); !ok {
+		return nil
+	}
+	good := true
+	if f, has := fs["actions"]; has {
+		r.scope, ok = d.scope(f.val, what+".actions")
+		good = good && ok
+	}
+	if f, has := fs["run"]; has {
+		r.run, ok = d.boolean(f.val, what+".run")
+		good = good && ok
+		if r.run && r.scope != nil {
+			d.failf(f.val, "%s: actions and run: true exclude each other; a run-level rule applies before any action", what)
+			good = false
+		}
+	}
+	if f, has := fs["when"]; has {
+		r.when = d.compile(env, r.name, "when", f.val)
+		good = good && r.when != nil
+	}
+	if hasDeny {
+		r.deny = true
+		r.cond = d.compile(env, r.name, "deny_if", deny.val)
+	} else {
+		r.cond = d.compile(env, r.name, "allow_if", allow.val)
+	}
+	if r.cond == nil || !good {
+		return nil
+	}
+	if f, has := fs["pass_reason"]; has {
+		if r.passReason, ok = d.nonEmpty(f.val, what+".pass_reason"); !ok {
+			return nil
+		}
+	} else {
+		r.passReason = defaultPassReason(r.cond.key, r.cond.src)
+	}
+	return r
+}
+
+func (d *decoder) postgres(n *yaml.Node) map[string][]string {
+	fs, ok := d.fields(n, "postgres", "tables")
+	if !ok {
+		return nil
+	}
+	f, has := fs["tables"]
+	if !has {
+		d.failf(n, "postgres: tables is required")
+		return nil
+	}
+	tfs, ok := d.fields(f.val, "postgres.tables")
+	if !ok {
+		return nil
+	}
+	out := map[string][]string{}
+	for _, name := range sortedKeys(tfs) {
+		tf := tfs[name]
+		if !identRE.MatchString(name) {
+			d.failf(tf.key, "postgres.tables: %q is not a table name (identifier, optionally schema-qualified)", name)
+			continue
+		}
+		cols, ok := d.strings(tf.val, "postgres.tables."+name)
+		if !ok {
+			continue
+		}
+		for j, c := range cols {
+			if !identRE.MatchString(c) || strings.Contains(c, ".") {
+				d.failf(tf.val.Content[j], "postgres.tables.%s[%d]: %q is not a column name", name, j, c)
+			}
+		}
+		out[name] = cols
+	}
+	return out
+}

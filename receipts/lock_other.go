@@ -1,0 +1,14 @@
+//go:build !unix
+
+package receipts
+
+import (
+	"errors"
+	"runtime"
+)
+
+// withLock is not implemented here: the keyring and the JSON directory
+// store need flock.
+func withLock(name string, fn func() error) error {
+	return errors.New("receipts: file locking is not supported on " + runtime.GOOS)
+}

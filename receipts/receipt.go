@@ -1,0 +1,263 @@
+package receipts
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// FormatVersion is the value of the "version" field of every receipt body
+// this package writes and the only one it reads.
+const FormatVersion = "enact.receipt/v1"
+
+// Redacted replaces the value of a secret input in a receipt.
+const Redacted = "[redacted]"
+
+// Decision is a run's verdict.
+type Decision string
+
+// Run decisions.
+const (
+	DecisionPass   Decision = "PASS"   // policies passed and the run completed
+	DecisionBlock  Decision = "BLOCK"  // a run-level policy refused the run
+	DecisionFailed Decision = "FAILED" // the run failed (error, timeout, trap, invalid output)
+)
+
+// ActionDecision is the gate's verdict on one action.
+type ActionDecision string
+
+// Action decisions.
+const (
+	ActionAllowed ActionDecision = "allowed" // policy allowed it and the connector succeeded
+	ActionDenied  ActionDecision = "denied"  // refused before the connector was called
+	ActionFailed  ActionDecision = "failed"  // allowed, but the connector failed
+)
+
+// Receipt is the record of one run. The package documentation specifies
+// every field. Seq and Prev are assigned by Store.Append.
+type Receipt struct {
+	Version        string         `json:"version"`
+	RunID          string         `json:"run_id"`
+	Seq            int64          `json:"seq"`
+	Capability     Capability     `json:"capability"`
+	Actor          Actor          `json:"actor"`
+	Inputs         map[string]any `json:"inputs"`
+	PolicyDigest   string         `json:"policy_digest"`
+	PolicyResults  []PolicyResult `json:"policy_results"`
+	Decision       Decision       `json:"decision"`
+	Status         string         `json:"status"`
+	Actions        []Action       `json:"actions"`
+	Plugins        []Plugin       `json:"plugins"`
+	IdempotencyKey string         `json:"idempotency_key"`
+	Outputs        map[string]any `json:"outputs"`
+	Error          *Error         `json:"error,omitempty"`
+	Started        time.Time      `json:"started"`
+	Finished       time.Time      `json:"finished"`
+	DurationMS     float64        `json:"duration_ms"`
+	Timestamp      time.Time      `json:"timestamp"`
+	Prev           string         `json:"prev"`
+}
+
+// Capability identifies what ran (the seed's "workflow").
+type Capability struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Digest  string `json:"digest"`
+}
+
+// Actor is who asked for the run.
+type Actor struct {
+	Email string   `json:"email"`
+	Roles []string `json:"roles"`
+}
+
+// PolicyResult is one policy's verdict with a human reason.
+type PolicyResult struct {
+	Policy string `json:"policy"`
+	Passed bool   `json:"passed"`
+	Reason string `json:"reason"`
+}
+
+// Action is one host call a run asked for, whatever the gate decided.
+type Action struct {
+	Seq            int64           `json:"seq"`
+	Action         string          `json:"action"`
+	ArgsDigest     string          `json:"args_digest"`
+	Decision       ActionDecision  `json:"decision"`
+	PolicyResults  []PolicyResult  `json:"policy_results"`
+	Facts          map[string]any  `json:"facts"`
+	Result         json.RawMessage `json:"result,omitempty"`
+	Error          *Error          `json:"error,omitempty"`
+	AlreadyExisted bool            `json:"already_existed"`
+	Started        time.Time       `json:"started"`
+	DurationMS     float64         `json:"duration_ms"`
+}
+
+// Plugin is the digest of the plugin that ran a task.
+type Plugin struct {
+	Task   string `json:"task"`
+	Digest string `json:"digest"`
+}
+
+// Error is a failure recorded in a receipt: a stable code and a message.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error returns "code: message".
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Millis converts d to the fractional milliseconds of the duration_ms
+// fields, rounded to the microsecond.
+func Millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// Digest returns "sha256:<hex>" of the canonical JSON (RFC 8785) of v: the
+// args_digest of an action, for example. v is first encoded with
+// encoding/json, so a json.RawMessage is digested by its canonical form.
+func Digest(v any) (string, error) {
+	b, err := canonical(v)
+	if err != nil {
+		return "", err
+	}
+	return hashOf(b), nil
+}
+
+// Redact returns a deep copy of inputs in which the value of every key named
+// in secretNames (compared case-insensitively), at any depth, including
+// inside arrays, is replaced by Redacted. Values of types other than those
+// encoding/json decodes into are copied through their JSON form, so a
+// secret inside a struct or a typed map is redacted too; a value that
+// cannot be encoded is replaced by Redacted.
+func Redact(inputs map[string]any, secretNames []string) map[string]any {
+	if inputs == nil {
+		return nil
+	}
+	secret := func(k string) bool {
+		for _, s := range secretNames {
+			if strings.EqualFold(k, s) {
+				return true
+			}
+		}
+		return false
+	}
+	return redactValue(inputs, secret).(map[string]any)
+}
+
+func redactValue(v any, secret func(string) bool) any {
+	switch x := v.(type) {
+	case nil, string, bool, float64, float32, int, int8, int16, int32, int64,
+		uint, uint8, uint16, uint32, uint64, json.Number:
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if secret(k) {
+				out[k] = Redacted
+			} else {
+				out[k] = redactValue(e, secret)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = redactValue(e, secret)
+		}
+		return out
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return Redacted
+		}
+		var generic any
+		if err := json.Unmarshal(b, &generic); err != nil {
+			return Redacted
+		}
+		return redactValue(generic, secret)
+	}
+}
+
+var (
+	runIDPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+)
+
+// validate checks the rules of the package documentation that the encoder
+// does not enforce by itself.
+func (r *Receipt) validate() error {
+	if r.Version != FormatVersion {
+		return fmt.Errorf("version %q: want %q", r.Version, FormatVersion)
+	}
+	if !runIDPattern.MatchString(r.RunID) {
+		return fmt.Errorf("run_id %q: want 1-128 of [A-Za-z0-9._-], not starting with '.', '_' or '-'", r.RunID)
+	}
+	if r.Seq < 1 {
+		return fmt.Errorf("seq %d: want 1 or more", r.Seq)
+	}
+	if (r.Seq == 1) != (r.Prev == "") {
+		return fmt.Errorf("prev %q: want empty exactly when seq is 1 (seq %d)", r.Prev, r.Seq)
+	}
+	if r.Prev != "" && !digestPattern.MatchString(r.Prev) {
+		return fmt.Errorf("prev %q: want sha256:<64 lowercase hex>", r.Prev)
+	}
+	switch r.Decision {
+	case DecisionPass, DecisionBlock, DecisionFailed:
+	default:
+		return fmt.Errorf("decision %q: want PASS, BLOCK or FAILED", r.Decision)
+	}
+	for i, a := range r.Actions {
+		switch a.Decision {
+		case ActionAllowed, ActionDenied, ActionFailed:
+		default:
+			return fmt.Errorf("actions[%d].decision %q: want allowed, denied or failed", i, a.Decision)
+		}
+		if a.Result != nil && a.Error != nil {
+			return fmt.Errorf("actions[%d]: both result and error are set", i)
+		}
+	}
+	return nil
+}
+
+// normalized returns a copy of r in the stored form: times in UTC, absent
+// lists and maps empty rather than null, the version set. It does not
+// modify r.
+func (r *Receipt) normalized() Receipt {
+	n := *r
+	if n.Version == "" {
+		n.Version = FormatVersion
+	}
+	n.Actor.Roles = emptyIfNil(n.Actor.Roles)
+	n.Inputs = emptyMapIfNil(n.Inputs)
+	n.Outputs = emptyMapIfNil(n.Outputs)
+	n.PolicyResults = emptyIfNil(n.PolicyResults)
+	n.Plugins = emptyIfNil(n.Plugins)
+	n.Started, n.Finished, n.Timestamp = n.Started.UTC(), n.Finished.UTC(), n.Timestamp.UTC()
+	n.Actions = make([]Action, len(r.Actions))
+	for i, a := range r.Actions {
+		a.PolicyResults = emptyIfNil(a.PolicyResults)
+		a.Facts = emptyMapIfNil(a.Facts)
+		a.Started = a.Started.UTC()
+		if len(a.Result) == 0 {
+			a.Result = nil
+		}
+		n.Actions[i] = a
+	}
+	return n
+}
+
+func emptyIfNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func emptyMapIfNil(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}

@@ -1,0 +1,245 @@
+package receipts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// sqliteSchema is the store's schema. In receipts, seq is the chain
+// position and the columns beside envelope index it for Get and List; head
+// holds the store's head record, updated in the same transaction.
+const sqliteSchema = `CREATE TABLE IF NOT EXISTS head (
+	id   INTEGER PRIMARY KEY CHECK (id = 1),
+	seq  INTEGER NOT NULL,
+	hash TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS receipts (
+	seq        INTEGER PRIMARY KEY,
+	run_id     TEXT NOT NULL UNIQUE,
+	hash       TEXT NOT NULL,
+	actor      TEXT NOT NULL,
+	capability TEXT NOT NULL,
+	decision   TEXT NOT NULL,
+	timestamp  TEXT NOT NULL,
+	envelope   BLOB NOT NULL
+) STRICT`
+
+// SQLiteStore is the default Store: a table in an SQLite database file in
+// WAL mode, each envelope stored as its exact bytes. Appends run in a
+// BEGIN IMMEDIATE transaction, so processes sharing the file serialise.
+type SQLiteStore struct {
+	db      *sql.DB
+	signers []Signer
+	mu      sync.Mutex // serialises this process's appends before SQLite does
+}
+
+// OpenSQLite opens (creating it, mode 0600, if needed) the SQLite store at
+// path, whose Append signs with signers.
+func OpenSQLite(ctx context.Context, path string, signers []Signer) (*SQLiteStore, error) {
+	if len(signers) == 0 {
+		return nil, errors.New("receipts: sqlite store: no signers")
+	}
+	if strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("receipts: sqlite store %q: the path contains '?'", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("receipts: sqlite store: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("receipts: sqlite store: %w", err)
+	}
+	f.Close()
+	dsn := path + "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("receipts: sqlite store %s: %w", path, err)
+	}
+	s := &SQLiteStore{db: db, signers: slices.Clone(signers)}
+	if err := s.exec(ctx, sqliteSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("receipts: sqlite store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// exec runs a schema statement in an immediate transaction, so that
+// processes opening a new file at once do not race.
+func (s *SQLiteStore) exec(ctx context.Context, stmt string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Append implements Store.
+func (s *SQLiteStore) Append(ctx context.Context, r *Receipt) (*Envelope, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: takes the write lock now
+	if err != nil {
+		return nil, fmt.Errorf("receipts: append: %w", err)
+	}
+	defer tx.Rollback()
+	var (
+		last, head headRecord
+		dup        int
+	)
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM receipts ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
+	if err == nil || errors.Is(err, sql.ErrNoRows) {
+		head, err = sqliteHead(ctx, tx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receipts: append: %w", err)
+	}
+	if head != last {
+		return nil, fmt.Errorf("receipts: append: the last receipt (seq %d) is not the store's head record (seq %d): run Verify", last.Seq, head.Seq)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM receipts WHERE run_id = ?`, r.RunID).Scan(&dup); err != nil {
+		return nil, fmt.Errorf("receipts: append: %w", err)
+	}
+	if dup > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrDuplicate, r.RunID)
+	}
+	n, env, err := sealNext(r, last.Seq, last.Hash, s.signers)
+	if err != nil {
+		return nil, err
+	}
+	data, _ := env.MarshalJSON()
+	_, err = tx.ExecContext(ctx, `INSERT INTO receipts (seq, run_id, hash, actor, capability, decision, timestamp, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.Seq, n.RunID, env.Hash, n.Actor.Email, n.Capability.ID, string(n.Decision), n.Timestamp.Format(time.RFC3339Nano), data)
+	if err != nil {
+		return nil, fmt.Errorf("receipts: append run %s: %w", n.RunID, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, n.Seq, env.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("receipts: append run %s: %w", n.RunID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("receipts: append run %s: commit: %w", n.RunID, err)
+	}
+	commitFields(r, n)
+	return env, nil
+}
+
+// Get implements Store.
+func (s *SQLiteStore) Get(ctx context.Context, runID string) (*Envelope, error) {
+	var data []byte
+	err := s.db.QueryRowContext(ctx, `SELECT envelope FROM receipts WHERE run_id = ?`, runID).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: run %s", ErrNotFound, runID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receipts: get run %s: %w", runID, err)
+	}
+	return ParseEnvelope(data)
+}
+
+// List implements Store.
+func (s *SQLiteStore) List(ctx context.Context, opts ListOptions) ([]*Envelope, error) {
+	q := `SELECT envelope FROM receipts WHERE seq > ?`
+	args := []any{opts.After}
+	for _, f := range []struct{ col, val string }{
+		{"actor", opts.Actor}, {"capability", opts.Capability}, {"decision", string(opts.Decision)},
+	} {
+		if f.val != "" {
+			q += " AND " + f.col + " = ?"
+			args = append(args, f.val)
+		}
+	}
+	q += " ORDER BY seq"
+	if opts.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, opts.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("receipts: list: %w", err)
+	}
+	defer rows.Close()
+	var out []*Envelope
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, fmt.Errorf("receipts: list: %w", err)
+		}
+		env, err := ParseEnvelope(data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, env)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("receipts: list: %w", err)
+	}
+	return out, nil
+}
+
+// Verify implements Store. It reads one consistent snapshot: appends made
+// while it runs are not part of the walk.
+func (s *SQLiteStore) Verify(ctx context.Context, verifiers []Verifier) (VerifyReport, error) {
+	w := chainWalker{verifiers: verifiers}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return w.report, fmt.Errorf("receipts: verify: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT seq, run_id, hash, envelope FROM receipts ORDER BY seq`)
+	if err != nil {
+		return w.report, fmt.Errorf("receipts: verify: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seq         int64
+			runID, hash string
+			data        []byte
+		)
+		if err := rows.Scan(&seq, &runID, &hash, &data); err != nil {
+			return w.report, fmt.Errorf("receipts: verify: %w", err)
+		}
+		if cerr := w.step(seq, runID, hash, data); cerr != nil {
+			return w.report, cerr
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return w.report, fmt.Errorf("receipts: verify: %w", err)
+	}
+	head, err := sqliteHead(ctx, tx)
+	if err != nil {
+		return w.report, fmt.Errorf("receipts: verify: %w", err)
+	}
+	if cerr := w.finish(head, false); cerr != nil {
+		return w.report, cerr
+	}
+	return w.report, nil
+}
+
+// sqliteHead reads the head record; the zero record if there is none.
+func sqliteHead(ctx context.Context, tx *sql.Tx) (headRecord, error) {
+	var h headRecord
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM head WHERE id = 1`).Scan(&h.Seq, &h.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return h, err
+}
+
+// Close closes the database.
+func (s *SQLiteStore) Close() error { return s.db.Close() }
