@@ -1,4 +1,238 @@
-// Package receipts defines the signed, hash-chained record written for every
-// run and every action a run asks for. The package documentation becomes the
-// format specification when signing and chaining land with the gate.
+// Package receipts defines the receipt, the signed and hash-chained record of
+// one run, and keeps chains of receipts in stores that verify them. This
+// documentation is the specification of the format, version
+// "enact.receipt/v1".
+//
+// # Receipt
+//
+// A receipt records who asked for a run, what ran, what every policy said,
+// every action the run asked for and what became of it, and the outcome. It
+// is written for every run: passed, blocked, failed, timed out or trapped.
+// Its body is a JSON object whose members are all present, except the two
+// marked optional; an absent list is [] and an absent object {}, never null.
+//
+//	version          "enact.receipt/v1"
+//	run_id           the run's id: 1 to 128 of [A-Za-z0-9._-], starting with a
+//	                 letter or digit; unique in a chain
+//	seq              position in the chain: 1, 2, 3, … without gaps
+//	prev             hash of the previous receipt ("sha256:<hex>", see
+//	                 Envelope); "" exactly when seq is 1
+//	capability       {"id", "version", "digest"}: what ran (the seed's
+//	                 "workflow"); digest is "sha256:<hex>" of the document
+//	actor            {"email", "roles": [strings]}: who asked
+//	inputs           object: the run's inputs, the value of every secret input
+//	                 replaced by "[redacted]" at any depth (Redact)
+//	policy_digest    digest of the policy file that decided
+//	policy_results   [{"policy", "passed", "reason"}]: run-level policies, in
+//	                 the order they were evaluated
+//	decision         "PASS", "BLOCK" (a run-level policy refused) or "FAILED"
+//	status           free text: "completed", "dry_run", "recovered", …
+//	actions          [action]: every action the run asked for, in order,
+//	                 whatever the gate decided (below)
+//	plugins          [{"task", "digest"}]: the plugin that ran each task
+//	idempotency_key  the run's idempotency key; "" if none
+//	outputs          object: the run's outputs
+//	error            optional {"code", "message"}: why the run failed
+//	started          when the run started
+//	finished         when it ended
+//	duration_ms      number: milliseconds, fractional (microsecond resolution)
+//	timestamp        when the receipt was sealed
+//
+// An action:
+//
+//	seq              position within the run, from 1
+//	action           the action id: "kv.put", "github.create_pr", …
+//	args_digest      "sha256:<hex>" of the canonical JSON of the arguments
+//	                 (Digest); the arguments themselves are not recorded
+//	decision         "allowed" (policy allowed it and it succeeded), "denied"
+//	                 (refused before any connector ran: not granted, invalid
+//	                 arguments or a policy) or "failed" (allowed, but the
+//	                 connector failed or its outcome is unknown)
+//	policy_results   action-level policies, as above
+//	facts            object: the facts the gate looked up for the policies
+//	result           optional, any JSON: the connector's result
+//	error            optional {"code", "message"}, code a stable string
+//	                 ("denied", "not_granted", "invalid_args",
+//	                 "connector_error", "timeout", …); never with result
+//	already_existed  bool: the effect was already in place (idempotent retry)
+//	started          when the gate received the call
+//	duration_ms      as above
+//
+// Times are RFC 3339 in UTC ("Z") with up to nine fractional digits, no
+// trailing zeros; a zero time is "0001-01-01T00:00:00Z". A reader rejects a
+// body with a member this list does not name: a new member is a new version.
+//
+// # Encoding
+//
+// The body is the receipt as canonical JSON (RFC 8785, JCS): members sorted by
+// their UTF-16 code units, no insignificant whitespace, strings minimally
+// escaped ('<', '>', '&' and all non-ASCII text appear literally), numbers
+// printed as ECMAScript prints IEEE 754 doubles, so an integer beyond 2^53
+// loses precision: keep such ids in strings. Seal produces it.
+//
+// # Envelope
+//
+// A sealed receipt is an envelope, exactly
+//
+//	{"body":<body>,"hash":"<hash>","signatures":[<signature>,…]}
+//	<signature> = {"alg":"<alg>","key_id":"<key id>","sig":"<base64>"}
+//
+// with the members in this order and no whitespace: the one valid encoding
+// (Envelope.MarshalJSON); a reader rejects any other, surrounding whitespace
+// aside. The body is kept as its exact bytes. hash is "sha256:" and the
+// lowercase hex sha256 of those bytes. Every signature signs those exact bytes:
+//
+//	alg "hmac-sha256"  sig: HMAC-SHA256(secret, body)
+//	                   key id: "hmac:" + the first 16 hex digits of
+//	                   sha256(HMAC-SHA256(secret, "enact.receipt hmac-sha256 key id"))
+//	alg "ed25519"      sig: Ed25519(private key, body)
+//	                   key id: "ed25519:" + the first 16 hex digits of
+//	                   sha256(the 32-byte public key)
+//
+// sig is standard base64 with padding (RFC 4648 §4), in its canonical form.
+// Stores seal with one key of each: the HMAC proves a receipt to whoever holds
+// the secret (the seed's signature); the Ed25519 signature proves it to anyone
+// holding the public key (Keyring.PublicKeys).
+//
+// An envelope embedded in other JSON must be copied byte for byte: an encoder
+// that escapes HTML (encoding/json's default) rewrites '<', '>' and '&'
+// inside the body, and the hash no longer matches.
+//
+// # Verification
+//
+// A reader verifies, then parses (Open, Envelope.Verify):
+//
+//  1. The envelope is in its valid encoding; otherwise ErrMalformed.
+//  2. hash is the sha256 of the body bytes; otherwise ErrHashMismatch.
+//  3. Every signature has a known alg and canonical base64 (otherwise
+//     ErrMalformed). A signature by a key the reader holds must verify
+//     (otherwise *InvalidSignatureError). A signature by another key is an
+//     *UnknownKeyError if the reader holds any key of its alg, and is skipped
+//     if it holds none: a third party with only Ed25519 public keys skips the
+//     HMAC signature. At least one signature must verify (otherwise
+//     *UnknownKeyError).
+//  4. Only then is the body decoded. A member this specification does not
+//     name, another version, or a broken rule above is ErrMalformed.
+//
+// # Chain
+//
+// A store holds one chain. Because seq and prev are inside the signed body, a
+// walk of the chain (Store.Verify) detects a receipt that was altered,
+// removed, reordered, replaced by another chain's or re-signed, and reports
+// the first broken link as a *ChainError: the seq where the chain stops
+// verifying, the run id stored there and what is wrong. A store also keeps a
+// head record, the seq and hash of its last receipt, updated with every
+// append, so that removing receipts from the end of the chain is detected
+// too, unless whoever removed them also rewrote the head record. Only an
+// anchor kept elsewhere can reveal that: record VerifyReport.HeadSeq and
+// HeadHash outside the store and check that a later walk still contains them.
+//
+// # Stores
+//
+// SQLiteStore, the default, keeps a chain in an SQLite file (WAL mode, full
+// sync):
+//
+//	receipts(seq INTEGER PRIMARY KEY, run_id TEXT UNIQUE, hash, actor,
+//	         capability, decision, timestamp, envelope BLOB)  -- exact bytes
+//	head(id = 1, seq, hash)                                   -- head record
+//
+// An append reads the head and writes the receipt and the head record in one
+// BEGIN IMMEDIATE transaction, so processes sharing the file serialise;
+// appends queued in one process share a transaction (group commit).
+//
+// DirStore keeps a chain in a directory, the seed's receipts/ layout: one file
+// per receipt named "<seq, 10 digits zero-padded>-<run_id>.json" holding the
+// exact envelope bytes, and HEAD holding the head record as
+// {"seq":N,"hash":"sha256:…"}. An append holds an flock on .lock, writes the
+// receipt to a temporary file, syncs it, renames it into place, then writes
+// HEAD the same way; HEAD one receipt behind is accepted (an interrupted
+// append). Receipt files are mode 0600 in a directory of mode 0700.
+//
+// # Keys
+//
+// A Keyring lives in a directory (the CLI uses $ENACT_HOME/keys, mode 0700)
+// as keyring.json (mode 0600): {"version":1,"keys":[{"alg","key","created"}]},
+// key being the base64 HMAC secret (32 bytes from crypto/rand) or Ed25519
+// seed. The last key of each alg is current and signs; Rotate appends new
+// ones and the older keys stay to verify older receipts. The first use
+// creates the file under an flock on .lock, so processes starting together
+// share one keyring.
+//
+// # Example
+//
+// ExampleSeal seals this receipt with the HMAC secret of 32 bytes 'k' and the
+// Ed25519 key whose seed is 32 bytes 's' (public key
+// /sFChnP2r+iSZLOAc0SuiyadElpQOFUgJofbWnEoV58=). The envelope is shown
+// indented; the stored bytes are the same without the whitespace between
+// tokens.
+//
+//	{
+//	  "body": {
+//	    "actions": [
+//	      {
+//	        "action": "kv.put",
+//	        "already_existed": false,
+//	        "args_digest": "sha256:70d1f39bbdf4662841088aba98df4925da43e70ea48f50355078351fce251b6a",
+//	        "decision": "allowed",
+//	        "duration_ms": 0.25,
+//	        "facts": {},
+//	        "policy_results": [],
+//	        "result": {
+//	          "ok": true
+//	        },
+//	        "seq": 1,
+//	        "started": "2026-01-02T03:04:05.002Z"
+//	      }
+//	    ],
+//	    "actor": {
+//	      "email": "ops@example.com",
+//	      "roles": [
+//	        "operator"
+//	      ]
+//	    },
+//	    "capability": {
+//	      "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+//	      "id": "demo/hello",
+//	      "version": "1.0.0"
+//	    },
+//	    "decision": "PASS",
+//	    "duration_ms": 5,
+//	    "finished": "2026-01-02T03:04:05.005Z",
+//	    "idempotency_key": "",
+//	    "inputs": {
+//	      "name": "Ada",
+//	      "token": "[redacted]"
+//	    },
+//	    "outputs": {
+//	      "message": "hello, Ada"
+//	    },
+//	    "plugins": [],
+//	    "policy_digest": "",
+//	    "policy_results": [],
+//	    "prev": "",
+//	    "run_id": "0f6e2b1c-run",
+//	    "seq": 1,
+//	    "started": "2026-01-02T03:04:05Z",
+//	    "status": "completed",
+//	    "timestamp": "2026-01-02T03:04:05.005Z",
+//	    "version": "enact.receipt/v1"
+//	  },
+//	  "hash": "sha256:ef453b15da5bdf28ea768608ca58fb7fad8ce55cac4133bc46399c41dfb6dc26",
+//	  "signatures": [
+//	    {
+//	      "alg": "hmac-sha256",
+//	      "key_id": "hmac:4943b80109535bb9",
+//	      "sig": "dMuq0j17wlaJISFW+ghb6MMsGL4dWH/IOMyHT1WnWh4="
+//	    },
+//	    {
+//	      "alg": "ed25519",
+//	      "key_id": "ed25519:fb199ef924705393",
+//	      "sig": "yZGWz8B/YJobngzdbU9bhsb1enG7VC3sYdj+kudXoufhBK2/J+lZuBOBE8SVLVaDe5sjqKdLeRg4xCyAUsp1DQ=="
+//	    }
+//	  ]
+//	}
+//
+// The args_digest is the sha256 of {"key":"greeting","value":"hello"}. The
+// hash covers the body's bytes from its opening '{' to its closing '}'; both
+// signatures sign the same bytes. TestDocExample checks this example.
 package receipts

@@ -40,7 +40,10 @@ CREATE TABLE IF NOT EXISTS receipts (
 type SQLiteStore struct {
 	db      *sql.DB
 	signers []Signer
-	mu      sync.Mutex // serialises this process's appends before SQLite does
+
+	mu         sync.Mutex
+	queue      []*pending // appends waiting for the next group commit
+	committing bool       // an Append is committing a batch
 }
 
 // OpenSQLite opens (creating it, mode 0600, if needed) the SQLite store at
@@ -87,55 +90,134 @@ func (s *SQLiteStore) exec(ctx context.Context, stmt string) error {
 	return tx.Commit()
 }
 
-// Append implements Store.
+// maxBatch bounds the receipts one group commit writes.
+const maxBatch = 256
+
+// pending is an Append waiting for a group commit.
+type pending struct {
+	r    *Receipt
+	env  *Envelope
+	err  error
+	done bool          // env and err are final
+	wake chan struct{} // receives once: done, or promoted to committer
+}
+
+// Append implements Store. Concurrent Appends in one process are grouped:
+// one of them commits the waiting receipts in a single transaction (group
+// commit), each with its own seq; one receipt's failure (a duplicate run
+// id, an invalid receipt) does not fail the others.
 func (s *SQLiteStore) Append(ctx context.Context, r *Receipt) (*Envelope, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := &pending{r: r, wake: make(chan struct{}, 1)}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.queue = append(s.queue, p)
+	if s.committing {
+		s.mu.Unlock()
+		<-p.wake
+		s.mu.Lock()
+		if p.done {
+			s.mu.Unlock()
+			return p.env, p.err
+		}
+		// Promoted: commit the queue, which holds p.
+	}
+	s.committing = true
+	n := min(len(s.queue), maxBatch)
+	batch := s.queue[:n:n]
+	s.queue = slices.Clone(s.queue[n:])
+	s.mu.Unlock()
+
+	// The batch is committed whatever happens to this caller's context:
+	// the other callers wait for it.
+	s.commit(context.WithoutCancel(ctx), batch)
+
+	s.mu.Lock()
+	for _, q := range batch {
+		q.done = true
+		if q != p {
+			q.wake <- struct{}{}
+		}
+	}
+	if len(s.queue) > 0 {
+		s.queue[0].wake <- struct{}{} // the next committer
+	} else {
+		s.committing = false
+	}
+	s.mu.Unlock()
+	return p.env, p.err
+}
+
+// commit appends a batch in one BEGIN IMMEDIATE transaction, setting the
+// env or err of each.
+func (s *SQLiteStore) commit(ctx context.Context, batch []*pending) {
+	fail := func(err error) {
+		for _, p := range batch {
+			if p.err == nil {
+				p.env, p.err = nil, fmt.Errorf("receipts: append run %s: %w", p.r.RunID, err)
+			}
+		}
+	}
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: takes the write lock now
 	if err != nil {
-		return nil, fmt.Errorf("receipts: append: %w", err)
+		fail(err)
+		return
 	}
 	defer tx.Rollback()
-	var (
-		last, head headRecord
-		dup        int
-	)
+	var last, head headRecord
 	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM receipts ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
 	if err == nil || errors.Is(err, sql.ErrNoRows) {
 		head, err = sqliteHead(ctx, tx)
 	}
+	if err == nil && head != last {
+		err = fmt.Errorf("the last receipt (seq %d) is not the store's head record (seq %d): run Verify", last.Seq, head.Seq)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("receipts: append: %w", err)
+		fail(err)
+		return
 	}
-	if head != last {
-		return nil, fmt.Errorf("receipts: append: the last receipt (seq %d) is not the store's head record (seq %d): run Verify", last.Seq, head.Seq)
+	sealed := make([]Receipt, len(batch))
+	for i, p := range batch {
+		var dup int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM receipts WHERE run_id = ?`, p.r.RunID).Scan(&dup); err != nil {
+			fail(err)
+			return
+		}
+		if dup > 0 {
+			p.err = fmt.Errorf("%w: %s", ErrDuplicate, p.r.RunID)
+			continue
+		}
+		n, env, err := sealNext(p.r, last.Seq, last.Hash, s.signers)
+		if err != nil {
+			p.err = err
+			continue
+		}
+		data, _ := env.MarshalJSON()
+		_, err = tx.ExecContext(ctx, `INSERT INTO receipts (seq, run_id, hash, actor, capability, decision, timestamp, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.Seq, n.RunID, env.Hash, n.Actor.Email, n.Capability.ID, string(n.Decision), n.Timestamp.Format(time.RFC3339Nano), data)
+		if err != nil {
+			fail(err)
+			return
+		}
+		sealed[i], p.env, last = n, env, headRecord{Seq: n.Seq, Hash: env.Hash}
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM receipts WHERE run_id = ?`, r.RunID).Scan(&dup); err != nil {
-		return nil, fmt.Errorf("receipts: append: %w", err)
+	if last != head {
+		_, err = tx.ExecContext(ctx, `INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, last.Seq, last.Hash)
+		if err == nil {
+			err = tx.Commit()
+		}
+		if err != nil {
+			fail(err)
+			return
+		}
 	}
-	if dup > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrDuplicate, r.RunID)
+	for i, p := range batch {
+		if p.err == nil {
+			commitFields(p.r, sealed[i])
+		}
 	}
-	n, env, err := sealNext(r, last.Seq, last.Hash, s.signers)
-	if err != nil {
-		return nil, err
-	}
-	data, _ := env.MarshalJSON()
-	_, err = tx.ExecContext(ctx, `INSERT INTO receipts (seq, run_id, hash, actor, capability, decision, timestamp, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.Seq, n.RunID, env.Hash, n.Actor.Email, n.Capability.ID, string(n.Decision), n.Timestamp.Format(time.RFC3339Nano), data)
-	if err != nil {
-		return nil, fmt.Errorf("receipts: append run %s: %w", n.RunID, err)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, n.Seq, env.Hash)
-	if err != nil {
-		return nil, fmt.Errorf("receipts: append run %s: %w", n.RunID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("receipts: append run %s: commit: %w", n.RunID, err)
-	}
-	commitFields(r, n)
-	return env, nil
 }
 
 // Get implements Store.

@@ -290,6 +290,36 @@ func testStore(t *testing.T, newHarness func(t *testing.T) *harness) {
 		checkContiguous(t, s, verifiers, 200)
 	})
 
+	t.Run("concurrent appends of one run id", func(t *testing.T) {
+		t.Parallel()
+		s := newHarness(t).open(t, signers)
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			ok, dups int
+		)
+		for range 8 {
+			wg.Go(func() {
+				_, err := s.Append(t.Context(), sampleReceipt(1))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, ErrDuplicate):
+					dups++
+				default:
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if ok != 1 || dups != 7 {
+			t.Errorf("%d appends succeeded and %d were duplicates, want 1 and 7", ok, dups)
+		}
+		checkContiguous(t, s, verifiers, 1)
+	})
+
 	t.Run("two handles append concurrently", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
