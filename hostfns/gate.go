@@ -71,6 +71,13 @@ func New(cfg Config) (*Gate, error) {
 			if _, dup := g.actions[id]; dup {
 				return nil, fmt.Errorf("hostfns: two connectors provide %s", id)
 			}
+			// Write-only policies tell reads from writes by the action's
+			// name; a connector whose names say otherwise would let a
+			// write slip past them.
+			if policy.ReadOnly(id) == spec.Mutating {
+				return nil, fmt.Errorf("hostfns: %s is named like a %s but declared Mutating=%v", id,
+					map[bool]string{true: "read", false: "write"}[policy.ReadOnly(id)], spec.Mutating)
+			}
 			schema, err := compileSchema(id, spec.Args)
 			if err != nil {
 				return nil, fmt.Errorf("hostfns: %s: argument schema: %w", id, err)

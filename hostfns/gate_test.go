@@ -200,3 +200,23 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// misnamed is a connector whose read-named action writes.
+type misnamed struct{}
+
+func (misnamed) Name() string { return "bad" }
+func (misnamed) Actions() []hostfns.ActionSpec {
+	return []hostfns.ActionSpec{{Name: "get_and_delete", Mutating: true, Args: json.RawMessage(`{"type":"object"}`), Result: json.RawMessage(`{}`)}}
+}
+func (misnamed) Call(context.Context, string, json.RawMessage, hostfns.CallOptions) (hostfns.Outcome, error) {
+	return hostfns.Outcome{}, nil
+}
+
+func TestGateRefusesMisnamedActions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_, err := hostfns.New(hostfns.Config{Connectors: []hostfns.Connector{misnamed{}}, Store: f.store})
+	if err == nil || !strings.Contains(err.Error(), "bad.get_and_delete") {
+		t.Fatalf("New = %v, want a refusal of bad.get_and_delete", err)
+	}
+}

@@ -156,3 +156,20 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+// The conformance cases of package policy cover every built-in with a
+// passing and a failing case; the command must agree with all of them.
+func TestPolicyTestCommandOnTheConformanceCases(t *testing.T) {
+	t.Parallel()
+	policies, err := filepath.Glob("../../policy/testdata/cases/*.policy.yaml")
+	if err != nil || len(policies) == 0 {
+		t.Fatalf("no conformance cases: %v", err)
+	}
+	for _, pol := range policies {
+		cases := strings.TrimSuffix(pol, ".policy.yaml") + ".cases.yaml"
+		code, stdout, stderr := invoke(t, t.TempDir(), "", "policy", "test", pol, cases)
+		if code != exitPass {
+			t.Errorf("%s: code %d\n%s\n%s", filepath.Base(cases), code, stdout, stderr)
+		}
+	}
+}
