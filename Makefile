@@ -25,12 +25,17 @@ check: ## pre-flight: gofmt, go vet, go mod tidy unchanged, tests with -race
 	    cp /tmp/enact-go.mod.bak go.mod; cp /tmp/enact-go.sum.bak go.sum; echo "go mod tidy would change go.mod/go.sum"; exit 1; fi
 	$(GO) test -race -shuffle=on $(PKGS)
 
-bench: ## run the benchmarks and print the comparison with the subprocess baselines
+bench: ## run the benchmarks: sandbox runs side by side with the subprocess baselines, then the gate, policy and receipts
 	$(GO) run ./runtime/internal/benchreport -benchtime $(BENCHTIME)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hostfns ./policy ./receipts
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./capabilities -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./plugins -run '^$$' -fuzz '^FuzzImports$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./policy -run '^$$' -fuzz '^FuzzDecide$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./policy -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./receipts -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./hostfns -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME)
 
 plugins: ## rebuild the Go example and test plugins (commands recorded in their BUILD.md)
 	cd plugins/examples/textstats && GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -ldflags='-s -w' -o textstats.wasm .

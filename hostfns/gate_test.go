@@ -42,7 +42,7 @@ type fixture struct {
 	kv    *kv.Store
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	p, err := policy.Load([]byte(policyFile), "policy.yaml")
@@ -71,7 +71,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{gate: g, store: store, keys: keys, kv: k}
 }
 
-func capability(t *testing.T, actions string) *capabilities.Capability {
+func capability(t testing.TB, actions string) *capabilities.Capability {
 	t.Helper()
 	doc := "enact: 1.0.0\nid: Acts\ndescription: acts\n" + actions + "tasks:\n  - id: t\n    type: script\n    language: python\n    code: |\n      return {}\n"
 	c, err := capabilities.Load([]byte(doc), "acts.yaml")

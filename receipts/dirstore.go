@@ -64,13 +64,14 @@ func (s *DirStore) entries() ([]dirEntry, error) {
 		if !ok || len(stem) < seqDigits+2 || stem[seqDigits] != '-' || !de.Type().IsRegular() {
 			continue
 		}
-		seq, err := strconv.ParseInt(stem[:seqDigits], 10, 64)
-		if err != nil || seq < 1 || !runIDPattern.MatchString(stem[seqDigits+1:]) {
+		digits := stem[:seqDigits]
+		seq, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil || seq < 1 || strings.Trim(digits, "0123456789") != "" || !runIDPattern.MatchString(stem[seqDigits+1:]) {
 			continue
 		}
 		out = append(out, dirEntry{seq: seq, runID: stem[seqDigits+1:], name: name})
 	}
-	slices.SortFunc(out, func(a, b dirEntry) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortStableFunc(out, func(a, b dirEntry) int { return cmp.Compare(a.seq, b.seq) })
 	return out, nil
 }
 

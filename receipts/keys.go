@@ -272,8 +272,9 @@ func (k *Keyring) load(doc keyringDoc) error {
 				err = fmt.Errorf("ed25519 seed of %d bytes", len(sk.Key))
 				break
 			}
-			pub := ed25519.NewKeyFromSeed(sk.Key).Public().(ed25519.PublicKey)
-			s = &ed25519Key{id: ed25519KeyID(pub), pub: pub, priv: ed25519.NewKeyFromSeed(sk.Key)}
+			priv := ed25519.NewKeyFromSeed(sk.Key)
+			pub := priv.Public().(ed25519.PublicKey)
+			s = &ed25519Key{id: ed25519KeyID(pub), pub: pub, priv: priv}
 			public[s.KeyID()] = b64.EncodeToString(pub)
 		default:
 			err = fmt.Errorf("unknown alg %q", sk.Alg)

@@ -38,26 +38,26 @@ const (
 // Receipt is the record of one run. The package documentation specifies
 // every field. Seq and Prev are assigned by Store.Append.
 type Receipt struct {
-	Version        string         `json:"version"`
-	RunID          string         `json:"run_id"`
-	Seq            int64          `json:"seq"`
-	Capability     Capability     `json:"capability"`
-	Actor          Actor          `json:"actor"`
-	Inputs         map[string]any `json:"inputs"`
-	PolicyDigest   string         `json:"policy_digest"`
-	PolicyResults  []PolicyResult `json:"policy_results"`
-	Decision       Decision       `json:"decision"`
-	Status         string         `json:"status"`
-	Actions        []Action       `json:"actions"`
-	Plugins        []Plugin       `json:"plugins"`
-	IdempotencyKey string         `json:"idempotency_key"`
-	Outputs        map[string]any `json:"outputs"`
-	Error          *Error         `json:"error,omitempty"`
-	Started        time.Time      `json:"started"`
-	Finished       time.Time      `json:"finished"`
-	DurationMS     float64        `json:"duration_ms"`
-	Timestamp      time.Time      `json:"timestamp"`
-	Prev           string         `json:"prev"`
+	Version        string         `json:"version"`         // FormatVersion; Seal sets it if empty
+	RunID          string         `json:"run_id"`          // unique in a chain; [A-Za-z0-9._-]
+	Seq            int64          `json:"seq"`             // position in the chain, from 1
+	Capability     Capability     `json:"capability"`      // what ran
+	Actor          Actor          `json:"actor"`           // who asked
+	Inputs         map[string]any `json:"inputs"`          // secrets redacted (Redact)
+	PolicyDigest   string         `json:"policy_digest"`   // digest of the policy file
+	PolicyResults  []PolicyResult `json:"policy_results"`  // run-level policies
+	Decision       Decision       `json:"decision"`        // PASS, BLOCK or FAILED
+	Status         string         `json:"status"`          // free text: "completed", "dry_run", …
+	Actions        []Action       `json:"actions"`         // every action asked for, in order
+	Plugins        []Plugin       `json:"plugins"`         // the plugin of each task
+	IdempotencyKey string         `json:"idempotency_key"` // "" if none
+	Outputs        map[string]any `json:"outputs"`         // the run's outputs
+	Error          *Error         `json:"error,omitempty"` // why the run failed
+	Started        time.Time      `json:"started"`         // stored in UTC
+	Finished       time.Time      `json:"finished"`        // stored in UTC
+	DurationMS     float64        `json:"duration_ms"`     // milliseconds (Millis)
+	Timestamp      time.Time      `json:"timestamp"`       // when sealed; Append sets it if zero
+	Prev           string         `json:"prev"`            // hash of the previous receipt; "" for seq 1
 }
 
 // Capability identifies what ran (the seed's "workflow").
@@ -82,17 +82,17 @@ type PolicyResult struct {
 
 // Action is one host call a run asked for, whatever the gate decided.
 type Action struct {
-	Seq            int64           `json:"seq"`
-	Action         string          `json:"action"`
-	ArgsDigest     string          `json:"args_digest"`
-	Decision       ActionDecision  `json:"decision"`
-	PolicyResults  []PolicyResult  `json:"policy_results"`
-	Facts          map[string]any  `json:"facts"`
-	Result         json.RawMessage `json:"result,omitempty"`
-	Error          *Error          `json:"error,omitempty"`
-	AlreadyExisted bool            `json:"already_existed"`
-	Started        time.Time       `json:"started"`
-	DurationMS     float64         `json:"duration_ms"`
+	Seq            int64           `json:"seq"`              // position within the run, from 1
+	Action         string          `json:"action"`           // action id, e.g. "kv.put"
+	ArgsDigest     string          `json:"args_digest"`      // Digest of the arguments
+	Decision       ActionDecision  `json:"decision"`         // allowed, denied or failed
+	PolicyResults  []PolicyResult  `json:"policy_results"`   // action-level policies
+	Facts          map[string]any  `json:"facts"`            // facts the policies used
+	Result         json.RawMessage `json:"result,omitempty"` // the connector's result
+	Error          *Error          `json:"error,omitempty"`  // refusal or failure; never with Result
+	AlreadyExisted bool            `json:"already_existed"`  // the effect was already in place
+	Started        time.Time       `json:"started"`          // stored in UTC
+	DurationMS     float64         `json:"duration_ms"`      // milliseconds (Millis)
 }
 
 // Plugin is the digest of the plugin that ran a task.

@@ -36,6 +36,7 @@ type UnknownKeyError struct {
 	KeyID string
 }
 
+// Error returns "receipts: unknown key <id>".
 func (e *UnknownKeyError) Error() string { return "receipts: unknown key " + e.KeyID }
 
 // InvalidSignatureError reports a signature that does not verify with the
@@ -44,6 +45,7 @@ type InvalidSignatureError struct {
 	KeyID string
 }
 
+// Error returns "receipts: invalid signature by key <id>".
 func (e *InvalidSignatureError) Error() string {
 	return "receipts: invalid signature by key " + e.KeyID
 }
@@ -58,6 +60,7 @@ type ChainError struct {
 	Err    error
 }
 
+// Error describes the broken link.
 func (e *ChainError) Error() string {
 	if e.ID == "" {
 		return fmt.Sprintf("receipts: chain broken at seq %d: %s", e.Seq, e.Reason)
