@@ -138,9 +138,10 @@ func Declared(c *capabilities.Capability) ([]string, error) {
 	return out, nil
 }
 
-// RefusedError says a capability declares actions the runner cannot grant:
-// the operator's allowlist does not allow them or no connector provides
-// them. Nothing ran.
+// RefusedError describes the actions a capability declares that the runner
+// cannot grant: the operator's allowlist does not allow them or no
+// connector provides them. Its message is the reason of the "grant" result
+// of a run blocked for it.
 type RefusedError struct {
 	NotAllowed, Unknown []string
 }
@@ -182,10 +183,12 @@ type Run struct {
 	rows    int64
 }
 
-// Begin computes the run's grant (allowlist ∩ declared actions, refusing a
-// capability that declares anything outside it) and the run-level policy
-// decision. When Blocked reports true the run must not start; Finish
-// still records it.
+// Begin computes the run's grant (allowlist ∩ declared actions) and the
+// run-level policy decision. A capability that declares an action the
+// policy does not allow, or that no connector provides, is blocked before
+// it runs, with a "grant" result naming the actions. When Blocked reports
+// true the run must not start; Finish still records it. The error is for a
+// malformed declaration only.
 func (g *Gate) Begin(info RunInfo) (*Run, error) {
 	declared, err := Declared(info.Capability)
 	if err != nil {
@@ -202,13 +205,15 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 		}
 		granted[id] = true
 	}
-	if len(refused.NotAllowed)+len(refused.Unknown) > 0 {
-		return nil, refused
-	}
 	if info.RunID == "" {
 		info.RunID = NewRunID()
 	}
 	r := &Run{g: g, info: info, granted: granted, started: g.clock()}
+	if len(refused.NotAllowed)+len(refused.Unknown) > 0 {
+		r.granted = map[string]bool{}
+		r.pol = policy.Decision{Results: []policy.Result{{Policy: "grant", Reason: refused.Error()}}}
+		return r, nil
+	}
 	r.pol = policy.Decide(g.policy, policy.Input{
 		Time:       r.started,
 		Actor:      info.Actor,

@@ -3,7 +3,6 @@ package hostfns_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -162,13 +161,19 @@ func TestGatePipeline(t *testing.T) {
 func TestGateRefusesUndeclarableActions(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	_, err := f.gate.Begin(hostfns.RunInfo{
+	run, err := f.gate.Begin(hostfns.RunInfo{
 		Capability: capability(t, "x-enact:\n  actions: [kv.put, github.create_pr, kv.get]\n"),
 		Actor:      policy.Actor{Email: "agent@acme.com"},
 	})
-	var re *hostfns.RefusedError
-	if !errors.As(err, &re) || !strings.Contains(err.Error(), "github.create_pr") || strings.Contains(err.Error(), "kv.put") {
-		t.Fatalf("Begin = %v, want a refusal naming github.create_pr only", err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run.PolicyResults()
+	if !run.Blocked() || len(res) != 1 || res[0].Policy != "grant" || !strings.Contains(res[0].Reason, "github.create_pr") || strings.Contains(res[0].Reason, "kv.put") {
+		t.Fatalf("Begin = %+v, want a block naming github.create_pr only", res)
+	}
+	if len(run.Granted()) != 0 {
+		t.Errorf("a blocked run was granted %v", run.Granted())
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
-	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -286,12 +285,9 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	})
 	if err != nil {
 		var re *runtime.Error
-		var refused *hostfns.RefusedError
 		switch {
 		case errors.As(err, &re):
 			return failWith(exitInvalid, re.Code, err)
-		case errors.As(err, &refused):
-			return failWith(exitInvalid, hostfns.CodeNotGranted, err)
 		case res == nil:
 			return failWith(exitInternal, "internal", err)
 		}

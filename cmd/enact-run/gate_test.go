@@ -78,15 +78,15 @@ rules:
 	if code != exitPass {
 		t.Errorf("allowed save: code %d, stderr %s", code, stderr)
 	}
-	// A policy that does not allow what the capability declares refuses it
+	// A policy that does not allow what the capability declares blocks it
 	// before anything runs.
 	none := writeFile(t, dir, "none.yaml", "version: 1\n")
 	code, _, stderr = invoke(t, home, "", "run", textstats, "--input", `{"text": "x"}`, "--policy", none)
-	if code != exitInvalid || !strings.Contains(stderr, "kv.put") {
+	if code != exitBlocked || !strings.Contains(stderr, "kv.put") {
 		t.Errorf("undeclarable: code %d, stderr %s", code, stderr)
 	}
 	code, stdout, _ := invoke(t, home, "", "receipts", "list")
-	if strings.Count(stdout, "BLOCK") != 1 || strings.Count(stdout, "FAILED") != 1 || strings.Count(stdout, "PASS") != 1 {
+	if strings.Count(stdout, "BLOCK") != 2 || strings.Count(stdout, "FAILED") != 1 || strings.Count(stdout, "PASS") != 1 {
 		t.Errorf("receipts:\n%s", stdout)
 	}
 	if code, stdout, _ = invoke(t, home, "", "receipts", "verify"); code != exitPass {
