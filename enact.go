@@ -85,6 +85,10 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	if err := c.engine.Check(req.Capability); err != nil {
 		return nil, err
 	}
+	// Fail closed: a run whose receipt could not be stored does not start.
+	if err := c.gate.Ready(ctx); err != nil {
+		return nil, err
+	}
 	run, err := c.gate.Begin(hostfns.RunInfo{
 		Capability:     req.Capability,
 		Actor:          req.Actor,

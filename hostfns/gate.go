@@ -224,6 +224,23 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 	return r, nil
 }
 
+// readyChecker is implemented by receipt stores that can tell, cheaply,
+// whether a receipt written now would be persisted.
+type readyChecker interface {
+	Ready(ctx context.Context) error
+}
+
+// Ready reports why the receipt store could not take a receipt now, or nil
+// when it can (or cannot tell). Runs should not start when it fails.
+func (g *Gate) Ready(ctx context.Context) error {
+	if rc, ok := g.store.(readyChecker); ok {
+		if err := rc.Ready(ctx); err != nil {
+			return fmt.Errorf("the receipt store cannot record this action, so it is not performed: %w", err)
+		}
+	}
+	return nil
+}
+
 // NewRunID returns a random run id.
 func NewRunID() string {
 	var b [16]byte
@@ -320,6 +337,15 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 			msgs = append(msgs, f.Policy+": "+f.Reason)
 		}
 		return deny(CodeDenied, strings.Join(msgs, "; "), dec.Results)
+	}
+	// Fail closed: a write whose receipt could not be stored must not
+	// happen. Stores that can tell are asked before every write.
+	if a.spec.Mutating {
+		if err := r.g.Ready(ctx); err != nil {
+			rec.Decision = receipts.ActionFailed
+			rec.Error = &receipts.Error{Code: CodeUnavailable, Message: err.Error()}
+			return ErrorReply(CodeUnavailable, err.Error())
+		}
 	}
 	if r.info.DryRun && a.spec.Mutating {
 		rec.Decision = receipts.ActionAllowed
