@@ -35,6 +35,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./policy -run '^$$' -fuzz '^FuzzDecide$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./policy -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./receipts -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./receipts -run '^$$' -fuzz '^FuzzDigest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./hostfns -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME)
 
 plugins: ## rebuild the Go example and test plugins (commands recorded in their BUILD.md)

@@ -3,6 +3,7 @@ package hostfns_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -223,5 +224,42 @@ func TestGateRefusesMisnamedActions(t *testing.T) {
 	_, err := hostfns.New(hostfns.Config{Connectors: []hostfns.Connector{misnamed{}}, Store: f.store})
 	if err == nil || !strings.Contains(err.Error(), "bad.get_and_delete") {
 		t.Fatalf("New = %v, want a refusal of bad.get_and_delete", err)
+	}
+}
+
+// brokenStore is a receipt store whose disk has gone away.
+type brokenStore struct{ receipts.Store }
+
+func (brokenStore) Ready(context.Context) error { return errors.New("disk I/O error") }
+
+func TestGateFailsClosedWhenReceiptsCannotBeStored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	p, err := policy.Load([]byte("version: 1\nallow: [kv.*]\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{f.kv}, Store: brokenStore{f.store}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Ready(context.Background()); err == nil || !strings.Contains(err.Error(), "disk I/O error") {
+		t.Errorf("Ready = %v", err)
+	}
+	run, err := g.Begin(hostfns.RunInfo{Capability: capability(t, "x-enact:\n  actions: [kv.put, kv.get]\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := reply(t, run.Handle(context.Background(), []byte(`{"action": "kv.put", "args": {"key": "a", "value": 1}}`)))
+	if r.OK || r.Error.Code != hostfns.CodeUnavailable {
+		t.Fatalf("write with a broken store: %+v", r)
+	}
+	out, _ := f.kv.Call(context.Background(), "get", json.RawMessage(`{"key": "a"}`), hostfns.CallOptions{})
+	if !strings.Contains(string(out.Result), `"found":false`) {
+		t.Errorf("the write happened anyway: %s", out.Result)
+	}
+	// Reads do not need a receipt to be safe.
+	if r := reply(t, run.Handle(context.Background(), []byte(`{"action": "kv.get", "args": {"key": "a"}}`))); !r.OK {
+		t.Errorf("read with a broken store: %+v", r.Error)
 	}
 }

@@ -18,8 +18,8 @@ type Store interface {
 	Get(ctx context.Context, runID string) (*Envelope, error)
 	// List returns envelopes in seq order, unverified.
 	List(ctx context.Context, opts ListOptions) ([]*Envelope, error)
-	// Verify checks the whole chain in seq order and returns a *ChainError
-	// for the first broken link.
+	// Verify checks the whole chain in seq order, then the store's head
+	// record, and returns a *ChainError for the first broken link.
 	Verify(ctx context.Context, verifiers []Verifier) (VerifyReport, error)
 	// Close releases the store.
 	Close() error
@@ -42,9 +42,9 @@ func (o ListOptions) match(r *Receipt) bool {
 }
 
 // VerifyReport summarises a chain walk: how many receipts verified, and
-// the last of them (the head, when the whole chain verified). Keep the head
-// somewhere else to detect a later truncation of the chain's tail, which no
-// walk of the chain alone can see.
+// the last of them (the head, when the whole chain verified). Recording the
+// head outside the store detects a later removal of the chain's tail even by
+// someone who also rewrote the store's own head record.
 type VerifyReport struct {
 	Verified int64     // receipts that verified, from seq 1
 	HeadSeq  int64     // seq of the last receipt that verified
@@ -64,8 +64,7 @@ type headRecord struct {
 type chainWalker struct {
 	verifiers []Verifier
 	report    VerifyReport
-	lastRunID string // run id of the last receipt that verified
-	lastPrev  string // its prev
+	lastPrev  string // prev of the last receipt that verified
 }
 
 // step checks the envelope stored at seq under runID. indexHash is the
@@ -100,14 +99,15 @@ func (w *chainWalker) step(seq int64, runID, indexHash string, data []byte) *Cha
 		return broken(fmt.Sprintf("indexed hash %s differs from the envelope's %s", indexHash, env.Hash), nil)
 	}
 	w.report = VerifyReport{Verified: w.report.Verified + 1, HeadSeq: seq, HeadHash: env.Hash, Head: r.Timestamp}
-	w.lastRunID, w.lastPrev = runID, r.Prev
+	w.lastPrev = r.Prev
 	return nil
 }
 
 // finish compares the end of a fully walked chain with the store's head
 // record (the zero record if it has none). behindOK accepts a record one
 // receipt behind: a store that writes it after the receipt may have been
-// interrupted in between.
+// interrupted in between. A mismatch breaks the chain after its last
+// receipt: what follows it cannot be vouched for.
 func (w *chainWalker) finish(h headRecord, behindOK bool) *ChainError {
 	end := w.report
 	switch {
@@ -116,11 +116,16 @@ func (w *chainWalker) finish(h headRecord, behindOK bool) *ChainError {
 	case behindOK && h.Seq == end.HeadSeq-1 && h.Hash == w.lastPrev:
 		return nil
 	case h.Seq > end.HeadSeq:
-		return &ChainError{Seq: end.HeadSeq + 1, Reason: fmt.Sprintf("receipt missing: the store's head record is seq %d", h.Seq)}
+		return w.afterEnd(fmt.Sprintf("receipt missing: the store's head record is seq %d", h.Seq), nil)
 	default:
-		return &ChainError{Seq: end.HeadSeq, ID: w.lastRunID, Reason: fmt.Sprintf(
-			"the store's head record (seq %d, %q) does not match the last receipt (seq %d, %s)", h.Seq, h.Hash, end.HeadSeq, end.HeadHash)}
+		return w.afterEnd(fmt.Sprintf("the store's head record (seq %d, %q) does not match the last receipt (seq %d, %s)",
+			h.Seq, h.Hash, end.HeadSeq, end.HeadHash), nil)
 	}
+}
+
+// afterEnd reports a break after the last receipt that verified.
+func (w *chainWalker) afterEnd(reason string, err error) *ChainError {
+	return &ChainError{Seq: w.report.HeadSeq + 1, Reason: reason, Err: err}
 }
 
 // sealNext fills in the chain fields of a copy of r that follows the

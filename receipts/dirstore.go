@@ -262,7 +262,7 @@ func (s *DirStore) Verify(ctx context.Context, verifiers []Verifier) (VerifyRepo
 		}
 	}
 	if headErr != nil {
-		return w.report, &ChainError{Seq: w.report.HeadSeq, ID: w.lastRunID, Reason: headErr.Error(), Err: headErr}
+		return w.report, w.afterEnd(headErr.Error(), headErr)
 	}
 	if cerr := w.finish(head, true); cerr != nil {
 		return w.report, cerr

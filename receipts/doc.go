@@ -64,11 +64,17 @@
 //
 // # Encoding
 //
-// The body is the receipt as canonical JSON (RFC 8785, JCS): members sorted by
-// their UTF-16 code units, no insignificant whitespace, strings minimally
-// escaped ('<', '>', '&' and all non-ASCII text appear literally), numbers
-// printed as ECMAScript prints IEEE 754 doubles, so an integer beyond 2^53
-// loses precision: keep such ids in strings. Seal produces it.
+// The body is the receipt as canonical JSON (RFC 8785, JCS), made HTML-safe:
+// members sorted by their UTF-16 code units, no insignificant whitespace,
+// numbers printed as ECMAScript prints IEEE 754 doubles (so an integer beyond
+// 2^53 loses precision: keep such ids in strings), strings minimally escaped
+// (non-ASCII text appears as UTF-8) except that '<', '>', '&', U+2028 and
+// U+2029 are written \u003c, \u003e, \u0026, \u2028 and \u2029. Those five
+// are what HTML-escaping JSON encoders (Go's encoding/json by default)
+// rewrite when they re-encode embedded JSON; with none of them left, a body
+// copied by such an encoder keeps its bytes, and its hash. Seal produces
+// this form. Digest, by contrast, hashes plain RFC 8785 JCS, so that anyone
+// holding the arguments can recompute it with a JCS library.
 //
 // # Envelope
 //
@@ -94,9 +100,9 @@
 // the secret (the seed's signature); the Ed25519 signature proves it to anyone
 // holding the public key (Keyring.PublicKeys).
 //
-// An envelope embedded in other JSON must be copied byte for byte: an encoder
-// that escapes HTML (encoding/json's default) rewrites '<', '>' and '&'
-// inside the body, and the hash no longer matches.
+// An envelope embedded in other JSON must be copied byte for byte, as
+// encoding/json does with or without HTML escaping; an indenting or
+// reformatting encoder changes the body, and the copy no longer verifies.
 //
 // # Verification
 //
@@ -120,12 +126,14 @@
 // walk of the chain (Store.Verify) detects a receipt that was altered,
 // removed, reordered, replaced by another chain's or re-signed, and reports
 // the first broken link as a *ChainError: the seq where the chain stops
-// verifying, the run id stored there and what is wrong. A store also keeps a
-// head record, the seq and hash of its last receipt, updated with every
-// append, so that removing receipts from the end of the chain is detected
-// too, unless whoever removed them also rewrote the head record. Only an
-// anchor kept elsewhere can reveal that: record VerifyReport.HeadSeq and
-// HeadHash outside the store and check that a later walk still contains them.
+// verifying (all before it verified), the run id stored there and what is
+// wrong. A store also keeps a head record, the seq and hash of its last
+// receipt, updated with every append, so that removing receipts from the end
+// of the chain is detected too (as a break after the last receipt left),
+// unless whoever removed them also rewrote the head record. Only an anchor
+// kept elsewhere can reveal that: record VerifyReport.HeadSeq and HeadHash
+// outside the store and check that a later walk still contains them. A store
+// whose last receipt and head record disagree refuses to append.
 //
 // # Stores
 //
@@ -200,11 +208,11 @@
 //	    "finished": "2026-01-02T03:04:05.005Z",
 //	    "idempotency_key": "",
 //	    "inputs": {
-//	      "name": "Ada",
+//	      "name": "Ada \u0026 Bob",
 //	      "token": "[redacted]"
 //	    },
 //	    "outputs": {
-//	      "message": "hello, Ada"
+//	      "message": "hello, Ada \u0026 Bob"
 //	    },
 //	    "plugins": [],
 //	    "policy_digest": "",
@@ -217,22 +225,23 @@
 //	    "timestamp": "2026-01-02T03:04:05.005Z",
 //	    "version": "enact.receipt/v1"
 //	  },
-//	  "hash": "sha256:ef453b15da5bdf28ea768608ca58fb7fad8ce55cac4133bc46399c41dfb6dc26",
+//	  "hash": "sha256:22cf6a7e8640c1aaf19d11c1a1ca37597d48931ab17edba829119a5ae711c6a9",
 //	  "signatures": [
 //	    {
 //	      "alg": "hmac-sha256",
 //	      "key_id": "hmac:4943b80109535bb9",
-//	      "sig": "dMuq0j17wlaJISFW+ghb6MMsGL4dWH/IOMyHT1WnWh4="
+//	      "sig": "o9xkx/UHMgVRAe18VGG0HmjiVyRJzoQfXGILxsCJFWM="
 //	    },
 //	    {
 //	      "alg": "ed25519",
 //	      "key_id": "ed25519:fb199ef924705393",
-//	      "sig": "yZGWz8B/YJobngzdbU9bhsb1enG7VC3sYdj+kudXoufhBK2/J+lZuBOBE8SVLVaDe5sjqKdLeRg4xCyAUsp1DQ=="
+//	      "sig": "ZcLUYBNFlfhuv2CGd3Q2thVohOGhdzlOCiUeh3To7itKqno9HvcC3xWUpWiUMNzrXUq7jr/PsbmUdb1ayc0ECw=="
 //	    }
 //	  ]
 //	}
 //
-// The args_digest is the sha256 of {"key":"greeting","value":"hello"}. The
-// hash covers the body's bytes from its opening '{' to its closing '}'; both
-// signatures sign the same bytes. TestDocExample checks this example.
+// The args_digest is the sha256 of {"key":"greeting","value":"hello"}; the
+// '&' of the inputs and outputs is written \u0026. The hash covers the body's
+// bytes from its opening '{' to its closing '}'; both signatures sign the
+// same bytes. TestDocExample checks this example.
 package receipts

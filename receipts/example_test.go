@@ -26,14 +26,14 @@ func ExampleSeal() {
 		Seq:        1, // Store.Append assigns Seq and Prev
 		Capability: receipts.Capability{ID: "demo/hello", Version: "1.0.0", Digest: "sha256:" + fmt.Sprintf("%064d", 0)},
 		Actor:      receipts.Actor{Email: "ops@example.com", Roles: []string{"operator"}},
-		Inputs:     receipts.Redact(map[string]any{"name": "Ada", "token": "s3cret"}, []string{"token"}),
+		Inputs:     receipts.Redact(map[string]any{"name": "Ada & Bob", "token": "s3cret"}, []string{"token"}),
 		Decision:   receipts.DecisionPass,
 		Status:     "completed",
 		Actions: []receipts.Action{{
 			Seq: 1, Action: "kv.put", ArgsDigest: args, Decision: receipts.ActionAllowed,
 			Result: json.RawMessage(`{"ok":true}`), Started: start.Add(2 * time.Millisecond), DurationMS: 0.25,
 		}},
-		Outputs:    map[string]any{"message": "hello, Ada"},
+		Outputs:    map[string]any{"message": "hello, Ada & Bob"},
 		Started:    start,
 		Finished:   start.Add(5 * time.Millisecond),
 		DurationMS: 5,
@@ -57,7 +57,7 @@ func ExampleSeal() {
 	_, err = receipts.Open(data, []receipts.Verifier{public})
 	fmt.Println(err)
 	// Output:
-	// {"body":{"actions":[{"action":"kv.put","already_existed":false,"args_digest":"sha256:70d1f39bbdf4662841088aba98df4925da43e70ea48f50355078351fce251b6a","decision":"allowed","duration_ms":0.25,"facts":{},"policy_results":[],"result":{"ok":true},"seq":1,"started":"2026-01-02T03:04:05.002Z"}],"actor":{"email":"ops@example.com","roles":["operator"]},"capability":{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","id":"demo/hello","version":"1.0.0"},"decision":"PASS","duration_ms":5,"finished":"2026-01-02T03:04:05.005Z","idempotency_key":"","inputs":{"name":"Ada","token":"[redacted]"},"outputs":{"message":"hello, Ada"},"plugins":[],"policy_digest":"","policy_results":[],"prev":"","run_id":"0f6e2b1c-run","seq":1,"started":"2026-01-02T03:04:05Z","status":"completed","timestamp":"2026-01-02T03:04:05.005Z","version":"enact.receipt/v1"},"hash":"sha256:ef453b15da5bdf28ea768608ca58fb7fad8ce55cac4133bc46399c41dfb6dc26","signatures":[{"alg":"hmac-sha256","key_id":"hmac:4943b80109535bb9","sig":"dMuq0j17wlaJISFW+ghb6MMsGL4dWH/IOMyHT1WnWh4="},{"alg":"ed25519","key_id":"ed25519:fb199ef924705393","sig":"yZGWz8B/YJobngzdbU9bhsb1enG7VC3sYdj+kudXoufhBK2/J+lZuBOBE8SVLVaDe5sjqKdLeRg4xCyAUsp1DQ=="}]}
+	// {"body":{"actions":[{"action":"kv.put","already_existed":false,"args_digest":"sha256:70d1f39bbdf4662841088aba98df4925da43e70ea48f50355078351fce251b6a","decision":"allowed","duration_ms":0.25,"facts":{},"policy_results":[],"result":{"ok":true},"seq":1,"started":"2026-01-02T03:04:05.002Z"}],"actor":{"email":"ops@example.com","roles":["operator"]},"capability":{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","id":"demo/hello","version":"1.0.0"},"decision":"PASS","duration_ms":5,"finished":"2026-01-02T03:04:05.005Z","idempotency_key":"","inputs":{"name":"Ada \u0026 Bob","token":"[redacted]"},"outputs":{"message":"hello, Ada \u0026 Bob"},"plugins":[],"policy_digest":"","policy_results":[],"prev":"","run_id":"0f6e2b1c-run","seq":1,"started":"2026-01-02T03:04:05Z","status":"completed","timestamp":"2026-01-02T03:04:05.005Z","version":"enact.receipt/v1"},"hash":"sha256:22cf6a7e8640c1aaf19d11c1a1ca37597d48931ab17edba829119a5ae711c6a9","signatures":[{"alg":"hmac-sha256","key_id":"hmac:4943b80109535bb9","sig":"o9xkx/UHMgVRAe18VGG0HmjiVyRJzoQfXGILxsCJFWM="},{"alg":"ed25519","key_id":"ed25519:fb199ef924705393","sig":"ZcLUYBNFlfhuv2CGd3Q2thVohOGhdzlOCiUeh3To7itKqno9HvcC3xWUpWiUMNzrXUq7jr/PsbmUdb1ayc0ECw=="}]}
 	//
 	// 0f6e2b1c-run PASS kv.put [redacted]
 	// receipts: hash mismatch

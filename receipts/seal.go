@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gowebpki/jcs"
 )
@@ -51,8 +52,9 @@ func (e *InvalidSignatureError) Error() string {
 }
 
 // ChainError reports the first broken link of a chain: the position Seq
-// where the chain stops verifying, the run id stored there (empty when the
-// receipt is missing), what is wrong, and the underlying error if any.
+// where the chain stops verifying (receipts 1 to Seq-1 verified), the run id
+// stored there (empty when nothing is), what is wrong, and the underlying
+// error if any (ErrHashMismatch, *InvalidSignatureError, …).
 type ChainError struct {
 	Seq    int64
 	ID     string
@@ -102,8 +104,8 @@ type Signature struct {
 	Sig   string `json:"sig"`
 }
 
-// Seal encodes r as canonical JSON, hashes the bytes and signs them with
-// every signer. It does not modify r: the body holds r normalized (times in
+// Seal encodes r as canonical JSON (HTML-safe, see the package
+// documentation), hashes the bytes and signs them with every signer. It does not modify r: the body holds r normalized (times in
 // UTC, absent lists and maps empty, version set; see the package
 // documentation), and Seal fails if r breaks a rule of the format.
 func Seal(r *Receipt, signers []Signer) (*Envelope, error) {
@@ -118,6 +120,7 @@ func Seal(r *Receipt, signers []Signer) (*Envelope, error) {
 	if err != nil {
 		return nil, fmt.Errorf("receipts: seal run %s: %w", n.RunID, err)
 	}
+	body = []byte(htmlSafe.Replace(string(body)))
 	env := &Envelope{Body: body, Hash: hashOf(body)}
 	for _, s := range signers {
 		if !knownAlg(s.Alg()) {
@@ -133,12 +136,9 @@ func Seal(r *Receipt, signers []Signer) (*Envelope, error) {
 }
 
 // MarshalJSON returns the envelope in its one valid encoding (see the
-// package documentation), with the body bytes unchanged.
-//
-// An encoding/json Marshal or Encoder that HTML-escapes (the default)
-// rewrites '<', '>' and '&' inside the body when it embeds an Envelope in
-// a larger value, and the result no longer verifies; embed it with an
-// Encoder on which SetEscapeHTML(false) was called.
+// package documentation), with the body bytes unchanged. encoding/json
+// embeds it in a larger value unchanged too, escaping HTML or not; an
+// indenting encoder reformats it, and the copy no longer verifies.
 func (e Envelope) MarshalJSON() ([]byte, error) {
 	return e.encode(true)
 }
@@ -288,6 +288,10 @@ func hashOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
+
+// htmlSafe escapes the characters an HTML-escaping JSON encoder would
+// rewrite. They occur only inside strings, so the replacement is exact.
+var htmlSafe = strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`, "\u2028", `\u2028`, "\u2029", `\u2029`)
 
 // canonical encodes v with encoding/json and transforms the result to
 // RFC 8785 canonical JSON.

@@ -65,8 +65,8 @@ func TestSealBodyIsCanonical(t *testing.T) {
 	}
 	body := string(env.Body)
 	for _, want := range []string{
-		`"note":"<b>Müller & Søn</b>"`,  // no HTML escaping, UTF-8 as is
-		`"result":{"n":1000,"ok":true}`, // raw JSON canonicalised
+		`"note":"\u003cb\u003eMüller \u0026 Søn\u003c/b\u003e"`, // HTML-safe, UTF-8 as is
+		`"result":{"n":1000,"ok":true}`,                         // raw JSON canonicalised
 		`"roles":["sales"]`,
 		`"duration_ms":0,"error":{"code":"denied","message"`, // keys sorted
 		`"prev":""`,
@@ -237,12 +237,15 @@ func resealBody(t *testing.T, body string, signers []Signer) []byte {
 	return b
 }
 
-// An envelope embedded in other JSON keeps verifying only if the encoder
-// does not HTML-escape; the body holds '<', '>' and '&' literally.
+// An envelope embedded in other JSON by encoding/json, HTML-escaping or
+// not, keeps verifying: the body holds no character such an encoder
+// rewrites. Reformatting it does not.
 func TestEnvelopeEmbedding(t *testing.T) {
 	t.Parallel()
 	signers, verifiers := testKeys(t, 1)
-	data := sealed(t, sampleReceipt(1), signers)
+	r := sampleReceipt(1)
+	r.Inputs["separators"] = "\u2028\u2029"
+	data := sealed(t, r, signers)
 	env, err := ParseEnvelope(data)
 	if err != nil {
 		t.Fatal(err)
@@ -259,22 +262,37 @@ func TestEnvelopeEmbedding(t *testing.T) {
 		}
 		return o.Receipt
 	}
-
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(output{env}); err != nil {
-		t.Fatal(err)
+	encode := func(escapeHTML bool, indent string) []byte {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(escapeHTML)
+		enc.SetIndent("", indent)
+		if err := enc.Encode(output{env}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
 	}
-	if _, err := Open(extract(buf.Bytes()), verifiers); err != nil {
-		t.Errorf("embedded without HTML escaping: %v", err)
-	}
-
-	escaped, err := json.Marshal(output{env})
+	marshalled, err := json.Marshal(output{env})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(extract(escaped), verifiers); !errors.Is(err, ErrHashMismatch) {
-		t.Errorf("embedded with json.Marshal: got %v, want ErrHashMismatch (the documented pitfall)", err)
+	tests := []struct {
+		name  string
+		data  []byte
+		check func(error) bool
+	}{
+		{"json.Marshal", marshalled, func(err error) bool { return err == nil }},
+		{"Encoder escaping HTML", encode(true, ""), func(err error) bool { return err == nil }},
+		{"Encoder not escaping HTML", encode(false, ""), func(err error) bool { return err == nil }},
+		{"indented", encode(false, "  "), isErr(ErrMalformed)},
+	}
+	for _, tc := range tests {
+		got := extract(tc.data)
+		if _, err := Open(got, verifiers); !tc.check(err) {
+			t.Errorf("%s: Open = %v", tc.name, err)
+		}
+		if tc.check(nil) && !bytes.Equal(got, data) {
+			t.Errorf("%s: the embedded envelope differs from the sealed bytes", tc.name)
+		}
 	}
 }

@@ -422,3 +422,66 @@ func wantBroken(t *testing.T, s Store, verifiers []Verifier, seq int64, what str
 		t.Fatalf("%s: Verify reports seq %d after %d verified (%v); want seq %d after %d", what, ce.Seq, report.Verified, err, seq, seq-1)
 	}
 }
+
+// The directory store writes HEAD after the receipt: HEAD one receipt
+// behind is an interrupted append, which Verify and Append accept; any
+// other HEAD breaks the chain after its last receipt.
+func TestDirStoreHead(t *testing.T) {
+	t.Parallel()
+	signers, verifiers := testKeys(t, 1)
+	tests := []struct {
+		name   string
+		head   func(envs []*Envelope) []byte // nil: remove HEAD
+		broken bool
+	}{
+		{"one behind", func(envs []*Envelope) []byte {
+			return []byte(fmt.Sprintf(`{"seq":2,"hash":%q}`, envs[1].Hash))
+		}, false},
+		{"two behind", func(envs []*Envelope) []byte {
+			return []byte(fmt.Sprintf(`{"seq":1,"hash":%q}`, envs[0].Hash))
+		}, true},
+		{"wrong hash", func(envs []*Envelope) []byte {
+			return []byte(fmt.Sprintf(`{"seq":3,"hash":%q}`, envs[1].Hash))
+		}, true},
+		{"removed", nil, true},
+		{"unreadable", func([]*Envelope) []byte { return []byte("{") }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			s, err := OpenDir(dir, signers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var envs []*Envelope
+			for i := 1; i <= 3; i++ {
+				env, err := s.Append(t.Context(), smallReceipt(i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				envs = append(envs, env)
+			}
+			if tc.head == nil {
+				err = os.Remove(filepath.Join(dir, headFile))
+			} else {
+				err = os.WriteFile(filepath.Join(dir, headFile), tc.head(envs), 0o600)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, appendErr := s.Append(t.Context(), smallReceipt(4))
+			if !tc.broken {
+				if appendErr != nil {
+					t.Fatalf("Append: %v", appendErr)
+				}
+				checkContiguous(t, s, verifiers, 4)
+				return
+			}
+			if appendErr == nil {
+				t.Error("Append on an inconsistent store succeeded")
+			}
+			wantBroken(t, s, verifiers, 4, tc.name)
+		})
+	}
+}

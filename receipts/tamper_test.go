@@ -121,10 +121,11 @@ func testTampering(t *testing.T, newHarness func(t *testing.T) *harness, signers
 	}
 }
 
-// Every single-bit change of every envelope
-// of the sample chain fails Open with a typed error. (The store test above
-// checks one flip per byte through Verify.)
-func TestOpenDetectsEveryBitFlip(t *testing.T) {
+// More changes to every byte of every envelope of the sample chain fail
+// Open with a typed error: a low bit, the ASCII case bit (encoding/json
+// matches keys case-insensitively) and the high bit. (The store tests flip
+// bit 0 of every byte through Verify.)
+func TestOpenDetectsByteChanges(t *testing.T) {
 	t.Parallel()
 	signers, verifiers := testKeys(t, 1)
 	h := dirHarness(t)
@@ -137,7 +138,7 @@ func TestOpenDetectsEveryBitFlip(t *testing.T) {
 	for seq := int64(1); seq <= chainLength; seq++ {
 		orig := h.raw(t, seq)
 		for i := range orig {
-			for _, mask := range []byte{0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80} {
+			for _, mask := range []byte{0x02, 0x20, 0x80} {
 				b := bytes.Clone(orig)
 				b[i] ^= mask
 				_, err := Open(b, verifiers)

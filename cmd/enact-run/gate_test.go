@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/enact-run/enact/receipts"
 )
 
 const textstats = "../../plugins/examples/textstats/textstats.yaml"
@@ -171,5 +173,35 @@ func TestPolicyTestCommandOnTheConformanceCases(t *testing.T) {
 		if code != exitPass {
 			t.Errorf("%s: code %d\n%s\n%s", filepath.Base(cases), code, stdout, stderr)
 		}
+	}
+}
+
+func TestReceiptsShowPrintsAVerifiableEnvelope(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	code, stdout, _ := invoke(t, home, "", "run", "SimpleConverter", "--input", `{"celsius": 5}`, "--json")
+	if code != exitPass {
+		t.Fatal(stdout)
+	}
+	var rep struct {
+		ReceiptID string `json:"receipt_id"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	code, shown, stderr := invoke(t, home, "", "receipts", "show", rep.ReceiptID)
+	if code != exitPass || stderr != "" {
+		t.Fatalf("show: code %d, %s", code, stderr)
+	}
+	keys, err := receipts.OpenKeyring(filepath.Join(home, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := receipts.Open([]byte(strings.TrimSpace(shown)), keys.Verifiers())
+	if err != nil || r.RunID != rep.ReceiptID || r.Capability.ID != "SimpleConverter" {
+		t.Fatalf("the printed receipt: %+v, %v", r, err)
+	}
+	if code, _, _ := invoke(t, home, "", "receipts", "show", "no-such-run"); code != exitInvalid {
+		t.Errorf("unknown run id: code %d", code)
 	}
 }

@@ -63,7 +63,7 @@ signing keys in $ENACT_HOME/keys.`,
 
 	show := &cobra.Command{
 		Use:   "show RUN_ID",
-		Short: "Print one receipt after verifying its signatures",
+		Short: "Print one receipt's envelope, exactly as signed, after verifying it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := c.openState(cmd.Context(), stateOptions{receiptsDir: dir})
@@ -77,14 +77,18 @@ signing keys in $ENACT_HOME/keys.`,
 			} else if err != nil {
 				return c.fail(exitInternal, err)
 			}
-			data, _ := json.Marshal(env)
+			// The envelope is printed byte for byte, so the output itself
+			// verifies (receipts.Open, or any JCS + Ed25519 tool).
+			data, err := env.MarshalJSON()
+			if err != nil {
+				return c.fail(exitInternal, err)
+			}
 			if _, err := receipts.Open(data, st.keys.Verifiers()); err != nil {
 				c.printf(c.stderr, "enact-run: receipt %s does NOT verify: %v\n", args[0], err)
 				c.code = exitFailed
 			}
-			enc := json.NewEncoder(c.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(env)
+			_, err = c.stdout.Write(append(data, '\n'))
+			return err
 		},
 	}
 
