@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -47,7 +48,16 @@ type Gate struct {
 	store   receipts.Store
 	clock   func() time.Time
 	actions map[string]*action
+
+	// readyAt is when the store last said it could take a receipt
+	// (monotonic nanoseconds since readyEpoch); see Ready.
+	readyAt atomic.Int64
 }
+
+// readyFor is how long a successful store probe vouches for the store.
+const readyFor = 250 * time.Millisecond
+
+var readyEpoch = time.Now()
 
 type action struct {
 	id        string
@@ -231,13 +241,24 @@ type readyChecker interface {
 }
 
 // Ready reports why the receipt store could not take a receipt now, or nil
-// when it can (or cannot tell). Runs should not start when it fails.
+// when it can (or cannot tell). Runs should not start when it fails, and
+// the gate asks before every write. A successful probe vouches for the
+// store for readyFor (250 ms), so a burst of writes pays for one probe;
+// the write-ahead journal will make every write's intent durable instead.
 func (g *Gate) Ready(ctx context.Context) error {
-	if rc, ok := g.store.(readyChecker); ok {
-		if err := rc.Ready(ctx); err != nil {
-			return fmt.Errorf("the receipt store cannot record this action, so it is not performed: %w", err)
-		}
+	rc, ok := g.store.(readyChecker)
+	if !ok {
+		return nil
 	}
+	now := int64(time.Since(readyEpoch))
+	if last := g.readyAt.Load(); last != 0 && now-last < int64(readyFor) {
+		return nil
+	}
+	if err := rc.Ready(ctx); err != nil {
+		g.readyAt.Store(0)
+		return fmt.Errorf("the receipt store cannot record this action, so it is not performed: %w", err)
+	}
+	g.readyAt.Store(now)
 	return nil
 }
 
