@@ -79,17 +79,25 @@ func parseYAML(data []byte, name string) (root *yaml.Node, err error) {
 }
 
 func yamlError(name string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
+	line, msg := YAMLErrorLine(err)
+	return &ValidationError{Name: name, Line: line, Rule: "yaml", Msg: msg}
+}
+
+// YAMLErrorLine splits a syntax error of go.yaml.in/yaml/v3 into its
+// 1-based line (0 when it names none) and its message, correcting the
+// parser's errors, which count lines from 0 where the scanner's count
+// from 1. Other packages reading YAML documents (policy files) use it so
+// their errors point at the same lines.
+func YAMLErrorLine(err error) (line int, msg string) {
+	msg = strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
-		// The parser (unlike the scanner) reports 0-based lines.
 		if slices.Contains(parserErrors, msg) {
 			line++
 		}
 	}
-	return &ValidationError{Name: name, Line: line, Rule: "yaml", Msg: msg}
+	return line, msg
 }
 
 // size is what a node expands to, aliases and merge keys followed.

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/enact-run/enact/capabilities"
 )
 
 // MaxFileSize is the largest policy file or cases file accepted, in bytes.
@@ -78,18 +78,6 @@ func (d *decoder) err() error {
 		return d.errs[0]
 	}
 	return errors.Join(d.errs...)
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// parserErrors are the messages of the YAML parser, whose lines are 0-based
-// (the scanner's are 1-based).
-var parserErrors = []string{
-	"did not find expected <stream-start>", "did not find expected <document start>",
-	"did not find expected node content", "did not find expected '-' indicator",
-	"did not find expected key", "did not find expected ',' or ']'", "did not find expected ',' or '}'",
-	"found duplicate %YAML directive", "found incompatible YAML document",
-	"found duplicate %TAG directive", "found undefined tag handle",
 }
 
 // parse decodes exactly one YAML document and checks the structural limits:
@@ -161,15 +149,7 @@ func (d *decoder) checkTree(n *yaml.Node, depth int) {
 }
 
 func yamlError(name string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-		if slices.Contains(parserErrors, msg) {
-			line++
-		}
-	}
+	line, msg := capabilities.YAMLErrorLine(err)
 	return &LoadError{Name: name, Line: line, Msg: "YAML syntax: " + msg}
 }
 

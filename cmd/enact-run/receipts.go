@@ -32,12 +32,7 @@ signing keys in $ENACT_HOME/keys.`,
 		Use:   "list",
 		Short: "List receipts, oldest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := c.openState(cmd.Context(), stateOptions{receiptsDir: dir})
-			if err != nil {
-				return c.fail(exitInternal, err)
-			}
-			defer st.Close()
+		RunE: c.withState(&dir, func(cmd *cobra.Command, _ []string, st *state) error {
 			envs, err := st.store.List(cmd.Context(), receipts.ListOptions{Limit: limit})
 			if err != nil {
 				return c.fail(exitInternal, err)
@@ -56,7 +51,7 @@ signing keys in $ENACT_HOME/keys.`,
 				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", r.Seq, r.RunID, r.Timestamp.Format("2006-01-02 15:04:05"), r.Capability.ID, r.Actor.Email, r.Decision, len(r.Actions))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	list.Flags().IntVar(&limit, "limit", 0, "at most this many")
 	list.Flags().BoolVar(&asJSON, "json", false, "print the envelopes as JSON")
@@ -65,12 +60,7 @@ signing keys in $ENACT_HOME/keys.`,
 		Use:   "show RUN_ID",
 		Short: "Print one receipt's envelope, exactly as signed, after verifying it",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := c.openState(cmd.Context(), stateOptions{receiptsDir: dir})
-			if err != nil {
-				return c.fail(exitInternal, err)
-			}
-			defer st.Close()
+		RunE: c.withState(&dir, func(cmd *cobra.Command, args []string, st *state) error {
 			env, err := st.store.Get(cmd.Context(), args[0])
 			if errors.Is(err, receipts.ErrNotFound) {
 				return c.fail(exitInvalid, err)
@@ -89,7 +79,7 @@ signing keys in $ENACT_HOME/keys.`,
 			}
 			_, err = c.stdout.Write(append(data, '\n'))
 			return err
-		},
+		}),
 	}
 
 	verify := &cobra.Command{
@@ -100,12 +90,7 @@ signatures, the sequence numbers (a deleted receipt leaves a gap) and the link
 to the previous receipt (a reordered or replaced one breaks it). Reports the
 first broken link and exits 1, or exits 0 when everything verifies.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := c.openState(cmd.Context(), stateOptions{receiptsDir: dir})
-			if err != nil {
-				return c.fail(exitInternal, err)
-			}
-			defer st.Close()
+		RunE: c.withState(&dir, func(cmd *cobra.Command, _ []string, st *state) error {
 			rep, err := st.store.Verify(cmd.Context(), st.keys.Verifiers())
 			if err != nil {
 				c.printf(c.stdout, "BROKEN after %d good receipts: %v\n", rep.Verified, err)
@@ -114,19 +99,14 @@ first broken link and exits 1, or exits 0 when everything verifies.`,
 			}
 			c.printf(c.stdout, "ok: %d receipts verify; head seq %d %s\n", rep.Verified, rep.HeadSeq, rep.HeadHash)
 			return nil
-		},
+		}),
 	}
 
 	keys := &cobra.Command{
 		Use:   "keys",
 		Short: "Print the public keys that verify receipts (for third parties)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := c.openState(cmd.Context(), stateOptions{receiptsDir: dir})
-			if err != nil {
-				return c.fail(exitInternal, err)
-			}
-			defer st.Close()
+		RunE: c.withState(&dir, func(cmd *cobra.Command, _ []string, st *state) error {
 			pub := st.keys.PublicKeys()
 			ids := make([]string, 0, len(pub))
 			for id := range pub {
@@ -137,28 +117,36 @@ first broken link and exits 1, or exits 0 when everything verifies.`,
 				c.printf(c.stdout, "%s %s\n", id, pub[id])
 			}
 			return nil
-		},
+		}),
 	}
 
 	rotate := &cobra.Command{
 		Use:   "rotate-keys",
 		Short: "Make new signing keys; old ones keep verifying old receipts",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := c.openState(cmd.Context(), stateOptions{receiptsDir: dir})
-			if err != nil {
-				return c.fail(exitInternal, err)
-			}
-			defer st.Close()
+		RunE: c.withState(&dir, func(cmd *cobra.Command, _ []string, st *state) error {
 			if err := st.keys.Rotate(); err != nil {
 				return c.fail(exitInternal, err)
 			}
 			c.printf(c.stdout, "rotated; new receipts are signed with the new keys\n")
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(list, show, verify, keys, rotate)
 	return cmd
+}
+
+// withState opens the keyring and the receipt store (from --receipts-dir
+// or $ENACT_HOME) around a receipts subcommand.
+func (c *cli) withState(dir *string, f func(*cobra.Command, []string, *state) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		st, err := c.openState(cmd.Context(), stateOptions{receiptsDir: *dir})
+		if err != nil {
+			return c.fail(exitInternal, err)
+		}
+		defer st.Close()
+		return f(cmd, args, st)
+	}
 }
 
 // bodyOf decodes an envelope's body without verifying it (for listing).
