@@ -137,6 +137,9 @@ var protocolSchemaJSON []byte
 //go:embed examples/*.yaml
 var examplesFS embed.FS
 
+//go:embed workflows/*.yaml
+var workflowsFS embed.FS
+
 // ProtocolSchema returns the JSON Schema (draft 2020-12) of a capability
 // document, the one Load validates against. Load checks a few rules the
 // schema cannot express as well: see the package documentation.
@@ -144,11 +147,19 @@ func ProtocolSchema() []byte { return bytes.Clone(protocolSchemaJSON) }
 
 // Examples returns the example capabilities shipped with the package, file
 // name ("hello-world.yaml") to document bytes. The map is a fresh copy.
-func Examples() map[string][]byte {
+func Examples() map[string][]byte { return readAll(examplesFS, "examples") }
+
+// Workflows returns the reference workflows shipped with the package
+// (db_safe_insert, agent_pr_workflow, new_lead_workflow) and the policy
+// files written for them, file name ("db_safe_insert.yaml",
+// "db_safe_insert.policy.yaml") to bytes. The map is a fresh copy.
+func Workflows() map[string][]byte { return readAll(workflowsFS, "workflows") }
+
+func readAll(fsys embed.FS, dir string) map[string][]byte {
 	out := map[string][]byte{}
-	entries, _ := fs.ReadDir(examplesFS, "examples")
+	entries, _ := fs.ReadDir(fsys, dir)
 	for _, e := range entries {
-		b, _ := examplesFS.ReadFile("examples/" + e.Name())
+		b, _ := fsys.ReadFile(dir + "/" + e.Name())
 		out[e.Name()] = b
 	}
 	return out

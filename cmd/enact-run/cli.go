@@ -88,28 +88,31 @@ func (c *cli) engine() (*runtime.Engine, error) {
 	return runtime.New(runtime.Config{CacheDir: cache})
 }
 
-// load reads a capability from a file, or finds a shipped example by id or
-// file name when no such file exists.
+// load reads a capability from a file, or finds a shipped example or
+// reference workflow by id or file name when no such file exists.
 func (c *cli) load(ref string) (*capabilities.Capability, error) {
 	if _, err := os.Stat(ref); err == nil || strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") {
 		return capabilities.LoadFile(ref)
 	}
-	examples := capabilities.Examples()
-	names := make([]string, 0, len(examples))
-	for name := range examples {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	var ids []string
-	for _, name := range names {
-		capability, err := capabilities.Load(examples[name], "examples/"+name)
-		if err != nil {
-			continue
+	for _, set := range []map[string][]byte{capabilities.Examples(), capabilities.Workflows()} {
+		names := make([]string, 0, len(set))
+		for name := range set {
+			if !strings.HasSuffix(name, ".policy.yaml") {
+				names = append(names, name)
+			}
 		}
-		if capability.ID == ref || strings.TrimSuffix(name, filepath.Ext(name)) == ref {
-			return capability, nil
+		sort.Strings(names)
+		for _, name := range names {
+			capability, err := capabilities.Load(set[name], "shipped/"+name)
+			if err != nil {
+				continue
+			}
+			if capability.ID == ref || strings.TrimSuffix(name, filepath.Ext(name)) == ref {
+				return capability, nil
+			}
+			ids = append(ids, capability.ID)
 		}
-		ids = append(ids, capability.ID)
 	}
 	return nil, fmt.Errorf("no file %q and no shipped capability with that id (shipped: %s)", ref, strings.Join(ids, ", "))
 }
@@ -173,7 +176,20 @@ type runReport struct {
 	Output          string             `json:"output"`
 	OutputTruncated bool               `json:"output_truncated"`
 	Tasks           []reportTask       `json:"tasks"`
+	Actions         []reportAction     `json:"actions"`
+	DryRun          bool               `json:"dry_run,omitempty"`
 	DurationMS      float64            `json:"duration_ms"`
+}
+
+// reportAction is one action of the run, from its receipt; in a dry run
+// the writes are the planned ones.
+type reportAction struct {
+	Seq            int64  `json:"seq"`
+	Action         string `json:"action"`
+	Decision       string `json:"decision"`
+	Planned        bool   `json:"planned,omitempty"`
+	AlreadyExisted bool   `json:"already_existed,omitempty"`
+	Error          string `json:"error,omitempty"`
 }
 
 type reportError struct {
@@ -237,7 +253,7 @@ embedded store are allowed).`,
 }
 
 func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
-	report := runReport{Status: enact.StatusFailed, Outputs: map[string]any{}, Tasks: []reportTask{}}
+	report := runReport{Status: enact.StatusFailed, Outputs: map[string]any{}, Tasks: []reportTask{}, Actions: []reportAction{}}
 	finish := func(code int, err error) error {
 		c.code = code
 		if f.asJSON {
@@ -298,6 +314,15 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	report.Status = res.Status
 	report.ReceiptID = res.RunID
 	report.Receipt = res.Receipt
+	report.DryRun = f.dryRun
+	report.Actions = actionsOf(res.Receipt)
+	if f.dryRun && !f.asJSON {
+		for _, a := range report.Actions {
+			if a.Planned {
+				c.printf(c.stderr, "planned (dry run, not performed): %d %s\n", a.Seq, a.Action)
+			}
+		}
+	}
 	report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
 	if res.Run != nil {
 		report.DurationMS = ms(res.Run.Duration)
@@ -433,4 +458,29 @@ Existing artifacts are left as they are (same name, same bytes).`,
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "enact-build", "directory to write the artifacts into")
 	return cmd
+}
+
+// actionsOf lists the actions a sealed receipt records.
+func actionsOf(env *receipts.Envelope) []reportAction {
+	out := []reportAction{}
+	if env == nil {
+		return out
+	}
+	var r receipts.Receipt
+	if err := json.Unmarshal(env.Body, &r); err != nil {
+		return out
+	}
+	for _, a := range r.Actions {
+		ra := reportAction{Seq: a.Seq, Action: a.Action, Decision: string(a.Decision), AlreadyExisted: a.AlreadyExisted}
+		var planned struct {
+			Planned bool `json:"planned"`
+		}
+		_ = json.Unmarshal(a.Result, &planned)
+		ra.Planned = planned.Planned
+		if a.Error != nil {
+			ra.Error = a.Error.Code + ": " + a.Error.Message
+		}
+		out = append(out, ra)
+	}
+	return out
 }
