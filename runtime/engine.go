@@ -21,7 +21,9 @@
 //
 // A script task sees every input as a variable of the same name (names that
 // are not identifiers of the language, or are keywords, are reachable only
-// through the `inputs` mapping, which always holds all of them). A
+// through the `inputs` mapping, which always holds all of them). An
+// optional input the caller left out, with no default, is still there:
+// None in Python, null in JavaScript. A
 // top-level `return` of a mapping (Python dict, JavaScript object) gives
 // the task's outputs; returning nothing gives none. The next task sees the
 // capability's inputs overlaid with the outputs of every earlier task (a

@@ -149,6 +149,13 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 	defer func() { res.Output, res.OutputTruncated = output.result() }()
 
 	vars := maps.Clone(in)
+	// Optional inputs the caller left out, with no default, are still
+	// variables: None in Python, null in JavaScript and in a plugin's JSON.
+	for _, name := range declaredInputs(c) {
+		if _, ok := vars[name]; !ok {
+			vars[name] = nil
+		}
+	}
 	outputs := map[string]any{}
 	for _, p := range ps {
 		tstart := time.Now()
@@ -172,6 +179,19 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 	}
 	res.Outputs = outputs
 	return res, nil
+}
+
+// declaredInputs lists the properties of a capability's inputs schema.
+func declaredInputs(c *capabilities.Capability) []string {
+	var schema struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	_ = json.Unmarshal(c.InputSchema(), &schema)
+	names := make([]string, 0, len(schema.Properties))
+	for name := range schema.Properties {
+		names = append(names, name)
+	}
+	return names
 }
 
 // runScript runs one script task on a fresh or pooled, never-used instance.

@@ -400,3 +400,17 @@ func TestExamplePlugin(t *testing.T) {
 		t.Errorf("outputs:\n%s", cmp.Diff(want, got))
 	}
 }
+
+func TestOptionalInputsAreBound(t *testing.T) {
+	t.Parallel()
+	extra := "inputs:\n  type: object\n  properties:\n    given: {type: string}\n    missing: {type: string}\n"
+	for lang, code := range map[string]string{
+		"python":     "return {'given': given, 'missing_is_none': missing is None}",
+		"javascript": "return { given, missing_is_none: missing === null };",
+	} {
+		res := mustRun(t, load(t, scriptDoc(lang, code, extra)), map[string]any{"given": "x"})
+		if got := jsonOf(t, res.Outputs); got != `{"given":"x","missing_is_none":true}` {
+			t.Errorf("%s: outputs = %s", lang, got)
+		}
+	}
+}

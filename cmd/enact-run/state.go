@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/hostfns/github"
+	"github.com/enact-run/enact/hostfns/hubspot"
 	"github.com/enact-run/enact/hostfns/kv"
+	"github.com/enact-run/enact/hostfns/postgres"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -22,13 +26,16 @@ var defaultPolicy []byte
 // state is everything a command that runs or inspects runs needs, opened
 // from $ENACT_HOME and the flags. Close releases it.
 type state struct {
-	home    string
-	keys    *receipts.Keyring
-	store   receipts.Store
-	policy  *policy.Policy
-	engine  *runtime.Engine
-	kv      *kv.Store
-	closers []func() error
+	home   string
+	keys   *receipts.Keyring
+	store  receipts.Store
+	policy *policy.Policy
+	engine *runtime.Engine
+	kv     *kv.Store
+	// external are the connectors to outside systems configured through
+	// the environment.
+	external []hostfns.Connector
+	closers  []func() error
 }
 
 type stateOptions struct {
@@ -83,6 +90,10 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 		return nil, err
 	}
 	s.closers = append(s.closers, s.kv.Close)
+	if err := c.openConnectors(ctx, s); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if s.engine, err = runtime.New(runtime.Config{CacheDir: filepath.Join(home, "cache", "wazero")}); err != nil {
 		s.Close()
 		return nil, err
@@ -93,7 +104,7 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 
 // client wires the gate and returns the Go API client.
 func (s *state) client() (*enact.Client, error) {
-	gate, err := hostfns.New(hostfns.Config{Policy: s.policy, Connectors: []hostfns.Connector{s.kv}, Store: s.store})
+	gate, err := hostfns.New(hostfns.Config{Policy: s.policy, Connectors: append([]hostfns.Connector{s.kv}, s.external...), Store: s.store})
 	if err != nil {
 		return nil, err
 	}
@@ -126,4 +137,42 @@ func (c *cli) loadPolicy(flag, home string) (*policy.Policy, error) {
 		return none, errors.Join(fmt.Errorf("policy file %s is invalid", path), err)
 	}
 	return p, nil
+}
+
+// openConnectors wires the connectors whose credentials the environment
+// holds. Credentials stay here, on the host: the gate hands connectors
+// arguments only, and no connector puts its credentials in a result or
+// an error.
+//
+//	ENACT_POSTGRES_URL                      postgres.* (tables allowlisted by the policy's postgres.tables)
+//	GITHUB_TOKEN, GITHUB_REPOSITORY=o/r     github.*   (GITHUB_API_URL for GitHub Enterprise)
+//	HUBSPOT_TOKEN                           hubspot.*  (HUBSPOT_BASE_URL, HUBSPOT_API_VERSION)
+func (c *cli) openConnectors(ctx context.Context, s *state) error {
+	if dsn := c.getenv("ENACT_POSTGRES_URL"); dsn != "" {
+		pg, err := postgres.New(ctx, postgres.Config{DSN: dsn, Tables: s.policy.PostgresTables()})
+		if err != nil {
+			return fmt.Errorf("postgres connector: %w", err)
+		}
+		s.closers = append(s.closers, func() error { pg.Close(); return nil })
+		s.external = append(s.external, pg)
+	}
+	if token := c.getenv("GITHUB_TOKEN"); token != "" {
+		owner, repo, ok := strings.Cut(c.getenv("GITHUB_REPOSITORY"), "/")
+		if !ok {
+			return errors.New("github connector: set GITHUB_REPOSITORY to owner/repo")
+		}
+		gh, err := github.New(github.Config{Token: token, Owner: owner, Repo: repo, BaseURL: c.getenv("GITHUB_API_URL")})
+		if err != nil {
+			return fmt.Errorf("github connector: %w", err)
+		}
+		s.external = append(s.external, gh)
+	}
+	if token := c.getenv("HUBSPOT_TOKEN"); token != "" {
+		hs, err := hubspot.New(hubspot.Config{Token: token, BaseURL: c.getenv("HUBSPOT_BASE_URL"), APIVersion: c.getenv("HUBSPOT_API_VERSION")})
+		if err != nil {
+			return fmt.Errorf("hubspot connector: %w", err)
+		}
+		s.external = append(s.external, hs)
+	}
+	return nil
 }

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/enact-run/enact/hostfns/github/githubfake"
+	"github.com/enact-run/enact/hostfns/hubspot/hubspotfake"
+	"github.com/enact-run/enact/hostfns/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const workflows = "../../capabilities/workflows/"
+
+// runWorkflow runs enact-run with extra environment and returns the exit
+// code and the --json report.
+func runWorkflow(t *testing.T, home string, env map[string]string, args ...string) (int, map[string]any, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string {
+		if k == "ENACT_HOME" {
+			return home
+		}
+		return env[k]
+	}
+	code := run(context.Background(), append(args, "--json"), strings.NewReader(""), &stdout, &stderr, getenv)
+	var rep map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON (%v):\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	return code, rep, stdout.String()
+}
+
+func outputs(rep map[string]any) map[string]any { m, _ := rep["outputs"].(map[string]any); return m }
+
+// noSecret asserts a credential never reaches a report (outputs, printed
+// output, the receipt).
+func noSecret(t *testing.T, raw, secret string) {
+	t.Helper()
+	if secret != "" && strings.Contains(raw, secret) {
+		t.Fatalf("a credential reached the report: %s", raw)
+	}
+}
+
+func TestAgentPRWorkflow(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Config{})
+	defer fake.Close()
+	home := t.TempDir()
+	env := map[string]string{"GITHUB_TOKEN": fake.Token(), "GITHUB_REPOSITORY": fake.Owner() + "/" + fake.Repo(), "GITHUB_API_URL": fake.URL()}
+	input := `{"branch": "agent/fix-typo", "title": "Fix typo", "message": "Fix typo in README", "files": [{"path": "README.md", "content": "hello\n"}, {"path": "docs/a.md", "content": "a\n"}]}`
+	args := []string{"run", "agent_pr_workflow", "--policy", workflows + "agent_pr_workflow.policy.yaml", "--actor", "agent@acme.com", "--idempotency-key", "pr-1", "--input", input}
+	mainBefore, _ := fake.Branch("main")
+
+	code, rep, raw := runWorkflow(t, home, env, args...)
+	if code != exitPass || outputs(rep)["error"] != nil {
+		t.Fatalf("first run: code %d, %s", code, raw)
+	}
+	noSecret(t, raw, fake.Token())
+	if prs := fake.PullRequests(); len(prs) != 1 {
+		t.Fatalf("%d pull requests, want 1", len(prs))
+	}
+	if c, ok := fake.File("agent/fix-typo", "docs/a.md"); !ok || c != "a\n" {
+		t.Errorf("pushed file: %q %v", c, ok)
+	}
+	commits := len(fake.Log("agent/fix-typo"))
+
+	// The retry changes nothing: every step already existed.
+	code, rep, raw = runWorkflow(t, home, env, args...)
+	if code != exitPass {
+		t.Fatalf("retry: code %d, %s", code, raw)
+	}
+	if got, _ := json.Marshal(outputs(rep)["already_existed"]); string(got) != `{"branch":true,"commit":true,"pull_request":true}` {
+		t.Errorf("retry already_existed = %s", got)
+	}
+	if len(fake.PullRequests()) != 1 || len(fake.Log("agent/fix-typo")) != commits {
+		t.Errorf("the retry added side effects: %d PRs, %d commits (was %d)", len(fake.PullRequests()), len(fake.Log("agent/fix-typo")), commits)
+	}
+
+	// Pushing to main is denied by policy; main does not move.
+	toMain := strings.Replace(input, "agent/fix-typo", "main", 1)
+	code, rep, raw = runWorkflow(t, home, env, "run", "agent_pr_workflow", "--policy", workflows+"agent_pr_workflow.policy.yaml", "--actor", "agent@acme.com", "--input", toMain)
+	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "no_push_to_main") {
+		t.Errorf("push to main: code %d, %s", code, raw)
+	}
+	if after, _ := fake.Branch("main"); after != mainBefore || len(fake.PullRequests()) != 1 {
+		t.Errorf("main moved or a PR appeared: %s -> %s", mainBefore, after)
+	}
+
+	// A contractor is not an agent: the run is blocked before it starts.
+	code, _, _ = runWorkflow(t, home, env, "run", "agent_pr_workflow", "--policy", workflows+"agent_pr_workflow.policy.yaml", "--actor", "bob@contractor.example", "--input", input)
+	if code != exitBlocked {
+		t.Errorf("contractor: code %d, want %d", code, exitBlocked)
+	}
+	if code, stdout, _ := invoke(t, home, "", "receipts", "verify"); code != exitPass {
+		t.Errorf("receipts: %s", stdout)
+	}
+}
+
+func TestNewLeadWorkflow(t *testing.T) {
+	t.Parallel()
+	fake := hubspotfake.New(hubspotfake.Config{})
+	defer fake.Close()
+	home := t.TempDir()
+	env := map[string]string{"HUBSPOT_TOKEN": fake.Token(), "HUBSPOT_BASE_URL": fake.URL()}
+	input := `{"email": "jane@acme.com", "company": "Acme Inc", "firstname": "Jane", "amount": 5000}`
+	args := []string{"run", "new_lead_workflow", "--policy", workflows + "new_lead_workflow.policy.yaml", "--actor", "agent@acme.com", "--idempotency-key", "lead-jane", "--input", input}
+
+	code, rep, raw := runWorkflow(t, home, env, args...)
+	if code != exitPass || outputs(rep)["error"] != nil {
+		t.Fatalf("first run: code %d, %s", code, raw)
+	}
+	noSecret(t, raw, fake.Token())
+	code, rep, raw = runWorkflow(t, home, env, args...)
+	if code != exitPass {
+		t.Fatalf("retry: code %d, %s", code, raw)
+	}
+	if got, _ := json.Marshal(outputs(rep)["already_existed"]); string(got) != `{"contact":true,"deal":true,"task":true}` {
+		t.Errorf("retry already_existed = %s (%s)", got, raw)
+	}
+	if len(fake.Contacts()) != 1 || len(fake.Deals()) != 1 || len(fake.Tasks()) != 1 {
+		t.Errorf("after a retry: %d contacts, %d deals, %d tasks; want 1 each", len(fake.Contacts()), len(fake.Deals()), len(fake.Tasks()))
+	}
+
+	// A contractor may not write a contact's personal data.
+	code, rep, raw = runWorkflow(t, home, env, "run", "new_lead_workflow", "--policy", workflows+"new_lead_workflow.policy.yaml", "--actor", "bob@contractor.example", "--input", `{"email": "sam@acme.com", "company": "Sam Co"}`)
+	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "contractor_cannot_write_pii") {
+		t.Errorf("contractor: code %d, %s", code, raw)
+	}
+	// Under the strict policy an existing contact is a duplicate: denied.
+	code, rep, raw = runWorkflow(t, home, env, "run", "new_lead_workflow", "--policy", workflows+"new_lead_workflow.strict.policy.yaml", "--actor", "agent@acme.com", "--input", `{"email": "JANE@acme.com", "company": "Acme Again"}`)
+	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "no_duplicate_contacts") {
+		t.Errorf("duplicate contact: code %d, %s", code, raw)
+	}
+	if len(fake.Contacts()) != 1 || len(fake.Deals()) != 1 {
+		t.Errorf("denied runs wrote: %d contacts, %d deals", len(fake.Contacts()), len(fake.Deals()))
+	}
+}
+
+func TestDBSafeInsertWorkflow(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewDatabase(t, "CREATE TABLE customers (id serial PRIMARY KEY, email text UNIQUE NOT NULL, plan text NOT NULL)",
+		"CREATE TABLE audit_log (id serial PRIMARY KEY, note text)")
+	home := t.TempDir()
+	env := map[string]string{"ENACT_POSTGRES_URL": dsn}
+	input := `{"table": "customers", "values": {"email": "jane@acme.com", "plan": "pro"}, "unique_by": ["email"]}`
+	args := []string{"run", "db_safe_insert", "--policy", workflows + "db_safe_insert.policy.yaml", "--actor", "agent@acme.com", "--idempotency-key", "row-jane", "--input", input}
+
+	code, rep, raw := runWorkflow(t, home, env, args...)
+	if code != exitPass || outputs(rep)["inserted"] != true {
+		t.Fatalf("first run: code %d, %s", code, raw)
+	}
+	noSecret(t, raw, dsn)
+	code, rep, raw = runWorkflow(t, home, env, args...)
+	if code != exitPass || outputs(rep)["already_existed"] != true || outputs(rep)["inserted"] != false {
+		t.Fatalf("retry: code %d, %s", code, raw)
+	}
+	count := func(table string) int {
+		conn, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		var n int
+		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("customers"); n != 1 {
+		t.Errorf("%d rows after a retry, want 1", n)
+	}
+	// Denied: audit tables, and a contractor writing an email address.
+	code, rep, raw = runWorkflow(t, home, env, "run", "db_safe_insert", "--policy", workflows+"db_safe_insert.policy.yaml", "--actor", "agent@acme.com", "--input", `{"table": "audit_log", "values": {"note": "x"}}`)
+	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "denied") {
+		t.Errorf("audit table: code %d, %s", code, raw)
+	}
+	code, rep, raw = runWorkflow(t, home, env, "run", "db_safe_insert", "--policy", workflows+"db_safe_insert.policy.yaml", "--actor", "bob@contractor.example", "--input", `{"table": "customers", "values": {"email": "sam@acme.com", "plan": "free"}}`)
+	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "denied") {
+		t.Errorf("contractor PII: code %d, %s", code, raw)
+	}
+	if count("customers") != 1 || count("audit_log") != 0 {
+		t.Errorf("denied inserts wrote rows")
+	}
+	_ = os.Getenv
+}

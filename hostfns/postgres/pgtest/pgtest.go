@@ -1,0 +1,387 @@
+// Package pgtest gives tests a real PostgreSQL database.
+//
+// NewDatabase creates an empty database for one test and drops it when the
+// test ends, so tests that use it may run in parallel. The databases live
+// on the server named by $ENACT_PG_DSN when it is set (its role needs
+// CREATEDB), and otherwise on a throwaway server started once per test
+// binary: initdb in a fresh temporary directory, then postgres on a free
+// 127.0.0.1 port with password (SCRAM) authentication over TCP. Run as root,
+// both run as the postgres system user (initdb refuses root).
+//
+// A package whose tests use it stops that server and removes its files
+// from TestMain:
+//
+//	func TestMain(m *testing.M) { pgtest.Main(m) }
+//
+// Without pgtest.Main the server is still stopped when the test binary
+// exits (it is started with a parent-death signal), but its temporary
+// directory is left behind.
+//
+// When no server can be had (no $ENACT_PG_DSN and no PostgreSQL binaries),
+// NewDatabase fails the test when $CI is set (CI must not skip these
+// tests) and skips it otherwise.
+package pgtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EnvDSN names the environment variable of an existing server to use
+// instead of a throwaway one.
+const EnvDSN = "ENACT_PG_DSN"
+
+var (
+	once   sync.Once
+	shared *server
+	errNo  error // why there is no server
+)
+
+// server is where the test databases are created.
+type server struct {
+	dsn string // of the maintenance database, with credentials
+	// Set only for a throwaway server.
+	dir  string
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+	log  *bytes.Buffer
+}
+
+// Main runs m's tests, then stops the throwaway server (if one was
+// started) and removes its files, and exits with the tests' status.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops the throwaway server, if one was started, and removes its
+// files. Main calls it; NewDatabase must not be called afterwards.
+func Stop() {
+	if shared != nil {
+		shared.stop()
+	}
+}
+
+// NewDatabase creates an empty database, runs the setup statements in it
+// (each may hold several statements separated by semicolons) and returns
+// its DSN, a postgres:// URL with credentials. The database is dropped
+// when t ends.
+func NewDatabase(t testing.TB, setup ...string) string {
+	t.Helper()
+	once.Do(func() { shared, errNo = start() })
+	if errNo != nil {
+		if inCI() {
+			t.Fatalf("pgtest: no PostgreSQL server for this test, and CI must not skip it: %v", errNo)
+		}
+		t.Skipf("pgtest: no PostgreSQL server (set %s, or install PostgreSQL): %v", EnvDSN, errNo)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	name := "t_" + randomHex(8)
+	admin, err := pgx.Connect(ctx, shared.dsn)
+	if err != nil {
+		t.Fatalf("pgtest: connect to the server: %v", err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		admin, err := pgx.Connect(ctx, shared.dsn)
+		if err != nil {
+			t.Errorf("pgtest: drop database %s: %v", name, err)
+			return
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("pgtest: drop database %s: %v", name, err)
+		}
+	})
+	dsn, err := withDatabase(shared.dsn, name)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	if len(setup) > 0 {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatalf("pgtest: connect to %s: %v", name, err)
+		}
+		defer conn.Close(ctx)
+		for _, sql := range setup {
+			// The simple protocol runs several statements in one string.
+			if _, err := conn.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol); err != nil {
+				t.Fatalf("pgtest: setup %q: %v", sql, err)
+			}
+		}
+	}
+	return dsn
+}
+
+func inCI() bool {
+	v := os.Getenv("CI")
+	return v != "" && v != "0" && !strings.EqualFold(v, "false")
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// withDatabase returns dsn naming database name instead of its own.
+func withDatabase(dsn, name string) (string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("%s is not a valid URL", EnvDSN)
+		}
+		u.Path = "/" + name
+		q := u.Query()
+		if q.Has("dbname") {
+			q.Set("dbname", name)
+			u.RawQuery = q.Encode()
+		}
+		return u.String(), nil
+	}
+	// keyword=value form: a later keyword overrides an earlier one.
+	return dsn + " dbname=" + name, nil
+}
+
+// start finds or starts the server.
+func start() (*server, error) {
+	if dsn := os.Getenv(EnvDSN); dsn != "" {
+		return &server{dsn: dsn}, nil
+	}
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
+	}
+	var cred *syscall.Credential
+	var uid, gid int = -1, -1
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("running as root, and there is no postgres user to run PostgreSQL as: %v", err)
+		}
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+	sweep()
+	dir, err := os.MkdirTemp("", dirPrefix)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{dir: dir}
+	fail := func(err error) (*server, error) {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return fail(err)
+	}
+	if cred != nil {
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return fail(err)
+		}
+	}
+	password := randomHex(16)
+	pwfile := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pwfile, []byte(password+"\n"), 0o600); err != nil {
+		return fail(err)
+	}
+	if cred != nil {
+		if err := os.Chown(pwfile, uid, gid); err != nil {
+			return fail(err)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--pwfile", pwfile,
+		"--auth-local", "trust", "--auth-host", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync")
+	initdb.Dir = dir
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if out, err := initdb.CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("initdb: %v\n%s", err, out))
+	}
+	// A port picked free can be taken before postgres binds it: try again.
+	for attempt := 0; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return fail(err)
+		}
+		err = s.run(filepath.Join(bin, "postgres"), data, port, cred)
+		if err == nil {
+			s.dsn = fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/postgres?sslmode=disable", password, port)
+			if err = s.wait(); err == nil {
+				return s, nil
+			}
+			s.stop()
+			return nil, err
+		}
+		if attempt == 2 {
+			return fail(err)
+		}
+	}
+}
+
+const (
+	dirPrefix = "enact-pgtest-"
+	ownerFile = "owner.pid" // the pid of the test process that made the directory
+)
+
+// sweep removes the directories of throwaway servers whose test process
+// is gone (a fuzz worker is killed rather than returning from Main).
+func sweep() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	for _, dir := range dirs {
+		if alive(filepath.Join(dir, ownerFile)) || alive(filepath.Join(dir, "data", "postmaster.pid")) {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, ownerFile)); err != nil {
+			// No owner yet: being made right now, unless it is old.
+			if fi, err := os.Stat(dir); err != nil || time.Since(fi.ModTime()) < time.Hour {
+				continue
+			}
+		}
+		os.RemoveAll(dir)
+	}
+}
+
+// alive reports whether the pid on the first line of file is a running
+// process.
+func alive(file string) bool {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	return syscall.Kill(pid, 0) == nil || errors.Is(syscall.Kill(pid, 0), syscall.EPERM)
+}
+
+// binDir finds the directory of initdb and postgres: initdb on PATH, or
+// the newest Debian /usr/lib/postgresql/*/bin.
+func binDir() (string, error) {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if p, err = filepath.EvalSymlinks(p); err == nil {
+			dir := filepath.Dir(p)
+			if _, err := os.Stat(filepath.Join(dir, "postgres")); err == nil {
+				return dir, nil
+			}
+		}
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	sort.Slice(matches, func(i, j int) bool { // newest major version first
+		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(matches[i]))))
+		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(matches[j]))))
+		return vi > vj
+	})
+	for _, m := range matches {
+		dir := filepath.Dir(m)
+		if _, err := os.Stat(filepath.Join(dir, "postgres")); err == nil {
+			return dir, nil
+		}
+	}
+	return "", errors.New("no initdb on PATH or in /usr/lib/postgresql/*/bin (Debian: apt-get install postgresql)")
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// run starts postgres in the foreground, as a child that gets SIGINT (fast
+// shutdown) if this process dies first.
+func (s *server) run(postgres, data string, port int, cred *syscall.Credential) error {
+	s.log = &bytes.Buffer{}
+	s.cmd = exec.Command(postgres, "-D", data, "-p", strconv.Itoa(port), "-k", s.dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off",
+		"-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "shared_buffers=32MB")
+	s.cmd.Dir = s.dir
+	s.cmd.Stdout = s.log
+	s.cmd.Stderr = s.log
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGINT}
+	if err := s.cmd.Start(); err != nil {
+		return fmt.Errorf("start postgres: %v", err)
+	}
+	s.done = make(chan struct{})
+	go func() { s.cmd.Wait(); close(s.done) }()
+	// A failed bind makes postgres exit at once.
+	select {
+	case <-s.done:
+		return fmt.Errorf("postgres exited at start:\n%s", s.log)
+	case <-time.After(300 * time.Millisecond):
+		return nil
+	}
+}
+
+// wait waits until the server accepts connections.
+func (s *server) wait() error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn, err := pgx.Connect(ctx, s.dsn)
+		if err == nil {
+			conn.Close(ctx)
+			cancel()
+			return nil
+		}
+		cancel()
+		select {
+		case <-s.done:
+			return fmt.Errorf("postgres exited:\n%s", s.log)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("postgres did not accept connections within a minute: %v\n%s", err, s.log)
+		}
+	}
+}
+
+func (s *server) stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+		s.cmd = nil
+	}
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
+		s.dir = ""
+	}
+}

@@ -1,0 +1,342 @@
+// Package postgres is the connector for PostgreSQL (pgx/v5 with pgxpool).
+// It lets capabilities read and write rows of tables the operator allows,
+// through the gate, with check-before-act on every write.
+//
+// # Actions
+//
+// Arguments and results are JSON objects; Actions returns their exact JSON
+// Schemas (draft 2020-12). Shapes, with ? for optional:
+//
+//	postgres.insert_row  {table, values: {col: v, ...}, unique_by?: [col, ...]}
+//	                     → {inserted: bool, row: {...}, rows_affected: 0|1}
+//	postgres.update_row  {table, values: {col: v, ...}, where: {col: v, ...}}
+//	                     → {rows_affected, rows: [{...}, ...]}
+//	postgres.delete_row  {table, where: {col: v, ...}}
+//	                     → {rows_affected}
+//	postgres.select_rows {table, where?, columns?: [col, ...], order_by?: [col | {column, desc?}, ...], limit?}
+//	                     → {rows: [{...}, ...], truncated: bool}
+//	postgres.count_rows  {table, where?}
+//	                     → {count}
+//
+// select_rows and count_rows are read-only (they run in a READ ONLY
+// transaction); count_rows is the lookup behind the policy fact
+// postgres.rows_matching. The others are mutating.
+//
+// table is "name" or "schema.name" (split at the first dot; the default
+// schema is public). Names are exact (no case folding, no quoting syntax).
+// A where is a mapping column → value: equality, AND-ed; a null value
+// means IS NULL. update_row and delete_row require a non-empty where, and
+// refuse (invalid_args) a where that matches more than Config.MaxRows rows
+// before changing anything. select_rows returns at most limit rows
+// (default and maximum MaxRows; truncated says more matched); without
+// order_by it orders by the primary key. A row in a result is a JSON
+// object of the table's columns (those the allowlist allows), as
+// PostgreSQL's row_to_json renders them.
+//
+// Values: JSON null is NULL; for json and jsonb columns any JSON value is
+// stored as that JSON; for other columns strings, numbers and booleans are
+// sent as text and PostgreSQL converts them to the column's type (an
+// integral number such as 3.0 or 1e3 is accepted for integer columns);
+// objects and arrays go only into json and jsonb columns.
+//
+// # Check-before-act
+//
+// A retried write never repeats its effect; the gate's reply then carries
+// already_existed:
+//
+//   - insert_row looks for a row with the same natural key and, when one
+//     exists, answers already_existed with that row (inserted: false)
+//     instead of inserting. The natural key is unique_by when given, else
+//     the primary key or the first unique constraint whose columns all have
+//     non-null values in values, else all of values. The insert itself is
+//     INSERT … ON CONFLICT DO NOTHING, so a concurrent insert of the same
+//     key is found, not duplicated; a conflict on another unique
+//     constraint is a conflict error. Concurrent inserts of a natural key
+//     that no unique constraint covers are serialised with a transaction
+//     advisory lock.
+//   - update_row changes only matched rows that do not already hold the
+//     values; when every matched row holds them it answers already_existed
+//     (rows_affected 0). rows lists every matched row as it now is. When
+//     the where matches nothing but rows matching it with the values
+//     applied exist (a retry of an update that changed a column the where
+//     tests, e.g. where {id: 7, status: "new"} values {status: "done"}),
+//     the answer is already_existed with those rows.
+//   - delete_row matching nothing answers already_existed.
+//
+// # Safety
+//
+// Table and column names are looked up in the database catalog
+// (pg_catalog; system schemas are refused) and in Config.Tables when set,
+// then quoted with pgx.Identifier; values are always bound parameters. No
+// argument is ever spliced into SQL text. Errors have stable codes:
+// unknown table or column, bad values and constraint violations other than
+// uniqueness → invalid_args (naming the table or column); unique violation
+// → conflict; permission denied and failed authentication → unauthorized;
+// unreachable or lost connection → unavailable; the context's deadline or
+// cancellation → timeout. A serialization failure is retried once (the
+// only retry: it is the only failure known to have changed nothing). The
+// DSN and its password never appear in an error or a result, and nothing
+// is logged.
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/enact-run/enact/hostfns"
+)
+
+// DefaultMaxRows is Config.MaxRows when it is zero.
+const DefaultMaxRows = 1000
+
+// Config configures a Connector. Its zero value (plus a DSN) is usable:
+// every table the role can reach, DefaultMaxRows.
+type Config struct {
+	// DSN is a postgres:// URL or keyword=value connection string,
+	// credentials included. It never appears in errors.
+	DSN string
+	// Tables, when not nil, is the allowlist: table ("name" or
+	// "schema.name"; public when unqualified) → the columns actions may
+	// touch (write, test in a where, order by, read back). Tables and
+	// columns outside it do not exist for the connector. An empty column
+	// list allows no column. The policy file's postgres.tables section
+	// (policy.Policy.PostgresTables) has this shape.
+	Tables map[string][]string
+	// MaxRows bounds the rows one action reads or writes (default
+	// DefaultMaxRows).
+	MaxRows int
+}
+
+// Connector is the postgres connector. It is safe for concurrent use.
+type Connector struct {
+	pool    *pgxpool.Pool
+	allow   map[string]map[string]bool // nil: no allowlist
+	maxRows int
+	secrets []string // redacted from every message
+
+	mu    sync.Mutex
+	cache map[string]*table
+}
+
+// New connects to the database (and checks that it answers) and returns a
+// connector. A failure to connect is a *hostfns.ConnectorError (wrapped)
+// with code unavailable, unauthorized or timeout.
+func New(ctx context.Context, cfg Config) (*Connector, error) {
+	if cfg.MaxRows < 0 {
+		return nil, errors.New("postgres: MaxRows must not be negative")
+	}
+	if cfg.MaxRows == 0 {
+		cfg.MaxRows = DefaultMaxRows
+	}
+	c := &Connector{maxRows: cfg.MaxRows, cache: map[string]*table{}}
+	if cfg.DSN == "" {
+		return nil, errors.New("postgres: no DSN")
+	}
+	c.secrets = append(c.secrets, cfg.DSN)
+	if cfg.Tables != nil {
+		c.allow = map[string]map[string]bool{}
+		for name, cols := range cfg.Tables {
+			schema, rel, ok := splitTable(name)
+			if !ok {
+				return nil, fmt.Errorf("postgres: allowlist: %s is not a table name", quote(name))
+			}
+			key := schema + "." + rel
+			if c.allow[key] == nil {
+				c.allow[key] = map[string]bool{}
+			}
+			for _, col := range cols {
+				if !validName(col) {
+					return nil, fmt.Errorf("postgres: allowlist: %s of table %s is not a column name", quote(col), quote(name))
+				}
+				c.allow[key][col] = true
+			}
+		}
+	}
+	pc, err := pgxpool.ParseConfig(cfg.DSN)
+	if err != nil {
+		// The parser's messages can quote the DSN: say only what is wrong.
+		return nil, errors.New("postgres: the DSN does not parse (want a postgres:// URL or keyword=value pairs)")
+	}
+	if pw := pc.ConnConfig.Password; len(pw) >= 3 {
+		c.secrets = append(c.secrets, pw, url.QueryEscape(pw), url.PathEscape(pw))
+	}
+	if _, ok := pc.ConnConfig.RuntimeParams["application_name"]; !ok {
+		pc.ConnConfig.RuntimeParams["application_name"] = "enact"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", c.classify(ctx, err))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", c.classify(ctx, err))
+	}
+	c.pool = pool
+	return c, nil
+}
+
+// Close closes the connections. Calls in flight fail.
+func (c *Connector) Close() { c.pool.Close() }
+
+// Name implements hostfns.Connector.
+func (c *Connector) Name() string { return "postgres" }
+
+const (
+	tableSchema  = `{"type": "string", "minLength": 1, "maxLength": 127, "description": "table or schema.table (default schema public)"}`
+	columnSchema = `{"type": "string", "minLength": 1, "maxLength": 63}`
+	rowSchema    = `{"type": "object"}`
+)
+
+func obj(props, required string) json.RawMessage {
+	return json.RawMessage(`{"type": "object", "additionalProperties": false, "properties": {` + props + `}, "required": [` + required + `]}`)
+}
+
+func mapping(minProps int) string {
+	return `{"type": "object", "minProperties": ` + strconv.Itoa(minProps) + `, "maxProperties": 1600, "propertyNames": ` + columnSchema + `}`
+}
+
+// Actions implements hostfns.Connector.
+func (c *Connector) Actions() []hostfns.ActionSpec {
+	max := strconv.Itoa(c.maxRows)
+	columns := `{"type": "array", "minItems": 1, "maxItems": 1600, "uniqueItems": true, "items": ` + columnSchema + `}`
+	orderBy := `{"type": "array", "minItems": 1, "maxItems": 32, "items": {"anyOf": [` + columnSchema +
+		`, {"type": "object", "additionalProperties": false, "properties": {"column": ` + columnSchema + `, "desc": {"type": "boolean"}}, "required": ["column"]}]}}`
+	rows := `{"type": "array", "maxItems": ` + max + `, "items": ` + rowSchema + `}`
+	count := `{"type": "integer", "minimum": 0}`
+	return []hostfns.ActionSpec{
+		{
+			Name:        "insert_row",
+			Description: "Insert one row, unless a row with the same natural key (unique_by, else the primary key or a unique constraint, else all values) exists: then answer it, already_existed.",
+			Mutating:    true,
+			Args:        obj(`"table": `+tableSchema+`, "values": `+mapping(1)+`, "unique_by": `+columns, `"table", "values"`),
+			Result:      obj(`"inserted": {"type": "boolean"}, "row": `+rowSchema+`, "rows_affected": {"type": "integer", "minimum": 0, "maximum": 1}`, `"inserted", "row", "rows_affected"`),
+		},
+		{
+			Name:        "update_row",
+			Description: "Set values on the rows where matches (column = value, AND-ed; required); rows already holding them are left alone. Refused when where matches more than " + max + " rows.",
+			Mutating:    true,
+			Args:        obj(`"table": `+tableSchema+`, "values": `+mapping(1)+`, "where": `+mapping(1), `"table", "values", "where"`),
+			Result:      obj(`"rows_affected": `+count+`, "rows": `+rows, `"rows_affected", "rows"`),
+		},
+		{
+			Name:        "delete_row",
+			Description: "Delete the rows where matches (column = value, AND-ed; required). Refused when where matches more than " + max + " rows.",
+			Mutating:    true,
+			Args:        obj(`"table": `+tableSchema+`, "where": `+mapping(1), `"table", "where"`),
+			Result:      obj(`"rows_affected": `+count, `"rows_affected"`),
+		},
+		{
+			Name:        "select_rows",
+			Description: "Read the rows where matches (all rows without where), at most limit (default and maximum " + max + ").",
+			Args: obj(`"table": `+tableSchema+`, "where": `+mapping(0)+`, "columns": `+columns+`, "order_by": `+orderBy+
+				`, "limit": {"type": "integer", "minimum": 1, "maximum": `+max+`}`, `"table"`),
+			Result: obj(`"rows": `+rows+`, "truncated": {"type": "boolean"}`, `"rows", "truncated"`),
+		},
+		{
+			Name:        "count_rows",
+			Description: "Count the rows where matches (all rows without where).",
+			Args:        obj(`"table": `+tableSchema+`, "where": `+mapping(0), `"table"`),
+			Result:      obj(`"count": `+count, `"count"`),
+		},
+	}
+}
+
+// Call implements hostfns.Connector.
+func (c *Connector) Call(ctx context.Context, action string, args json.RawMessage, _ hostfns.CallOptions) (hostfns.Outcome, error) {
+	var (
+		res     any
+		existed bool
+		err     error
+	)
+	switch action {
+	case "insert_row":
+		res, existed, err = c.insertRow(ctx, args)
+	case "update_row":
+		res, existed, err = c.updateRow(ctx, args)
+	case "delete_row":
+		res, existed, err = c.deleteRow(ctx, args)
+	case "select_rows":
+		res, err = c.selectRows(ctx, args)
+	case "count_rows":
+		res, err = c.countRows(ctx, args)
+	default:
+		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeNotFound, Message: "no action postgres." + quoteBare(action)}
+	}
+	if err != nil {
+		return hostfns.Outcome{}, c.classify(ctx, err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeConnectorError, Message: "result not encodable: " + c.redact(err.Error())}
+	}
+	return hostfns.Outcome{Result: b, AlreadyExisted: existed}, nil
+}
+
+func invalid(format string, a ...any) error {
+	return &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: fmt.Sprintf(format, a...)}
+}
+
+// decode decodes args strictly into v: one JSON object, no unknown fields.
+func decode(args json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(args))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return invalid("arguments: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if dec.More() {
+		return invalid("arguments: trailing data after the object")
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// quote renders a caller's name for a message: Go-quoted, at most 64
+// bytes of it.
+func quote(s string) string {
+	if len(s) > 64 {
+		cut := 64
+		for cut > 0 && s[cut]&0xC0 == 0x80 {
+			cut--
+		}
+		return strconv.Quote(s[:cut]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+func quoteBare(s string) string {
+	q := quote(s)
+	if len(s) <= 64 && q == `"`+s+`"` {
+		return s
+	}
+	return q
+}
+
+// redact removes the DSN and its password from a message.
+func (c *Connector) redact(msg string) string {
+	for _, s := range c.secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "[redacted]")
+		}
+	}
+	return msg
+}
+
+var _ hostfns.Connector = (*Connector)(nil)
