@@ -191,3 +191,27 @@ func TestDBSafeInsertWorkflow(t *testing.T) {
 	}
 	_ = os.Getenv
 }
+
+func TestWorkflowDryRunPerformsNoWrites(t *testing.T) {
+	t.Parallel()
+	fake := githubfake.New(githubfake.Config{})
+	defer fake.Close()
+	env := map[string]string{"GITHUB_TOKEN": fake.Token(), "GITHUB_REPOSITORY": fake.Owner() + "/" + fake.Repo(), "GITHUB_API_URL": fake.URL()}
+	input := `{"branch": "agent/dry", "title": "Dry", "message": "Dry run", "files": [{"path": "a.txt", "content": "a"}]}`
+	code, rep, raw := runWorkflow(t, t.TempDir(), env, "run", "agent_pr_workflow", "--policy", workflows+"agent_pr_workflow.policy.yaml", "--actor", "agent@acme.com", "--dry-run", "--input", input)
+	if code != exitPass {
+		t.Fatalf("code %d: %s", code, raw)
+	}
+	actions, _ := rep["actions"].([]any)
+	if len(actions) != 3 {
+		t.Fatalf("planned actions: %v", actions)
+	}
+	for _, a := range actions {
+		if m := a.(map[string]any); m["planned"] != true || m["decision"] != "allowed" {
+			t.Errorf("action %v is not a planned, allowed write", m)
+		}
+	}
+	if _, ok := fake.Branch("agent/dry"); ok || len(fake.PullRequests()) != 0 {
+		t.Error("a dry run wrote to GitHub")
+	}
+}
