@@ -205,3 +205,32 @@ func TestReceiptsShowPrintsAVerifiableEnvelope(t *testing.T) {
 		t.Errorf("unknown run id: code %d", code)
 	}
 }
+
+func TestDryRunPlansWritesAndPerformsReads(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	code, stdout, stderr := invoke(t, home, `{"text": "a b", "save_as": "dry/1"}`, "run", textstats, "--input", "@-", "--dry-run", "--json")
+	if code != exitPass {
+		t.Fatalf("code %d\n%s\n%s", code, stdout, stderr)
+	}
+	var rep struct {
+		DryRun  bool           `json:"dry_run"`
+		Actions []reportAction `json:"actions"`
+		Receipt *receipts.Envelope
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.DryRun || len(rep.Actions) != 1 || !rep.Actions[0].Planned || rep.Actions[0].Action != "kv.put" {
+		t.Fatalf("report: %+v", rep)
+	}
+	var body struct{ Status string }
+	if err := json.Unmarshal(rep.Receipt.Body, &body); err != nil || body.Status != "dry_run" {
+		t.Errorf("receipt status %q (%v)", body.Status, err)
+	}
+	// Nothing was written: a real run afterwards creates version 1.
+	code, stdout, _ = invoke(t, home, `{"text": "a b", "save_as": "dry/1"}`, "run", textstats, "--input", "@-", "--json")
+	if code != exitPass || !strings.Contains(stdout, `"version": 1`) || !strings.Contains(stdout, `"already_existed": false`) {
+		t.Errorf("after the dry run: %s", stdout)
+	}
+}
