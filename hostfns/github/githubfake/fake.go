@@ -26,7 +26,10 @@
 //   - Rate limiting on demand: SetRateLimit makes the next requests fail
 //     with 403 or 429 and Retry-After / X-RateLimit-* headers.
 //
-// Responses are go-github's own types, encoded as GitHub encodes them. The
+// Responses are go-github's own types, encoded as GitHub encodes them
+// (their url and html_url point at the fake's server). Error messages
+// follow GitHub's where they are documented; the status codes always do.
+// The
 // fake is safe for concurrent use; each request is atomic. Inspection
 // methods (Branch, File, Log, PullRequests, Issues, Requests…) read its
 // state directly, without a request.
@@ -316,6 +319,9 @@ func (f *Fake) Push(branch, message string, files map[string]string) (sha string
 	}
 	tree := clone(f.trees[f.commits[parent].tree])
 	for p, content := range files {
+		if !validPath(p) {
+			return "", fmt.Errorf("githubfake: invalid path %q", p)
+		}
 		setPath(tree, p, entry{mode: "100644", typ: "blob", sha: f.storeBlob([]byte(content))})
 	}
 	sha = f.storeCommit(f.storeTree(tree), message, []string{parent}, f.signature(time.Now()))
