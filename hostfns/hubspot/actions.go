@@ -327,12 +327,14 @@ func (c *Connector) createMarked(ctx context.Context, objectType string, props p
 	err = c.do(ctx, http.MethodPost, c.objectsPath(objectType), nil, createRequest{Properties: props.vals, Associations: assoc}, neverRetry, &created)
 	if statusIs(err, http.StatusConflict) {
 		// A unique key property refused a second record: the first one
-		// is this call's (its search had not seen it yet).
+		// is this call's (its search had not seen it yet). Reading by
+		// idProperty is consistent; search is the fallback where the
+		// property is not unique. Neither finding it leaves the conflict.
 		o, rerr := c.getObject(ctx, objectType, k, c.keyProp, names)
-		if rerr == nil && o == nil {
-			o, rerr = c.findByKey(ctx, objectType, k, names)
+		if rerr != nil || o == nil {
+			o, _ = c.findByKey(ctx, objectType, k, names)
 		}
-		if rerr == nil && o != nil {
+		if o != nil {
 			return o, true, nil
 		}
 	}

@@ -65,7 +65,11 @@
 //	POST /crm/v3/properties/deals {"name": "enact_idempotency_key", "label": "Enact idempotency key",
 //	  "type": "string", "fieldType": "text", "groupName": "dealinformation", "hasUniqueValue": true}
 //	POST /crm/v3/properties/tasks {"name": "enact_idempotency_key", "label": "Enact idempotency key",
-//	  "type": "string", "fieldType": "text", "groupName": "taskinformation"}
+//	  "type": "string", "fieldType": "text", "groupName": GROUP}
+//
+// where GROUP is one of the tasks' property groups (GET
+// /crm/v3/properties/tasks/groups lists them); the settings UI does the
+// same.
 //
 // Without them create_deal and create_task fail with connector_error
 // naming the missing property; they never create an unmarked record.
@@ -91,8 +95,8 @@
 // # API versions
 //
 // Config.APIVersion is "v3" (paths /crm/v3/objects/{type}) or a date
-// version such as "2026-03" (paths /crm/objects/2026-03/{type}); request
-// and response bodies are the same.
+// version such as "2026-03" (paths /crm/objects/2026-03/{type}); the
+// connector sends the same bodies to both.
 package hubspot
 
 import (

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/hostfns/connectortest"
@@ -784,4 +785,59 @@ func FuzzCall(f *testing.F) {
 		}
 	})
 	_ = fake
+}
+
+// TestArgsSchemas checks what the gate accepts before a call reaches the
+// connector, notably the shapes policies rely on.
+func TestArgsSchemas(t *testing.T) {
+	t.Parallel()
+	_, c := setup(t)
+	schemas := map[string]*jsonschema.Schema{}
+	for _, a := range c.Actions() {
+		comp := jsonschema.NewCompiler()
+		comp.DefaultDraft(jsonschema.Draft2020)
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(a.Args)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := comp.AddResource(a.Name+".json", doc); err != nil {
+			t.Fatal(err)
+		}
+		if schemas[a.Name], err = comp.Compile(a.Name + ".json"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		action, args string
+		ok           bool
+	}{
+		{"create_contact", `{"email": "a@example.com", "properties": {"jobtitle": "CTO", "age": 40, "vip": true}}`, true},
+		{"create_contact", `{"properties": {"email": "a@example.com"}}`, true},
+		{"create_contact", `{"firstname": "no email"}`, false},
+		{"create_contact", `{"email": "a@example.com", "properties": {"nested": {"x": 1}}}`, false},
+		{"create_contact", `{"email": "a@example.com", "properties": {"Bad Name": "x"}}`, false},
+		{"get_contact", `{"email": "a@example.com", "properties": ["jobtitle"]}`, true},
+		{"create_deal", `{"dealname": "d", "amount": "1200.50", "contact_id": 1001}`, true},
+		{"create_deal", `{"dealname": "d", "amount": "lots"}`, false},
+		{"create_deal", `{"dealname": "d", "properties": {"amount": 5}}`, false},
+		{"create_deal", `{"dealname": "d", "properties": {"enact_idempotency_key": "x"}}`, false},
+		{"create_deal", `{"dealname": "d", "contact_id": "1", "contact_email": "a@example.com"}`, false},
+		{"update_deal", `{"id": "1001", "dealstage": "closedwon"}`, true},
+		{"update_deal", `{"id": "1001"}`, false},
+		{"update_deal", `{"id": "1001", "properties": {"dealstage": "closedwon"}}`, false},
+		{"create_task", `{"subject": "s", "contact_email": "a@example.com", "due": "2026-03-01T09:00:00Z", "priority": "HIGH"}`, true},
+		{"create_task", `{"subject": "s", "priority": "urgent"}`, false},
+		{"create_task", `{"subject": "s", "email": "a@example.com"}`, false},
+		{"count_tasks", `{"contact_id": "1001", "since": "2026-01-01T00:00:00Z", "until": "2026-01-08T00:00:00Z"}`, true},
+		{"count_tasks", `{"since": "2026-01-01T00:00:00Z", "until": "2026-01-08T00:00:00Z"}`, false},
+		{"count_tasks", `{"email": "a@example.com", "contact_id": 1, "since": "2026-01-01", "until": "2026-01-08"}`, false},
+	} {
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(tc.args))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schemas[tc.action].Validate(v); (err == nil) != tc.ok {
+			t.Errorf("%s %s: valid = %v, want %v (%v)", tc.action, tc.args, err == nil, tc.ok, err)
+		}
+	}
 }

@@ -47,18 +47,25 @@ var (
 	// gives every value as a string, null when unset.
 	resultProps = schema{"type": "object", "additionalProperties": schema{"type": []any{"string", "null"}}}
 	recordID    = schema{"type": "string", "pattern": "^[0-9]+$"}
-	notBoth     = schema{"not": schema{"required": []any{"contact_id", "contact_email"}}}
+	// notBoth refuses contact_id with contact_email; a false schema names
+	// the offending field in the gate's message.
+	notBoth = schema{"contact_id": schema{"properties": schema{"contact_email": false}}}
 )
 
 // propsArg is a properties argument: HubSpot internal names to scalar
-// values, none of the reserved names.
+// values, none of the reserved names (false schemas, so a refusal names
+// the property).
 func propsArg(desc string, reserved []string) schema {
-	names := schema{"pattern": "^[a-z][a-z0-9_]{0,99}$"}
+	s := schema{"type": "object", "description": desc, "maxProperties": 200,
+		"propertyNames": schema{"pattern": "^[a-z][a-z0-9_]{0,99}$"}, "additionalProperties": propertyValue}
 	if len(reserved) > 0 {
-		names = schema{"pattern": "^[a-z][a-z0-9_]{0,99}$", "not": schema{"enum": reserved}}
+		forbidden := schema{}
+		for _, r := range reserved {
+			forbidden[r] = false
+		}
+		s["properties"] = forbidden
 	}
-	return schema{"type": "object", "description": desc, "maxProperties": 200,
-		"propertyNames": names, "additionalProperties": propertyValue}
+	return s
 }
 
 func mustJSON(v any) json.RawMessage {
@@ -115,7 +122,7 @@ func (c *Connector) Actions() []hostfns.ActionSpec {
 	createDeal := objSchema(dealArgs(), "dealname")
 	createDeal["properties"].(schema)["contact_id"] = described(idArg, "Id of the contact to associate the deal with.")
 	createDeal["properties"].(schema)["contact_email"] = described(emailArg, "Email of the contact to associate the deal with (it must exist).")
-	createDeal["allOf"] = []any{notBoth}
+	createDeal["dependentSchemas"] = notBoth
 
 	updateDeal := objSchema(dealArgs(), "id")
 	updateDeal["properties"].(schema)["id"] = described(idArg, "Id of the deal.")
@@ -129,7 +136,7 @@ func (c *Connector) Actions() []hostfns.ActionSpec {
 		"due":           described(timeArg, "When the task is due (hs_timestamp); now when absent."),
 		"priority":      schema{"enum": []any{"LOW", "MEDIUM", "HIGH"}},
 	}, "subject")
-	createTask["allOf"] = []any{notBoth}
+	createTask["dependentSchemas"] = notBoth
 
 	countTasks := objSchema(schema{
 		"contact_id": described(idArg, "Id of the contact."),
@@ -137,7 +144,8 @@ func (c *Connector) Actions() []hostfns.ActionSpec {
 		"since":      described(timeArg, "Start of the window (inclusive)."),
 		"until":      described(timeArg, "End of the window (inclusive)."),
 	}, "since", "until")
-	countTasks["oneOf"] = []any{schema{"required": []any{"contact_id"}}, schema{"required": []any{"email"}}}
+	countTasks["anyOf"] = []any{schema{"required": []any{"contact_id"}}, schema{"required": []any{"email"}}}
+	countTasks["dependentSchemas"] = schema{"contact_id": schema{"properties": schema{"email": false}}}
 
 	return []hostfns.ActionSpec{
 		{
