@@ -27,7 +27,7 @@ check: ## pre-flight: gofmt, go vet, go mod tidy unchanged, tests with -race
 
 bench: ## run the benchmarks: sandbox runs side by side with the subprocess baselines, then the gate, policy and receipts
 	$(GO) run ./runtime/internal/benchreport -benchtime $(BENCHTIME)
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hostfns ./policy ./receipts
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hostfns ./hostfns/... ./policy ./receipts
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./capabilities -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
@@ -37,6 +37,8 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./receipts -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./receipts -run '^$$' -fuzz '^FuzzDigest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./hostfns -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./hostfns/postgres -run '^$$' -fuzz '^FuzzArgs$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./hostfns/hubspot -run '^$$' -fuzz '^FuzzCall$$' -fuzztime $(FUZZTIME)
 
 plugins: ## rebuild the Go example and test plugins (commands recorded in their BUILD.md)
 	cd plugins/examples/textstats && GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -ldflags='-s -w' -o textstats.wasm .

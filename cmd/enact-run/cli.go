@@ -17,6 +17,7 @@ import (
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -279,7 +280,16 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	if err != nil {
 		return failWith(exitUsage, runtime.CodeInvalidInput, err)
 	}
-	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true})
+	declared, err := hostfns.Declared(capability)
+	if err != nil {
+		return failWith(exitInvalid, "invalid_capability", err)
+	}
+	needed := map[string]bool{}
+	for _, id := range declared {
+		name, _, _ := strings.Cut(id, ".")
+		needed[name] = true
+	}
+	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed})
 	if err != nil {
 		return failWith(exitInternal, "internal", err)
 	}

@@ -42,6 +42,11 @@ type stateOptions struct {
 	policyFile  string // --policy
 	receiptsDir string // --receipts-dir: one JSON file per receipt instead of SQLite
 	withRuntime bool   // open the engine, the gate's connectors and the policy
+	// connectors names the external connectors to open (from the
+	// capability's declared actions): one that is configured but not
+	// needed is not contacted, so a database that is down does not stop
+	// runs that never use it.
+	connectors map[string]bool
 }
 
 func (s *state) Close() {
@@ -90,7 +95,7 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 		return nil, err
 	}
 	s.closers = append(s.closers, s.kv.Close)
-	if err := c.openConnectors(ctx, s); err != nil {
+	if err := c.openConnectors(ctx, s, opts.connectors); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -147,8 +152,8 @@ func (c *cli) loadPolicy(flag, home string) (*policy.Policy, error) {
 //	ENACT_POSTGRES_URL                      postgres.* (tables allowlisted by the policy's postgres.tables)
 //	GITHUB_TOKEN, GITHUB_REPOSITORY=o/r     github.*   (GITHUB_API_URL for GitHub Enterprise)
 //	HUBSPOT_TOKEN                           hubspot.*  (HUBSPOT_BASE_URL, HUBSPOT_API_VERSION)
-func (c *cli) openConnectors(ctx context.Context, s *state) error {
-	if dsn := c.getenv("ENACT_POSTGRES_URL"); dsn != "" {
+func (c *cli) openConnectors(ctx context.Context, s *state, needed map[string]bool) error {
+	if dsn := c.getenv("ENACT_POSTGRES_URL"); dsn != "" && needed["postgres"] {
 		pg, err := postgres.New(ctx, postgres.Config{DSN: dsn, Tables: s.policy.PostgresTables()})
 		if err != nil {
 			return fmt.Errorf("postgres connector: %w", err)
@@ -156,7 +161,7 @@ func (c *cli) openConnectors(ctx context.Context, s *state) error {
 		s.closers = append(s.closers, func() error { pg.Close(); return nil })
 		s.external = append(s.external, pg)
 	}
-	if token := c.getenv("GITHUB_TOKEN"); token != "" {
+	if token := c.getenv("GITHUB_TOKEN"); token != "" && needed["github"] {
 		owner, repo, ok := strings.Cut(c.getenv("GITHUB_REPOSITORY"), "/")
 		if !ok {
 			return errors.New("github connector: set GITHUB_REPOSITORY to owner/repo")
@@ -167,7 +172,7 @@ func (c *cli) openConnectors(ctx context.Context, s *state) error {
 		}
 		s.external = append(s.external, gh)
 	}
-	if token := c.getenv("HUBSPOT_TOKEN"); token != "" {
+	if token := c.getenv("HUBSPOT_TOKEN"); token != "" && needed["hubspot"] {
 		hs, err := hubspot.New(hubspot.Config{Token: token, BaseURL: c.getenv("HUBSPOT_BASE_URL"), APIVersion: c.getenv("HUBSPOT_API_VERSION")})
 		if err != nil {
 			return fmt.Errorf("hubspot connector: %w", err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -189,7 +188,6 @@ func TestDBSafeInsertWorkflow(t *testing.T) {
 	if count("customers") != 1 || count("audit_log") != 0 {
 		t.Errorf("denied inserts wrote rows")
 	}
-	_ = os.Getenv
 }
 
 func TestWorkflowDryRunPerformsNoWrites(t *testing.T) {
@@ -214,4 +212,20 @@ func TestWorkflowDryRunPerformsNoWrites(t *testing.T) {
 	if _, ok := fake.Branch("agent/dry"); ok || len(fake.PullRequests()) != 0 {
 		t.Error("a dry run wrote to GitHub")
 	}
+}
+
+// A configured database that is down does not stop a run that never uses
+// it; a run that does is refused before anything runs.
+func TestUnreachableDatabase(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"ENACT_POSTGRES_URL": "postgres://enact:s3cret-pw@127.0.0.1:1/none?connect_timeout=2"}
+	home := t.TempDir()
+	if code, _, raw := runWorkflow(t, home, env, "run", "TemperatureConverter", "--input", `{"celsius": 1}`); code != exitPass {
+		t.Errorf("a run without postgres actions: code %d, %s", code, raw)
+	}
+	code, rep, raw := runWorkflow(t, home, env, "run", "db_safe_insert", "--policy", workflows+"db_safe_insert.policy.yaml", "--actor", "agent@acme.com", "--input", `{"table": "t", "values": {"a": 1}}`)
+	if code != exitInternal || !strings.Contains(raw, "unavailable") {
+		t.Errorf("db_safe_insert with the database down: code %d, %v", code, rep["error"])
+	}
+	noSecret(t, raw, "s3cret-pw")
 }

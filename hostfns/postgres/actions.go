@@ -160,17 +160,26 @@ func needColumns(t *table) error {
 	return nil
 }
 
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
 // collect runs a query whose rows are one JSON text each.
-func collect(ctx context.Context, tx pgx.Tx, sql string, args []any) ([]json.RawMessage, error) {
-	rows, err := tx.Query(ctx, sql, args...)
+func collect(ctx context.Context, q querier, sql string, args []any) ([]json.RawMessage, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
+	return scanJSON(rows)
+}
+
+func scanJSON(rows pgx.Rows) ([]json.RawMessage, error) {
+	defer rows.Close()
 	out := []json.RawMessage{}
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		out = append(out, json.RawMessage(s))
@@ -178,21 +187,60 @@ func collect(ctx context.Context, tx pgx.Tx, sql string, args []any) ([]json.Raw
 	return out, rows.Err()
 }
 
-var (
-	readOnly  = pgx.TxOptions{AccessMode: pgx.ReadOnly}
-	readWrite = pgx.TxOptions{}
-)
+var readWrite = pgx.TxOptions{}
 
-// inTx runs fn in a transaction, committed when fn returns nil. A
-// serialization failure is retried once.
+// retried runs fn again once if it fails with a serialization failure:
+// the only failure known to have changed nothing that a retry may fix.
+func retried(ctx context.Context, fn func() error) error {
+	err := fn()
+	if sqlState(err) == "40001" && ctx.Err() == nil {
+		err = fn()
+	}
+	return err
+}
+
+// inTx runs fn in a transaction, committed when fn returns nil, retried
+// once on a serialization failure.
 func (c *Connector) inTx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
-	for attempt := 0; ; attempt++ {
-		err := pgx.BeginTxFunc(ctx, c.pool, opts, fn)
-		if attempt == 0 && sqlState(err) == "40001" && ctx.Err() == nil {
-			continue
+	return retried(ctx, func() error { return pgx.BeginTxFunc(ctx, c.pool, opts, fn) })
+}
+
+// read runs one query in a READ ONLY transaction, pipelined in one round
+// trip (BEGIN READ ONLY; query; COMMIT), retried once on a serialization
+// failure.
+func (c *Connector) read(ctx context.Context, sql string, args []any, scan func(pgx.Rows) error) error {
+	return retried(ctx, func() error {
+		conn, err := c.pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Release()
+		b := &pgx.Batch{}
+		b.Queue("BEGIN READ ONLY")
+		b.Queue(sql, args...)
+		b.Queue("COMMIT")
+		br := conn.SendBatch(ctx, b)
+		_, err = br.Exec()
+		if err == nil {
+			var rows pgx.Rows
+			if rows, err = br.Query(); err == nil {
+				err = scan(rows)
+				rows.Close()
+			}
+		}
+		if err == nil {
+			_, err = br.Exec()
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil && !conn.Conn().IsClosed() && conn.Conn().PgConn().TxStatus() != 'I' {
+			// The failed query left the transaction open: end it so the
+			// connection can be reused (else the pool drops it).
+			conn.Exec(ctx, "ROLLBACK")
 		}
 		return err
-	}
+	})
 }
 
 // lockClass is the first key of the advisory locks insert_row takes.
@@ -216,9 +264,6 @@ func (c *Connector) insertRow(ctx context.Context, raw json.RawMessage) (any, bo
 	t, err := c.resolve(ctx, a.Table, append(names, a.UniqueBy...)...)
 	if err != nil {
 		return nil, false, err
-	}
-	if !t.writable {
-		return nil, false, invalid("%s is not a table", quote(a.Table))
 	}
 	values, err := bindAll(t, a.Values)
 	if err != nil {
@@ -290,8 +335,11 @@ unique:
 		cols[i] = b.col.ident
 		params[i] = ins.param(b.v)
 	}
-	insSQL := "INSERT INTO " + t.ident + " AS t (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(params, ", ") +
-		") ON CONFLICT DO NOTHING RETURNING " + rowJSON(t)
+	insSQL := "INSERT INTO " + t.ident + " AS t (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(params, ", ") + ")"
+	if t.table {
+		insSQL += " ON CONFLICT DO NOTHING"
+	}
+	insSQL += " RETURNING " + rowJSON(t)
 	var lockKey int32
 	if !covered {
 		h := fnv.New32a()
@@ -313,21 +361,20 @@ unique:
 		row      json.RawMessage
 		inserted bool
 	)
-	err = c.inTx(ctx, readWrite, func(tx pgx.Tx) error {
+	// find, insert unless found, and find again when the insert met a
+	// conflict. With a unique index on the key each statement may run on
+	// its own: ON CONFLICT settles a race. Without one, an advisory lock
+	// on the key, held to the end of a transaction, does.
+	attempt := func(q querier) error {
 		row, inserted = nil, false
-		if !covered {
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1::int4, $2::int4)", int32(lockClass), lockKey); err != nil {
-				return err
-			}
-		}
-		found, err := collect(ctx, tx, findSQL, find.args)
+		found, err := collect(ctx, q, findSQL, find.args)
 		if err != nil || len(found) > 0 {
 			if len(found) > 0 {
 				row = found[0]
 			}
 			return err
 		}
-		got, err := collect(ctx, tx, insSQL, ins.args)
+		got, err := collect(ctx, q, insSQL, ins.args)
 		if err != nil {
 			return err
 		}
@@ -337,7 +384,7 @@ unique:
 		}
 		// ON CONFLICT DO NOTHING did nothing: a row with the same key
 		// came in meanwhile, or the row breaks another unique index.
-		if found, err = collect(ctx, tx, findSQL, find.args); err != nil || len(found) > 0 {
+		if found, err = collect(ctx, q, findSQL, find.args); err != nil || len(found) > 0 {
 			if len(found) > 0 {
 				row = found[0]
 			}
@@ -345,7 +392,17 @@ unique:
 		}
 		return &hostfns.ConnectorError{Code: hostfns.CodeConflict,
 			Message: "table " + quote(t.name) + " has no row with this natural key, but another row holds the same value of another unique key"}
-	})
+	}
+	if covered {
+		err = retried(ctx, func() error { return attempt(c.pool) })
+	} else {
+		err = c.inTx(ctx, readWrite, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1::int4, $2::int4)", int32(lockClass), lockKey); err != nil {
+				return err
+			}
+			return attempt(tx)
+		})
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -619,9 +676,9 @@ func (c *Connector) selectRows(ctx context.Context, raw json.RawMessage) (any, e
 	}
 	sql += " LIMIT " + q.param(int64(limit)+1)
 	var rows []json.RawMessage
-	err = c.inTx(ctx, readOnly, func(tx pgx.Tx) error {
+	err = c.read(ctx, sql, q.args, func(r pgx.Rows) error {
 		var err error
-		rows, err = collect(ctx, tx, sql, q.args)
+		rows, err = scanJSON(r)
 		return err
 	})
 	if err != nil {
@@ -655,8 +712,11 @@ func (c *Connector) countRows(ctx context.Context, raw json.RawMessage) (any, er
 	q := &query{}
 	sql := "SELECT count(*) FROM " + t.ident + " AS t WHERE " + q.and(where, q.eq)
 	var n int64
-	err = c.inTx(ctx, readOnly, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, sql, q.args...).Scan(&n)
+	err = c.read(ctx, sql, q.args, func(r pgx.Rows) error {
+		if !r.Next() {
+			return r.Err()
+		}
+		return r.Scan(&n)
 	})
 	if err != nil {
 		return nil, err

@@ -23,17 +23,22 @@ func BenchmarkInsertRow(b *testing.B) {
 		s := strconv.Itoa(id)
 		return json.RawMessage(`{"table": "bench", "values": {"id": ` + s + `, "email": "u` + s + `@x.io", "plan": "pro", "meta": {"n": ` + s + `}}}`)
 	}
+	next := 1 // ids stay new across -count runs
 	b.Run("new", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			out, err := c.Call(ctx, "insert_row", args(i), hostfns.CallOptions{})
+		for b.Loop() {
+			next++
+			out, err := c.Call(ctx, "insert_row", args(next), hostfns.CallOptions{})
 			if err != nil || out.AlreadyExisted {
 				b.Fatal(err, out.AlreadyExisted)
 			}
 		}
 	})
+	if _, err := c.Call(ctx, "insert_row", args(1), hostfns.CallOptions{}); err != nil {
+		b.Fatal(err)
+	}
 	b.Run("existing", func(b *testing.B) {
 		for b.Loop() {
-			out, err := c.Call(ctx, "insert_row", args(0), hostfns.CallOptions{})
+			out, err := c.Call(ctx, "insert_row", args(1), hostfns.CallOptions{})
 			if err != nil || !out.AlreadyExisted {
 				b.Fatal(err, out.AlreadyExisted)
 			}
@@ -45,8 +50,9 @@ func BenchmarkInsertRow(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer pool.Close()
-		for i := 0; b.Loop(); i++ {
-			s := strconv.Itoa(-1 - i)
+		for b.Loop() {
+			next++
+			s := strconv.Itoa(-next)
 			if _, err := pool.Exec(ctx, `INSERT INTO bench (id, email, plan, meta) VALUES ($1, $2, $3, $4)`, s, "b"+s+"@x.io", "pro", `{"n": `+s+`}`); err != nil {
 				b.Fatal(err)
 			}

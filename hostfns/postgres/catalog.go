@@ -22,14 +22,14 @@ const (
 // table is a relation found in the catalog, with the columns the
 // allowlist allows.
 type table struct {
-	name     string // schema.name, for messages
-	ident    string // quoted, schema-qualified
-	writable bool   // a table or partitioned table (ON CONFLICT applies)
-	cols     []*column
-	byName   map[string]*column // every column, allowed or not
-	primary  []string           // primary key columns, empty when none
-	unique   [][]string         // key columns of the unique indexes, primary first
-	loaded   time.Time
+	name    string // schema.name, for messages
+	ident   string // quoted, schema-qualified
+	table   bool   // a table or partitioned table, not a view or a foreign table
+	cols    []*column
+	byName  map[string]*column // every column, allowed or not
+	primary []string           // primary key columns, empty when none
+	unique  [][]string         // key columns of the unique indexes, primary first
+	loaded  time.Time
 }
 
 type colKind int
@@ -156,7 +156,7 @@ SELECT c.oid, c.relkind::text, a.attnum, a.attname::text, format_type(a.atttypid
 			rows.Close()
 			return nil, err
 		}
-		t.writable = kind == "r" || kind == "p"
+		t.table = kind == "r" || kind == "p"
 		col := &column{name: name, ident: pgx.Identifier{name}.Sanitize(), typ: typ, allowed: allowed == nil || allowed[name]}
 		switch base {
 		case "int2", "int4", "int8":

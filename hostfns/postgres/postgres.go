@@ -49,26 +49,32 @@
 //     instead of inserting. The natural key is unique_by when given, else
 //     the primary key or the first unique constraint whose columns all have
 //     non-null values in values, else all of values. The insert itself is
-//     INSERT … ON CONFLICT DO NOTHING, so a concurrent insert of the same
-//     key is found, not duplicated; a conflict on another unique
-//     constraint is a conflict error. Concurrent inserts of a natural key
-//     that no unique constraint covers are serialised with a transaction
-//     advisory lock.
+//     INSERT … ON CONFLICT DO NOTHING (a plain INSERT into a view), so a
+//     concurrent insert of the same key is found, not duplicated; a
+//     conflict on another unique constraint is a conflict error.
+//     Concurrent inserts of a natural key that no unique constraint
+//     covers are serialised with a transaction advisory lock (class
+//     0x656e6163, "enac").
 //   - update_row changes only matched rows that do not already hold the
 //     values; when every matched row holds them it answers already_existed
-//     (rows_affected 0). rows lists every matched row as it now is. When
-//     the where matches nothing but rows matching it with the values
-//     applied exist (a retry of an update that changed a column the where
-//     tests, e.g. where {id: 7, status: "new"} values {status: "done"}),
-//     the answer is already_existed with those rows.
+//     (rows_affected 0). rows lists every matched row as it now is. A
+//     where that matches nothing answers rows_affected 0, not
+//     already_existed, except for the retry of an update that changed a
+//     column its where tests: where {id: 7, status: "new"} with values
+//     {status: "done"} then finds the rows matching the where's other
+//     columns that hold the values ({id: 7, status: "done"}) and answers
+//     already_existed with them.
 //   - delete_row matching nothing answers already_existed.
 //
 // # Safety
 //
 // Table and column names are looked up in the database catalog
-// (pg_catalog; system schemas are refused) and in Config.Tables when set,
-// then quoted with pgx.Identifier; values are always bound parameters. No
-// argument is ever spliced into SQL text. Errors have stable codes:
+// (pg_catalog: tables, partitioned tables, views, materialized views and
+// foreign tables; system schemas are refused) and in Config.Tables when
+// set, then quoted with pgx.Identifier; values are always bound
+// parameters. No argument is ever spliced into SQL text. What the catalog
+// says of a table is cached for 30 seconds; a column the cache does not
+// know sends the connector back to the catalog. Errors have stable codes:
 // unknown table or column, bad values and constraint violations other than
 // uniqueness → invalid_args (naming the table or column); unique violation
 // → conflict; permission denied and failed authentication → unauthorized;

@@ -357,6 +357,34 @@ CREATE VIEW trap AS SELECT sneaky() AS id;`)
 	}
 }
 
+func TestViews(t *testing.T) {
+	t.Parallel()
+	c, dsn := open(t, postgres.Config{}, schema, `CREATE VIEW paying AS SELECT id, email, plan FROM accounts WHERE plan <> 'free'`)
+	m, existed := must(t, c, "insert_row", `{"table": "paying", "values": {"id": 40, "email": "v@x.io", "plan": "pro"}}`)
+	if existed || m["inserted"] != true {
+		t.Fatalf("insert through a view: existed=%v %v", existed, m)
+	}
+	if _, existed = must(t, c, "insert_row", `{"table": "paying", "values": {"id": 40, "email": "v@x.io", "plan": "pro"}}`); !existed {
+		t.Fatal("insert through a view repeated")
+	}
+	// The table's unique index still holds: a conflict, not a duplicate.
+	if _, _, err := call(t, c, "insert_row", `{"table": "paying", "values": {"id": 41, "email": "v@x.io", "plan": "pro"}}`); code(err) != hostfns.CodeConflict {
+		t.Fatalf("unique violation through a view: %v", err)
+	}
+	if m, _ = must(t, c, "update_row", `{"table": "paying", "values": {"plan": "team"}, "where": {"id": 40}}`); m["rows_affected"] != 1.0 {
+		t.Fatalf("update through a view: %v", m)
+	}
+	if m, _ = must(t, c, "select_rows", `{"table": "paying"}`); len(rowsOf(t, m)) != 2 {
+		t.Fatalf("select from a view: %v", m)
+	}
+	if m, _ = must(t, c, "delete_row", `{"table": "paying", "where": {"id": 40}}`); m["rows_affected"] != 1.0 {
+		t.Fatalf("delete through a view: %v", m)
+	}
+	if n := sqlValue[int64](t, dsn, `SELECT count(*) FROM accounts`); n != 3 {
+		t.Errorf("accounts has %d rows, want 3", n)
+	}
+}
+
 func TestAllowlist(t *testing.T) {
 	t.Parallel()
 	c, _ := open(t, postgres.Config{Tables: map[string][]string{
@@ -387,8 +415,10 @@ func TestAllowlist(t *testing.T) {
 			t.Errorf("%s %s: %v, want invalid_args mentioning %s", tc.action, tc.args, err, tc.msg)
 		}
 	}
-	if _, err := postgres.New(context.Background(), postgres.Config{DSN: "postgres://h/db", Tables: map[string][]string{"a.b.c": nil, "x": {"bad\x00col"}}}); err == nil {
-		t.Error("an allowlist with invalid names was accepted")
+	for _, tables := range []map[string][]string{{"": nil}, {"a.": nil}, {".b": nil}, {"x\x00": nil}, {"x": {"bad\x00col"}}, {"x": {""}}, {"x": {strings.Repeat("c", 64)}}} {
+		if _, err := postgres.New(context.Background(), postgres.Config{DSN: "postgres://h/db", Tables: tables}); err == nil || !strings.Contains(err.Error(), "allowlist") {
+			t.Errorf("allowlist %q: %v, want it refused", tables, err)
+		}
 	}
 }
 

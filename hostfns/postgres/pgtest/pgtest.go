@@ -192,7 +192,7 @@ func start() (*server, error) {
 		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	sweep()
-	dir, err := os.MkdirTemp("", dirPrefix)
+	dir, err := os.MkdirTemp(baseDir(), dirPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ const (
 // sweep removes the directories of throwaway servers whose test process
 // is gone (a fuzz worker is killed rather than returning from Main).
 func sweep() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	dirs, _ := filepath.Glob(filepath.Join(baseDir(), dirPrefix+"*"))
 	for _, dir := range dirs {
 		if alive(filepath.Join(dir, ownerFile)) || alive(filepath.Join(dir, "data", "postmaster.pid")) {
 			continue
@@ -268,6 +268,24 @@ func sweep() {
 			}
 		}
 		os.RemoveAll(dir)
+	}
+}
+
+// baseDir is where server directories go: the temporary directory, unless
+// run as root and the postgres user could not reach it there.
+func baseDir() string {
+	dir := os.TempDir()
+	if os.Geteuid() != 0 {
+		return dir
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return "/tmp"
+		}
+		if d == filepath.Dir(d) {
+			return dir
+		}
 	}
 }
 
