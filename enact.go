@@ -9,8 +9,10 @@ package enact
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
@@ -67,8 +69,34 @@ type Result struct {
 	// Receipt is the sealed receipt of the run.
 	Receipt *receipts.Envelope
 	// Run is the sandbox's own account (tasks, timings, limits); nil when
-	// the run was blocked before the sandbox started.
+	// the run was blocked before the sandbox started, or replayed.
 	Run *runtime.Result
+	// Replayed says the result is the stored outcome of an earlier run
+	// with the same idempotency key: nothing executed this time.
+	Replayed bool
+}
+
+// KeyRetention is how long a run key is remembered by default.
+const KeyRetention = 24 * time.Hour
+
+// IdempotencyError refuses a run because of its idempotency key: the key
+// belongs to another request (idempotency_mismatch), to a run still in
+// flight (in_progress), or to a run that died mid-action (ambiguous).
+// Nothing ran.
+type IdempotencyError struct {
+	Code    string
+	RunID   string
+	Message string
+}
+
+func (e *IdempotencyError) Error() string { return e.Code + ": " + e.Message }
+
+// storedResult is what a run key keeps of a finished run.
+type storedResult struct {
+	Status  string         `json:"status"`
+	Outputs map[string]any `json:"outputs"`
+	Output  string         `json:"output"`
+	Error   *runtime.Error `json:"error,omitempty"`
 }
 
 // Run validates the request, asks the gate for the run-level decision,
@@ -89,7 +117,15 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	if err := c.gate.Ready(ctx); err != nil {
 		return nil, err
 	}
+	runID := hostfns.NewRunID()
+	if req.IdempotencyKey != "" {
+		res, err := c.claim(ctx, req, in, runID)
+		if res != nil || err != nil {
+			return res, err
+		}
+	}
 	run, err := c.gate.Begin(hostfns.RunInfo{
+		RunID:          runID,
 		Capability:     req.Capability,
 		Actor:          req.Actor,
 		Inputs:         in,
@@ -139,7 +175,48 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		return res, fmt.Errorf("enact: the run finished but its receipt could not be stored: %w", err)
 	}
 	res.Receipt = env
+	if req.IdempotencyKey != "" {
+		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error})
+		if err := c.gate.Ledger().FinishKey(context.WithoutCancel(ctx), req.IdempotencyKey, runID, stored); err != nil {
+			return res, fmt.Errorf("enact: the run finished but its idempotency key could not be closed: %w", err)
+		}
+	}
 	return res, nil
+}
+
+// claim takes the request's idempotency key for runID. It returns a
+// replayed result, or an *IdempotencyError, or (nil, nil) when the run may
+// go ahead.
+func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, runID string) (*Result, error) {
+	ledger := c.gate.Ledger()
+	if ledger == nil {
+		return nil, errors.New("enact: idempotency keys need a receipt store with a ledger (the SQLite store)")
+	}
+	digest, err := receipts.Digest(map[string]any{
+		"capability": req.Capability.Digest, "inputs": in, "actor": req.Actor.Email, "dry_run": req.DryRun,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cl, err := ledger.ClaimKey(ctx, req.IdempotencyKey, digest, runID, KeyRetention)
+	if err != nil {
+		return nil, fmt.Errorf("enact: the idempotency ledger cannot be written, so nothing runs: %w", err)
+	}
+	switch cl.State {
+	case receipts.ClaimNew:
+		return nil, nil
+	case receipts.ClaimReplay:
+		var stored storedResult
+		if err := json.Unmarshal(cl.Result, &stored); err != nil {
+			return nil, fmt.Errorf("enact: stored result of run %s: %w", cl.RunID, err)
+		}
+		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true}
+		if env, err := c.gate.Receipt(ctx, cl.RunID); err == nil {
+			res.Receipt = env
+		}
+		return res, nil
+	}
+	return nil, &IdempotencyError{Code: cl.State, RunID: cl.RunID, Message: cl.Reason}
 }
 
 func orEmpty(m map[string]any) map[string]any {

@@ -20,6 +20,14 @@ import (
 // setup wires a client the way enact-run does, in a temporary directory.
 func setup(t testing.TB, policyYAML string) (*enact.Client, *receipts.Keyring, receipts.Store) {
 	t.Helper()
+	client, keys, store, _ := setupDir(t, policyYAML)
+	return client, keys, store
+}
+
+// setupDir is setup, also returning the directory of the state files
+// (receipts.db holds the receipts, the run keys and the journal).
+func setupDir(t testing.TB, policyYAML string) (*enact.Client, *receipts.Keyring, receipts.Store, string) {
+	t.Helper()
 	dir := t.TempDir()
 	p, err := policy.Load([]byte(policyYAML), "policy.yaml")
 	if err != nil {
@@ -48,7 +56,7 @@ func setup(t testing.TB, policyYAML string) (*enact.Client, *receipts.Keyring, r
 	if err != nil {
 		t.Fatal(err)
 	}
-	return enact.New(engine, gate), keys, store
+	return enact.New(engine, gate), keys, store, dir
 }
 
 const threeWays = `

@@ -234,6 +234,23 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 	return r, nil
 }
 
+// Receipt returns the sealed receipt of a run, unverified.
+func (g *Gate) Receipt(ctx context.Context, runID string) (*receipts.Envelope, error) {
+	return g.store.Get(ctx, runID)
+}
+
+// Ledger returns the store's run-key ledger and journal, or nil when the
+// store has none (the directory store).
+func (g *Gate) Ledger() receipts.Ledger {
+	l, _ := g.store.(receipts.Ledger)
+	return l
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
 // readyChecker is implemented by receipt stores that can tell, cheaply,
 // whether a receipt written now would be persisted.
 type readyChecker interface {
@@ -359,15 +376,6 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		}
 		return deny(CodeDenied, strings.Join(msgs, "; "), dec.Results)
 	}
-	// Fail closed: a write whose receipt could not be stored must not
-	// happen. Stores that can tell are asked before every write.
-	if a.spec.Mutating {
-		if err := r.g.Ready(ctx); err != nil {
-			rec.Decision = receipts.ActionFailed
-			rec.Error = &receipts.Error{Code: CodeUnavailable, Message: err.Error()}
-			return ErrorReply(CodeUnavailable, err.Error())
-		}
-	}
 	if r.info.DryRun && a.spec.Mutating {
 		rec.Decision = receipts.ActionAllowed
 		rec.Result = json.RawMessage(`{"dry_run":true,"planned":true}`)
@@ -377,7 +385,35 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 	if key == "" {
 		key = r.info.RunID
 	}
-	out, err := a.connector.Call(ctx, a.spec.Name, req.Args, CallOptions{IdempotencyKey: fmt.Sprintf("%s:%d", key, rec.Seq)})
+	actionKey := fmt.Sprintf("%s:%d", key, rec.Seq)
+	// Fail closed: a write happens only after its intent is durably in
+	// the journal (or, for stores without one, after the store says it
+	// can take the receipt).
+	ledger := r.g.Ledger()
+	if a.spec.Mutating {
+		var err error
+		if ledger != nil {
+			err = ledger.Intend(ctx, r.info.RunID, rec.Seq, req.Action, rec.ArgsDigest, actionKey)
+		} else {
+			err = r.g.Ready(ctx)
+		}
+		if err != nil {
+			msg := "the action is not performed because it could not be recorded first: " + err.Error()
+			rec.Decision = receipts.ActionFailed
+			rec.Error = &receipts.Error{Code: CodeUnavailable, Message: msg}
+			return ErrorReply(CodeUnavailable, msg)
+		}
+	}
+	out, err := a.connector.Call(ctx, a.spec.Name, req.Args, CallOptions{IdempotencyKey: actionKey})
+	if a.spec.Mutating && ledger != nil {
+		state, detail := "completed", out.Result
+		if err != nil {
+			state, detail = "failed", json.RawMessage(strconvQuote(err.Error()))
+		}
+		// An outcome that cannot be recorded leaves the intent open: a
+		// crash now makes the run ambiguous, which is the truth.
+		_ = ledger.Outcome(context.WithoutCancel(ctx), r.info.RunID, rec.Seq, state, detail)
+	}
 	if err != nil {
 		code, msg := CodeConnectorError, err.Error()
 		var ce *ConnectorError

@@ -3,6 +3,7 @@
 package receipts
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -27,4 +28,10 @@ func withLock(name string, fn func() error) error {
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return fn()
+}
+
+// processAlive probes a local process with signal 0.
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

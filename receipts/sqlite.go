@@ -69,7 +69,7 @@ func OpenSQLite(ctx context.Context, path string, signers []Signer) (*SQLiteStor
 		return nil, fmt.Errorf("receipts: sqlite store %s: %w", path, err)
 	}
 	s := &SQLiteStore{db: db, signers: slices.Clone(signers)}
-	if err := s.exec(ctx, sqliteSchema); err != nil {
+	if err := s.exec(ctx, sqliteSchema+";"+ledgerSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("receipts: sqlite store %s: %w", path, err)
 	}

@@ -179,6 +179,7 @@ type runReport struct {
 	Tasks           []reportTask       `json:"tasks"`
 	Actions         []reportAction     `json:"actions"`
 	DryRun          bool               `json:"dry_run,omitempty"`
+	Replayed        bool               `json:"replayed,omitempty"`
 	DurationMS      float64            `json:"duration_ms"`
 }
 
@@ -247,7 +248,7 @@ embedded store are allowed).`,
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object with status, outputs, receipt and error")
 	fl.StringVar(&f.actor, "actor", "", "email of who the run acts for (default $ENACT_ACTOR, else local@localhost)")
 	fl.StringVar(&f.policy, "policy", "", "policy file (allowlist, built-in policies, CEL rules)")
-	fl.StringVar(&f.idempotencyKey, "idempotency-key", "", "key recorded in the receipt and used to derive each action's key")
+	fl.StringVar(&f.idempotencyKey, "idempotency-key", "", "run key: a second run with the same key and request replays the first's result without executing")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "perform reads; check and record writes without performing them")
 	fl.StringVar(&f.receiptsDir, "receipts-dir", "", "store receipts as one JSON file each in this directory instead of $ENACT_HOME/receipts.db")
 	return cmd
@@ -311,9 +312,13 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	})
 	if err != nil {
 		var re *runtime.Error
+		var ie *enact.IdempotencyError
 		switch {
 		case errors.As(err, &re):
 			return failWith(exitInvalid, re.Code, err)
+		case errors.As(err, &ie):
+			report.ReceiptID = ie.RunID
+			return failWith(exitIdempotency, ie.Code, err)
 		case res == nil:
 			return failWith(exitInternal, "internal", err)
 		}
@@ -325,6 +330,10 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	report.ReceiptID = res.RunID
 	report.Receipt = res.Receipt
 	report.DryRun = f.dryRun
+	report.Replayed = res.Replayed
+	if res.Replayed && !f.asJSON {
+		c.printf(c.stderr, "replayed: run %s already ran with this idempotency key; nothing executed\n", res.RunID)
+	}
 	report.Actions = actionsOf(res.Receipt)
 	if f.dryRun && !f.asJSON {
 		for _, a := range report.Actions {

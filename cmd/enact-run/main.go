@@ -10,7 +10,8 @@
 // limit, outputs violating the schema); 2 the command line was wrong; 3 a
 // policy blocked the run; 4 the
 // capability or its inputs are invalid, so nothing ran; 5 the runner itself
-// failed (state directory, cache). State lives under $ENACT_HOME (default
+// failed (state directory, cache); 6 the idempotency key is in use by
+// another request, a run in flight, or a run that died mid-action. State lives under $ENACT_HOME (default
 // ~/.enact): the on-disk compilation cache is $ENACT_HOME/cache/wazero.
 package main
 
@@ -37,6 +38,9 @@ const (
 	exitBlocked  = 3
 	exitInvalid  = 4
 	exitInternal = 5
+	// exitIdempotency: the idempotency key belongs to another request,
+	// to a run still in flight, or to a run that died mid-action.
+	exitIdempotency = 6
 )
 
 // run is the whole program, with its world passed in so tests can drive it.

@@ -71,13 +71,20 @@ func TestAgentPRWorkflow(t *testing.T) {
 	}
 	commits := len(fake.Log("agent/fix-typo"))
 
-	// The retry changes nothing: every step already existed.
+	// The retry with the same key replays the first run: nothing executes.
 	code, rep, raw = runWorkflow(t, home, env, args...)
-	if code != exitPass {
+	if code != exitPass || rep["replayed"] != true {
 		t.Fatalf("retry: code %d, %s", code, raw)
 	}
+	// A new request for the same change (another key) finds every step
+	// already done: check-before-act in the connector.
+	args[len(args)-3] = "pr-1-again"
+	code, rep, raw = runWorkflow(t, home, env, args...)
+	if code != exitPass || rep["replayed"] == true {
+		t.Fatalf("second request: code %d, %s", code, raw)
+	}
 	if got, _ := json.Marshal(outputs(rep)["already_existed"]); string(got) != `{"branch":true,"commit":true,"pull_request":true}` {
-		t.Errorf("retry already_existed = %s", got)
+		t.Errorf("second request already_existed = %s", got)
 	}
 	if len(fake.PullRequests()) != 1 || len(fake.Log("agent/fix-typo")) != commits {
 		t.Errorf("the retry added side effects: %d PRs, %d commits (was %d)", len(fake.PullRequests()), len(fake.Log("agent/fix-typo")), commits)
@@ -118,11 +125,14 @@ func TestNewLeadWorkflow(t *testing.T) {
 	}
 	noSecret(t, raw, fake.Token())
 	code, rep, raw = runWorkflow(t, home, env, args...)
-	if code != exitPass {
+	if code != exitPass || rep["replayed"] != true {
 		t.Fatalf("retry: code %d, %s", code, raw)
 	}
-	if got, _ := json.Marshal(outputs(rep)["already_existed"]); string(got) != `{"contact":true,"deal":true,"task":true}` {
-		t.Errorf("retry already_existed = %s (%s)", got, raw)
+	// The same key with other inputs is refused.
+	other := append([]string(nil), args...)
+	other[len(other)-1] = strings.Replace(input, "5000", "6000", 1)
+	if code, rep, _ = runWorkflow(t, home, env, other...); code != exitIdempotency || rep["error"].(map[string]any)["code"] != "idempotency_mismatch" {
+		t.Errorf("same key, other inputs: code %d, %v", code, rep["error"])
 	}
 	if len(fake.Contacts()) != 1 || len(fake.Deals()) != 1 || len(fake.Tasks()) != 1 {
 		t.Errorf("after a retry: %d contacts, %d deals, %d tasks; want 1 each", len(fake.Contacts()), len(fake.Deals()), len(fake.Tasks()))
@@ -158,8 +168,13 @@ func TestDBSafeInsertWorkflow(t *testing.T) {
 	}
 	noSecret(t, raw, dsn)
 	code, rep, raw = runWorkflow(t, home, env, args...)
-	if code != exitPass || outputs(rep)["already_existed"] != true || outputs(rep)["inserted"] != false {
+	if code != exitPass || rep["replayed"] != true {
 		t.Fatalf("retry: code %d, %s", code, raw)
+	}
+	// Another request for the same row (no key) finds it: check-before-act.
+	code, rep, raw = runWorkflow(t, home, env, append(append([]string(nil), args[:len(args)-4]...), "--input", input)...)
+	if code != exitPass || outputs(rep)["already_existed"] != true || outputs(rep)["inserted"] != false {
+		t.Fatalf("second request: code %d, %s", code, raw)
 	}
 	count := func(table string) int {
 		conn, err := pgx.Connect(context.Background(), dsn)
