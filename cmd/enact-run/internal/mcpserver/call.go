@@ -1,0 +1,162 @@
+package mcpserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/policy"
+	"github.com/enact-run/enact/runtime"
+)
+
+// maxTraceInResult bounds the guest traceback copied into a failed result.
+const maxTraceInResult = 4 << 10
+
+// handler runs t's capability for a tools/call.
+func (s *Server) handler(t *tool) mcp.ToolHandler {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		inputs, key, err := t.arguments(req.Params)
+		if err != nil {
+			return errorResult(runtime.CodeInvalidInput, err.Error(), nil), nil
+		}
+		res, err := s.cfg.Runner.Run(ctx, enact.RunRequest{
+			Capability:     t.cap,
+			Inputs:         inputs,
+			Actor:          policy.Actor{Email: s.actor(req)},
+			IdempotencyKey: key,
+		})
+		if err != nil {
+			code := ""
+			var re *runtime.Error
+			if errors.As(err, &re) {
+				code = re.Code
+			}
+			return errorResult(code, err.Error(), res), nil
+		}
+		return result(res), nil
+	}
+}
+
+// actor is the verified bearer token's user over HTTP, else Config.Actor.
+func (s *Server) actor(req *mcp.CallToolRequest) string {
+	if req.Extra != nil && req.Extra.TokenInfo != nil && req.Extra.TokenInfo.UserID != "" {
+		return req.Extra.TokenInfo.UserID
+	}
+	return s.cfg.Actor
+}
+
+// arguments splits the call's arguments into the inputs and the
+// idempotency key.
+func (t *tool) arguments(p *mcp.CallToolParamsRaw) (map[string]any, string, error) {
+	in := map[string]any{}
+	if raw := bytes.TrimSpace(p.Arguments); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&in); err != nil {
+			return nil, "", fmt.Errorf("the arguments must be a JSON object: %w", err)
+		}
+		if in == nil {
+			in = map[string]any{}
+		}
+	}
+	var key string
+	var given bool
+	if t.reservedKey {
+		if v, ok := in[IdempotencyKeyArgument]; ok {
+			delete(in, IdempotencyKeyArgument)
+			s, ok := v.(string)
+			if !ok {
+				return nil, "", fmt.Errorf("%s must be a string", IdempotencyKeyArgument)
+			}
+			key, given = s, true
+		}
+	}
+	if v, ok := p.Meta[IdempotencyKeyMeta]; ok {
+		s, ok := v.(string)
+		if !ok {
+			return nil, "", fmt.Errorf("_meta %q must be a string", IdempotencyKeyMeta)
+		}
+		if given && s != key {
+			return nil, "", fmt.Errorf("%s and _meta %q differ", IdempotencyKeyArgument, IdempotencyKeyMeta)
+		}
+		key, given = s, true
+	}
+	if given && (key == "" || len(key) > maxIdempotencyKey) {
+		return nil, "", fmt.Errorf("the idempotency key must be 1 to %d bytes long", maxIdempotencyKey)
+	}
+	return in, key, nil
+}
+
+// result turns a run into a tool result.
+func result(res *enact.Result) *mcp.CallToolResult {
+	if res.Status == enact.StatusPass {
+		out := res.Outputs
+		if out == nil {
+			out = map[string]any{}
+		}
+		text, err := json.Marshal(out)
+		if err != nil {
+			return errorResult("internal", "the outputs are not JSON: "+err.Error(), res)
+		}
+		return &mcp.CallToolResult{
+			Meta:              mcp.Meta{MetaStatus: res.Status, MetaReceiptID: res.RunID},
+			Content:           []mcp.Content{&mcp.TextContent{Text: string(text)}},
+			StructuredContent: out,
+		}
+	}
+	code, msg := "internal", "the run did not pass"
+	if res.Error != nil {
+		code, msg = res.Error.Code, res.Error.Message
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %s", res.Status, code, msg)
+	if res.Error != nil && res.Error.Task != "" {
+		fmt.Fprintf(&b, " (task %s)", res.Error.Task)
+	}
+	if res.Error != nil && res.Error.Trace != "" {
+		trace := res.Error.Trace
+		if len(trace) > maxTraceInResult {
+			trace = trace[:maxTraceInResult] + "…"
+		}
+		b.WriteString("\n" + trace)
+	}
+	r := &mcp.CallToolResult{
+		Meta:    mcp.Meta{MetaStatus: res.Status, MetaErrorCode: code},
+		Content: []mcp.Content{&mcp.TextContent{Text: b.String()}},
+		IsError: true,
+	}
+	if res.RunID != "" {
+		r.Meta[MetaReceiptID] = res.RunID
+	}
+	return r
+}
+
+// errorResult reports a call that could not run (or whose receipt could
+// not be stored, when res is set).
+func errorResult(code, msg string, res *enact.Result) *mcp.CallToolResult {
+	text := msg
+	if code != "" && !strings.HasPrefix(msg, code) {
+		text = code + ": " + msg
+	}
+	r := &mcp.CallToolResult{
+		Meta:    mcp.Meta{},
+		Content: []mcp.Content{&mcp.TextContent{Text: text}},
+		IsError: true,
+	}
+	if code != "" {
+		r.Meta[MetaErrorCode] = code
+	}
+	if res != nil {
+		r.Meta[MetaStatus] = res.Status
+		if res.RunID != "" {
+			r.Meta[MetaReceiptID] = res.RunID
+		}
+	}
+	return r
+}

@@ -1,0 +1,66 @@
+// Package mcpserver serves Enact capabilities as Model Context Protocol
+// tools, over stdio (enact-run mcp) and streamable HTTP (enact-run serve, at
+// /mcp), with github.com/modelcontextprotocol/go-sdk.
+//
+// # Tools
+//
+// Every capability loaded from the configured directory (files ending .yaml
+// or .yml, except *.policy.yaml), and, when asked, the shipped examples and
+// reference workflows, becomes one tool. A capability in the directory
+// replaces a shipped one with the same id; of two files in the directory with
+// the same id, the first by file name is served and the other is skipped. A
+// file that does not load is logged and skipped: it never takes the listing
+// down.
+//
+// The tool name is derived from the capability id, because MCP clients
+// accept only names matching ^[a-zA-Z0-9_-]{1,64}$:
+//
+//  1. every character outside [a-zA-Z0-9_-] becomes '_' ("acme/crm.sync"
+//     becomes "acme_crm_sync"), and the result is cut to 64 bytes;
+//  2. when several served ids map to the same name, the id that already is
+//     that name keeps it, and every other one gets the name cut to 55 bytes,
+//     '_' and the first 8 hex digits of the SHA-256 of its id
+//     ("acme_crm_sync_1f0c2a9e").
+//
+// A name therefore depends only on the set of ids served, not on the order
+// files are read in. The description is the capability's description
+// followed by its id and version.
+//
+// The input schema is the capability's inputs schema (root type object,
+// JSON Schema draft 2020-12; a capability that declares another $schema is
+// skipped) with one reserved optional property added:
+//
+//	"_enact_idempotency_key": {"type": "string", "minLength": 1, "maxLength": 256}
+//
+// It is removed from the arguments before the inputs are validated and
+// becomes the run's idempotency key: a retry with the same key is
+// deduplicated by the runtime. The key can also be passed as the request
+// metadata "enact/idempotency_key" (params._meta); when both are given they
+// must be equal. A capability that declares an input of that name itself
+// keeps it as an input, and takes its key from the metadata only.
+//
+// The output schema is the capability's outputs schema when it has one with
+// root type object. The annotations are: readOnlyHint when the capability
+// declares no mutating action; destructiveHint when it declares a mutating
+// action named delete, merge, delete_* or merge_*; idempotentHint always
+// (retries with a key are deduplicated); openWorldHint when it declares any
+// action.
+//
+// # Calls
+//
+// A call runs the capability exactly like enact-run run, through the
+// configured Runner, as the configured actor (or, over HTTP, as the UserID
+// of the bearer token the auth middleware verified). The result is:
+//
+//   - PASS: structuredContent holds the outputs and a text block holds the
+//     same JSON; _meta holds "enact/status" and "enact/receipt_id".
+//   - BLOCK or FAILED: isError, a text block "BLOCK denied: <reasons>" or
+//     "FAILED <code>: <message>", and _meta with "enact/status",
+//     "enact/error_code" and "enact/receipt_id". A denial is a tool result,
+//     not a protocol error, so the model sees the policy's reasons.
+//   - a run that could not start (invalid inputs, a plugin that fails its
+//     checks, a runner failure): isError with the message, and
+//     "enact/error_code" in _meta when the error has one.
+//
+// An unknown tool name is a protocol error (invalid params).
+package mcpserver

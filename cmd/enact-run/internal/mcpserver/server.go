@@ -1,0 +1,311 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/capabilities"
+)
+
+// Runner runs a capability; *enact.Client is one.
+type Runner interface {
+	Run(ctx context.Context, req enact.RunRequest) (*enact.Result, error)
+}
+
+// Config configures a Server. Runner is required.
+type Config struct {
+	// Dir is the directory of capabilities to serve (*.yaml and *.yml, not
+	// *.policy.yaml, not recursive); "" serves none from disk.
+	Dir string
+	// Shipped also serves the shipped examples and reference workflows.
+	Shipped bool
+	// Actor is the acting identity of every call that does not carry a
+	// verified bearer token (all calls over stdio).
+	Actor string
+	// Runner runs the capabilities.
+	Runner Runner
+	// Mutating reports whether an action changes anything, for the
+	// annotations; nil counts every declared action as mutating.
+	Mutating func(actionID string) bool
+	// Logger receives the files skipped and the reloads; nil discards.
+	Logger *slog.Logger
+	// Version is the server version announced to clients; "" is "dev".
+	Version string
+}
+
+// Server serves capabilities as MCP tools. It is safe for concurrent use;
+// one Server can serve stdio and HTTP sessions at the same time.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	mcp *mcp.Server
+
+	mu    sync.Mutex       // serialises Reload
+	tools map[string]*tool // by tool name, as served
+	// files is the listing of Dir the last Reload read, for Watch.
+	files []fileInfo
+	// shipped are the shipped capabilities, loaded once.
+	shipped []*capabilities.Capability
+}
+
+// New loads the capabilities and returns a server offering them as tools.
+// It fails when Dir cannot be read or Runner is nil; a capability file that
+// does not load is logged and skipped.
+func New(cfg Config) (*Server, error) {
+	if cfg.Runner == nil {
+		return nil, errors.New("mcpserver: no runner")
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, tools: map[string]*tool{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	version := cfg.Version
+	if version == "" {
+		version = "dev"
+	}
+	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "enact-run", Title: "Enact", Version: version}, &mcp.ServerOptions{
+		Instructions: "Each tool runs an Enact capability in a sandbox behind a policy gate and returns its outputs and the id of the signed receipt of the run. Pass " + IdempotencyKeyArgument + " to make a retry safe.",
+		Logger:       s.log,
+		// Advertise tools (with list changes) even while none load, so
+		// that clients listen for the ones a reload adds.
+		Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}},
+	})
+	if cfg.Shipped {
+		for _, set := range []map[string][]byte{capabilities.Examples(), capabilities.Workflows()} {
+			for _, name := range sortedKeys(set) {
+				if strings.HasSuffix(name, ".policy.yaml") {
+					continue
+				}
+				c, err := capabilities.Load(set[name], "shipped/"+name)
+				if err != nil {
+					s.log.Warn("mcpserver: skipping shipped capability", "file", name, "error", err)
+					continue
+				}
+				s.shipped = append(s.shipped, c)
+			}
+		}
+	}
+	if err := s.Reload(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// MCP returns the underlying go-sdk server.
+func (s *Server) MCP() *mcp.Server { return s.mcp }
+
+// Tools returns the names of the tools served, sorted.
+func (s *Server) Tools() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sortedKeys(s.tools)
+}
+
+// Reload re-reads Dir and updates the tools: connected clients receive
+// notifications/tools/list_changed when the list changed. A file that does
+// not load is logged and skipped. When Dir cannot be read the tools are
+// left as they were and the error is returned.
+func (s *Server) Reload() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	caps, files, err := s.load()
+	if err != nil {
+		return err
+	}
+	s.files = files
+	ids := make([]string, 0, len(caps))
+	for id := range caps {
+		ids = append(ids, id)
+	}
+	names, errs := toolNames(ids)
+	for _, err := range errs {
+		s.log.Warn("mcpserver: skipping capability", "error", err)
+	}
+	next := make(map[string]*tool, len(names))
+	for id, name := range names {
+		c := caps[id]
+		t, err := newTool(c, name, s.cfg.Mutating)
+		if err != nil {
+			s.log.Warn("mcpserver: skipping capability", "file", c.Name, "id", c.ID, "error", err)
+			continue
+		}
+		next[name] = t
+	}
+	var gone []string
+	for name := range s.tools {
+		if _, ok := next[name]; !ok {
+			gone = append(gone, name)
+		}
+	}
+	sort.Strings(gone)
+	if len(gone) > 0 {
+		s.mcp.RemoveTools(gone...)
+	}
+	for _, name := range sortedKeys(next) {
+		t := next[name]
+		if old, ok := s.tools[name]; ok && old.fingerprint == t.fingerprint {
+			next[name] = old
+			continue
+		}
+		s.mcp.AddTool(t.def, s.handler(t))
+	}
+	if len(gone) > 0 || !sameKeys(s.tools, next) {
+		s.log.Info("mcpserver: tools loaded", "count", len(next), "removed", len(gone))
+	}
+	s.tools = next
+	return nil
+}
+
+// load returns the capabilities to serve by id: the shipped ones, replaced
+// by those in Dir with the same id.
+func (s *Server) load() (map[string]*capabilities.Capability, []fileInfo, error) {
+	caps := map[string]*capabilities.Capability{}
+	for _, c := range s.shipped {
+		caps[c.ID] = c
+	}
+	if s.cfg.Dir == "" {
+		return caps, nil, nil
+	}
+	files, err := capabilityFiles(s.cfg.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	fromDir := map[string]string{} // id -> file
+	for _, f := range files {
+		c, err := capabilities.LoadFile(filepath.Join(s.cfg.Dir, f.name))
+		if err != nil {
+			s.log.Warn("mcpserver: skipping capability file", "file", f.name, "error", err)
+			continue
+		}
+		if first, ok := fromDir[c.ID]; ok {
+			s.log.Warn("mcpserver: skipping capability file: id already served", "file", f.name, "id", c.ID, "served_from", first)
+			continue
+		}
+		fromDir[c.ID] = f.name
+		caps[c.ID] = c
+	}
+	return caps, files, nil
+}
+
+type fileInfo struct {
+	name  string
+	size  int64
+	mtime time.Time
+}
+
+// capabilityFiles lists the capability files of dir, sorted by name.
+func capabilityFiles(dir string) ([]fileInfo, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("mcpserver: capabilities directory: %w", err)
+	}
+	var files []fileInfo
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".policy.yaml") || strings.HasSuffix(n, ".policy.yml") ||
+			!(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
+			continue
+		}
+		fi := fileInfo{name: n}
+		if info, err := e.Info(); err == nil {
+			fi.size, fi.mtime = info.Size(), info.ModTime()
+		}
+		files = append(files, fi)
+	}
+	return files, nil // ReadDir sorts by name
+}
+
+// Watch polls Dir every interval (names, sizes and modification times of
+// the capability files), and reloads when they differ from what the last
+// Reload read, until ctx is done. A failed reload is logged; the tools
+// served stay as they were. every <= 0 polls every 2 seconds.
+func (s *Server) Watch(ctx context.Context, every time.Duration) {
+	if s.cfg.Dir == "" {
+		return
+	}
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now, err := capabilityFiles(s.cfg.Dir)
+		if err != nil {
+			s.log.Warn("mcpserver: watching", "error", err)
+			continue
+		}
+		s.mu.Lock()
+		same := slices.Equal(now, s.files)
+		s.mu.Unlock()
+		if same {
+			continue
+		}
+		if err := s.Reload(); err != nil {
+			s.log.Warn("mcpserver: reload", "error", err)
+		}
+	}
+}
+
+// ServeStdio serves one session over in and out (newline-delimited
+// JSON-RPC) until the client disconnects or ctx is done.
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	err := s.mcp.Run(ctx, &mcp.IOTransport{Reader: io.NopCloser(in), Writer: nopWriteCloser{out}})
+	if ctx.Err() != nil || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
+
+// HTTPHandler returns the streamable HTTP transport of the server, to mount
+// at /mcp. Wrap it with authentication (for example the go-sdk's
+// auth.RequireBearerToken, whose TokenInfo.UserID becomes the actor); it
+// rejects requests reaching a localhost address under another Host name.
+func (s *Server) HTTPHandler() http.Handler {
+	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
+		Logger: s.log,
+	})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sameKeys(a, b map[string]*tool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

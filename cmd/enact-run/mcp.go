@@ -1,0 +1,74 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/enact-run/enact/cmd/enact-run/internal/mcpserver"
+	"github.com/enact-run/enact/policy"
+)
+
+func (c *cli) mcpCommand() *cobra.Command {
+	var dir, actor, policyFile, receiptsDir string
+	var noShipped bool
+	cmd := &cobra.Command{
+		Use:   "mcp",
+		Short: "Serve capabilities as MCP tools over standard input and output",
+		Long: `Serve every capability in --dir (and the shipped examples and reference
+workflows, unless --no-shipped) as a Model Context Protocol tool over stdio.
+A tool call runs the capability exactly like "enact-run run": validation,
+sandbox, gate, receipt. Tool names are the capability ids with characters
+outside [a-zA-Z0-9_-] replaced by "_"; the optional tool argument
+_enact_idempotency_key (or _meta "enact/idempotency_key") is the run's
+idempotency key. Changes to --dir are picked up without a restart.
+
+Add it to an MCP client's configuration, for example:
+  {"mcpServers": {"enact": {"command": "enact-run",
+     "args": ["mcp", "--dir", "/path/to/capabilities", "--actor", "agent@acme.com", "--policy", "/path/to/policy.yaml"]}}}`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			all := map[string]bool{"postgres": true, "github": true, "hubspot": true}
+			st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, withRuntime: true, connectors: all})
+			if err != nil {
+				return c.fail(exitInternal, err)
+			}
+			defer st.Close()
+			client, err := st.client()
+			if err != nil {
+				return c.fail(exitInternal, err)
+			}
+			if actor == "" {
+				actor = c.getenv("ENACT_ACTOR")
+			}
+			if actor == "" {
+				actor = "local@localhost"
+			}
+			srv, err := mcpserver.New(mcpserver.Config{
+				Dir: dir, Shipped: !noShipped, Actor: actor, Runner: client,
+				Mutating: func(id string) bool { return !policy.ReadOnly(id) },
+				// Standard output is the protocol: logs go to standard error.
+				Logger: slog.New(slog.NewTextHandler(c.stderr, nil)),
+			})
+			if err != nil {
+				return c.fail(exitInvalid, err)
+			}
+			if dir != "" {
+				go srv.Watch(ctx, 2*time.Second)
+			}
+			if err := srv.ServeStdio(ctx, c.stdin, c.stdout); err != nil {
+				return c.fail(exitInternal, err)
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&dir, "dir", "", "directory of capability files to serve")
+	fl.BoolVar(&noShipped, "no-shipped", false, "do not serve the shipped examples and reference workflows")
+	fl.StringVar(&actor, "actor", "", "email the runs act for (default $ENACT_ACTOR, else local@localhost)")
+	fl.StringVar(&policyFile, "policy", "", "policy file (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
+	fl.StringVar(&receiptsDir, "receipts-dir", "", "store receipts as JSON files in this directory")
+	return cmd
+}

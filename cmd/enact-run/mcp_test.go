@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// TestMCPOverStdioWithTheRealBinary builds enact-run, starts `enact-run
+// mcp` as an MCP client would, and drives it with the SDK's own client.
+func TestMCPOverStdioWithTheRealBinary(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "enact-run")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "greet.yaml"), []byte("enact: 1.0.0\nid: acme/greet\ndescription: greets\ninputs:\n  type: object\n  properties:\n    name: {type: string}\n  required: [name]\ntasks:\n  - id: g\n    type: script\n    language: python\n    code: |\n      return {'greeting': 'hello ' + name}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "mcp", "--dir", dir, "--actor", "agent@acme.com")
+	cmd.Env = append(os.Environ(), "ENACT_HOME="+t.TempDir())
+	client := mcp.NewClient(&mcp.Implementation{Name: "enact-test", Version: "1"}, nil)
+	cs, err := client.Connect(t.Context(), &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	tools, err := cs.ListTools(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, tool := range tools.Tools {
+		names[tool.Name] = true
+	}
+	for _, want := range []string{"acme_greet", "TemperatureConverterJS", "agent_pr_workflow"} {
+		if !names[want] {
+			t.Errorf("tool %s not listed (got %v)", want, names)
+		}
+	}
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "acme_greet", Arguments: map[string]any{"name": "Ada"}})
+	if err != nil || res.IsError {
+		t.Fatalf("call: %v %+v", err, res)
+	}
+	got, _ := json.Marshal(res.StructuredContent)
+	if string(got) != `{"greeting":"hello Ada"}` || res.Meta["enact/receipt_id"] == nil {
+		t.Errorf("result %s, meta %v", got, res.Meta)
+	}
+	bad, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "acme_greet", Arguments: map[string]any{}})
+	if err != nil || !bad.IsError {
+		t.Errorf("invalid input: %v %+v", err, bad)
+	}
+}
