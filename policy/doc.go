@@ -90,6 +90,10 @@
 //
 //	secrets: [api_key, password]     # input names receipts redact
 //
+//	api_tokens:                      # bearer tokens of the HTTP API, by their sha256 (never the token)
+//	  - sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+//	    actor: ci@acme.com           # the run acts for this email, with its roles from actors
+//
 //	postgres:                        # optional table/column allowlist for the postgres connector
 //	  tables:
 //	    customers: [id, email, plan]

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"maps"
@@ -24,7 +25,10 @@ type Policy struct {
 	entries []*entry
 	rules   []*rule
 	secrets []string
-	tables  map[string][]string
+	// tokens maps the sha256 (hex) of an API bearer token to the actor's
+	// email.
+	tokens map[string]string
+	tables map[string][]string
 }
 
 type actorEntry struct {
@@ -109,7 +113,7 @@ func Load(data []byte, name string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p := &Policy{name: name, digest: "sha256:" + hex.EncodeToString(sum[:])}
 	d := &decoder{name: name}
-	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres")
+	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens")
 	if !ok && top == nil {
 		return nil, d.err()
 	}
@@ -165,10 +169,79 @@ func Load(data []byte, name string) (*Policy, error) {
 	if f, has := top["postgres"]; has {
 		p.tables = d.postgres(f.val)
 	}
+	if f, has := top["api_tokens"]; has {
+		p.tokens = d.apiTokens(f.val)
+	}
 	if err := d.err(); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// apiTokens reads api_tokens: the sha256 (64 hex digits) of each bearer
+// token the HTTP API accepts and the actor email it acts for. The file
+// holds digests, never tokens, so it can live in Git.
+func (d *decoder) apiTokens(n *yaml.Node) map[string]string {
+	items, ok := d.list(n, "api_tokens")
+	if !ok {
+		return nil
+	}
+	out := map[string]string{}
+	for i, it := range items {
+		what := fmt.Sprintf("api_tokens[%d]", i)
+		fs, ok := d.fields(it, what, "sha256", "actor")
+		if !ok {
+			continue
+		}
+		fsum, hasSum := fs["sha256"]
+		factor, hasActor := fs["actor"]
+		if !hasSum || !hasActor {
+			d.failf(it, "%s: sha256 and actor are required", what)
+			continue
+		}
+		sum, ok1 := d.nonEmpty(fsum.val, what+".sha256")
+		actor, ok2 := d.nonEmpty(factor.val, what+".actor")
+		if !ok1 || !ok2 {
+			continue
+		}
+		sum = strings.ToLower(sum)
+		if len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+			d.failf(fsum.val, "%s.sha256: must be the 64 hex digits of the token's sha256 (printf %%s TOKEN | sha256sum)", what)
+			continue
+		}
+		if !emailRE.MatchString(strings.ToLower(actor)) {
+			d.failf(factor.val, "%s.actor: %q is not an email address", what, actor)
+			continue
+		}
+		if _, dup := out[sum]; dup {
+			d.failf(fsum.val, "%s: the same token is listed twice", what)
+			continue
+		}
+		out[sum] = strings.ToLower(actor)
+	}
+	return out
+}
+
+// TokenActor returns the actor an API bearer token acts for, with the
+// roles the actors section gives it, and whether the token is known. The
+// token is hashed and compared in constant time against every entry.
+func (p *Policy) TokenActor(token string) (Actor, bool) {
+	if p == nil || token == "" {
+		return Actor{}, false
+	}
+	sum := sha256.Sum256([]byte(token))
+	want := hex.EncodeToString(sum[:])
+	var email string
+	found := false
+	for digest, actor := range p.tokens {
+		if subtle.ConstantTimeCompare([]byte(digest), []byte(want)) == 1 {
+			email, found = actor, true
+		}
+	}
+	if !found {
+		return Actor{}, false
+	}
+	return Actor{Email: email, Roles: p.Roles(email)}, true
 }
 
 func (d *decoder) actors(n *yaml.Node) []actorEntry {

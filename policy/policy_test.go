@@ -229,3 +229,33 @@ func TestBuiltinsList(t *testing.T) {
 		t.Error("Builtins exposes the registry")
 	}
 }
+
+func TestAPITokens(t *testing.T) {
+	t.Parallel()
+	// sha256("s3cret-token")
+	sum := sha256.Sum256([]byte("s3cret-token"))
+	doc := "version: 1\nactors:\n  - email: ci@acme.com\n    roles: [agent]\napi_tokens:\n  - sha256: " + hex.EncodeToString(sum[:]) + "\n    actor: CI@acme.com\n"
+	p, err := policy.Load([]byte(doc), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := p.TokenActor("s3cret-token")
+	if !ok || a.Email != "ci@acme.com" || len(a.Roles) != 1 || a.Roles[0] != "agent" {
+		t.Errorf("TokenActor = %+v %v", a, ok)
+	}
+	if _, ok := p.TokenActor("wrong"); ok {
+		t.Error("a wrong token was accepted")
+	}
+	if _, ok := p.TokenActor(""); ok {
+		t.Error("an empty token was accepted")
+	}
+	for _, bad := range []string{
+		"version: 1\napi_tokens:\n  - sha256: abc\n    actor: a@b.c\n",
+		"version: 1\napi_tokens:\n  - sha256: " + hex.EncodeToString(sum[:]) + "\n",
+		"version: 1\napi_tokens:\n  - sha256: " + hex.EncodeToString(sum[:]) + "\n    actor: not-an-email\n",
+	} {
+		if _, err := policy.Load([]byte(bad), "bad.yaml"); err == nil || !strings.Contains(err.Error(), "bad.yaml:") {
+			t.Errorf("%q: err = %v, want a load error with a line", bad, err)
+		}
+	}
+}
