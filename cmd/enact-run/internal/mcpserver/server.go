@@ -309,3 +309,16 @@ func sameKeys(a, b map[string]*tool) bool {
 	}
 	return true
 }
+
+// Capabilities returns the capabilities currently served, by id: the same
+// set the tools come from, so the HTTP API lists what MCP lists, reloads
+// included.
+func (s *Server) Capabilities() map[string]*capabilities.Capability {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]*capabilities.Capability, len(s.tools))
+	for _, t := range s.tools {
+		out[t.cap.ID] = t.cap
+	}
+	return out
+}

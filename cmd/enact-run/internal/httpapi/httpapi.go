@@ -1,0 +1,514 @@
+// Package httpapi is the HTTP API of enact-run serve: list the
+// capabilities, run one, read a run back and fetch its receipt.
+//
+//	GET  /healthz             {"status":"ok"}, without authentication
+//	GET  /v1/capabilities     [{id, version, description, input_schema, output_schema}], by id
+//	POST /v1/runs             {"capability", "inputs", "idempotency_key"?, "dry_run"?} → run report
+//	GET  /v1/runs/{id}        the run report rebuilt from the run's receipt
+//	GET  /v1/receipts/{id}    the receipt envelope, byte for byte
+//
+// Every error is {"error": {"code", "message"}} with a stable code; the
+// responses of POST /v1/runs are all run reports (the shape of
+// "enact-run run --json"), whose "error" field has that form too.
+//
+// Requests carry "Authorization: Bearer TOKEN", which Config.Auth maps to
+// an actor; without an Authenticator every request acts as
+// Config.AnonymousActor. POST bodies must be application/json, so that a
+// web page cannot post to a local server without a CORS preflight, and a
+// server reached on a loopback address answers only loopback host names
+// (no DNS rebinding).
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/policy"
+	"github.com/enact-run/enact/receipts"
+	"github.com/enact-run/enact/runtime"
+)
+
+// Runner runs a capability; *enact.Client is one.
+type Runner interface {
+	Run(ctx context.Context, req enact.RunRequest) (*enact.Result, error)
+}
+
+// Authenticator maps a bearer token to the actor it stands for; false
+// refuses the token. Comparing tokens in constant time is its job.
+type Authenticator func(token string) (policy.Actor, bool)
+
+// ReceiptStore reads receipts; every receipts.Store is one.
+type ReceiptStore interface {
+	Get(ctx context.Context, runID string) (*receipts.Envelope, error)
+}
+
+// Config configures the API. Runner, Receipts and Capabilities are
+// required, and Auth or AnonymousActor.
+type Config struct {
+	Runner   Runner
+	Receipts ReceiptStore
+	// Capabilities returns the capabilities served, by id. It is called on
+	// every request, so that reloads show.
+	Capabilities func() map[string]*capabilities.Capability
+	// Auth authenticates bearer tokens. When nil, no token is needed and
+	// every request acts as AnonymousActor.
+	Auth Authenticator
+	// AnonymousActor is the email requests act as when Auth is nil.
+	AnonymousActor string
+	// MaxBodyBytes bounds request bodies; 0 is 1 MiB.
+	MaxBodyBytes int64
+	// Logger receives one line per run and the internal errors; nil
+	// discards.
+	Logger *slog.Logger
+}
+
+// DefaultMaxBodyBytes is the default bound of request bodies.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Error codes of the API besides those of runs (invalid_input, denied,
+// timeout, guest_error, …) and of idempotency keys (idempotency_mismatch,
+// in_progress, ambiguous).
+const (
+	CodeInvalidRequest   = "invalid_request"   // malformed JSON, unknown field, missing capability
+	CodeTooLarge         = "too_large"         // the body exceeds MaxBodyBytes
+	CodeUnsupportedMedia = "unsupported_media" // the body is not application/json
+	CodeUnauthorized     = "unauthorized"      // no or a refused bearer token
+	CodeForbiddenHost    = "forbidden_host"    // a non-loopback Host on a loopback address
+	CodeNotFound         = "not_found"         // no such capability, run, receipt or path
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeInternal         = "internal"
+	CodeReceiptStore     = "receipt_store" // the run happened but its receipt was not stored
+)
+
+type api struct {
+	cfg     Config
+	log     *slog.Logger
+	maxBody int64
+}
+
+// New returns the API's handler.
+func New(cfg Config) (http.Handler, error) {
+	switch {
+	case cfg.Runner == nil:
+		return nil, errors.New("httpapi: no runner")
+	case cfg.Receipts == nil:
+		return nil, errors.New("httpapi: no receipt store")
+	case cfg.Capabilities == nil:
+		return nil, errors.New("httpapi: no capabilities")
+	case cfg.Auth == nil && cfg.AnonymousActor == "":
+		return nil, errors.New("httpapi: no authenticator and no anonymous actor: anonymous access must be configured explicitly")
+	}
+	a := &api{cfg: cfg, log: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.maxBody <= 0 {
+		a.maxBody = DefaultMaxBodyBytes
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /v1/capabilities", a.authed(a.listCapabilities))
+	mux.HandleFunc("POST /v1/runs", a.authed(a.postRun))
+	mux.HandleFunc("GET /v1/runs/{id}", a.authed(a.getRun))
+	mux.HandleFunc("GET /v1/receipts/{id}", a.authed(a.getReceipt))
+	mux.HandleFunc("/", a.fallback)
+	return hostCheck(mux), nil
+}
+
+// apiError is the body of every error outside run reports.
+type apiError struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Task    string `json:"task,omitempty"`
+	Trace   string `json:"trace,omitempty"`
+}
+
+// Report is a run report: the body of every POST /v1/runs response and of
+// GET /v1/runs/{id}, the shape of "enact-run run --json".
+type Report struct {
+	Status          string             `json:"status"`
+	Outputs         map[string]any     `json:"outputs"`
+	ReceiptID       string             `json:"receipt_id"`
+	Receipt         *receipts.Envelope `json:"receipt"`
+	Error           *errorBody         `json:"error"`
+	Capability      string             `json:"capability,omitempty"`
+	Output          string             `json:"output"`
+	OutputTruncated bool               `json:"output_truncated"`
+	DryRun          bool               `json:"dry_run,omitempty"`
+	Replayed        bool               `json:"replayed"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	// Not indented: an indenting encoder would reformat the receipt
+	// envelope, and the copy would no longer verify.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		b.Reset()
+		_ = json.NewEncoder(&b).Encode(apiError{errorBody{Code: CodeInternal, Message: "encoding the response: " + err.Error()}})
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, apiError{errorBody{Code: code, Message: msg}})
+}
+
+func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// routes are the paths the API serves, with their methods, for 405s.
+var routes = []struct {
+	re    *regexp.Regexp
+	allow string
+}{
+	{regexp.MustCompile(`^/healthz$`), "GET, HEAD"},
+	{regexp.MustCompile(`^/v1/capabilities$`), "GET, HEAD"},
+	{regexp.MustCompile(`^/v1/runs$`), "POST"},
+	{regexp.MustCompile(`^/v1/runs/[^/]+$`), "GET, HEAD"},
+	{regexp.MustCompile(`^/v1/receipts/[^/]+$`), "GET, HEAD"},
+}
+
+func (a *api) fallback(w http.ResponseWriter, r *http.Request) {
+	for _, rt := range routes {
+		if rt.re.MatchString(r.URL.Path) {
+			w.Header().Set("Allow", rt.allow)
+			writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+rt.allow)
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, CodeNotFound, "no such endpoint: "+r.URL.Path)
+}
+
+type actorKey struct{}
+
+// authed authenticates the request and passes the actor on in its context.
+func (a *api) authed(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.Auth == nil {
+			next(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, policy.Actor{Email: a.cfg.AnonymousActor})))
+			return
+		}
+		token, ok := bearer(r.Header.Get("Authorization"))
+		var actor policy.Actor
+		if ok {
+			actor, ok = a.cfg.Auth(token)
+		}
+		if !ok || actor.Email == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="enact"`)
+			msg := "a valid bearer token is required (Authorization: Bearer TOKEN)"
+			if token != "" {
+				msg = "the bearer token was refused"
+			}
+			writeError(w, http.StatusUnauthorized, CodeUnauthorized, msg)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))
+	}
+}
+
+// bearer extracts the token of an "Authorization: Bearer TOKEN" header.
+func bearer(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+// capabilityInfo is one entry of GET /v1/capabilities.
+type capabilityInfo struct {
+	ID           string          `json:"id"`
+	Version      string          `json:"version"`
+	Description  string          `json:"description"`
+	InputSchema  json.RawMessage `json:"input_schema"`
+	OutputSchema json.RawMessage `json:"output_schema"`
+}
+
+func (a *api) listCapabilities(w http.ResponseWriter, r *http.Request) {
+	caps := a.cfg.Capabilities()
+	out := make([]capabilityInfo, 0, len(caps))
+	for id, c := range caps {
+		if c == nil {
+			continue
+		}
+		out = append(out, capabilityInfo{ID: id, Version: c.Version, Description: c.Description, InputSchema: c.InputSchema(), OutputSchema: c.OutputSchema()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	writeJSON(w, http.StatusOK, out)
+}
+
+// runRequest is the body of POST /v1/runs.
+type runRequest struct {
+	Capability     string         `json:"capability"`
+	Inputs         map[string]any `json:"inputs"`
+	IdempotencyKey string         `json:"idempotency_key"`
+	DryRun         bool           `json:"dry_run"`
+}
+
+// IdempotencyKeyHeader may carry the idempotency key instead of the body.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+func newReport() *Report {
+	return &Report{Status: enact.StatusFailed, Outputs: map[string]any{}}
+}
+
+func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
+	report := newReport()
+	fail := func(status int, code, msg string) {
+		report.Error = &errorBody{Code: code, Message: msg}
+		writeJSON(w, status, report)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			fail(http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "the body must be application/json, not "+ct)
+			return
+		}
+	} else {
+		fail(http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "the body must be application/json (set Content-Type)")
+		return
+	}
+	var req runRequest
+	body := http.MaxBytesReader(w, r.Body, a.maxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	err := dec.Decode(&req)
+	if err == nil {
+		// Exactly one JSON value.
+		if _, extra := dec.Token(); extra != io.EOF {
+			err = errors.New("more than one JSON value in the body")
+			var mbe *http.MaxBytesError
+			if errors.As(extra, &mbe) {
+				err = extra
+			}
+		}
+	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			fail(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body exceeds %d bytes", mbe.Limit))
+			return
+		}
+		fail(http.StatusBadRequest, CodeInvalidRequest, "the body is not a valid run request: "+err.Error())
+		return
+	}
+	report.Capability, report.DryRun = req.Capability, req.DryRun
+	if req.Capability == "" {
+		fail(http.StatusBadRequest, CodeInvalidRequest, `"capability" is required`)
+		return
+	}
+	key := req.IdempotencyKey
+	if h := r.Header.Get(IdempotencyKeyHeader); h != "" {
+		if key != "" && key != h {
+			fail(http.StatusBadRequest, CodeInvalidRequest, "the Idempotency-Key header and the body's idempotency_key differ")
+			return
+		}
+		key = h
+	}
+	c := a.cfg.Capabilities()[req.Capability]
+	if c == nil {
+		fail(http.StatusNotFound, CodeNotFound, "no capability "+req.Capability)
+		return
+	}
+	actor, _ := r.Context().Value(actorKey{}).(policy.Actor)
+
+	// A client that goes away does not cancel the run: it finishes (within
+	// its own timeout) and its receipt is written.
+	start := time.Now()
+	res, err := a.cfg.Runner.Run(context.WithoutCancel(r.Context()), enact.RunRequest{
+		Capability: c, Inputs: req.Inputs, Actor: actor, IdempotencyKey: key, DryRun: req.DryRun,
+	})
+	logAttrs := []any{"capability", c.ID, "actor", actor.Email, "duration", time.Since(start)}
+	if err != nil {
+		var re *runtime.Error
+		var ie *enact.IdempotencyError
+		switch {
+		case errors.As(err, &ie):
+			report.ReceiptID = ie.RunID
+			status := http.StatusConflict
+			if ie.Code == "idempotency_mismatch" {
+				status = http.StatusUnprocessableEntity
+			}
+			a.log.Info("httpapi: run refused", append(logAttrs, "code", ie.Code, "run_id", ie.RunID)...)
+			fail(status, ie.Code, ie.Message)
+		case errors.As(err, &re) && re.Code == runtime.CodeInvalidInput:
+			a.log.Info("httpapi: run refused", append(logAttrs, "code", re.Code)...)
+			fail(http.StatusBadRequest, re.Code, re.Message)
+		case errors.As(err, &re):
+			// plugin_error, unsupported: the capability cannot run here.
+			a.log.Warn("httpapi: run refused", append(logAttrs, "code", re.Code, "error", re.Message)...)
+			fail(http.StatusInternalServerError, re.Code, re.Message)
+		case res != nil:
+			// The run happened but its receipt could not be stored.
+			a.log.Error("httpapi: run not recorded", append(logAttrs, "run_id", res.RunID, "error", err)...)
+			report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+			fail(http.StatusInternalServerError, CodeReceiptStore, err.Error())
+		default:
+			a.log.Error("httpapi: run failed", append(logAttrs, "error", err)...)
+			fail(http.StatusInternalServerError, CodeInternal, err.Error())
+		}
+		return
+	}
+	report.Status = res.Status
+	report.ReceiptID = res.RunID
+	report.Receipt = res.Receipt
+	report.Replayed = res.Replayed
+	report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+	status := http.StatusOK
+	switch res.Status {
+	case enact.StatusPass:
+		if res.Outputs != nil {
+			report.Outputs = res.Outputs
+		}
+	case enact.StatusBlock:
+		status = http.StatusForbidden
+	default:
+		status = http.StatusInternalServerError
+		if res.Error != nil && res.Error.Code == runtime.CodeTimeout {
+			status = http.StatusGatewayTimeout
+		}
+	}
+	if res.Error != nil {
+		report.Error = &errorBody{Code: res.Error.Code, Message: res.Error.Message, Task: res.Error.Task, Trace: res.Error.Trace}
+	} else if res.Status != enact.StatusPass {
+		report.Error = &errorBody{Code: CodeInternal, Message: "the run " + strings.ToLower(res.Status) + " without an error"}
+	}
+	attrs := append(logAttrs, "run_id", res.RunID, "status", res.Status, "replayed", res.Replayed)
+	if report.Error != nil {
+		attrs = append(attrs, "code", report.Error.Code)
+	}
+	a.log.Info("httpapi: run", attrs...)
+	writeJSON(w, status, report)
+}
+
+// validRunID is the run id syntax of receipts.
+var validRunID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,200}$`)
+
+// envelope fetches the receipt named by the path, or writes the error.
+func (a *api) envelope(w http.ResponseWriter, r *http.Request) (*receipts.Envelope, string, bool) {
+	id := r.PathValue("id")
+	if !validRunID.MatchString(id) {
+		writeError(w, http.StatusNotFound, CodeNotFound, "no run "+id)
+		return nil, id, false
+	}
+	env, err := a.cfg.Receipts.Get(r.Context(), id)
+	switch {
+	case errors.Is(err, receipts.ErrNotFound):
+		writeError(w, http.StatusNotFound, CodeNotFound, "no run "+id)
+		return nil, id, false
+	case err != nil:
+		a.log.Error("httpapi: reading a receipt", "run_id", id, "error", err)
+		writeError(w, http.StatusInternalServerError, CodeInternal, "reading the receipt: "+err.Error())
+		return nil, id, false
+	}
+	return env, id, true
+}
+
+func (a *api) getReceipt(w http.ResponseWriter, r *http.Request) {
+	env, _, ok := a.envelope(w, r)
+	if !ok {
+		return
+	}
+	data, err := env.MarshalJSON()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, CodeInternal, "encoding the receipt: "+err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
+}
+
+func (a *api) getRun(w http.ResponseWriter, r *http.Request) {
+	env, id, ok := a.envelope(w, r)
+	if !ok {
+		return
+	}
+	// The stored receipt is not re-verified here: GET /v1/receipts/{id}
+	// gives the envelope to verify with the keyring's public keys.
+	var body receipts.Receipt
+	dec := json.NewDecoder(bytes.NewReader(env.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		writeError(w, http.StatusInternalServerError, CodeInternal, "decoding the receipt of run "+id+": "+err.Error())
+		return
+	}
+	report := newReport()
+	report.Status = string(body.Decision)
+	report.ReceiptID = id
+	report.Receipt = env
+	report.Capability = body.Capability.ID
+	report.DryRun = body.Status == "dry_run"
+	if body.Outputs != nil {
+		report.Outputs = body.Outputs
+	}
+	if body.Error != nil {
+		report.Error = &errorBody{Code: body.Error.Code, Message: body.Error.Message}
+	}
+	writeJSON(w, http.StatusOK, report)
+}
+
+// hostCheck refuses, on a loopback address, a Host header that is not a
+// loopback name: a page of another site that rebinds its DNS name to
+// 127.0.0.1 must not reach the API.
+func hostCheck(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && isLoopbackAddr(la) && !isLoopbackHost(r.Host) {
+			writeError(w, http.StatusForbidden, CodeForbiddenHost, "this server is bound to a loopback address and answers only localhost host names")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isLoopbackAddr(a net.Addr) bool {
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func isLoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestServeAuthenticatesAndRuns(t *testing.T) {
+	t.Parallel()
+	sum := sha256.Sum256([]byte("tok-123"))
+	pol := writeFile(t, t.TempDir(), "policy.yaml", "version: 1\nallow: [kv.*]\napi_tokens:\n  - sha256: "+hex.EncodeToString(sum[:])+"\n    actor: ci@acme.com\n")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var stderr bytes.Buffer
+	go func() {
+		getenv := func(k string) string {
+			if k == "ENACT_HOME" {
+				return t.TempDir()
+			}
+			return ""
+		}
+		done <- run(ctx, []string{"serve", "--addr", addr, "--policy", pol}, strings.NewReader(""), io.Discard, &stderr, getenv)
+	}()
+	base := "http://" + addr
+	var up bool
+	for range 100 {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			up = true
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !up {
+		cancel()
+		t.Fatalf("the server did not come up: %s", stderr.String())
+	}
+	post := func(token string) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", base+"/v1/runs", strings.NewReader(`{"capability": "TemperatureConverterJS", "inputs": {"celsius": 100}}`))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	if code, _ := post(""); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d", code)
+	}
+	if code, _ := post("wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d", code)
+	}
+	code, body := post("tok-123")
+	if code != http.StatusOK || body["outputs"].(map[string]any)["fahrenheit"] != 212.0 {
+		t.Errorf("run: %d %v", code, body)
+	}
+	id, _ := body["receipt_id"].(string)
+	req, _ := http.NewRequest("GET", base+"/v1/receipts/"+id, nil)
+	req.Header.Set("Authorization", "Bearer tok-123")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("receipt: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitPass {
+			t.Errorf("serve exited %d: %s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
