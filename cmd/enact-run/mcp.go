@@ -31,7 +31,7 @@ Add it to an MCP client's configuration, for example:
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			all := map[string]bool{"postgres": true, "github": true, "hubspot": true}
-			st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, withRuntime: true, connectors: all})
+			st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, withRuntime: true, connectors: all, longLived: true})
 			if err != nil {
 				return c.fail(exitInternal, err)
 			}

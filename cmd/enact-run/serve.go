@@ -34,7 +34,7 @@ accepting requests and finish the runs in flight.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			all := map[string]bool{"postgres": true, "github": true, "hubspot": true}
-			st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, withRuntime: true, connectors: all})
+			st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, withRuntime: true, connectors: all, longLived: true})
 			if err != nil {
 				return c.fail(exitInternal, err)
 			}

@@ -42,6 +42,7 @@ type stateOptions struct {
 	policyFile  string // --policy
 	receiptsDir string // --receipts-dir: one JSON file per receipt instead of SQLite
 	withRuntime bool   // open the engine, the gate's connectors and the policy
+	longLived   bool   // a server: keep prepared interpreter instances ready
 	// connectors names the external connectors to open (from the
 	// capability's declared actions): one that is configured but not
 	// needed is not contacted, so a database that is down does not stop
@@ -99,11 +100,22 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 		s.Close()
 		return nil, err
 	}
-	if s.engine, err = runtime.New(runtime.Config{CacheDir: filepath.Join(home, "cache", "wazero")}); err != nil {
+	cfg := runtime.Config{CacheDir: filepath.Join(home, "cache", "wazero")}
+	if opts.longLived {
+		cfg.PoolSize = 2
+	}
+	if s.engine, err = runtime.New(cfg); err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.closers = append(s.closers, func() error { return s.engine.Close(context.Background()) })
+	if opts.longLived {
+		// Compile both engines and fill their pools before the first call.
+		if err := s.engine.Warm(ctx, "python", "javascript"); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

@@ -104,7 +104,8 @@ func setup(t testing.TB) (http.Handler, *receipts.Keyring, *enact.Client, map[st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { k.Close() })
-	engine, err := runtime.New(runtime.Config{})
+	// As enact-run mcp and serve configure it: a pool of prepared instances.
+	engine, err := runtime.New(runtime.Config{PoolSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

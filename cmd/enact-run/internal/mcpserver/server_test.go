@@ -108,7 +108,8 @@ func newRunner(t testing.TB) *enact.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { k.Close() })
-	engine, err := runtime.New(runtime.Config{})
+	// As enact-run mcp and serve configure it: a pool of prepared instances.
+	engine, err := runtime.New(runtime.Config{PoolSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
