@@ -36,7 +36,7 @@ Add it to an MCP client's configuration, for example:
 				return c.fail(exitInternal, err)
 			}
 			defer st.Close()
-			client, err := st.client()
+			client, err := st.live()
 			if err != nil {
 				return c.fail(exitInternal, err)
 			}
@@ -58,6 +58,7 @@ Add it to an MCP client's configuration, for example:
 			if dir != "" {
 				go srv.Watch(ctx, 2*time.Second)
 			}
+			go client.watch(ctx, 2*time.Second, slog.New(slog.NewTextHandler(c.stderr, nil)), func() { _ = srv.Reload() })
 			if err := srv.ServeStdio(ctx, c.stdin, c.stdout); err != nil {
 				return c.fail(exitInternal, err)
 			}

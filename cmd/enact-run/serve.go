@@ -39,14 +39,14 @@ accepting requests and finish the runs in flight.`,
 				return c.fail(exitInternal, err)
 			}
 			defer st.Close()
-			client, err := st.client()
+			client, err := st.live()
 			if err != nil {
 				return c.fail(exitInternal, err)
 			}
 			log := slog.New(slog.NewTextHandler(c.stderr, nil))
 			var auth httpapi.Authenticator
 			if anonymous == "" {
-				auth = st.policy.TokenActor
+				auth = client.TokenActor
 			}
 			mcpSrv, err := mcpserver.New(mcpserver.Config{
 				Dir: dir, Shipped: !noShipped, Actor: anonymous, Runner: client,
@@ -58,6 +58,7 @@ accepting requests and finish the runs in flight.`,
 			if dir != "" {
 				go mcpSrv.Watch(ctx, 2*time.Second)
 			}
+			go client.watch(ctx, 2*time.Second, log, func() { _ = mcpSrv.Reload() })
 			api, err := httpapi.New(httpapi.Config{
 				Runner: client, Receipts: st.store, Capabilities: mcpSrv.Capabilities,
 				Auth: auth, AnonymousActor: anonymous, Logger: log,

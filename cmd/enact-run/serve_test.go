@@ -14,6 +14,82 @@ import (
 	"time"
 )
 
+// startServe runs `enact-run serve` on a free port until the test ends and
+// returns its base URL.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	home := t.TempDir()
+	go func() {
+		defer close(done)
+		getenv := func(k string) string {
+			if k == "ENACT_HOME" {
+				return home
+			}
+			return ""
+		}
+		run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), io.Discard, io.Discard, getenv)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	base := "http://" + addr
+	for range 200 {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			return base
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the server did not come up")
+	return ""
+}
+
+func postRun(t *testing.T, base, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/v1/runs", strings.NewReader(`{"capability": "TemperatureConverterJS", "inputs": {"celsius": 100}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A changed policy file is picked up without a restart; a broken one is
+// ignored and the running policy stays.
+func TestServeReloadsThePolicy(t *testing.T) {
+	t.Parallel()
+	sum := sha256.Sum256([]byte("tok-9"))
+	tokens := "api_tokens:\n  - sha256: " + hex.EncodeToString(sum[:]) + "\n    actor: ci@acme.com\n"
+	dir := t.TempDir()
+	pol := writeFile(t, dir, "policy.yaml", "version: 1\n"+tokens+"policies:\n  - use: require_actor_role\n    with: {allowed_roles: [admin]}\n")
+	base := startServe(t, "--policy", pol)
+	if code := postRun(t, base, "tok-9"); code != http.StatusForbidden {
+		t.Fatalf("under the strict policy: %d, want 403", code)
+	}
+	writeFile(t, dir, "policy.yaml", "version: 1\n"+tokens)
+	deadline := time.Now().Add(20 * time.Second)
+	for postRun(t, base, "tok-9") != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("the relaxed policy was not picked up")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	writeFile(t, dir, "policy.yaml", "version: 1\nnot valid: [\n")
+	time.Sleep(3 * time.Second) // longer than the poll
+	if code := postRun(t, base, "tok-9"); code != http.StatusOK {
+		t.Errorf("after a broken policy file: %d, want the running policy to stay", code)
+	}
+}
+
 func TestServeAuthenticatesAndRuns(t *testing.T) {
 	t.Parallel()
 	sum := sha256.Sum256([]byte("tok-123"))

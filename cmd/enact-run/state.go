@@ -5,9 +5,12 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/hostfns"
@@ -30,8 +33,11 @@ type state struct {
 	keys   *receipts.Keyring
 	store  receipts.Store
 	policy *policy.Policy
-	engine *runtime.Engine
-	kv     *kv.Store
+	// policyPath is the file the policy came from ("" for the built-in
+	// default).
+	policyPath string
+	engine     *runtime.Engine
+	kv         *kv.Store
 	// external are the connectors to outside systems configured through
 	// the environment.
 	external []hostfns.Connector
@@ -87,7 +93,7 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	if !opts.withRuntime {
 		return s, nil
 	}
-	if s.policy, err = c.loadPolicy(opts.policyFile, home); err != nil {
+	if s.policy, s.policyPath, err = c.loadPolicy(opts.policyFile, home); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -119,9 +125,14 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	return s, nil
 }
 
-// client wires the gate and returns the Go API client.
-func (s *state) client() (*enact.Client, error) {
-	gate, err := hostfns.New(hostfns.Config{Policy: s.policy, Connectors: append([]hostfns.Connector{s.kv}, s.external...), Store: s.store})
+// client wires the gate for the state's policy and returns the Go API
+// client.
+func (s *state) client() (*enact.Client, error) { return s.clientFor(s.policy) }
+
+// clientFor wires the gate for a policy over the state's connectors and
+// receipt store.
+func (s *state) clientFor(p *policy.Policy) (*enact.Client, error) {
+	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: append([]hostfns.Connector{s.kv}, s.external...), Store: s.store})
 	if err != nil {
 		return nil, err
 	}
@@ -129,8 +140,9 @@ func (s *state) client() (*enact.Client, error) {
 }
 
 // loadPolicy reads --policy, else $ENACT_POLICY, else
-// $ENACT_HOME/policy.yaml when it exists, else the embedded default.
-func (c *cli) loadPolicy(flag, home string) (*policy.Policy, error) {
+// $ENACT_HOME/policy.yaml when it exists, else the embedded default. It
+// returns the file's path ("" for the default).
+func (c *cli) loadPolicy(flag, home string) (*policy.Policy, string, error) {
 	path := flag
 	if path == "" {
 		path = c.getenv("ENACT_POLICY")
@@ -142,18 +154,104 @@ func (c *cli) loadPolicy(flag, home string) (*policy.Policy, error) {
 		}
 	}
 	if path == "" {
-		return policy.Load(defaultPolicy, "default-policy.yaml")
+		p, err := policy.Load(defaultPolicy, "default-policy.yaml")
+		return p, "", err
 	}
+	p, err := readPolicy(path)
+	return p, path, err
+}
+
+func readPolicy(path string) (*policy.Policy, error) {
 	data, err := readLimited(path, 4<<20)
 	if err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
 	p, err := policy.Load(data, path)
 	if err != nil {
-		var none *policy.Policy
-		return none, errors.Join(fmt.Errorf("policy file %s is invalid", path), err)
+		return nil, errors.Join(fmt.Errorf("policy file %s is invalid", path), err)
 	}
 	return p, nil
+}
+
+// liveClient is what the long-lived commands (mcp, serve) run with: the
+// client for the current policy, swapped when the policy file changes.
+type liveClient struct {
+	st     *state
+	client atomic.Pointer[enact.Client]
+	policy atomic.Pointer[policy.Policy]
+}
+
+func (s *state) live() (*liveClient, error) {
+	l := &liveClient{st: s}
+	if err := l.use(s.policy); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// use builds a gate and client for a policy and makes them current.
+func (l *liveClient) use(p *policy.Policy) error {
+	client, err := l.st.clientFor(p)
+	if err != nil {
+		return err
+	}
+	l.client.Store(client)
+	l.policy.Store(p)
+	return nil
+}
+
+// Run runs with the current policy.
+func (l *liveClient) Run(ctx context.Context, req enact.RunRequest) (*enact.Result, error) {
+	return l.client.Load().Run(ctx, req)
+}
+
+// TokenActor authenticates with the current policy's api_tokens.
+func (l *liveClient) TokenActor(token string) (policy.Actor, bool) {
+	return l.policy.Load().TokenActor(token)
+}
+
+// watch polls the policy file and, when it changes and still loads, makes
+// it current and calls changed; a file that no longer loads is logged and
+// the running policy stays.
+func (l *liveClient) watch(ctx context.Context, every time.Duration, log *slog.Logger, changed func()) {
+	path := l.st.policyPath
+	if path == "" {
+		return
+	}
+	stamp := func() string {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return "missing"
+		}
+		return fmt.Sprint(fi.ModTime().UnixNano(), fi.Size())
+	}
+	last := stamp()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := stamp()
+		if now == last {
+			continue
+		}
+		last = now
+		p, err := readPolicy(path)
+		if err == nil {
+			err = l.use(p)
+		}
+		if err != nil {
+			log.Warn("policy file changed but does not load; keeping the running policy", "path", path, "err", err)
+			continue
+		}
+		log.Info("policy reloaded", "path", path, "digest", p.Digest())
+		if changed != nil {
+			changed()
+		}
+	}
 }
 
 // openConnectors wires the connectors whose credentials the environment
