@@ -27,7 +27,8 @@ check: ## pre-flight: gofmt, go vet, go mod tidy unchanged, tests with -race
 
 bench: ## run the benchmarks: sandbox runs side by side with the subprocess baselines, then the gate, policy and receipts
 	$(GO) run ./runtime/internal/benchreport -benchtime $(BENCHTIME)
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hostfns ./hostfns/... ./policy ./receipts
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hostfns ./hostfns/... ./policy ./receipts ./cmd/enact-run/internal/...
+	$(GO) test -run '^$$' -bench MCPStdio -benchtime 300x ./cmd/enact-run
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./capabilities -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)

@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -55,4 +57,39 @@ func TestMCPOverStdioWithTheRealBinary(t *testing.T) {
 	if err != nil || !bad.IsError {
 		t.Errorf("invalid input: %v %+v", err, bad)
 	}
+}
+
+// BenchmarkMCPStdioRoundTrip measures a tool call round trip to the real
+// `enact-run mcp` process over stdio (TemperatureConverterJS, warm),
+// reporting p50 and p99.
+func BenchmarkMCPStdioRoundTrip(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "enact-run")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "mcp", "--actor", "agent@acme.com")
+	cmd.Env = append(os.Environ(), "ENACT_HOME="+b.TempDir())
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil).Connect(b.Context(), &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cs.Close()
+	call := func() {
+		res, err := cs.CallTool(b.Context(), &mcp.CallToolParams{Name: "TemperatureConverterJS", Arguments: map[string]any{"celsius": 100}})
+		if err != nil || res.IsError {
+			b.Fatalf("call: %v %+v", err, res)
+		}
+	}
+	for range 5 { // warm: compiled engines, filled pools
+		call()
+	}
+	var durations []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		call()
+		durations = append(durations, time.Since(start))
+	}
+	slices.Sort(durations)
+	b.ReportMetric(float64(durations[len(durations)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(durations[len(durations)*99/100].Microseconds()), "p99-µs")
 }
