@@ -228,12 +228,19 @@ func (e *Engine) Close(ctx context.Context) error {
 		p.stop(ctx)
 	}
 	var errs []error
-	for _, li := range e.interps {
+	e.mu.Lock()
+	interps, prebuilt := e.interps, e.prebuilt
+	e.mu.Unlock()
+	for _, li := range interps {
+		// Wait for a compilation still under way (a background Warm):
+		// once.Do returns only after it, and makes li.in safe to read.
+		li.once.Do(func() { li.err = errors.New("runtime: engine closed") })
 		if li.in != nil {
 			errs = append(errs, li.in.rt.Close(ctx))
 		}
 	}
-	for _, le := range e.prebuilt {
+	for _, le := range prebuilt {
+		le.once.Do(func() { le.err = errors.New("runtime: engine closed") })
 		if le.cp != nil {
 			errs = append(errs, le.cp.Close(ctx))
 		}

@@ -116,11 +116,11 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	}
 	s.closers = append(s.closers, func() error { return s.engine.Close(context.Background()) })
 	if opts.longLived {
-		// Compile both engines and fill their pools before the first call.
-		if err := s.engine.Warm(ctx, "python", "javascript"); err != nil {
-			s.Close()
-			return nil, err
-		}
+		// Compile both engines and fill their pools in the background, so
+		// the server answers (health checks, listings) at once and the
+		// first runs find them ready. A failure here shows again, with its
+		// reason, in the run that needs the engine.
+		go func() { _ = s.engine.Warm(context.WithoutCancel(ctx), "python", "javascript") }()
 	}
 	return s, nil
 }
