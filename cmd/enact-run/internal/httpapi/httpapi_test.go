@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,12 +16,10 @@ import (
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/cmd/enact-run/internal/clienttest"
 	"github.com/enact-run/enact/cmd/enact-run/internal/httpapi"
-	"github.com/enact-run/enact/hostfns"
-	"github.com/enact-run/enact/hostfns/kv"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
-	"github.com/enact-run/enact/runtime"
 )
 
 // testPolicy lets admins run anything; agents are blocked by the
@@ -85,35 +82,8 @@ func serverHandler(t testing.TB) (http.Handler, *receipts.Keyring) {
 // setup is serverHandler, also returning the runner and the capabilities.
 func setup(t testing.TB) (http.Handler, *receipts.Keyring, *enact.Client, map[string]*capabilities.Capability) {
 	t.Helper()
-	dir := t.TempDir()
-	p, err := policy.Load([]byte(testPolicy), "policy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := receipts.OpenKeyring(filepath.Join(dir, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := receipts.OpenSQLite(context.Background(), filepath.Join(dir, "receipts.db"), keys.Signers())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	k, err := kv.Open(filepath.Join(dir, "kv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.Close() })
-	// As enact-run mcp and serve configure it: a pool of prepared instances.
-	engine, err := runtime.New(runtime.Config{PoolSize: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { engine.Close(context.Background()) })
-	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{k}, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	wired := clienttest.New(t, testPolicy)
+	keys, store := wired.Keys, wired.Store
 	caps := map[string]*capabilities.Capability{}
 	for _, set := range []map[string][]byte{capabilities.Examples(), capabilities.Workflows(), {"spins.yaml": []byte(spins), "slow.yaml": []byte(slow)}} {
 		for name, data := range set {
@@ -127,7 +97,7 @@ func setup(t testing.TB) (http.Handler, *receipts.Keyring, *enact.Client, map[st
 			caps[c.ID] = c
 		}
 	}
-	client := enact.New(engine, gate)
+	client := wired.Client
 	h, err := httpapi.New(httpapi.Config{
 		Runner:       client,
 		Receipts:     store,

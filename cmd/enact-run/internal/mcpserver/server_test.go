@@ -21,11 +21,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/cmd/enact-run/internal/clienttest"
 	"github.com/enact-run/enact/cmd/enact-run/internal/mcpserver"
-	"github.com/enact-run/enact/hostfns"
-	"github.com/enact-run/enact/hostfns/kv"
 	"github.com/enact-run/enact/policy"
-	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
 )
 
@@ -89,36 +87,7 @@ tasks:
 // kv connector and SQLite receipts in a temporary directory.
 func newRunner(t testing.TB) *enact.Client {
 	t.Helper()
-	dir := t.TempDir()
-	p, err := policy.Load([]byte(testPolicy), "policy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := receipts.OpenKeyring(filepath.Join(dir, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := receipts.OpenSQLite(context.Background(), filepath.Join(dir, "receipts.db"), keys.Signers())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	k, err := kv.Open(filepath.Join(dir, "kv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.Close() })
-	// As enact-run mcp and serve configure it: a pool of prepared instances.
-	engine, err := runtime.New(runtime.Config{PoolSize: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { engine.Close(context.Background()) })
-	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{k}, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return enact.New(engine, gate)
+	return clienttest.New(t, testPolicy).Client
 }
 
 // recorder is a Runner that records the requests reaching the real one.
