@@ -299,13 +299,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	if err != nil {
 		return failWith(exitInternal, "internal", err)
 	}
-	actor := f.actor
-	if actor == "" {
-		actor = c.getenv("ENACT_ACTOR")
-	}
-	if actor == "" {
-		actor = "local@localhost"
-	}
+	actor := c.actor(f.actor)
 	res, err := client.Run(ctx, enact.RunRequest{
 		Capability: capability, Inputs: in, Actor: policy.Actor{Email: actor},
 		IdempotencyKey: f.idempotencyKey, DryRun: f.dryRun,

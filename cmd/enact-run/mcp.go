@@ -30,22 +30,12 @@ Add it to an MCP client's configuration, for example:
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			all := map[string]bool{"postgres": true, "github": true, "hubspot": true}
-			st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, withRuntime: true, connectors: all, longLived: true})
+			st, client, err := c.openServer(ctx, policyFile, receiptsDir)
 			if err != nil {
-				return c.fail(exitInternal, err)
+				return err
 			}
 			defer st.Close()
-			client, err := st.live()
-			if err != nil {
-				return c.fail(exitInternal, err)
-			}
-			if actor == "" {
-				actor = c.getenv("ENACT_ACTOR")
-			}
-			if actor == "" {
-				actor = "local@localhost"
-			}
+			actor = c.actor(actor)
 			srv, err := mcpserver.New(mcpserver.Config{
 				Dir: dir, Shipped: !noShipped, Actor: actor, Runner: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) },

@@ -33,16 +33,11 @@ accepting requests and finish the runs in flight.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			all := map[string]bool{"postgres": true, "github": true, "hubspot": true}
-			st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, withRuntime: true, connectors: all, longLived: true})
+			st, client, err := c.openServer(ctx, policyFile, receiptsDir)
 			if err != nil {
-				return c.fail(exitInternal, err)
+				return err
 			}
 			defer st.Close()
-			client, err := st.live()
-			if err != nil {
-				return c.fail(exitInternal, err)
-			}
 			log := slog.New(slog.NewTextHandler(c.stderr, nil))
 			var auth httpapi.Authenticator
 			if anonymous == "" {

@@ -291,3 +291,33 @@ func (c *cli) openConnectors(ctx context.Context, s *state, needed map[string]bo
 	}
 	return nil
 }
+
+// openServer opens what the long-lived commands (mcp, serve) run on: every
+// configured connector (a reload can add capabilities that need any of
+// them), prepared instances, and a client that follows the policy file.
+// Its errors already carry the exit code.
+func (c *cli) openServer(ctx context.Context, policyFile, receiptsDir string) (*state, *liveClient, error) {
+	all := map[string]bool{"postgres": true, "github": true, "hubspot": true}
+	st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, withRuntime: true, connectors: all, longLived: true})
+	if err != nil {
+		return nil, nil, c.fail(exitInternal, err)
+	}
+	client, err := st.live()
+	if err != nil {
+		st.Close()
+		return nil, nil, c.fail(exitInternal, err)
+	}
+	return st, client, nil
+}
+
+// actor is who a run acts for: the flag, else $ENACT_ACTOR, else
+// local@localhost.
+func (c *cli) actor(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := c.getenv("ENACT_ACTOR"); env != "" {
+		return env
+	}
+	return "local@localhost"
+}
