@@ -22,6 +22,7 @@ var allowed = map[string][]string{
 	"plugins":               {"capabilities"},
 	"plugins/pdk":           {},
 	"runtime":               {"capabilities", "plugins", "hostfns"},
+	"internal/pgtest":       {},
 }
 
 const module = "github.com/enact-run/enact"

@@ -58,3 +58,32 @@ type ConnectorError struct {
 }
 
 func (e *ConnectorError) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Checker is implemented by connectors that can tell, without changing
+// anything, whether a mutating action has taken effect. Recovery asks it
+// about actions a runner started and never saw finish (it crashed, or lost
+// its store, in between): the journal holds the action's arguments and
+// key, and Check answers from the system itself, using the same lookup the
+// connector's check-before-act makes.
+type Checker interface {
+	// Check looks for the effect the mutating action would make with
+	// these arguments and options. An error means the connector could not
+	// tell (unreachable, unknown action, an action it cannot check); the
+	// intent then stays ambiguous.
+	Check(ctx context.Context, action string, args json.RawMessage, opts CallOptions) (CheckResult, error)
+}
+
+// CheckResult is what Check found.
+type CheckResult struct {
+	// Performed says the system holds the action's effect: the row, the
+	// branch, the pull request, the value are there (or, for a deletion,
+	// gone). It does not tell who made it; check-before-act judges the
+	// same way.
+	Performed bool
+	// Result is what the action answers when it finds its effect in place,
+	// when Performed and the connector can give it.
+	Result json.RawMessage
+	// Evidence says what was looked at, for the recovery record
+	// ("kv key runs/7 holds the value, version 3").
+	Evidence string
+}

@@ -239,6 +239,24 @@ func (g *Gate) Receipt(ctx context.Context, runID string) (*receipts.Envelope, e
 	return g.store.Get(ctx, runID)
 }
 
+// Store returns the gate's receipt store.
+func (g *Gate) Store() receipts.Store { return g.store }
+
+// Check asks the connector of a mutating action, without acting, whether
+// the action with these arguments and derived key has taken effect; see
+// Checker. Recovery uses it for actions a dead runner left open.
+func (g *Gate) Check(ctx context.Context, action string, args json.RawMessage, actionKey string) (CheckResult, error) {
+	a, ok := g.actions[action]
+	if !ok {
+		return CheckResult{}, fmt.Errorf("no connector provides %s here", action)
+	}
+	ch, ok := a.connector.(Checker)
+	if !ok {
+		return CheckResult{}, fmt.Errorf("connector %s cannot check whether %s took effect", a.connector.Name(), action)
+	}
+	return ch.Check(ctx, a.spec.Name, args, CallOptions{IdempotencyKey: actionKey})
+}
+
 // Ledger returns the store's run-key ledger and journal, or nil when the
 // store has none (the directory store).
 func (g *Gate) Ledger() receipts.Ledger {
@@ -393,7 +411,16 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 	if a.spec.Mutating {
 		var err error
 		if ledger != nil {
-			err = ledger.Intend(ctx, r.info.RunID, rec.Seq, req.Action, rec.ArgsDigest, actionKey)
+			err = ledger.Intend(ctx, receipts.Intent{
+				Run: receipts.JournalRun{
+					RunID:      r.info.RunID,
+					Key:        r.info.IdempotencyKey,
+					Capability: receipts.Capability{ID: r.info.Capability.ID, Version: r.info.Capability.Version, Digest: r.info.Capability.Digest},
+					Actor:      receipts.Actor{Email: r.info.Actor.Email, Roles: r.roles()},
+					Started:    r.started,
+				},
+				Seq: rec.Seq, Action: req.Action, ArgsDigest: rec.ArgsDigest, ActionKey: actionKey, Args: req.Args,
+			})
 		} else {
 			err = r.g.Ready(ctx)
 		}
@@ -406,9 +433,9 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 	}
 	out, err := a.connector.Call(ctx, a.spec.Name, req.Args, CallOptions{IdempotencyKey: actionKey})
 	if a.spec.Mutating && ledger != nil {
-		state, detail := "completed", out.Result
+		state, detail := receipts.JournalCompleted, out.Result
 		if err != nil {
-			state, detail = "failed", json.RawMessage(strconvQuote(err.Error()))
+			state, detail = receipts.JournalFailed, json.RawMessage(strconvQuote(err.Error()))
 		}
 		// An outcome that cannot be recorded leaves the intent open: a
 		// crash now makes the run ambiguous, which is the truth.

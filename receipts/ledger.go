@@ -2,9 +2,7 @@ package receipts
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -30,6 +28,22 @@ const (
 	ClaimAmbiguous = "ambiguous"
 )
 
+// Journal states of an action. An action is open while it is JournalIntent
+// or JournalAmbiguous: its side effect may or may not have happened.
+const (
+	// JournalIntent: the action was about to reach its connector.
+	JournalIntent = "intent"
+	// JournalCompleted: the connector answered, or recovery found the
+	// action's effect in the system.
+	JournalCompleted = "completed"
+	// JournalFailed: the connector answered with an error.
+	JournalFailed = "failed"
+	// JournalNotPerformed: recovery found the effect absent.
+	JournalNotPerformed = "not_performed"
+	// JournalAmbiguous: recovery could not tell; Detail says why.
+	JournalAmbiguous = "ambiguous"
+)
+
 // Claim is the answer to ClaimKey.
 type Claim struct {
 	State string
@@ -41,8 +55,63 @@ type Claim struct {
 	Reason string
 }
 
+// JournalRun is what the journal keeps of a run that acted: enough to seal
+// its receipt if the runner dies before it does.
+type JournalRun struct {
+	RunID string `json:"run_id"`
+	// Key is the run's idempotency key; empty when it had none.
+	Key        string     `json:"key,omitempty"`
+	Capability Capability `json:"capability"`
+	Actor      Actor      `json:"actor"`
+	Started    time.Time  `json:"started"`
+	// Owner names the process that runs (or recovers) the run; the store
+	// sets it.
+	Owner string `json:"owner,omitempty"`
+}
+
+// Intent is one action in the journal.
+type Intent struct {
+	// Run describes the run; the store records it with the run's first
+	// intent.
+	Run JournalRun
+	Seq int64
+	// Action is the action id ("kv.put"); ArgsDigest the digest of its
+	// arguments, as in the receipt; ActionKey the derived idempotency key
+	// the connector got.
+	Action, ArgsDigest, ActionKey string
+	// Args are the arguments, kept while the action is open so recovery
+	// can ask the connector about it, and dropped with its outcome.
+	Args json.RawMessage
+	// State and Detail are the journal's record (listing only): Detail is
+	// the result of a completed action, the error of a failed one, the
+	// reason of a recovered one.
+	State  string
+	Detail json.RawMessage
+}
+
+// Open reports whether the intent's effect is still unknown.
+func (i Intent) Open() bool { return i.State == JournalIntent || i.State == JournalAmbiguous }
+
+// UnfinishedRun is a run whose process died before it finished: it acted
+// and has no receipt, or it holds its idempotency key still running.
+type UnfinishedRun struct {
+	JournalRun
+	// HoldsKey says the run's key is still marked running.
+	HoldsKey bool
+	// Sealed says the run's receipt is stored: it died after sealing and
+	// before closing its key.
+	Sealed bool
+	// Journaled says the run recorded at least one action, so Run holds
+	// its description.
+	Journaled bool
+	// Intents are the run's actions in seq order.
+	Intents []Intent
+}
+
 // Ledger records run keys and the write-ahead journal of actions. The
-// SQLite store implements it; runs use it through the gate and the client.
+// SQLite and Postgres stores implement it; runs use it through the gate and
+// the client, recovery through Unfinished, TakeOver, Outcome and
+// ReleaseKey.
 type Ledger interface {
 	// ClaimKey takes a run key for runID, or says why it cannot: the key's
 	// earlier run finished (replay), is running, was for another request
@@ -51,45 +120,47 @@ type Ledger interface {
 	ClaimKey(ctx context.Context, key, digest, runID string, retention time.Duration) (Claim, error)
 	// FinishKey stores a finished run's outcome under its key.
 	FinishKey(ctx context.Context, key, runID string, result json.RawMessage) error
+	// ReleaseKey frees a key its run holds without a result, so that a
+	// retry runs again; recovery does this once every action of a dead
+	// run is known.
+	ReleaseKey(ctx context.Context, key, runID string) error
 	// Intend durably records that an action is about to reach a
-	// connector. No side effect happens without this record.
-	Intend(ctx context.Context, runID string, seq int64, action, argsDigest, actionKey string) error
-	// Outcome records how an intended action ended ("completed" or
-	// "failed") with its result or error.
+	// connector, before Intend returns. No side effect happens without
+	// this record.
+	Intend(ctx context.Context, in Intent) error
+	// Outcome records how an intended action ended (JournalCompleted or
+	// JournalFailed), or what recovery found (also JournalNotPerformed,
+	// JournalAmbiguous), with its result, error or reason.
 	Outcome(ctx context.Context, runID string, seq int64, state string, detail json.RawMessage) error
+	// Unfinished lists the runs whose process is gone and that did not
+	// finish: they journaled actions and have no receipt, or still hold
+	// their key.
+	Unfinished(ctx context.Context) ([]UnfinishedRun, error)
+	// TakeOver makes this process the owner of an unfinished run, unless
+	// another process took it first (false): only one recovers a run.
+	TakeOver(ctx context.Context, runID, from string) (bool, error)
+	// Prune forgets finished keys older than retention, and the journal
+	// of runs whose receipts are stored and that are older than it.
+	Prune(ctx context.Context, retention time.Duration) (int64, error)
 }
-
-const ledgerSchema = `CREATE TABLE IF NOT EXISTS run_keys (
-	key      TEXT PRIMARY KEY,
-	digest   TEXT NOT NULL,
-	run_id   TEXT NOT NULL,
-	state    TEXT NOT NULL,      -- running | finished
-	result   BLOB,
-	owner    TEXT NOT NULL,      -- host:pid of the process running it
-	created  INTEGER NOT NULL,   -- unix nanoseconds
-	updated  INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS journal (
-	run_id      TEXT NOT NULL,
-	seq         INTEGER NOT NULL,
-	action      TEXT NOT NULL,
-	args_digest TEXT NOT NULL,
-	action_key  TEXT NOT NULL,
-	state       TEXT NOT NULL,   -- intent | completed | failed
-	detail      BLOB,
-	created     INTEGER NOT NULL,
-	updated     INTEGER NOT NULL,
-	PRIMARY KEY (run_id, seq));`
 
 // owner identifies this process for the runs it holds.
-func owner() string {
+var owner = func() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s:%d", host, os.Getpid())
-}
+}()
 
-// ownerAlive reports whether the process that holds a run can still be
-// running: another host's process is assumed alive (its run keeps the key
-// until retention), a local one is probed with signal 0.
-func ownerAlive(o string) bool {
+// Owner is the name this process gives itself in the ledger
+// ("host:pid").
+func Owner() string { return owner }
+
+// localOwnerAlive reports whether the process that holds a run can still
+// be running, judged on this host: another host's process is assumed
+// alive, a local one is probed with signal 0.
+func localOwnerAlive(o string) bool {
+	if o == owner {
+		return true
+	}
 	host, _ := os.Hostname()
 	i := strings.LastIndexByte(o, ':')
 	if i < 0 || o[:i] != host {
@@ -99,107 +170,57 @@ func ownerAlive(o string) bool {
 	if err != nil || pid <= 0 {
 		return true
 	}
-	if pid == os.Getpid() {
-		return true
-	}
 	return processAlive(pid)
 }
 
-// ClaimKey implements Ledger.
-func (s *SQLiteStore) ClaimKey(ctx context.Context, key, digest, runID string, retention time.Duration) (Claim, error) {
-	tx, err := s.db.BeginTx(ctx, nil) // immediate: claims serialise
-	if err != nil {
-		return Claim{}, fmt.Errorf("receipts: claim %q: %w", key, err)
-	}
-	defer tx.Rollback()
-	now := time.Now().UnixNano()
-	// The store's clock never runs backwards: a wall clock set back does
-	// not make old keys young, and expiry is judged against the newest
-	// time the ledger has seen as well as the wall clock.
-	var newest sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT max(updated) FROM run_keys`).Scan(&newest); err != nil {
-		return Claim{}, err
-	}
-	if newest.Valid && newest.Int64 > now {
-		now = newest.Int64
-	}
-	var c struct {
-		digest, runID, state, owner string
-		result                      []byte
-		updated                     int64
-	}
-	err = tx.QueryRowContext(ctx, `SELECT digest, run_id, state, result, owner, updated FROM run_keys WHERE key = ?`, key).
-		Scan(&c.digest, &c.runID, &c.state, &c.result, &c.owner, &c.updated)
+// keyRow is a run key as a store holds it.
+type keyRow struct {
+	digest, runID, state, owner string
+	result                      []byte
+	updated                     int64
+}
+
+// judgeClaim decides a claim on an existing key row, the same way in
+// every store. It returns the refusal, or nil when the key may be taken.
+// alive says whether the row's owner runs; open counts its run's open
+// intents.
+func judgeClaim(c keyRow, digest string, now int64, retention time.Duration, alive func(string) (bool, error), open func(string) (int, error)) (*Claim, error) {
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return Claim{}, err
 	case now-c.updated > int64(retention):
-		// Expired: the key is free again.
+		return nil, nil // expired: the key is free again
+	case c.state == "released":
+		return nil, nil
 	case c.digest != digest:
-		return Claim{State: ClaimMismatch, RunID: c.runID, Reason: "the key was used for a different capability or different inputs"}, nil
+		return &Claim{State: ClaimMismatch, RunID: c.runID, Reason: "the key was used for a different capability or different inputs"}, nil
 	case c.state == "finished":
-		return Claim{State: ClaimReplay, RunID: c.runID, Result: c.result}, nil
-	case ownerAlive(c.owner):
-		return Claim{State: ClaimInProgress, RunID: c.runID, Reason: "run " + c.runID + " holds the key and is still running"}, nil
-	default:
-		var open int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM journal WHERE run_id = ? AND state = 'intent'`, c.runID).Scan(&open); err != nil {
-			return Claim{}, err
-		}
-		if open > 0 {
-			return Claim{State: ClaimAmbiguous, RunID: c.runID, Reason: fmt.Sprintf(
-				"run %s stopped with %d action(s) started and no outcome recorded; run `enact-run recover` before retrying", c.runID, open)}, nil
-		}
-		// The holder died between actions: every action it started has
-		// an outcome, so running again is safe (the actions' derived keys
-		// let connectors find what it already did).
+		return &Claim{State: ClaimReplay, RunID: c.runID, Result: c.result}, nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO run_keys (key, digest, run_id, state, owner, created, updated)
-		VALUES (?, ?, ?, 'running', ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET digest = excluded.digest, run_id = excluded.run_id, state = 'running',
-			result = NULL, owner = excluded.owner, created = excluded.created, updated = excluded.updated`,
-		key, digest, runID, owner(), now, now); err != nil {
-		return Claim{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return Claim{}, fmt.Errorf("receipts: claim %q: %w", key, err)
-	}
-	return Claim{State: ClaimNew, RunID: runID}, nil
-}
-
-// FinishKey implements Ledger.
-func (s *SQLiteStore) FinishKey(ctx context.Context, key, runID string, result json.RawMessage) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE run_keys SET state = 'finished', result = ?, updated = max(updated, ?) WHERE key = ? AND run_id = ?`,
-		[]byte(result), time.Now().UnixNano(), key, runID)
+	live, err := alive(c.owner)
 	if err != nil {
-		return fmt.Errorf("receipts: finish key %q: %w", key, err)
+		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("receipts: finish key %q: run %s does not hold it", key, runID)
+	if live {
+		return &Claim{State: ClaimInProgress, RunID: c.runID, Reason: "run " + c.runID + " holds the key and is still running"}, nil
 	}
-	return nil
+	n, err := open(c.runID)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return &Claim{State: ClaimAmbiguous, RunID: c.runID, Reason: fmt.Sprintf(
+			"run %s stopped with %d action(s) started and no outcome recorded; run `enact-run recover` before retrying", c.runID, n)}, nil
+	}
+	// The holder died between actions: every action it started has an
+	// outcome, so running again is safe (the actions' derived keys let
+	// connectors find what it already did).
+	return nil, nil
 }
 
-// Intend implements Ledger. The record is committed (synchronous=FULL)
-// before Intend returns.
-func (s *SQLiteStore) Intend(ctx context.Context, runID string, seq int64, action, argsDigest, actionKey string) error {
-	now := time.Now().UnixNano()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO journal (run_id, seq, action, args_digest, action_key, state, created, updated)
-		VALUES (?, ?, ?, ?, ?, 'intent', ?, ?)`, runID, seq, action, argsDigest, actionKey, now, now); err != nil {
-		return fmt.Errorf("receipts: journal intent %s#%d: %w", runID, seq, err)
+// validOutcome reports whether state may end an intent.
+func validOutcome(state string) error {
+	switch state {
+	case JournalCompleted, JournalFailed, JournalNotPerformed, JournalAmbiguous:
+		return nil
 	}
-	return nil
-}
-
-// Outcome implements Ledger.
-func (s *SQLiteStore) Outcome(ctx context.Context, runID string, seq int64, state string, detail json.RawMessage) error {
-	if state != "completed" && state != "failed" {
-		return fmt.Errorf("receipts: journal outcome %q", state)
-	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE journal SET state = ?, detail = ?, updated = ? WHERE run_id = ? AND seq = ?`,
-		state, []byte(detail), time.Now().UnixNano(), runID, seq); err != nil {
-		return fmt.Errorf("receipts: journal outcome %s#%d: %w", runID, seq, err)
-	}
-	return nil
+	return fmt.Errorf("receipts: journal outcome %q", state)
 }

@@ -9,30 +9,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
-
-// sqliteSchema is the store's schema. In receipts, seq is the chain
-// position and the columns beside envelope index it for Get and List; head
-// holds the store's head record, updated in the same transaction.
-const sqliteSchema = `CREATE TABLE IF NOT EXISTS head (
-	id   INTEGER PRIMARY KEY CHECK (id = 1),
-	seq  INTEGER NOT NULL,
-	hash TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS receipts (
-	seq        INTEGER PRIMARY KEY,
-	run_id     TEXT NOT NULL UNIQUE,
-	hash       TEXT NOT NULL,
-	actor      TEXT NOT NULL,
-	capability TEXT NOT NULL,
-	decision   TEXT NOT NULL,
-	timestamp  TEXT NOT NULL,
-	envelope   BLOB NOT NULL
-) STRICT`
 
 // SQLiteStore is the default Store: a table in an SQLite database file in
 // WAL mode, each envelope stored as its exact bytes. Appends run in a
@@ -40,10 +19,7 @@ CREATE TABLE IF NOT EXISTS receipts (
 type SQLiteStore struct {
 	db      *sql.DB
 	signers []Signer
-
-	mu         sync.Mutex
-	queue      []*pending // appends waiting for the next group commit
-	committing bool       // an Append is committing a batch
+	group   groupCommit
 }
 
 // OpenSQLite opens (creating it, mode 0600, if needed) the SQLite store at
@@ -69,99 +45,67 @@ func OpenSQLite(ctx context.Context, path string, signers []Signer) (*SQLiteStor
 		return nil, fmt.Errorf("receipts: sqlite store %s: %w", path, err)
 	}
 	s := &SQLiteStore{db: db, signers: slices.Clone(signers)}
-	if err := s.exec(ctx, sqliteSchema+";"+ledgerSchema); err != nil {
+	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("receipts: sqlite store %s: %w", path, err)
 	}
 	return s, nil
 }
 
-// exec runs a schema statement in an immediate transaction, so that
-// processes opening a new file at once do not race.
-func (s *SQLiteStore) exec(ctx context.Context, stmt string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// migrate brings the file's schema to this build's version (PRAGMA
+// user_version counts the migrations applied), one migration per
+// immediate transaction, so that processes opening a new file at once do
+// not race.
+func (s *SQLiteStore) migrate(ctx context.Context) error {
+	ms, err := loadMigrations("sqlite")
 	if err != nil {
 		return err
 	}
+	for {
+		done, err := s.migrateOne(ctx, ms)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+func (s *SQLiteStore) migrateOne(ctx context.Context, ms []migration) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, stmt); err != nil {
-		return err
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return false, err
 	}
-	return tx.Commit()
+	switch {
+	case v == len(ms):
+		return true, nil
+	case v > len(ms):
+		return false, fmt.Errorf("schema version %d is newer than this build's (%d): use a newer enact-run", v, len(ms))
+	}
+	if _, err := tx.ExecContext(ctx, ms[v].sql); err != nil {
+		return false, fmt.Errorf("migration %s: %w", ms[v].name, err)
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
+		return false, err
+	}
+	return false, tx.Commit()
 }
 
-// maxBatch bounds the receipts one group commit writes.
-const maxBatch = 256
-
-// pending is an Append waiting for a group commit.
-type pending struct {
-	r    *Receipt
-	env  *Envelope
-	err  error
-	done bool          // env and err are final
-	wake chan struct{} // receives once: done, or promoted to committer
-}
-
-// Append implements Store. Concurrent Appends in one process are grouped:
-// one of them commits the waiting receipts in a single transaction (group
-// commit), each with its own seq; one receipt's failure (a duplicate run
-// id, an invalid receipt) does not fail the others.
+// Append implements Store. Concurrent Appends in one process are grouped
+// (group commit); processes sharing the file serialise on its write lock.
 func (s *SQLiteStore) Append(ctx context.Context, r *Receipt) (*Envelope, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	p := &pending{r: r, wake: make(chan struct{}, 1)}
-	s.mu.Lock()
-	s.queue = append(s.queue, p)
-	if s.committing {
-		s.mu.Unlock()
-		<-p.wake
-		s.mu.Lock()
-		if p.done {
-			s.mu.Unlock()
-			return p.env, p.err
-		}
-		// Promoted: commit the queue, which holds p.
-	}
-	s.committing = true
-	n := min(len(s.queue), maxBatch)
-	batch := s.queue[:n:n]
-	s.queue = slices.Clone(s.queue[n:])
-	s.mu.Unlock()
-
-	// The batch is committed whatever happens to this caller's context:
-	// the other callers wait for it.
-	s.commit(context.WithoutCancel(ctx), batch)
-
-	s.mu.Lock()
-	for _, q := range batch {
-		q.done = true
-		if q != p {
-			q.wake <- struct{}{}
-		}
-	}
-	if len(s.queue) > 0 {
-		s.queue[0].wake <- struct{}{} // the next committer
-	} else {
-		s.committing = false
-	}
-	s.mu.Unlock()
-	return p.env, p.err
+	return s.group.append(ctx, r, s.commit)
 }
 
 // commit appends a batch in one BEGIN IMMEDIATE transaction, setting the
 // env or err of each.
 func (s *SQLiteStore) commit(ctx context.Context, batch []*pending) {
-	fail := func(err error) {
-		for _, p := range batch {
-			if p.err == nil {
-				p.env, p.err = nil, fmt.Errorf("receipts: append run %s: %w", p.r.RunID, err)
-			}
-		}
-	}
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: takes the write lock now
 	if err != nil {
-		fail(err)
+		failBatch(batch, err)
 		return
 	}
 	defer tx.Rollback()
@@ -174,50 +118,37 @@ func (s *SQLiteStore) commit(ctx context.Context, batch []*pending) {
 		err = fmt.Errorf("the last receipt (seq %d) is not the store's head record (seq %d): run Verify", last.Seq, head.Seq)
 	}
 	if err != nil {
-		fail(err)
+		failBatch(batch, err)
 		return
 	}
-	sealed := make([]Receipt, len(batch))
-	for i, p := range batch {
-		var dup int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM receipts WHERE run_id = ?`, p.r.RunID).Scan(&dup); err != nil {
-			fail(err)
-			return
-		}
-		if dup > 0 {
-			p.err = fmt.Errorf("%w: %s", ErrDuplicate, p.r.RunID)
-			continue
-		}
-		n, env, err := sealNext(p.r, last.Seq, last.Hash, s.signers)
-		if err != nil {
-			p.err = err
-			continue
-		}
-		data, _ := env.MarshalJSON()
-		_, err = tx.ExecContext(ctx, `INSERT INTO receipts (seq, run_id, hash, actor, capability, decision, timestamp, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			n.Seq, n.RunID, env.Hash, n.Actor.Email, n.Capability.ID, string(n.Decision), n.Timestamp.Format(time.RFC3339Nano), data)
-		if err != nil {
-			fail(err)
-			return
-		}
-		sealed[i], p.env, last = n, env, headRecord{Seq: n.Seq, Hash: env.Hash}
-	}
-	if last != head {
+	last, sealed, err := sealBatch(ctx, sqliteChain{tx}, batch, last, s.signers)
+	if err == nil && last != head {
 		_, err = tx.ExecContext(ctx, `INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, last.Seq, last.Hash)
 		if err == nil {
 			err = tx.Commit()
 		}
-		if err != nil {
-			fail(err)
-			return
-		}
 	}
-	for i, p := range batch {
-		if p.err == nil {
-			commitFields(p.r, sealed[i])
-		}
+	if err != nil {
+		failBatch(batch, err)
+		return
 	}
+	finishBatch(batch, sealed)
+}
+
+// sqliteChain inserts sealed receipts in an SQLite transaction.
+type sqliteChain struct{ tx *sql.Tx }
+
+func (c sqliteChain) exists(ctx context.Context, runID string) (bool, error) {
+	var n int
+	err := c.tx.QueryRowContext(ctx, `SELECT count(*) FROM receipts WHERE run_id = ?`, runID).Scan(&n)
+	return n > 0, err
+}
+
+func (c sqliteChain) insert(ctx context.Context, n *Receipt, env *Envelope, data []byte) error {
+	_, err := c.tx.ExecContext(ctx, `INSERT INTO receipts (seq, run_id, hash, actor, capability, decision, timestamp, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.Seq, n.RunID, env.Hash, n.Actor.Email, n.Capability.ID, string(n.Decision), timestampText(n.Timestamp), data)
+	return err
 }
 
 // Get implements Store.
@@ -235,21 +166,7 @@ func (s *SQLiteStore) Get(ctx context.Context, runID string) (*Envelope, error) 
 
 // List implements Store.
 func (s *SQLiteStore) List(ctx context.Context, opts ListOptions) ([]*Envelope, error) {
-	q := `SELECT envelope FROM receipts WHERE seq > ?`
-	args := []any{opts.After}
-	for _, f := range []struct{ col, val string }{
-		{"actor", opts.Actor}, {"capability", opts.Capability}, {"decision", string(opts.Decision)},
-	} {
-		if f.val != "" {
-			q += " AND " + f.col + " = ?"
-			args = append(args, f.val)
-		}
-	}
-	q += " ORDER BY seq"
-	if opts.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, opts.Limit)
-	}
+	q, args := listQuery(opts)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("receipts: list: %w", err)

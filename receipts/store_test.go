@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/enact-run/enact/internal/pgtest"
 )
 
 // harness gives the contract tests a fresh storage location: open returns a
@@ -73,6 +76,52 @@ func sqliteHarness(t *testing.T) *harness {
 	}
 }
 
+func postgresHarness(t *testing.T) *harness {
+	dsn := pgtest.NewDatabase(t)
+	var (
+		once sync.Once
+		conn *pgx.Conn
+	)
+	tamper := func(t *testing.T) *pgx.Conn {
+		once.Do(func() {
+			var err error
+			conn, err = pgx.Connect(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close(context.Background()) })
+		})
+		return conn
+	}
+	return &harness{
+		open: func(t *testing.T, signers []Signer) Store {
+			s, err := OpenPostgres(t.Context(), dsn, signers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		raw: func(t *testing.T, seq int64) []byte {
+			var b []byte
+			if err := tamper(t).QueryRow(t.Context(), `SELECT envelope FROM enact.receipts WHERE seq = $1`, seq).Scan(&b); err != nil {
+				t.Fatal(err)
+			}
+			return b
+		},
+		put: func(t *testing.T, seq int64, data []byte) {
+			if _, err := tamper(t).Exec(t.Context(), `UPDATE enact.receipts SET envelope = $1 WHERE seq = $2`, data, seq); err != nil {
+				t.Fatal(err)
+			}
+		},
+		remove: func(t *testing.T, seq int64) {
+			if _, err := tamper(t).Exec(t.Context(), `DELETE FROM enact.receipts WHERE seq = $1`, seq); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+}
+
 func dirHarness(t *testing.T) *harness {
 	dir := filepath.Join(t.TempDir(), "receipts")
 	file := func(t *testing.T, seq int64) string {
@@ -120,8 +169,9 @@ func dirHarness(t *testing.T) *harness {
 	}
 }
 
-func TestSQLiteStore(t *testing.T) { t.Parallel(); testStore(t, sqliteHarness) }
-func TestDirStore(t *testing.T)    { t.Parallel(); testStore(t, dirHarness) }
+func TestSQLiteStore(t *testing.T)   { t.Parallel(); testStore(t, sqliteHarness) }
+func TestDirStore(t *testing.T)      { t.Parallel(); testStore(t, dirHarness) }
+func TestPostgresStore(t *testing.T) { t.Parallel(); testStore(t, postgresHarness) }
 
 // testStore is the contract every Store implementation passes.
 func testStore(t *testing.T, newHarness func(t *testing.T) *harness) {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/enact-run/enact/hostfns/github/githubfake"
 	"github.com/enact-run/enact/hostfns/hubspot/hubspotfake"
-	"github.com/enact-run/enact/hostfns/postgres/pgtest"
+	"github.com/enact-run/enact/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

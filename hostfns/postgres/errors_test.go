@@ -16,7 +16,7 @@ import (
 
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/hostfns/postgres"
-	"github.com/enact-run/enact/hostfns/postgres/pgtest"
+	"github.com/enact-run/enact/internal/pgtest"
 )
 
 // parseURL parses a test DSN; the tests that rewrite DSNs need the URL form.

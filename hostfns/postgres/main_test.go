@@ -10,7 +10,7 @@ import (
 
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/hostfns/postgres"
-	"github.com/enact-run/enact/hostfns/postgres/pgtest"
+	"github.com/enact-run/enact/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

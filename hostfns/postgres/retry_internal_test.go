@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/enact-run/enact/hostfns"
-	"github.com/enact-run/enact/hostfns/postgres/pgtest"
+	"github.com/enact-run/enact/internal/pgtest"
 )
 
 func TestSerializationFailureIsRetriedOnce(t *testing.T) {
