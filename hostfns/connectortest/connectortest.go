@@ -4,6 +4,12 @@
 //	func TestContract(t *testing.T) {
 //		connectortest.Run(t, func(t *testing.T) hostfns.Connector { return newConnector(t) }, connectortest.Contract{…})
 //	}
+//
+// A connector that implements hostfns.Checker is held to Check's contract
+// too: for each of Contract.Mutations, Check answers not performed before
+// the call and performed after it, answers the same when asked twice, and
+// changes nothing (the call still acts, and its retry still finds its
+// effect). The subtests about Check are skipped for other connectors.
 package connectortest
 
 import (
@@ -11,6 +17,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -123,6 +130,111 @@ func Run(t *testing.T, newConnector func(t *testing.T) hostfns.Connector, c Cont
 			}
 		}
 	})
+	runCheck(t, newConnector, c)
+}
+
+// checker returns conn as a hostfns.Checker, or skips the test.
+func checker(t *testing.T, conn hostfns.Connector) hostfns.Checker {
+	t.Helper()
+	ch, ok := conn.(hostfns.Checker)
+	if !ok {
+		t.Skipf("connector %s does not implement hostfns.Checker: recovery cannot ask it whether an action took effect", conn.Name())
+	}
+	return ch
+}
+
+func runCheck(t *testing.T, newConnector func(t *testing.T) hostfns.Connector, c Contract) {
+	t.Run("check finds the effect of each mutation and changes nothing", func(t *testing.T) {
+		conn := newConnector(t)
+		ch := checker(t, conn)
+		if len(c.Mutations) == 0 {
+			t.Fatal("the contract names no mutations to check")
+		}
+		opts := hostfns.CallOptions{IdempotencyKey: "contract-check"}
+		check := func(call Call, when string) hostfns.CheckResult {
+			t.Helper()
+			res, err := ch.Check(t.Context(), call.Action, json.RawMessage(call.Args), opts)
+			if err != nil {
+				t.Fatalf("check %s %s %s: %v", call.Action, when, call.Args, err)
+			}
+			if res.Evidence == "" {
+				t.Errorf("check %s %s: no evidence", call.Action, when)
+			}
+			return res
+		}
+		for _, call := range c.Mutations {
+			before := check(call, "before the call")
+			if before.Performed {
+				t.Errorf("check %s before the call: performed (%s)", call.Action, before.Evidence)
+			}
+			if again := check(call, "before the call, again"); again.Performed != before.Performed {
+				t.Errorf("check %s asked twice answered %v, then %v", call.Action, before.Performed, again.Performed)
+			}
+			first, err := conn.Call(t.Context(), call.Action, json.RawMessage(call.Args), opts)
+			if err != nil {
+				t.Fatalf("%s after check: %v", call.Action, err)
+			}
+			if first.AlreadyExisted {
+				t.Errorf("%s after check answered already_existed: check made the effect", call.Action)
+			}
+			after := check(call, "after the call")
+			if !after.Performed {
+				t.Errorf("check %s after the call: not performed (%s)", call.Action, after.Evidence)
+			}
+			if again := check(call, "after the call, again"); again.Performed != after.Performed || !jsonEqual(again.Result, after.Result) {
+				t.Errorf("check %s asked twice answered %v %s, then %v %s", call.Action, after.Performed, after.Result, again.Performed, again.Result)
+			}
+			retry, err := conn.Call(t.Context(), call.Action, json.RawMessage(call.Args), opts)
+			if err != nil {
+				t.Fatalf("%s retried after check: %v", call.Action, err)
+			}
+			if !retry.AlreadyExisted {
+				t.Errorf("%s retried after check did not answer already_existed", call.Action)
+			}
+			if after.Result != nil && !jsonEqual(after.Result, retry.Result) {
+				t.Errorf("check %s: result %s, but the retried call answers %s", call.Action, after.Result, retry.Result)
+			}
+		}
+	})
+	t.Run("check refuses what it cannot check", func(t *testing.T) {
+		conn := newConnector(t)
+		ch := checker(t, conn)
+		_, err := ch.Check(t.Context(), "no_such_action", json.RawMessage(`{}`), hostfns.CallOptions{IdempotencyKey: "k"})
+		wantCode(t, err, hostfns.CodeNotFound)
+		for _, a := range conn.Actions() {
+			if !a.Mutating {
+				_, err := ch.Check(t.Context(), a.Name, json.RawMessage(`{}`), hostfns.CallOptions{IdempotencyKey: "k"})
+				wantCode(t, err, hostfns.CodeInvalidArgs)
+				continue
+			}
+			_, err := ch.Check(t.Context(), a.Name, json.RawMessage(`[1, 2`), hostfns.CallOptions{IdempotencyKey: "k"})
+			wantCode(t, err, hostfns.CodeInvalidArgs)
+		}
+	})
+	t.Run("check honours a cancelled context", func(t *testing.T) {
+		conn := newConnector(t)
+		ch := checker(t, conn)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		for _, call := range c.Mutations {
+			if res, err := ch.Check(ctx, call.Action, json.RawMessage(call.Args), hostfns.CallOptions{IdempotencyKey: "k"}); err == nil {
+				t.Errorf("check %s answered %+v with a cancelled context", call.Action, res)
+			}
+		}
+	})
+}
+
+// jsonEqual reports whether two JSON texts hold the same value (both
+// empty counts as equal).
+func jsonEqual(a, b json.RawMessage) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func compile(schema json.RawMessage) (*jsonschema.Schema, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	gh "github.com/google/go-github/v60/github"
+
+	"github.com/enact-run/enact/hostfns"
 )
 
 // decodeArgs decodes an action's arguments strictly: unknown fields are
@@ -170,19 +173,27 @@ type branchResult struct {
 	SHA    string `json:"sha"`
 }
 
-func (c *Connector) createBranch(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+// planBranch checks create_branch's arguments and resolves from to a
+// commit.
+func (c *Connector) planBranch(ctx context.Context, raw json.RawMessage) (branch, from string, err error) {
 	var a struct {
 		Branch string `json:"branch"`
 		From   string `json:"from"`
 	}
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return "", "", err
 	}
-	branch, err := branchName("branch", a.Branch)
-	if err != nil {
-		return nil, false, err
+	if branch, err = branchName("branch", a.Branch); err != nil {
+		return "", "", err
 	}
-	from, err := c.resolveFrom(ctx, a.From)
+	if from, err = c.resolveFrom(ctx, a.From); err != nil {
+		return "", "", err
+	}
+	return branch, from, nil
+}
+
+func (c *Connector) createBranch(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+	branch, from, err := c.planBranch(ctx, raw)
 	if err != nil {
 		return nil, false, err
 	}
@@ -243,21 +254,34 @@ func (c *Connector) resolveFrom(ctx context.Context, from string) (string, error
 	return sha, nil
 }
 
+// containsFrom is create_branch's check of a branch that is already
+// there, at cur: an earlier try made it when from is in its history (it
+// may have moved on since, by push_commit). status is GitHub's comparison
+// of cur with from (identical, ahead, behind, diverged).
+func (c *Connector) containsFrom(ctx context.Context, branch, cur, from string) (ok bool, status string, err error) {
+	if cur == from {
+		return true, "identical", nil
+	}
+	cmp, resp, err := read(ctx, func() (*gh.CommitsComparison, *gh.Response, error) {
+		return c.client.Repositories.CompareCommits(ctx, c.owner, c.repo, from, cur, &gh.ListOptions{PerPage: 1})
+	})
+	if err != nil {
+		return false, "", c.fail(ctx, "compare "+from+" with branch "+branch, resp, err)
+	}
+	return cmp.GetStatus() == "ahead", cmp.GetStatus(), nil
+}
+
 // existingBranch judges a branch that is already there: made by an
-// earlier try when it contains the requested commit (it may have moved on
-// since, by push_commit), a conflict otherwise. The result is the first
-// try's: the branch and the commit it was created at.
+// earlier try when it contains the requested commit, a conflict
+// otherwise. The result is the first try's: the branch and the commit it
+// was created at.
 func (c *Connector) existingBranch(ctx context.Context, branch, cur, from string) (any, bool, error) {
-	if cur != from {
-		cmp, resp, err := read(ctx, func() (*gh.CommitsComparison, *gh.Response, error) {
-			return c.client.Repositories.CompareCommits(ctx, c.owner, c.repo, from, cur, &gh.ListOptions{PerPage: 1})
-		})
-		if err != nil {
-			return nil, false, c.fail(ctx, "compare "+from+" with branch "+branch, resp, err)
-		}
-		if cmp.GetStatus() != "ahead" {
-			return nil, false, conflict("branch %s already exists at %s, which does not contain %s (%s)", branch, cur, from, cmp.GetStatus())
-		}
+	ok, status, err := c.containsFrom(ctx, branch, cur, from)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		return nil, false, conflict("branch %s already exists at %s, which does not contain %s (%s)", branch, cur, from, status)
 	}
 	return branchResult{Branch: branch, SHA: from}, true, nil
 }
@@ -280,52 +304,227 @@ type pushResult struct {
 // maxFiles bounds the files of one push_commit.
 const maxFiles = 1000
 
-func (c *Connector) pushCommit(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+// pushPlan is a checked push_commit.
+type pushPlan struct {
+	branch, message string
+	files           []fileArg
+	paths           []string
+	blobs           []*gh.Blob // what to create for each file; nil: delete
+	data            [][]byte   // each written file's bytes; nil: delete
+	mark            string     // the key's trailer value, "" without a key
+}
+
+func parsePush(raw json.RawMessage, key string) (*pushPlan, error) {
 	var a struct {
 		Branch  string    `json:"branch"`
 		Message string    `json:"message"`
 		Files   []fileArg `json:"files"`
 	}
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	branch, err := branchName("branch", a.Branch)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if strings.TrimSpace(a.Message) == "" {
-		return nil, false, invalidArgs("message is empty")
+		return nil, invalidArgs("message is empty")
 	}
 	if len(a.Files) == 0 || len(a.Files) > maxFiles {
-		return nil, false, invalidArgs("files has %d entries; 1 to %d are allowed", len(a.Files), maxFiles)
+		return nil, invalidArgs("files has %d entries; 1 to %d are allowed", len(a.Files), maxFiles)
 	}
-	paths := make([]string, len(a.Files))
-	contents := make([]*gh.Blob, len(a.Files)) // nil: delete
+	p := &pushPlan{
+		branch: branch, message: a.Message, files: a.Files, mark: marker(key),
+		paths: make([]string, len(a.Files)), blobs: make([]*gh.Blob, len(a.Files)), data: make([][]byte, len(a.Files)),
+	}
 	seen := map[string]bool{}
 	for i, f := range a.Files {
 		if !validPath(f.Path) {
-			return nil, false, invalidArgs("files[%d].path %q is not a valid path in a repository", i, f.Path)
+			return nil, invalidArgs("files[%d].path %q is not a valid path in a repository", i, f.Path)
 		}
 		if seen[f.Path] {
-			return nil, false, invalidArgs("files[%d].path %q appears twice", i, f.Path)
+			return nil, invalidArgs("files[%d].path %q appears twice", i, f.Path)
 		}
 		seen[f.Path] = true
-		paths[i] = f.Path
+		p.paths[i] = f.Path
 		switch {
 		case f.Delete && f.Content == nil && f.ContentBase64 == nil:
 		case !f.Delete && f.Content != nil && f.ContentBase64 == nil:
-			contents[i] = &gh.Blob{Content: f.Content, Encoding: gh.String("utf-8")}
+			p.blobs[i] = &gh.Blob{Content: f.Content, Encoding: gh.String("utf-8")}
+			p.data[i] = []byte(*f.Content)
 		case !f.Delete && f.Content == nil && f.ContentBase64 != nil:
-			if _, err := base64.StdEncoding.DecodeString(*f.ContentBase64); err != nil {
-				return nil, false, invalidArgs("files[%d].content_base64: %v", i, err)
+			b, err := base64.StdEncoding.DecodeString(*f.ContentBase64)
+			if err != nil {
+				return nil, invalidArgs("files[%d].content_base64: %v", i, err)
 			}
-			contents[i] = &gh.Blob{Content: f.ContentBase64, Encoding: gh.String("base64")}
+			p.blobs[i] = &gh.Blob{Content: f.ContentBase64, Encoding: gh.String("base64")}
+			p.data[i] = b
 		default:
-			return nil, false, invalidArgs("files[%d] must have exactly one of content, content_base64 and delete: true", i)
+			return nil, invalidArgs("files[%d] must have exactly one of content, content_base64 and delete: true", i)
 		}
 	}
-	mark := marker(key)
+	return p, nil
+}
 
+// pushState is what push_commit's check-before-act found on a branch.
+type pushState struct {
+	// done is the commit that holds the push's effect, "" when none.
+	done string
+	// evidence says what was found.
+	evidence string
+	// baseTree is the head commit's tree, and entries its entries at the
+	// push's paths (files or directories; absent paths have none). Unset
+	// when a commit carries the trailer.
+	baseTree string
+	entries  map[string]*gh.TreeEntry
+}
+
+// pushed is push_commit's check-before-act on the branch at head: one of
+// the branch's 30 newest commits carries the key's trailer, or head's tree
+// already holds every written file (same bytes, mode 100644) and none of
+// the deleted paths. It only reads.
+func (c *Connector) pushed(ctx context.Context, p *pushPlan, head string) (*pushState, error) {
+	if p.mark != "" {
+		recent, resp, err := read(ctx, func() ([]*gh.RepositoryCommit, *gh.Response, error) {
+			return c.client.Repositories.ListCommits(ctx, c.owner, c.repo, &gh.CommitsListOptions{SHA: head, ListOptions: gh.ListOptions{PerPage: 30}})
+		})
+		if err != nil {
+			return nil, c.fail(ctx, "list commits of "+p.branch, resp, err)
+		}
+		for _, rc := range recent {
+			if hasTrailer(rc.GetCommit().GetMessage(), p.mark) {
+				return &pushState{done: rc.GetSHA(), evidence: fmt.Sprintf("commit %s of branch %s carries the trailer %s%s", rc.GetSHA(), p.branch, trailerName, p.mark)}, nil
+			}
+		}
+	}
+	headCommit, resp, err := read(ctx, func() (*gh.Commit, *gh.Response, error) {
+		return c.client.Git.GetCommit(ctx, c.owner, c.repo, head)
+	})
+	if err != nil {
+		return nil, c.fail(ctx, "get commit "+head, resp, err)
+	}
+	st := &pushState{baseTree: headCommit.GetTree().GetSHA()}
+	if st.entries, err = c.treeEntries(ctx, st.baseTree, p.paths); err != nil {
+		return nil, err
+	}
+	for i, path := range p.paths {
+		e := st.entries[path]
+		var differs bool
+		if p.data[i] == nil {
+			differs = e != nil
+		} else {
+			differs = e == nil || e.GetType() != "blob" || e.GetMode() != "100644" || !strings.EqualFold(e.GetSHA(), blobSHA(p.data[i], e.GetSHA()))
+		}
+		if differs {
+			st.evidence = fmt.Sprintf("branch %s is at %s, whose tree differs at %s", p.branch, head, path)
+			if p.mark != "" {
+				st.evidence = fmt.Sprintf("none of the 30 newest commits of branch %s carries the trailer %s%s, and its head %s differs at %s", p.branch, trailerName, p.mark, head, path)
+			}
+			return st, nil
+		}
+	}
+	st.done = head
+	st.evidence = fmt.Sprintf("the head %s of branch %s already holds the files", head, p.branch)
+	return st, nil
+}
+
+// blobSHA is the Git object id of content as a blob: SHA-1, or SHA-256
+// when like (an id from the same repository) has 64 digits.
+func blobSHA(content []byte, like string) string {
+	header := fmt.Sprintf("blob %d\x00", len(content))
+	if len(like) == 64 {
+		h := sha256.New()
+		h.Write([]byte(header))
+		h.Write(content)
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	h := sha1.New()
+	h.Write([]byte(header))
+	h.Write(content)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// treeEntries returns the entries of a tree at paths: a file's blob, a
+// directory's tree, none for a path that is not there. It reads the tree
+// recursively and, when GitHub truncates that listing, directory by
+// directory.
+func (c *Connector) treeEntries(ctx context.Context, treeSHA string, paths []string) (map[string]*gh.TreeEntry, error) {
+	getTree := func(sha string, recursive bool) (*gh.Tree, error) {
+		tree, resp, err := read(ctx, func() (*gh.Tree, *gh.Response, error) {
+			return c.client.Git.GetTree(ctx, c.owner, c.repo, sha, recursive)
+		})
+		if err != nil {
+			return nil, c.fail(ctx, "get tree "+sha, resp, err)
+		}
+		return tree, nil
+	}
+	tree, err := getTree(treeSHA, true)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*gh.TreeEntry{}
+	if !tree.GetTruncated() {
+		want := map[string]bool{}
+		for _, p := range paths {
+			want[p] = true
+		}
+		for _, e := range tree.Entries {
+			if want[e.GetPath()] {
+				out[e.GetPath()] = e
+			}
+		}
+		return out, nil
+	}
+	listed := map[string][]*gh.TreeEntry{} // by tree sha
+	list := func(sha string) ([]*gh.TreeEntry, error) {
+		if entries, ok := listed[sha]; ok {
+			return entries, nil
+		}
+		t, err := getTree(sha, false)
+		if err != nil {
+			return nil, err
+		}
+		if t.GetTruncated() {
+			return nil, &hostfns.ConnectorError{Code: hostfns.CodeConnectorError, Message: "tree " + sha + " has too many entries for GitHub to list"}
+		}
+		listed[sha] = t.Entries
+		return t.Entries, nil
+	}
+	for _, p := range paths {
+		dir := treeSHA
+		names := strings.Split(p, "/")
+		for i, name := range names {
+			entries, err := list(dir)
+			if err != nil {
+				return nil, err
+			}
+			var found *gh.TreeEntry
+			for _, e := range entries {
+				if e.GetPath() == name {
+					found = e
+					break
+				}
+			}
+			if found == nil {
+				break
+			}
+			if i == len(names)-1 {
+				out[p] = found
+			} else if found.GetType() != "tree" {
+				break
+			}
+			dir = found.GetSHA()
+		}
+	}
+	return out, nil
+}
+
+func (c *Connector) pushCommit(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+	p, err := parsePush(raw, key)
+	if err != nil {
+		return nil, false, err
+	}
+	branch := p.branch
 	head, found, err := c.branchHead(ctx, branch)
 	if err != nil {
 		return nil, false, err
@@ -334,42 +533,27 @@ func (c *Connector) pushCommit(ctx context.Context, raw json.RawMessage, key str
 		return nil, false, notFound("branch %s does not exist in %s/%s; create it first", branch, c.owner, c.repo)
 	}
 	done := func(sha string) (any, bool, error) {
-		return pushResult{SHA: sha, Branch: branch, Files: paths}, true, nil
+		return pushResult{SHA: sha, Branch: branch, Files: p.paths}, true, nil
 	}
-	if mark != "" {
-		recent, resp, err := read(ctx, func() ([]*gh.RepositoryCommit, *gh.Response, error) {
-			return c.client.Repositories.ListCommits(ctx, c.owner, c.repo, &gh.CommitsListOptions{SHA: head, ListOptions: gh.ListOptions{PerPage: 30}})
-		})
-		if err != nil {
-			return nil, false, c.fail(ctx, "list commits of "+branch, resp, err)
-		}
-		for _, rc := range recent {
-			if hasTrailer(rc.GetCommit().GetMessage(), mark) {
-				return done(rc.GetSHA())
-			}
-		}
-	}
-	headCommit, resp, err := read(ctx, func() (*gh.Commit, *gh.Response, error) {
-		return c.client.Git.GetCommit(ctx, c.owner, c.repo, head)
-	})
-	if err != nil {
-		return nil, false, c.fail(ctx, "get commit "+head, resp, err)
-	}
-	baseTree := headCommit.GetTree().GetSHA()
-	present, err := c.deletable(ctx, baseTree, a.Files)
+	st, err := c.pushed(ctx, p, head)
 	if err != nil {
 		return nil, false, err
 	}
+	if st.done != "" {
+		return done(st.done)
+	}
 	var entries []*gh.TreeEntry
-	for i, f := range a.Files {
-		if contents[i] == nil {
-			if present[f.Path] {
+	for i, f := range p.files {
+		if p.blobs[i] == nil {
+			// GitHub refuses to delete a path that is not there, and a
+			// retried deletion must change nothing rather than fail.
+			if st.entries[f.Path] != nil {
 				// A null sha deletes the path.
 				entries = append(entries, &gh.TreeEntry{Path: gh.String(f.Path), Mode: gh.String("100644"), Type: gh.String("blob")})
 			}
 			continue
 		}
-		blob, resp, err := c.client.Git.CreateBlob(ctx, c.owner, c.repo, contents[i])
+		blob, resp, err := c.client.Git.CreateBlob(ctx, c.owner, c.repo, p.blobs[i])
 		if err != nil {
 			return nil, false, c.fail(ctx, "create blob for "+f.Path, resp, err)
 		}
@@ -378,16 +562,16 @@ func (c *Connector) pushCommit(ctx context.Context, raw json.RawMessage, key str
 	if len(entries) == 0 {
 		return done(head) // only deletions of files that are not there
 	}
-	tree, resp, err := c.client.Git.CreateTree(ctx, c.owner, c.repo, baseTree, entries)
+	tree, resp, err := c.client.Git.CreateTree(ctx, c.owner, c.repo, st.baseTree, entries)
 	if err != nil {
 		return nil, false, c.fail(ctx, "create tree", resp, err)
 	}
-	if tree.GetSHA() == baseTree {
+	if tree.GetSHA() == st.baseTree {
 		return done(head) // the content is already there
 	}
-	message := a.Message
-	if mark != "" {
-		message = strings.TrimRight(message, "\n") + "\n\n" + trailerName + mark
+	message := p.message
+	if p.mark != "" {
+		message = strings.TrimRight(message, "\n") + "\n\n" + trailerName + p.mark
 	}
 	commit, resp, err := c.client.Git.CreateCommit(ctx, c.owner, c.repo, &gh.Commit{
 		Message: gh.String(message), Tree: &gh.Tree{SHA: tree.SHA}, Parents: []*gh.Commit{{SHA: gh.String(head)}},
@@ -402,42 +586,7 @@ func (c *Connector) pushCommit(ctx context.Context, raw json.RawMessage, key str
 		}
 		return nil, false, c.fail(ctx, "update branch "+branch, resp, err)
 	}
-	return pushResult{SHA: commit.GetSHA(), Branch: branch, Files: paths}, false, nil
-}
-
-// deletable returns, when files delete anything, which of those paths
-// exist in the tree: GitHub refuses to delete a path that is not there,
-// and a retried deletion must change nothing rather than fail. When the
-// tree is too large to list, every path counts as present.
-func (c *Connector) deletable(ctx context.Context, treeSHA string, files []fileArg) (map[string]bool, error) {
-	present := map[string]bool{}
-	deleting := false
-	for _, f := range files {
-		if f.Delete {
-			deleting = true
-			present[f.Path] = true
-		}
-	}
-	if !deleting {
-		return present, nil
-	}
-	tree, resp, err := read(ctx, func() (*gh.Tree, *gh.Response, error) {
-		return c.client.Git.GetTree(ctx, c.owner, c.repo, treeSHA, true)
-	})
-	if err != nil {
-		return nil, c.fail(ctx, "get tree "+treeSHA, resp, err)
-	}
-	if tree.GetTruncated() {
-		return present, nil
-	}
-	exists := map[string]bool{}
-	for _, e := range tree.Entries {
-		exists[e.GetPath()] = true
-	}
-	for p := range present {
-		present[p] = exists[p]
-	}
-	return present, nil
+	return pushResult{SHA: commit.GetSHA(), Branch: branch, Files: p.paths}, false, nil
 }
 
 // --- pull requests ---
@@ -462,7 +611,13 @@ const maxBody = 60000
 // maxPages bounds the pages (of 100) a lookup reads.
 const maxPages = 50
 
-func (c *Connector) createPR(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+// prPlan is a checked create_pr; head is "owner:branch".
+type prPlan struct {
+	head, base, title, body string
+	draft                   bool
+}
+
+func (c *Connector) planPR(raw json.RawMessage) (*prPlan, error) {
 	var a struct {
 		Head  string `json:"head"`
 		Base  string `json:"base"`
@@ -471,29 +626,42 @@ func (c *Connector) createPR(ctx context.Context, raw json.RawMessage, key strin
 		Draft bool   `json:"draft"`
 	}
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	head, err := c.headRef(a.Head)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	base, err := branchName("base", a.Base)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if strings.TrimSpace(a.Title) == "" || utf8.RuneCountInString(a.Title) > 256 {
-		return nil, false, invalidArgs("title must have 1 to 256 characters")
+		return nil, invalidArgs("title must have 1 to 256 characters")
 	}
 	if utf8.RuneCountInString(a.Body) > maxBody {
-		return nil, false, invalidArgs("body has more than %d characters", maxBody)
+		return nil, invalidArgs("body has more than %d characters", maxBody)
 	}
+	return &prPlan{head: head, base: base, title: a.Title, body: a.Body, draft: a.Draft}, nil
+}
+
+func prResultOf(pr *gh.PullRequest) prResult {
+	return prResult{Number: pr.GetNumber(), URL: pr.GetHTMLURL(), State: pullState(pr)}
+}
+
+func (c *Connector) createPR(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+	p, err := c.planPR(raw)
+	if err != nil {
+		return nil, false, err
+	}
+	head, base := p.head, p.base
 	mark := marker(key)
 	found := func() (any, bool, error) {
 		pr, err := c.findPull(ctx, head, base, mark)
 		if err != nil || pr == nil {
 			return nil, false, err
 		}
-		return prResult{Number: pr.GetNumber(), URL: pr.GetHTMLURL(), State: pullState(pr)}, true, nil
+		return prResultOf(pr), true, nil
 	}
 	if res, existed, err := found(); err != nil || existed {
 		return res, existed, err
@@ -503,8 +671,8 @@ func (c *Connector) createPR(ctx context.Context, raw json.RawMessage, key strin
 		newHead = branch
 	}
 	pr, resp, err := c.client.PullRequests.Create(ctx, c.owner, c.repo, &gh.NewPullRequest{
-		Title: gh.String(a.Title), Head: gh.String(newHead), Base: gh.String(base),
-		Body: gh.String(withBodyMarker(a.Body, mark)), Draft: gh.Bool(a.Draft),
+		Title: gh.String(p.title), Head: gh.String(newHead), Base: gh.String(base),
+		Body: gh.String(withBodyMarker(p.body, mark)), Draft: gh.Bool(p.draft),
 	})
 	if err != nil {
 		if is(resp, err, 422) { // "A pull request already exists": opened meanwhile
@@ -514,7 +682,7 @@ func (c *Connector) createPR(ctx context.Context, raw json.RawMessage, key strin
 		}
 		return nil, false, c.fail(ctx, "create pull request "+head+" → "+base, resp, err)
 	}
-	return prResult{Number: pr.GetNumber(), URL: pr.GetHTMLURL(), State: pullState(pr)}, false, nil
+	return prResultOf(pr), false, nil
 }
 
 // findPull returns the pull request an earlier try made: the open one for
@@ -550,40 +718,57 @@ type mergeResult struct {
 	SHA    string `json:"sha"`
 }
 
-func (c *Connector) mergePR(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+// mergePlan is a checked merge_pr.
+type mergePlan struct {
+	number       int
+	base, method string // base "" when not given
+	what         string // "pull request #N", for messages
+}
+
+func planMerge(raw json.RawMessage) (*mergePlan, error) {
 	var a struct {
 		Number int    `json:"number"`
 		Base   string `json:"base"`
 		Method string `json:"method"`
 	}
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if a.Number < 1 {
-		return nil, false, invalidArgs("number must be a pull request number (1 or more)")
+		return nil, invalidArgs("number must be a pull request number (1 or more)")
 	}
-	var base string
+	p := &mergePlan{number: a.Number, method: cmp.Or(a.Method, "merge"), what: fmt.Sprintf("pull request #%d", a.Number)}
 	if a.Base != "" {
 		b, err := branchName("base", a.Base)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
-		base = b
+		p.base = b
 	}
-	method := cmp.Or(a.Method, "merge")
-	if method != "merge" && method != "squash" && method != "rebase" {
-		return nil, false, invalidArgs("method %q is not merge, squash or rebase", a.Method)
+	if p.method != "merge" && p.method != "squash" && p.method != "rebase" {
+		return nil, invalidArgs("method %q is not merge, squash or rebase", a.Method)
 	}
-	what := fmt.Sprintf("pull request #%d", a.Number)
-	get := func() (*gh.PullRequest, error) {
-		pr, resp, err := read(ctx, func() (*gh.PullRequest, *gh.Response, error) {
-			return c.client.PullRequests.Get(ctx, c.owner, c.repo, a.Number)
-		})
-		if err != nil {
-			return nil, c.fail(ctx, "get "+what, resp, err)
-		}
-		return pr, nil
+	return p, nil
+}
+
+// getPull reads a pull request.
+func (c *Connector) getPull(ctx context.Context, p *mergePlan) (*gh.PullRequest, error) {
+	pr, resp, err := read(ctx, func() (*gh.PullRequest, *gh.Response, error) {
+		return c.client.PullRequests.Get(ctx, c.owner, c.repo, p.number)
+	})
+	if err != nil {
+		return nil, c.fail(ctx, "get "+p.what, resp, err)
 	}
+	return pr, nil
+}
+
+func (c *Connector) mergePR(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+	p, err := planMerge(raw)
+	if err != nil {
+		return nil, false, err
+	}
+	base, method, what := p.base, p.method, p.what
+	get := func() (*gh.PullRequest, error) { return c.getPull(ctx, p) }
 	pr, err := get()
 	if err != nil {
 		return nil, false, err
@@ -597,7 +782,7 @@ func (c *Connector) mergePR(ctx context.Context, raw json.RawMessage, _ string) 
 	if pr.GetState() != "open" {
 		return nil, false, conflict("%s is closed without being merged", what)
 	}
-	res, resp, err := c.client.PullRequests.Merge(ctx, c.owner, c.repo, a.Number, "", &gh.PullRequestOptions{
+	res, resp, err := c.client.PullRequests.Merge(ctx, c.owner, c.repo, p.number, "", &gh.PullRequestOptions{
 		MergeMethod: method, SHA: pr.GetHead().GetSHA(),
 	})
 	if err != nil {
@@ -684,18 +869,27 @@ func (c *Connector) listPulls(ctx context.Context, raw json.RawMessage, _ string
 
 // --- branches ---
 
-func (c *Connector) deleteBranch(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+// planBranchOnly checks the arguments of an action that names one branch.
+func planBranchOnly(raw json.RawMessage) (string, error) {
 	var a struct {
 		Branch string `json:"branch"`
 	}
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return "", err
 	}
-	branch, err := branchName("branch", a.Branch)
+	return branchName("branch", a.Branch)
+}
+
+func deleteResult(branch string, deleted bool) map[string]any {
+	return map[string]any{"branch": branch, "deleted": deleted}
+}
+
+func (c *Connector) deleteBranch(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+	branch, err := planBranchOnly(raw)
 	if err != nil {
 		return nil, false, err
 	}
-	gone := map[string]any{"branch": branch, "deleted": false}
+	gone := deleteResult(branch, false)
 	if _, found, err := c.branchHead(ctx, branch); err != nil {
 		return nil, false, err
 	} else if !found {
@@ -710,17 +904,11 @@ func (c *Connector) deleteBranch(ctx context.Context, raw json.RawMessage, _ str
 		}
 		return nil, false, c.fail(ctx, "delete branch "+branch, resp, err)
 	}
-	return map[string]any{"branch": branch, "deleted": true}, false, nil
+	return deleteResult(branch, true), false, nil
 }
 
 func (c *Connector) getBranch(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
-	var a struct {
-		Branch string `json:"branch"`
-	}
-	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
-	}
-	branch, err := branchName("branch", a.Branch)
+	branch, err := planBranchOnly(raw)
 	if err != nil {
 		return nil, false, err
 	}
@@ -738,48 +926,67 @@ func (c *Connector) getBranch(ctx context.Context, raw json.RawMessage, _ string
 
 // --- issues ---
 
-func (c *Connector) createIssue(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+// issuePlan is a checked create_issue.
+type issuePlan struct {
+	title, body string
+	labels      []string
+	mark        string // the key's body marker value, "" without a key
+}
+
+func planIssue(raw json.RawMessage, key string) (*issuePlan, error) {
 	var a struct {
 		Title  string   `json:"title"`
 		Body   string   `json:"body"`
 		Labels []string `json:"labels"`
 	}
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if strings.TrimSpace(a.Title) == "" || utf8.RuneCountInString(a.Title) > 256 {
-		return nil, false, invalidArgs("title must have 1 to 256 characters")
+		return nil, invalidArgs("title must have 1 to 256 characters")
 	}
 	if utf8.RuneCountInString(a.Body) > maxBody {
-		return nil, false, invalidArgs("body has more than %d characters", maxBody)
+		return nil, invalidArgs("body has more than %d characters", maxBody)
 	}
 	if len(a.Labels) > 100 {
-		return nil, false, invalidArgs("at most 100 labels")
+		return nil, invalidArgs("at most 100 labels")
 	}
 	for i, l := range a.Labels {
 		if strings.TrimSpace(l) == "" || utf8.RuneCountInString(l) > 50 {
-			return nil, false, invalidArgs("labels[%d] %q is not a label name", i, l)
+			return nil, invalidArgs("labels[%d] %q is not a label name", i, l)
 		}
 	}
-	mark := marker(key)
+	return &issuePlan{title: a.Title, body: a.Body, labels: a.Labels, mark: marker(key)}, nil
+}
+
+func issueResult(issue *gh.Issue) map[string]any {
+	return map[string]any{"number": issue.GetNumber(), "url": issue.GetHTMLURL()}
+}
+
+func (c *Connector) createIssue(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+	p, err := planIssue(raw, key)
+	if err != nil {
+		return nil, false, err
+	}
+	mark := p.mark
 	if mark != "" {
 		issue, err := c.findIssue(ctx, bodyMarker(mark))
 		if err != nil {
 			return nil, false, err
 		}
 		if issue != nil {
-			return map[string]any{"number": issue.GetNumber(), "url": issue.GetHTMLURL()}, true, nil
+			return issueResult(issue), true, nil
 		}
 	}
-	req := &gh.IssueRequest{Title: gh.String(a.Title), Body: gh.String(withBodyMarker(a.Body, mark))}
-	if len(a.Labels) > 0 {
-		req.Labels = &a.Labels
+	req := &gh.IssueRequest{Title: gh.String(p.title), Body: gh.String(withBodyMarker(p.body, mark))}
+	if len(p.labels) > 0 {
+		req.Labels = &p.labels
 	}
 	issue, resp, err := c.client.Issues.Create(ctx, c.owner, c.repo, req)
 	if err != nil {
 		return nil, false, c.fail(ctx, "create issue", resp, err)
 	}
-	return map[string]any{"number": issue.GetNumber(), "url": issue.GetHTMLURL()}, false, nil
+	return issueResult(issue), false, nil
 }
 
 // findIssue returns the newest open issue (not pull request) whose body

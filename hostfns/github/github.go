@@ -44,9 +44,11 @@
 //     history is a conflict.
 //   - push_commit: one of the branch's 30 newest commits carries the
 //     trailer "Enact-Idempotency-Key: <key>" that the connector adds to
-//     every commit message, or the resulting tree equals the head's tree
-//     (the content is already there); sha is that commit or the head.
-//     Deleting a file that is not there changes nothing.
+//     every commit message, or the head's tree already holds the content
+//     (each written file with the same bytes and mode 100644, judged by
+//     the blob's Git object id, and none of the deleted paths); sha is that
+//     commit or the head. Deleting a file that is not there changes
+//     nothing.
 //   - create_pr: an open pull request for the same head and base exists, or
 //     a closed or merged one whose body carries the marker
 //     "<!-- enact-idempotency-key: <key> -->" that the connector appends to
@@ -60,6 +62,11 @@
 // a run); a key with characters other than letters, digits and ._:/@+=~-
 // (or with "--") is written as sha256-<hex of its SHA-256>. Without a key
 // only the content checks apply.
+//
+// Check (hostfns.Checker) makes these same lookups with GET requests
+// alone and answers performed exactly when a retry would answer
+// already_existed. create_issue, which has only the key to go by, cannot
+// be checked without one (invalid_args).
 //
 // # Errors and retries
 //
@@ -295,17 +302,22 @@ func (c *Connector) Call(ctx context.Context, name string, args json.RawMessage,
 	}
 	res, existed, err := act(c, ctx, args, opts.IdempotencyKey)
 	if err != nil {
-		var ce *hostfns.ConnectorError
-		if !errors.As(err, &ce) {
-			ce = &hostfns.ConnectorError{Code: hostfns.CodeConnectorError, Message: err.Error()}
-		}
-		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: ce.Code, Message: c.redact(ce.Message)}
+		return hostfns.Outcome{}, c.connectorError(err)
 	}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeConnectorError, Message: "encoding the result: " + err.Error()}
 	}
 	return hostfns.Outcome{Result: json.RawMessage(c.redact(string(b))), AlreadyExisted: existed}, nil
+}
+
+// connectorError is err as a *hostfns.ConnectorError, token removed.
+func (c *Connector) connectorError(err error) error {
+	var ce *hostfns.ConnectorError
+	if !errors.As(err, &ce) {
+		ce = &hostfns.ConnectorError{Code: hostfns.CodeConnectorError, Message: err.Error()}
+	}
+	return &hostfns.ConnectorError{Code: ce.Code, Message: c.redact(ce.Message)}
 }
 
 // redact removes the token from text that leaves the connector, in case a

@@ -144,19 +144,27 @@ func (c *Connector) contactByEmail(ctx context.Context, email string, names []st
 	return c.getObject(ctx, "contacts", email, "email", names)
 }
 
-func (c *Connector) createContact(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+// contactPlan is a checked create_contact: the normalised email, the
+// properties to write and the ones the result shows.
+type contactPlan struct {
+	email string
+	props propSet
+	names []string
+}
+
+func planContact(raw json.RawMessage) (*contactPlan, error) {
 	var a contactArgs
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	props, err := properties(a.Properties, nil, false)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if e, ok := props.vals["email"]; ok {
 		n, err := normEmail("properties.email", e)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		props.vals["email"] = n
 	}
@@ -167,19 +175,27 @@ func (c *Connector) createContact(ctx context.Context, raw json.RawMessage, _ st
 		name, val := contactFields[i], *v
 		if name == "email" {
 			if val, err = normEmail("email", val); err != nil {
-				return nil, false, err
+				return nil, err
 			}
 		}
 		if old, ok := props.vals[name]; ok && old != val {
-			return nil, false, invalid("%s and properties.%s differ (%q, %q); give one", name, name, val, old)
+			return nil, invalid("%s and properties.%s differ (%q, %q); give one", name, name, val, old)
 		}
 		props.set(name, val, asString)
 	}
 	email := props.vals["email"]
 	if email == "" {
-		return nil, false, invalid("email (or properties.email) is required")
+		return nil, invalid("email (or properties.email) is required")
 	}
-	names := resultNames(contactFields, props)
+	return &contactPlan{email: email, props: props, names: resultNames(contactFields, props)}, nil
+}
+
+func (c *Connector) createContact(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+	p, err := planContact(raw)
+	if err != nil {
+		return nil, false, err
+	}
+	email, props, names := p.email, p.props, p.names
 
 	existing, err := c.contactByEmail(ctx, email, names)
 	if err != nil {
@@ -330,7 +346,7 @@ func (c *Connector) createMarked(ctx context.Context, objectType string, props p
 		// is this call's (its search had not seen it yet). Reading by
 		// idProperty is consistent; search is the fallback where the
 		// property is not unique. Neither finding it leaves the conflict.
-		o, rerr := c.getObject(ctx, objectType, k, c.keyProp, names)
+		o, rerr := c.byKeyProperty(ctx, objectType, k, names)
 		if rerr != nil || o == nil {
 			o, _ = c.findByKey(ctx, objectType, k, names)
 		}
@@ -359,6 +375,18 @@ func (c *Connector) findByKey(ctx context.Context, objectType, k string, names [
 		return nil, nil
 	}
 	return &page.Results[0], nil
+}
+
+// byKeyProperty reads the record carrying an idempotency key by idProperty:
+// a consistent read, unlike search, but one HubSpot allows only where the
+// property is unique. It answers nil, with no error, where the property
+// is not unique (HubSpot's 400) or no record has the key.
+func (c *Connector) byKeyProperty(ctx context.Context, objectType, k string, names []string) (*object, error) {
+	o, err := c.getObject(ctx, objectType, k, c.keyProp, names)
+	if statusIs(err, http.StatusBadRequest) {
+		return nil, nil
+	}
+	return o, err
 }
 
 // setupError explains a 400 that names the idempotency property: the
@@ -438,28 +466,51 @@ func (a *dealFieldArgs) props(reserved map[string]string, update bool) (propSet,
 	return p, nil
 }
 
-func (c *Connector) createDeal(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+// markedPlan is a checked create_deal or create_task: the record's type
+// and properties, the contact it is for ("" for none), and the properties
+// the result shows.
+type markedPlan struct {
+	objectType string
+	props      propSet
+	contactID  string
+	assocType  int
+	names      []string
+}
+
+func (c *Connector) planDeal(ctx context.Context, raw json.RawMessage) (*markedPlan, error) {
 	var a createDealArgs
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if a.Dealname == nil || strings.TrimSpace(*a.Dealname) == "" {
-		return nil, false, invalid("dealname is required")
+		return nil, invalid("dealname is required")
 	}
 	props, err := a.props(c.reservedDealProps(), false)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	contactID, err := c.contactRef(ctx, a.ContactID, a.ContactEmail)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	names := resultNames(dealFields, props)
-	o, existed, err := c.createMarked(ctx, "deals", props, associateWith(contactID, dealToContact), key, names)
+	return &markedPlan{objectType: "deals", props: props, contactID: contactID, assocType: dealToContact, names: resultNames(dealFields, props)}, nil
+}
+
+// createPlanned creates a planned deal or task (see createMarked).
+func (c *Connector) createPlanned(ctx context.Context, p *markedPlan, key string) (any, bool, error) {
+	o, existed, err := c.createMarked(ctx, p.objectType, p.props, associateWith(p.contactID, p.assocType), key, p.names)
 	if err != nil {
 		return nil, false, err
 	}
-	return recordResult(o, contactID, names), existed, nil
+	return recordResult(o, p.contactID, p.names), existed, nil
+}
+
+func (c *Connector) createDeal(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+	p, err := c.planDeal(ctx, raw)
+	if err != nil {
+		return nil, false, err
+	}
+	return c.createPlanned(ctx, p, key)
 }
 
 func recordResult(o *object, contactID string, names []string) map[string]any {
@@ -470,41 +521,65 @@ func recordResult(o *object, contactID string, names []string) map[string]any {
 	return res
 }
 
-func (c *Connector) updateDeal(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+// dealUpdate is a checked update_deal.
+type dealUpdate struct {
+	id    string
+	want  propSet
+	names []string // the properties set, sorted
+}
+
+func (c *Connector) planUpdateDeal(raw json.RawMessage) (*dealUpdate, error) {
 	var a updateDealArgs
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if a.ID == nil {
-		return nil, false, invalid("id is required")
+		return nil, invalid("id is required")
 	}
 	id, err := objectID("id", a.ID)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	want, err := a.props(c.reservedDealProps(), true)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if len(want.vals) == 0 {
-		return nil, false, invalid("nothing to update: give dealname, amount, pipeline, dealstage, closedate or properties")
+		return nil, invalid("nothing to update: give dealname, amount, pipeline, dealstage, closedate or properties")
 	}
-	names := sortedKeys(want.vals)
-	cur, err := c.getObject(ctx, "deals", id, "", names)
+	return &dealUpdate{id: id, want: want, names: sortedKeys(want.vals)}, nil
+}
+
+// lookUpdate is update_deal's check-before-act: the deal (nil when there
+// is none) and the first property that does not hold the wanted value (""
+// when all do).
+func (c *Connector) lookUpdate(ctx context.Context, p *dealUpdate) (cur *object, differs string, err error) {
+	cur, err = c.getObject(ctx, "deals", p.id, "", p.names)
+	if err != nil || cur == nil {
+		return nil, "", err
+	}
+	for _, n := range p.names {
+		if !sameValue(cur.Properties[n], p.want.vals[n], p.want.kinds[n]) {
+			return cur, n, nil
+		}
+	}
+	return cur, "", nil
+}
+
+func (c *Connector) updateDeal(ctx context.Context, raw json.RawMessage, _ string) (any, bool, error) {
+	p, err := c.planUpdateDeal(raw)
+	if err != nil {
+		return nil, false, err
+	}
+	id, want, names := p.id, p.want, p.names
+	cur, differs, err := c.lookUpdate(ctx, p)
 	if err != nil {
 		return nil, false, err
 	}
 	if cur == nil {
 		return nil, false, &hostfns.ConnectorError{Code: hostfns.CodeNotFound, Message: "no HubSpot deal has the id " + id}
 	}
-	same := true
-	for _, n := range names {
-		if !sameValue(cur.Properties[n], want.vals[n], want.kinds[n]) {
-			same = false
-			break
-		}
-	}
-	if same {
+	if differs == "" {
 		return map[string]any{"id": id, "properties": cur.pick(names)}, true, nil
 	}
 	var updated object
@@ -538,13 +613,13 @@ type createTaskArgs struct {
 	Priority     *string         `json:"priority"`
 }
 
-func (c *Connector) createTask(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+func (c *Connector) planTask(ctx context.Context, raw json.RawMessage) (*markedPlan, error) {
 	var a createTaskArgs
 	if err := decodeArgs(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if a.Subject == nil || strings.TrimSpace(*a.Subject) == "" {
-		return nil, false, invalid("subject is required")
+		return nil, invalid("subject is required")
 	}
 	props := newPropSet()
 	props.set("hs_task_subject", *a.Subject, asString)
@@ -555,27 +630,31 @@ func (c *Connector) createTask(ctx context.Context, raw json.RawMessage, key str
 	if a.Due != nil {
 		var err error
 		if _, due, err = instant("due", *a.Due); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 	}
 	props.set("hs_timestamp", due, asInstant)
 	if a.Priority != nil {
 		p := strings.ToUpper(strings.TrimSpace(*a.Priority))
 		if p != "LOW" && p != "MEDIUM" && p != "HIGH" {
-			return nil, false, invalid("priority must be LOW, MEDIUM or HIGH, not %q", *a.Priority)
+			return nil, invalid("priority must be LOW, MEDIUM or HIGH, not %q", *a.Priority)
 		}
 		props.set("hs_task_priority", p, asString)
 	}
 	props.set("hs_task_status", "NOT_STARTED", asString)
 	contactID, err := c.contactRef(ctx, a.ContactID, a.ContactEmail)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	o, existed, err := c.createMarked(ctx, "tasks", props, associateWith(contactID, taskToContact), key, taskFields)
+	return &markedPlan{objectType: "tasks", props: props, contactID: contactID, assocType: taskToContact, names: taskFields}, nil
+}
+
+func (c *Connector) createTask(ctx context.Context, raw json.RawMessage, key string) (any, bool, error) {
+	p, err := c.planTask(ctx, raw)
 	if err != nil {
 		return nil, false, err
 	}
-	return recordResult(o, contactID, taskFields), existed, nil
+	return c.createPlanned(ctx, p, key)
 }
 
 type countTasksArgs struct {

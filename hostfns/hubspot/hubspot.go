@@ -47,12 +47,18 @@
 //     the requested value (numbers and instants compared by value) nothing
 //     is written.
 //
+// Check (hostfns.Checker) makes these lookups without writing and finds
+// the effect when a retry would answer already_existed. For deals and
+// tasks it needs the key (invalid_args without one), and where search
+// finds no record it also reads by the key property (idProperty), which
+// sees a record at once where the property is unique.
+//
 // HubSpot's search index trails writes by a few seconds. For deals, make
 // the property unique ("Require unique values"): a create racing a lagging
 // search then gets a 409, which resolves to the deal that holds the key
 // (read with idProperty, which is consistent). HubSpot has no unique
 // properties for tasks, so a create_task retried within that lag can
-// create a second task.
+// create a second task, and Check within it can miss the task.
 //
 // # Setting up a portal
 //
@@ -240,15 +246,24 @@ func (c *Connector) Call(ctx context.Context, action string, raw json.RawMessage
 	if err != nil {
 		return hostfns.Outcome{}, c.connectorError(ctx, err)
 	}
+	b, err := c.encode(res)
+	if err != nil {
+		return hostfns.Outcome{}, err
+	}
+	return hostfns.Outcome{Result: b, AlreadyExisted: existed}, nil
+}
+
+// encode renders a result as JSON without the token: whatever HubSpot
+// echoes, the token does not reach the guest.
+func (c *Connector) encode(res any) (json.RawMessage, error) {
 	b, err := json.Marshal(res)
 	if err != nil {
-		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeConnectorError, Message: "result not encodable: " + err.Error()}
+		return nil, &hostfns.ConnectorError{Code: hostfns.CodeConnectorError, Message: "result not encodable: " + err.Error()}
 	}
-	// Whatever HubSpot echoes, the token does not reach the guest.
 	if tok, _ := json.Marshal(c.token); bytes.Contains(b, tok[1:len(tok)-1]) {
 		b = bytes.ReplaceAll(b, tok[1:len(tok)-1], []byte("[redacted]"))
 	}
-	return hostfns.Outcome{Result: b, AlreadyExisted: existed}, nil
+	return b, nil
 }
 
 // connectorError turns any failure into a *hostfns.ConnectorError with the

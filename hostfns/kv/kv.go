@@ -16,6 +16,10 @@
 // version twice. if_version makes a put conditional (0: the key must not
 // exist); a mismatch is a conflict. delete of a missing key answers
 // already_existed. Versions start at 1 and grow by one per change.
+//
+// Check (hostfns.Checker) makes the same lookup without writing: a put has
+// taken effect when the key holds the value (compared as put compares it,
+// whatever the version), a delete when the key is absent.
 package kv
 
 import (
@@ -113,17 +117,13 @@ type args struct {
 
 // Call implements hostfns.Connector.
 func (s *Store) Call(ctx context.Context, action string, raw json.RawMessage, _ hostfns.CallOptions) (hostfns.Outcome, error) {
-	var a args
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: err.Error()}
-	}
-	if a.Namespace == "" {
-		a.Namespace = "default"
+	a, err := decodeArgs(raw)
+	if err != nil {
+		return hostfns.Outcome{}, err
 	}
 	var (
 		res     any
 		existed bool
-		err     error
 	)
 	switch action {
 	case "get":
@@ -138,14 +138,7 @@ func (s *Store) Call(ctx context.Context, action string, raw json.RawMessage, _ 
 		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeNotFound, Message: "no action kv." + action}
 	}
 	if err != nil {
-		var ce *hostfns.ConnectorError
-		if errors.As(err, &ce) {
-			return hostfns.Outcome{}, err
-		}
-		if ctx.Err() != nil {
-			return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeTimeout, Message: ctx.Err().Error()}
-		}
-		return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeUnavailable, Message: err.Error()}
+		return hostfns.Outcome{}, connectorError(ctx, err)
 	}
 	b, err := json.Marshal(res)
 	if err != nil {
@@ -154,17 +147,125 @@ func (s *Store) Call(ctx context.Context, action string, raw json.RawMessage, _ 
 	return hostfns.Outcome{Result: b, AlreadyExisted: existed}, nil
 }
 
-func (s *Store) get(ctx context.Context, a args) (any, error) {
-	var value []byte
-	var version int64
-	err := s.db.QueryRowContext(ctx, `SELECT value, version FROM kv WHERE namespace = ? AND key = ?`, a.Namespace, a.Key).Scan(&value, &version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return map[string]any{"found": false, "key": a.Key, "version": 0}, nil
+func decodeArgs(raw json.RawMessage) (args, error) {
+	var a args
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return a, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: err.Error()}
 	}
+	if a.Namespace == "" {
+		a.Namespace = "default"
+	}
+	return a, nil
+}
+
+// connectorError gives a failure its stable code.
+func connectorError(ctx context.Context, err error) error {
+	var ce *hostfns.ConnectorError
+	if errors.As(err, &ce) {
+		return err
+	}
+	if ctx.Err() != nil {
+		return &hostfns.ConnectorError{Code: hostfns.CodeTimeout, Message: ctx.Err().Error()}
+	}
+	return &hostfns.ConnectorError{Code: hostfns.CodeUnavailable, Message: err.Error()}
+}
+
+// Check implements hostfns.Checker: a put has taken effect when the key
+// holds the value, a delete when the key is absent. It only reads.
+func (s *Store) Check(ctx context.Context, action string, raw json.RawMessage, _ hostfns.CallOptions) (hostfns.CheckResult, error) {
+	switch action {
+	case "put", "delete":
+	case "get", "list":
+		return hostfns.CheckResult{}, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: "kv." + action + " changes nothing: there is no effect to check"}
+	default:
+		return hostfns.CheckResult{}, &hostfns.ConnectorError{Code: hostfns.CodeNotFound, Message: "no action kv." + action}
+	}
+	a, err := decodeArgs(raw)
+	if err != nil {
+		return hostfns.CheckResult{}, err
+	}
+	var value []byte
+	if action == "put" {
+		if value, err = putValue(a); err != nil {
+			return hostfns.CheckResult{}, err
+		}
+	}
+	cur, err := lookup(ctx, s.db, a)
+	if err != nil {
+		return hostfns.CheckResult{}, connectorError(ctx, err)
+	}
+	where := fmt.Sprintf("kv key %q in namespace %q", a.Key, a.Namespace)
+	var (
+		performed bool
+		res       any
+		evidence  string
+	)
+	switch {
+	case action == "delete" && !cur.found():
+		performed, res, evidence = true, deleteResult(a.Key, false), where+" is absent"
+	case action == "delete":
+		evidence = fmt.Sprintf("%s is present (version %d)", where, cur.version)
+	case cur.holds(value):
+		performed, res, evidence = true, putResult(a.Key, cur.version), fmt.Sprintf("%s holds the value (version %d)", where, cur.version)
+	case cur.found():
+		evidence = fmt.Sprintf("%s holds another value (version %d)", where, cur.version)
+	default:
+		evidence = where + " is absent"
+	}
+	out := hostfns.CheckResult{Performed: performed, Evidence: evidence}
+	if performed {
+		if out.Result, err = json.Marshal(res); err != nil {
+			return hostfns.CheckResult{}, err
+		}
+	}
+	return out, nil
+}
+
+// entry is what a key holds; version 0 when it is absent.
+type entry struct {
+	value   []byte
+	version int64
+}
+
+func (e entry) found() bool { return e.version > 0 }
+
+// holds reports whether the key holds value (canonical JSON): put's
+// check-before-act.
+func (e entry) holds(value []byte) bool { return e.found() && string(e.value) == string(value) }
+
+// queryer is the database or a transaction.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// lookup reads what a key holds: the lookup behind put's
+// check-before-act, get and Check.
+func lookup(ctx context.Context, q queryer, a args) (entry, error) {
+	var e entry
+	err := q.QueryRowContext(ctx, `SELECT value, version FROM kv WHERE namespace = ? AND key = ?`, a.Namespace, a.Key).Scan(&e.value, &e.version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return entry{}, nil
+	}
+	return e, err
+}
+
+func putResult(key string, version int64) map[string]any {
+	return map[string]any{"key": key, "version": version}
+}
+
+func deleteResult(key string, deleted bool) map[string]any {
+	return map[string]any{"deleted": deleted, "key": key}
+}
+
+func (s *Store) get(ctx context.Context, a args) (any, error) {
+	e, err := lookup(ctx, s.db, a)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"found": true, "key": a.Key, "value": json.RawMessage(value), "version": version}, nil
+	if !e.found() {
+		return map[string]any{"found": false, "key": a.Key, "version": 0}, nil
+	}
+	return map[string]any{"found": true, "key": a.Key, "value": json.RawMessage(e.value), "version": e.version}, nil
 }
 
 // canonical re-encodes a JSON value so equal values have equal bytes
@@ -179,37 +280,45 @@ func canonical(v json.RawMessage) ([]byte, error) {
 	return json.Marshal(x)
 }
 
-func (s *Store) put(ctx context.Context, a args) (any, bool, error) {
+// putValue is put's value, canonical and within MaxValueBytes.
+func putValue(a args) ([]byte, error) {
 	if len(a.Value) == 0 {
-		return nil, false, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: "value is required"}
+		return nil, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: "value is required"}
 	}
 	value, err := canonical(a.Value)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if len(value) > MaxValueBytes {
-		return nil, false, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: fmt.Sprintf("value is %d bytes; the limit is %d", len(value), MaxValueBytes)}
+		return nil, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: fmt.Sprintf("value is %d bytes; the limit is %d", len(value), MaxValueBytes)}
+	}
+	return value, nil
+}
+
+func (s *Store) put(ctx context.Context, a args) (any, bool, error) {
+	value, err := putValue(a)
+	if err != nil {
+		return nil, false, err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, false, err
 	}
 	defer tx.Rollback()
-	var old []byte
-	var version int64
-	err = tx.QueryRowContext(ctx, `SELECT value, version FROM kv WHERE namespace = ? AND key = ?`, a.Namespace, a.Key).Scan(&old, &version)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	cur, err := lookup(ctx, tx, a)
+	if err != nil {
 		return nil, false, err
 	}
+	version := cur.version
 	if a.IfVersion != nil && *a.IfVersion != version {
 		// A retry of a conditional put that already happened finds the
 		// value it wrote: that is not a conflict.
-		if !(version == *a.IfVersion+1 && string(old) == string(value)) {
+		if !(version == *a.IfVersion+1 && cur.holds(value)) {
 			return nil, false, &hostfns.ConnectorError{Code: hostfns.CodeConflict, Message: fmt.Sprintf("key %q is at version %d, not %d", a.Key, version, *a.IfVersion)}
 		}
 	}
-	if version > 0 && string(old) == string(value) {
-		return map[string]any{"key": a.Key, "version": version}, true, nil
+	if cur.holds(value) {
+		return putResult(a.Key, version), true, nil
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO kv (namespace, key, value, version, updated) VALUES (?, ?, ?, 1, ?)
@@ -220,7 +329,7 @@ func (s *Store) put(ctx context.Context, a args) (any, bool, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, false, err
 	}
-	return map[string]any{"key": a.Key, "version": version + 1}, false, nil
+	return putResult(a.Key, version+1), false, nil
 }
 
 func (s *Store) delete(ctx context.Context, a args) (any, bool, error) {
@@ -232,7 +341,7 @@ func (s *Store) delete(ctx context.Context, a args) (any, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return map[string]any{"deleted": n > 0, "key": a.Key}, n == 0, nil
+	return deleteResult(a.Key, n > 0), n == 0, nil
 }
 
 func (s *Store) list(ctx context.Context, a args) (any, error) {
@@ -265,3 +374,8 @@ func (s *Store) list(ctx context.Context, a args) (any, error) {
 	}
 	return map[string]any{"items": items, "truncated": truncated}, nil
 }
+
+var (
+	_ hostfns.Connector = (*Store)(nil)
+	_ hostfns.Checker   = (*Store)(nil)
+)

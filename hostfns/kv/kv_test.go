@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/hostfns/connectortest"
@@ -28,6 +31,8 @@ func TestContract(t *testing.T) {
 		Mutations: []connectortest.Call{
 			{Action: "put", Args: `{"key": "a", "value": {"n": 1, "list": [1, 2]}}`},
 			{Action: "put", Args: `{"namespace": "other", "key": "a", "value": "x", "if_version": 0}`},
+			{Action: "put", Args: `{"key": "gone", "value": [1]}`},
+			{Action: "delete", Args: `{"key": "gone"}`},
 		},
 		Reads: []connectortest.Call{
 			{Action: "get", Args: `{"key": "a"}`},
@@ -35,6 +40,10 @@ func TestContract(t *testing.T) {
 		},
 	})
 }
+
+// The store must answer recovery's question; the contract then holds it
+// to Check's rules.
+var _ hostfns.Checker = (*kv.Store)(nil)
 
 func call(t *testing.T, s *kv.Store, action, args string) (map[string]any, bool, error) {
 	t.Helper()
@@ -115,4 +124,91 @@ func TestConcurrentPutsBumpOncePerChange(t *testing.T) {
 	if m, _, _ := call(t, s, "get", `{"key": "shared"}`); m["version"] != 1.0 {
 		t.Errorf("20 identical puts left version %v, want 1", m["version"])
 	}
+}
+
+func check(t *testing.T, s *kv.Store, action, args string) hostfns.CheckResult {
+	t.Helper()
+	res, err := s.Check(t.Context(), action, json.RawMessage(args), hostfns.CallOptions{IdempotencyKey: "run-1:1"})
+	if err != nil {
+		t.Fatalf("check %s %s: %v", action, args, err)
+	}
+	return res
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	if _, _, err := call(t, s, "put", `{"key": "runs/7", "value": {"b": 2, "a": 1}}`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		action, args string
+		performed    bool
+		result       string
+	}{
+		// Another key order is the same value; put's comparison keeps a
+		// number's spelling, so 2.0e0 is not 2, and Check agrees.
+		{"put", `{"key": "runs/7", "value": {"a": 1, "b": 2}}`, true, `{"key": "runs/7", "version": 1}`},
+		{"put", `{"key": "runs/7", "value": {"a": 1, "b": 2.0e0}}`, false, ""},
+		// The key holds another value: not performed.
+		{"put", `{"key": "runs/7", "value": {"a": 1}}`, false, ""},
+		{"put", `{"key": "runs/8", "value": 1}`, false, ""},
+		{"put", `{"namespace": "other", "key": "runs/7", "value": {"a": 1, "b": 2}}`, false, ""},
+		// A conditional put is judged by the value, whatever the version.
+		{"put", `{"key": "runs/7", "value": {"b": 2, "a": 1}, "if_version": 0}`, true, `{"key": "runs/7", "version": 1}`},
+		{"delete", `{"key": "runs/7"}`, false, ""},
+		{"delete", `{"key": "runs/8"}`, true, `{"deleted": false, "key": "runs/8"}`},
+	} {
+		res := check(t, s, tc.action, tc.args)
+		if res.Performed != tc.performed || !sameJSON(res.Result, tc.result) {
+			t.Errorf("check %s %s = %+v (%s), want performed %v result %s", tc.action, tc.args, res, res.Result, tc.performed, tc.result)
+		}
+		if res.Evidence == "" {
+			t.Errorf("check %s %s: no evidence", tc.action, tc.args)
+		}
+	}
+	// put agrees that 2.0e0 is another value.
+	if _, existed, err := call(t, s, "put", `{"key": "runs/7", "value": {"a": 1, "b": 2.0e0}}`); err != nil || existed {
+		t.Fatalf("put of 2.0e0 over 2: existed=%v %v", existed, err)
+	}
+	if res := check(t, s, "put", `{"key": "runs/7", "value": {"a": 1, "b": 2.0e0}}`); !res.Performed || res.Evidence != `kv key "runs/7" in namespace "default" holds the value (version 2)` {
+		t.Errorf("check after the put = %+v", res)
+	}
+	// Nothing the checks did changed a version.
+	if m, _, _ := call(t, s, "get", `{"key": "runs/7"}`); m["version"] != 2.0 {
+		t.Errorf("version %v after checks, want 2", m["version"])
+	}
+	for _, args := range []string{`{"key": "k"}`, `{"key": "k", "value": "` + strings.Repeat("x", kv.MaxValueBytes) + `"}`} {
+		_, err := s.Check(t.Context(), "put", json.RawMessage(args), hostfns.CallOptions{})
+		var ce *hostfns.ConnectorError
+		if !errors.As(err, &ce) || ce.Code != hostfns.CodeInvalidArgs {
+			t.Errorf("check put %.40s: %v, want invalid_args", args, err)
+		}
+	}
+}
+
+// A store that cannot answer is an error, never "not performed".
+func TestCheckOnAClosedStoreIsAnError(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	s.Close()
+	for _, args := range []string{`{"key": "k", "value": 1}`, `{"key": "k"}`} {
+		action := map[bool]string{true: "put", false: "delete"}[strings.Contains(args, "value")]
+		res, err := s.Check(t.Context(), action, json.RawMessage(args), hostfns.CallOptions{})
+		var ce *hostfns.ConnectorError
+		if !errors.As(err, &ce) || ce.Code != hostfns.CodeUnavailable {
+			t.Errorf("check %s on a closed store = %+v, %v; want an unavailable error", action, res, err)
+		}
+	}
+}
+
+func sameJSON(got json.RawMessage, want string) bool {
+	if want == "" {
+		return got == nil
+	}
+	var x, y any
+	if json.Unmarshal(got, &x) != nil || json.Unmarshal([]byte(want), &y) != nil {
+		return false
+	}
+	return cmp.Equal(x, y)
 }

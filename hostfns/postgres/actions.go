@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"math/big"
 	"strconv"
@@ -187,7 +188,10 @@ func scanJSON(rows pgx.Rows) ([]json.RawMessage, error) {
 	return out, rows.Err()
 }
 
-var readWrite = pgx.TxOptions{}
+var (
+	readWrite = pgx.TxOptions{}
+	readOnly  = pgx.TxOptions{AccessMode: pgx.ReadOnly}
+)
 
 // retried runs fn again once if it fails with a serialization failure:
 // the only failure known to have changed nothing that a retry may fix.
@@ -252,22 +256,37 @@ type insertArgs struct {
 	UniqueBy []string                   `json:"unique_by"`
 }
 
-func (c *Connector) insertRow(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+// insertPlan is a checked insert_row: the table, the natural key and the
+// statements that find the row with that key and insert the new one.
+type insertPlan struct {
+	t       *table
+	key     []binding
+	covered bool // a unique index covers the key: no advisory lock needed
+	find    *query
+	findSQL string
+	ins     *query
+	insSQL  string
+	lockKey int32
+}
+
+// planInsert checks insert_row's arguments against the allowlist and the
+// catalog and settles the natural key (see the package doc).
+func (c *Connector) planInsert(ctx context.Context, raw json.RawMessage) (*insertPlan, error) {
 	var a insertArgs
 	if err := decode(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if len(a.Values) == 0 {
-		return nil, false, invalid("values must name at least one column")
+		return nil, invalid("values must name at least one column")
 	}
 	names := sortedKeys(a.Values)
 	t, err := c.resolve(ctx, a.Table, append(names, a.UniqueBy...)...)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	values, err := bindAll(t, a.Values)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	byName := map[string]binding{}
 	for _, b := range values {
@@ -280,16 +299,16 @@ func (c *Connector) insertRow(ctx context.Context, raw json.RawMessage) (any, bo
 		for _, name := range a.UniqueBy {
 			b, ok := byName[name]
 			if !ok {
-				return nil, false, invalid("unique_by column %s has no value in values", quote(name))
+				return nil, invalid("unique_by column %s has no value in values", quote(name))
 			}
 			if seen[name] {
-				return nil, false, invalid("unique_by names column %s twice", quote(name))
+				return nil, invalid("unique_by names column %s twice", quote(name))
 			}
 			seen[name] = true
 			key = append(key, b)
 		}
 		if len(key) == 0 {
-			return nil, false, invalid("unique_by must name at least one column")
+			return nil, invalid("unique_by must name at least one column")
 		}
 	} else {
 	keys:
@@ -308,7 +327,7 @@ func (c *Connector) insertRow(ctx context.Context, raw json.RawMessage) (any, bo
 			key = values
 		}
 	}
-	covered := false
+	p := &insertPlan{t: t, key: key}
 	inKey := map[string]bool{}
 	for _, b := range key {
 		if b.v != nil {
@@ -322,26 +341,25 @@ unique:
 				continue unique
 			}
 		}
-		covered = true
+		p.covered = true
 		break
 	}
 
-	find := &query{}
-	findSQL := "SELECT " + rowJSON(t) + " FROM " + t.ident + " AS t WHERE " + find.and(key, find.eq) + " LIMIT 1"
-	ins := &query{}
+	p.find = &query{}
+	p.findSQL = "SELECT " + rowJSON(t) + " FROM " + t.ident + " AS t WHERE " + p.find.and(key, p.find.eq) + " LIMIT 1"
+	p.ins = &query{}
 	cols := make([]string, len(values))
 	params := make([]string, len(values))
 	for i, b := range values {
 		cols[i] = b.col.ident
-		params[i] = ins.param(b.v)
+		params[i] = p.ins.param(b.v)
 	}
-	insSQL := "INSERT INTO " + t.ident + " AS t (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(params, ", ") + ")"
+	p.insSQL = "INSERT INTO " + t.ident + " AS t (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(params, ", ") + ")"
 	if t.table {
-		insSQL += " ON CONFLICT DO NOTHING"
+		p.insSQL += " ON CONFLICT DO NOTHING"
 	}
-	insSQL += " RETURNING " + rowJSON(t)
-	var lockKey int32
-	if !covered {
+	p.insSQL += " RETURNING " + rowJSON(t)
+	if !p.covered {
 		h := fnv.New32a()
 		h.Write([]byte(t.name))
 		for _, b := range key {
@@ -354,9 +372,33 @@ unique:
 				h.Write([]byte{1})
 			}
 		}
-		lockKey = int32(h.Sum32())
+		p.lockKey = int32(h.Sum32())
 	}
+	return p, nil
+}
 
+// keyColumns names the natural key's columns, for evidence.
+func (p *insertPlan) keyColumns() string {
+	names := make([]string, len(p.key))
+	for i, b := range p.key {
+		names[i] = b.col.name
+	}
+	return strings.Join(names, ", ")
+}
+
+func insertResult(row json.RawMessage, inserted bool) map[string]any {
+	affected := 0
+	if inserted {
+		affected = 1
+	}
+	return map[string]any{"inserted": inserted, "row": row, "rows_affected": affected}
+}
+
+func (c *Connector) insertRow(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+	p, err := c.planInsert(ctx, raw)
+	if err != nil {
+		return nil, false, err
+	}
 	var (
 		row      json.RawMessage
 		inserted bool
@@ -367,14 +409,14 @@ unique:
 	// on the key, held to the end of a transaction, does.
 	attempt := func(q querier) error {
 		row, inserted = nil, false
-		found, err := collect(ctx, q, findSQL, find.args)
+		found, err := collect(ctx, q, p.findSQL, p.find.args)
 		if err != nil || len(found) > 0 {
 			if len(found) > 0 {
 				row = found[0]
 			}
 			return err
 		}
-		got, err := collect(ctx, q, insSQL, ins.args)
+		got, err := collect(ctx, q, p.insSQL, p.ins.args)
 		if err != nil {
 			return err
 		}
@@ -384,20 +426,20 @@ unique:
 		}
 		// ON CONFLICT DO NOTHING did nothing: a row with the same key
 		// came in meanwhile, or the row breaks another unique index.
-		if found, err = collect(ctx, q, findSQL, find.args); err != nil || len(found) > 0 {
+		if found, err = collect(ctx, q, p.findSQL, p.find.args); err != nil || len(found) > 0 {
 			if len(found) > 0 {
 				row = found[0]
 			}
 			return err
 		}
 		return &hostfns.ConnectorError{Code: hostfns.CodeConflict,
-			Message: "table " + quote(t.name) + " has no row with this natural key, but another row holds the same value of another unique key"}
+			Message: "table " + quote(p.t.name) + " has no row with this natural key, but another row holds the same value of another unique key"}
 	}
-	if covered {
+	if p.covered {
 		err = retried(ctx, func() error { return attempt(c.pool) })
 	} else {
 		err = c.inTx(ctx, readWrite, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1::int4, $2::int4)", int32(lockClass), lockKey); err != nil {
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1::int4, $2::int4)", int32(lockClass), p.lockKey); err != nil {
 				return err
 			}
 			return attempt(tx)
@@ -406,11 +448,40 @@ unique:
 	if err != nil {
 		return nil, false, err
 	}
-	affected := 0
-	if inserted {
-		affected = 1
+	return insertResult(row, inserted), !inserted, nil
+}
+
+// checkInsert runs insert_row's lookup, read-only: a row with the natural
+// key is the insert's effect.
+func (c *Connector) checkInsert(ctx context.Context, raw json.RawMessage) (hostfns.CheckResult, error) {
+	p, err := c.planInsert(ctx, raw)
+	if err != nil {
+		return hostfns.CheckResult{}, err
 	}
-	return map[string]any{"inserted": inserted, "row": row, "rows_affected": affected}, !inserted, nil
+	var found []json.RawMessage
+	err = c.read(ctx, p.findSQL, p.find.args, func(r pgx.Rows) error {
+		var err error
+		found, err = scanJSON(r)
+		return err
+	})
+	if err != nil {
+		return hostfns.CheckResult{}, err
+	}
+	what := "table " + quote(p.t.name)
+	if len(found) == 0 {
+		return hostfns.CheckResult{Evidence: what + " has no row with the natural key (" + p.keyColumns() + ")"}, nil
+	}
+	return performed(insertResult(found[0], false), what+" has a row with the natural key ("+p.keyColumns()+")")
+}
+
+// performed is a CheckResult that found the effect, with the result the
+// action answers when it finds it.
+func performed(result any, evidence string) (hostfns.CheckResult, error) {
+	b, err := json.Marshal(result)
+	if err != nil {
+		return hostfns.CheckResult{}, err
+	}
+	return hostfns.CheckResult{Performed: true, Result: b, Evidence: evidence}, nil
 }
 
 type updateArgs struct {
@@ -419,112 +490,177 @@ type updateArgs struct {
 	Where  map[string]json.RawMessage `json:"where"`
 }
 
-func (c *Connector) updateRow(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+// updatePlan is a checked update_row and its statements.
+type updatePlan struct {
+	t *table
+	// rest is the where without the columns the values set.
+	where, rest []binding
+	// pre reads the matched rows, each with whether it holds the values.
+	pre    *query
+	preSQL string
+	// upd changes the matched rows that do not hold the values.
+	upd    *query
+	updSQL string
+	// after reads the rows that look like the update's result: the
+	// where's other columns, and the values.
+	after    *query
+	afterSQL string
+}
+
+func (c *Connector) planUpdate(ctx context.Context, raw json.RawMessage) (*updatePlan, error) {
 	var a updateArgs
 	if err := decode(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if len(a.Values) == 0 {
-		return nil, false, invalid("values must name at least one column")
+		return nil, invalid("values must name at least one column")
 	}
 	if len(a.Where) == 0 {
-		return nil, false, invalid("where is required: update_row never updates every row")
+		return nil, invalid("where is required: update_row never updates every row")
 	}
 	t, err := c.resolve(ctx, a.Table, append(sortedKeys(a.Values), sortedKeys(a.Where)...)...)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	values, err := bindAll(t, a.Values)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	where, err := bindAll(t, a.Where)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	rj := rowJSON(t)
+	p := &updatePlan{t: t, where: where, pre: &query{}, upd: &query{}, after: &query{}}
 
-	// The matched rows, each with whether it already holds the values.
-	pre := &query{}
-	preSQL := "SELECT " + pre.and(values, pre.same) + ", " + rj + " FROM " + t.ident + " AS t WHERE " + pre.and(where, pre.eq) +
-		" LIMIT " + pre.param(int64(c.maxRows)+1)
+	p.preSQL = "SELECT " + p.pre.and(values, p.pre.same) + ", " + rj + " FROM " + t.ident + " AS t WHERE " + p.pre.and(where, p.pre.eq) +
+		" LIMIT " + p.pre.param(int64(c.maxRows)+1)
 
-	upd := &query{}
 	sets := make([]string, len(values))
 	for i, b := range values {
-		sets[i] = b.col.ident + " = " + upd.param(b.v)
+		sets[i] = b.col.ident + " = " + p.upd.param(b.v)
 	}
-	updSQL := "UPDATE " + t.ident + " AS t SET " + strings.Join(sets, ", ") + " WHERE " + upd.and(where, upd.eq) +
-		" AND NOT " + upd.and(values, upd.same) + " RETURNING " + rj
+	p.updSQL = "UPDATE " + t.ident + " AS t SET " + strings.Join(sets, ", ") + " WHERE " + p.upd.and(where, p.upd.eq) +
+		" AND NOT " + p.upd.and(values, p.upd.same) + " RETURNING " + rj
 
-	// Rows that look like this update's result: the where's other
-	// columns, and the values.
-	var rest []binding
 	for _, b := range where {
 		if _, set := a.Values[b.col.name]; !set {
-			rest = append(rest, b)
+			p.rest = append(p.rest, b)
 		}
 	}
-	after := &query{}
-	afterSQL := "SELECT " + rj + " FROM " + t.ident + " AS t WHERE " + after.and(rest, after.eq) + " AND " + after.and(values, after.same) +
-		" LIMIT " + after.param(int64(c.maxRows))
+	p.afterSQL = "SELECT " + rj + " FROM " + t.ident + " AS t WHERE " + p.after.and(p.rest, p.after.eq) + " AND " + p.after.and(values, p.after.same) +
+		" LIMIT " + p.after.param(int64(c.maxRows))
+	return p, nil
+}
 
+// lookUpdate is update_row's check-before-act: the matched rows that
+// already hold the values, how many rows matched and how many of them do
+// not hold the values yet. When nothing matches and the where tests a
+// column the values set, rows are those that look like the update's
+// result instead.
+func (c *Connector) lookUpdate(ctx context.Context, q querier, p *updatePlan) (rows []json.RawMessage, matched, pending int, err error) {
+	rows = []json.RawMessage{}
+	r, err := q.Query(ctx, p.preSQL, p.pre.args...)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	for r.Next() {
+		var holds bool
+		var row string
+		if err := r.Scan(&holds, &row); err != nil {
+			r.Close()
+			return nil, 0, 0, err
+		}
+		matched++
+		if holds {
+			rows = append(rows, json.RawMessage(row))
+		} else {
+			pending++
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, 0, 0, err
+	}
+	if matched > c.maxRows {
+		return nil, 0, 0, c.tooMany("update_row", p.t)
+	}
+	if matched == 0 && len(p.rest) > 0 && len(p.rest) < len(p.where) {
+		if rows, err = collect(ctx, q, p.afterSQL, p.after.args); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	return rows, matched, pending, nil
+}
+
+func updateResult(affected int, rows []json.RawMessage) map[string]any {
+	return map[string]any{"rows_affected": affected, "rows": rows}
+}
+
+func (c *Connector) updateRow(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+	p, err := c.planUpdate(ctx, raw)
+	if err != nil {
+		return nil, false, err
+	}
 	var (
 		rows     []json.RawMessage
 		affected int
 	)
 	err = c.inTx(ctx, readWrite, func(tx pgx.Tx) error {
-		rows, affected = []json.RawMessage{}, 0
-		matched, pending := 0, 0
-		r, err := tx.Query(ctx, preSQL, pre.args...)
-		if err != nil {
+		affected = 0
+		var (
+			pending int
+			err     error
+		)
+		rows, _, pending, err = c.lookUpdate(ctx, tx, p)
+		if err != nil || pending == 0 {
 			return err
 		}
-		for r.Next() {
-			var holds bool
-			var row string
-			if err := r.Scan(&holds, &row); err != nil {
-				r.Close()
-				return err
-			}
-			matched++
-			if holds {
-				rows = append(rows, json.RawMessage(row))
-			} else {
-				pending++
-			}
-		}
-		if err := r.Err(); err != nil {
-			return err
-		}
-		if matched > c.maxRows {
-			return c.tooMany("update_row", t)
-		}
-		if matched == 0 {
-			if len(rest) == 0 || len(rest) == len(where) {
-				return nil
-			}
-			rows, err = collect(ctx, tx, afterSQL, after.args)
-			return err
-		}
-		if pending == 0 {
-			return nil
-		}
-		changed, err := collect(ctx, tx, updSQL, upd.args)
+		changed, err := collect(ctx, tx, p.updSQL, p.upd.args)
 		if err != nil {
 			return err
 		}
 		affected = len(changed)
 		rows = append(rows, changed...)
 		if len(rows) > c.maxRows { // rows came in between the count and the update
-			return c.tooMany("update_row", t)
+			return c.tooMany("update_row", p.t)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, false, err
 	}
-	return map[string]any{"rows_affected": affected, "rows": rows}, affected == 0 && len(rows) > 0, nil
+	return updateResult(affected, rows), affected == 0 && len(rows) > 0, nil
+}
+
+// checkUpdate runs update_row's lookup in a READ ONLY transaction: the
+// update has taken effect when update_row would answer already_existed.
+func (c *Connector) checkUpdate(ctx context.Context, raw json.RawMessage) (hostfns.CheckResult, error) {
+	p, err := c.planUpdate(ctx, raw)
+	if err != nil {
+		return hostfns.CheckResult{}, err
+	}
+	var (
+		rows             []json.RawMessage
+		matched, pending int
+	)
+	err = c.inTx(ctx, readOnly, func(tx pgx.Tx) error {
+		var err error
+		rows, matched, pending, err = c.lookUpdate(ctx, tx, p)
+		return err
+	})
+	if err != nil {
+		return hostfns.CheckResult{}, err
+	}
+	what := "table " + quote(p.t.name)
+	switch {
+	case pending > 0:
+		return hostfns.CheckResult{Evidence: fmt.Sprintf("%d of the %s of %s that the where matches do not hold the values", pending, nRows(matched), what)}, nil
+	case matched > 0:
+		return performed(updateResult(0, rows), fmt.Sprintf("the %s of %s that the where matches hold the values", nRows(matched), what))
+	case len(rows) > 0:
+		return performed(updateResult(0, rows), fmt.Sprintf("no row of %s matches the where; its columns that the values do not set match %s, which hold the values", what, nRows(len(rows))))
+	}
+	return hostfns.CheckResult{Evidence: "no row of " + what + " matches the where"}, nil
 }
 
 func (c *Connector) tooMany(action string, t *table) error {
@@ -536,53 +672,106 @@ type deleteArgs struct {
 	Where map[string]json.RawMessage `json:"where"`
 }
 
-func (c *Connector) deleteRow(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+// deletePlan is a checked delete_row and its statements.
+type deletePlan struct {
+	t *table
+	// cnt counts the matched rows, up to one more than MaxRows.
+	cnt    *query
+	cntSQL string
+	del    *query
+	delSQL string
+}
+
+func (c *Connector) planDelete(ctx context.Context, raw json.RawMessage) (*deletePlan, error) {
 	var a deleteArgs
 	if err := decode(raw, &a); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if len(a.Where) == 0 {
-		return nil, false, invalid("where is required: delete_row never deletes every row")
+		return nil, invalid("where is required: delete_row never deletes every row")
 	}
 	t, err := c.resolve(ctx, a.Table, sortedKeys(a.Where)...)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	where, err := bindAll(t, a.Where)
 	if err != nil {
+		return nil, err
+	}
+	p := &deletePlan{t: t, cnt: &query{}, del: &query{}}
+	p.cntSQL = "SELECT count(*) FROM (SELECT FROM " + t.ident + " AS t WHERE " + p.cnt.and(where, p.cnt.eq) + " LIMIT " + p.cnt.param(int64(c.maxRows)+1) + ") s"
+	p.delSQL = "DELETE FROM " + t.ident + " AS t WHERE " + p.del.and(where, p.del.eq)
+	return p, nil
+}
+
+func deleteResult(affected int64) map[string]any { return map[string]any{"rows_affected": affected} }
+
+func (c *Connector) deleteRow(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+	p, err := c.planDelete(ctx, raw)
+	if err != nil {
 		return nil, false, err
 	}
-	cnt := &query{}
-	cond := cnt.and(where, cnt.eq)
-	cntSQL := "SELECT count(*) FROM (SELECT FROM " + t.ident + " AS t WHERE " + cond + " LIMIT " + cnt.param(int64(c.maxRows)+1) + ") s"
-	del := &query{}
-	delSQL := "DELETE FROM " + t.ident + " AS t WHERE " + del.and(where, del.eq)
 	var affected int64
 	err = c.inTx(ctx, readWrite, func(tx pgx.Tx) error {
 		affected = 0
 		var n int64
-		if err := tx.QueryRow(ctx, cntSQL, cnt.args...).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, p.cntSQL, p.cnt.args...).Scan(&n); err != nil {
 			return err
 		}
 		if n > int64(c.maxRows) {
-			return c.tooMany("delete_row", t)
+			return c.tooMany("delete_row", p.t)
 		}
 		if n == 0 {
 			return nil
 		}
-		tag, err := tx.Exec(ctx, delSQL, del.args...)
+		tag, err := tx.Exec(ctx, p.delSQL, p.del.args...)
 		if err != nil {
 			return err
 		}
 		if affected = tag.RowsAffected(); affected > int64(c.maxRows) {
-			return c.tooMany("delete_row", t)
+			return c.tooMany("delete_row", p.t)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, false, err
 	}
-	return map[string]any{"rows_affected": affected}, affected == 0, nil
+	return deleteResult(affected), affected == 0, nil
+}
+
+// checkDelete runs delete_row's count, read-only: the delete has taken
+// effect when no row matches.
+func (c *Connector) checkDelete(ctx context.Context, raw json.RawMessage) (hostfns.CheckResult, error) {
+	p, err := c.planDelete(ctx, raw)
+	if err != nil {
+		return hostfns.CheckResult{}, err
+	}
+	var n int64
+	err = c.read(ctx, p.cntSQL, p.cnt.args, func(r pgx.Rows) error {
+		if !r.Next() {
+			return r.Err()
+		}
+		return r.Scan(&n)
+	})
+	if err != nil {
+		return hostfns.CheckResult{}, err
+	}
+	what := "table " + quote(p.t.name)
+	switch {
+	case n == 0:
+		return performed(deleteResult(0), "no row of "+what+" matches the where")
+	case n > int64(c.maxRows):
+		return hostfns.CheckResult{Evidence: fmt.Sprintf("the where matches more than %s of %s", nRows(c.maxRows), what)}, nil
+	}
+	return hostfns.CheckResult{Evidence: fmt.Sprintf("the where matches %s of %s", nRows(int(n)), what)}, nil
+}
+
+// nRows is "1 row" or "n rows".
+func nRows(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
 
 type selectArgs struct {

@@ -66,6 +66,11 @@
 //     already_existed with them.
 //   - delete_row matching nothing answers already_existed.
 //
+// Check (hostfns.Checker) answers, for recovery, whether a write has taken
+// effect, without writing: it makes the same lookup, in a READ ONLY
+// transaction, and finds the effect exactly when a retry would answer
+// already_existed (a delete_row whose where matches nothing, for one).
+//
 // # Safety
 //
 // Table and column names are looked up in the database catalog
@@ -288,6 +293,34 @@ func (c *Connector) Call(ctx context.Context, action string, args json.RawMessag
 	return hostfns.Outcome{Result: b, AlreadyExisted: existed}, nil
 }
 
+// Check implements hostfns.Checker: it makes the lookup of the action's
+// check-before-act, read-only, and says whether the action would find its
+// effect in place (see the package doc). Table and column names pass the
+// same allowlist and catalog checks as in Call.
+func (c *Connector) Check(ctx context.Context, action string, args json.RawMessage, _ hostfns.CallOptions) (hostfns.CheckResult, error) {
+	var (
+		res hostfns.CheckResult
+		err error
+	)
+	switch action {
+	case "insert_row":
+		res, err = c.checkInsert(ctx, args)
+	case "update_row":
+		res, err = c.checkUpdate(ctx, args)
+	case "delete_row":
+		res, err = c.checkDelete(ctx, args)
+	case "select_rows", "count_rows":
+		return hostfns.CheckResult{}, invalid("postgres.%s changes nothing: there is no effect to check", action)
+	default:
+		return hostfns.CheckResult{}, &hostfns.ConnectorError{Code: hostfns.CodeNotFound, Message: "no action postgres." + quoteBare(action)}
+	}
+	if err != nil {
+		return hostfns.CheckResult{}, c.classify(ctx, err)
+	}
+	res.Evidence = c.redact(res.Evidence)
+	return res, nil
+}
+
 func invalid(format string, a ...any) error {
 	return &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: fmt.Sprintf(format, a...)}
 }
@@ -345,4 +378,7 @@ func (c *Connector) redact(msg string) string {
 	return msg
 }
 
-var _ hostfns.Connector = (*Connector)(nil)
+var (
+	_ hostfns.Connector = (*Connector)(nil)
+	_ hostfns.Checker   = (*Connector)(nil)
+)
