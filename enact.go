@@ -16,6 +16,7 @@ import (
 
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/crashpoint"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -31,13 +32,47 @@ const (
 // Client runs capabilities: an engine for the sandbox and a gate for the
 // actions. It is safe for concurrent use.
 type Client struct {
-	engine *runtime.Engine
-	gate   *hostfns.Gate
+	engine    *runtime.Engine
+	gate      *hostfns.Gate
+	retention time.Duration
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithKeyRetention sets how long idempotency keys are remembered
+// (KeyRetention by default): a key older than this is free again, and
+// Prune forgets it.
+func WithKeyRetention(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.retention = d
+		}
+	}
 }
 
 // New returns a client over an engine and a gate.
-func New(engine *runtime.Engine, gate *hostfns.Gate) *Client {
-	return &Client{engine: engine, gate: gate}
+func New(engine *runtime.Engine, gate *hostfns.Gate, opts ...Option) *Client {
+	c := &Client{engine: engine, gate: gate, retention: KeyRetention}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// KeyRetention returns how long this client's idempotency keys are
+// remembered.
+func (c *Client) KeyRetention() time.Duration { return c.retention }
+
+// Prune forgets idempotency keys older than the key retention, and the
+// journal of sealed runs as old; receipts are kept. It returns how many
+// records went.
+func (c *Client) Prune(ctx context.Context) (int64, error) {
+	ledger := c.gate.Ledger()
+	if ledger == nil {
+		return 0, nil
+	}
+	return ledger.Prune(ctx, c.retention)
 }
 
 // RunRequest is one run to perform.
@@ -76,7 +111,8 @@ type Result struct {
 	Replayed bool
 }
 
-// KeyRetention is how long a run key is remembered by default.
+// KeyRetention is how long a run key is remembered by default; see
+// WithKeyRetention.
 const KeyRetention = 24 * time.Hour
 
 // IdempotencyError refuses a run because of its idempotency key: the key
@@ -175,6 +211,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		return res, fmt.Errorf("enact: the run finished but its receipt could not be stored: %w", err)
 	}
 	res.Receipt = env
+	crashpoint.Hit(crashpoint.AfterReceipt)
 	if req.IdempotencyKey != "" {
 		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error})
 		if err := c.gate.Ledger().FinishKey(context.WithoutCancel(ctx), req.IdempotencyKey, runID, stored); err != nil {
@@ -190,7 +227,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, runID string) (*Result, error) {
 	ledger := c.gate.Ledger()
 	if ledger == nil {
-		return nil, errors.New("enact: idempotency keys need a receipt store with a ledger (the SQLite store)")
+		return nil, errors.New("enact: idempotency keys need a receipt store with a ledger (the SQLite or Postgres store)")
 	}
 	digest, err := receipts.Digest(map[string]any{
 		"capability": req.Capability.Digest, "inputs": in, "actor": req.Actor.Email, "dry_run": req.DryRun,
@@ -198,7 +235,7 @@ func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, r
 	if err != nil {
 		return nil, err
 	}
-	cl, err := ledger.ClaimKey(ctx, req.IdempotencyKey, digest, runID, KeyRetention)
+	cl, err := ledger.ClaimKey(ctx, req.IdempotencyKey, digest, runID, c.retention)
 	if err != nil {
 		return nil, fmt.Errorf("enact: the idempotency ledger cannot be written, so nothing runs: %w", err)
 	}

@@ -12,8 +12,8 @@ import (
 var allowed = map[string][]string{
 	"capabilities":          {},
 	"policy":                {"capabilities"},
-	"receipts":              {},
-	"hostfns":               {"capabilities", "policy", "receipts"},
+	"receipts":              {"internal/crashpoint"},
+	"hostfns":               {"capabilities", "policy", "receipts", "internal/crashpoint"},
 	"hostfns/postgres":      {"hostfns"},
 	"hostfns/kv":            {"hostfns"},
 	"hostfns/connectortest": {"hostfns"},
@@ -23,6 +23,7 @@ var allowed = map[string][]string{
 	"plugins/pdk":           {},
 	"runtime":               {"capabilities", "plugins", "hostfns"},
 	"internal/pgtest":       {},
+	"internal/crashpoint":   {},
 }
 
 const module = "github.com/enact-run/enact"

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/internal/crashpoint"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 )
@@ -409,6 +410,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 	// can take the receipt).
 	ledger := r.g.Ledger()
 	if a.spec.Mutating {
+		crashpoint.Hit(crashpoint.BeforeIntent)
 		var err error
 		if ledger != nil {
 			err = ledger.Intend(ctx, receipts.Intent{
@@ -431,8 +433,12 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 			return ErrorReply(CodeUnavailable, msg)
 		}
 	}
+	if a.spec.Mutating {
+		crashpoint.Hit(crashpoint.AfterIntent)
+	}
 	out, err := a.connector.Call(ctx, a.spec.Name, req.Args, CallOptions{IdempotencyKey: actionKey})
 	if a.spec.Mutating && ledger != nil {
+		crashpoint.Hit(crashpoint.AfterAction)
 		state, detail := receipts.JournalCompleted, out.Result
 		if err != nil {
 			state, detail = receipts.JournalFailed, json.RawMessage(strconvQuote(err.Error()))
@@ -440,6 +446,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		// An outcome that cannot be recorded leaves the intent open: a
 		// crash now makes the run ambiguous, which is the truth.
 		_ = ledger.Outcome(context.WithoutCancel(ctx), r.info.RunID, rec.Seq, state, detail)
+		crashpoint.Hit(crashpoint.AfterOutcome)
 	}
 	if err != nil {
 		code, msg := CodeConnectorError, err.Error()

@@ -17,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/enact-run/enact/internal/crashpoint"
 )
 
 // PostgresStore is the shared Store and Ledger for fleets of runners
@@ -207,6 +209,7 @@ func (s *PostgresStore) commit(ctx context.Context, batch []*pending) {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE head SET seq = $1, hash = $2 WHERE id = 1`, last.Seq, last.Hash)
+		crashpoint.Hit(crashpoint.DuringReceipt)
 		return err
 	})
 	if err != nil {

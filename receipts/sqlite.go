@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/enact-run/enact/internal/crashpoint"
 )
 
 // SQLiteStore is the default Store: a table in an SQLite database file in
@@ -126,6 +128,7 @@ func (s *SQLiteStore) commit(ctx context.Context, batch []*pending) {
 		_, err = tx.ExecContext(ctx, `INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, last.Seq, last.Hash)
 		if err == nil {
+			crashpoint.Hit(crashpoint.DuringReceipt)
 			err = tx.Commit()
 		}
 	}

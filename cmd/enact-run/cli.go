@@ -28,6 +28,10 @@ type cli struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	code           int
+
+	// Root flags.
+	storeURL     string        // --store
+	keyRetention time.Duration // --key-retention
 }
 
 // fail records the exit code and returns err so cobra prints it once.
@@ -56,11 +60,16 @@ Exit codes: 0 passed, 1 the run failed, 2 bad command line, 3 a policy
 blocked the run, 4 invalid capability or inputs (nothing ran), 5 the runner
 itself failed. State lives under $ENACT_HOME, default ~/.enact: the
 compilation cache, the signing keys (keys/), the receipts (receipts.db) and
-the embedded key-value store (kv.db).`,
+the embedded key-value store (kv.db). --store (or $ENACT_STORE_URL) moves
+the receipts, idempotency keys and journal to a Postgres database that a
+fleet of runners shares.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand(), c.receiptsCommand(), c.policyCommand(), c.mcpCommand(), c.serveCommand())
+	pf := root.PersistentFlags()
+	pf.StringVar(&c.storeURL, "store", "", "receipt store: a postgres:// URL shared by many runners, or an SQLite file (default $ENACT_STORE_URL, else $ENACT_HOME/receipts.db)")
+	pf.DurationVar(&c.keyRetention, "key-retention", 0, "how long idempotency keys are remembered (default $ENACT_KEY_RETENTION, else 24h)")
+	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand(), c.receiptsCommand(), c.policyCommand(), c.mcpCommand(), c.serveCommand(), c.recoverCommand())
 	return root
 }
 

@@ -42,6 +42,8 @@ type state struct {
 	// the environment.
 	external []hostfns.Connector
 	closers  []func() error
+	// retention is how long idempotency keys are remembered.
+	retention time.Duration
 }
 
 type stateOptions struct {
@@ -76,18 +78,12 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	if s.keys, err = receipts.OpenKeyring(filepath.Join(home, "keys")); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
-	if opts.receiptsDir != "" {
-		store, err := receipts.OpenDir(opts.receiptsDir, s.keys.Signers())
-		if err != nil {
-			return nil, fmt.Errorf("receipts directory: %w", err)
-		}
-		s.store = store
-	} else {
-		store, err := receipts.OpenSQLite(ctx, filepath.Join(home, "receipts.db"), s.keys.Signers())
-		if err != nil {
-			return nil, fmt.Errorf("receipt store: %w", err)
-		}
-		s.store = store
+	if s.store, err = c.openStore(ctx, home, opts.receiptsDir, s.keys.Signers()); err != nil {
+		return nil, err
+	}
+	if s.retention, err = c.retention(); err != nil {
+		s.store.Close()
+		return nil, err
 	}
 	s.closers = append(s.closers, s.store.Close)
 	if !opts.withRuntime {
@@ -136,7 +132,61 @@ func (s *state) clientFor(p *policy.Policy) (*enact.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return enact.New(s.engine, gate), nil
+	return enact.New(s.engine, gate, enact.WithKeyRetention(s.retention)), nil
+}
+
+// openStore opens the receipt store: a directory of JSON files
+// (--receipts-dir), a Postgres database (--store or $ENACT_STORE_URL with
+// a postgres:// URL), an SQLite file named the same way, or by default
+// $ENACT_HOME/receipts.db.
+func (c *cli) openStore(ctx context.Context, home, dir string, signers []receipts.Signer) (receipts.Store, error) {
+	if dir != "" {
+		store, err := receipts.OpenDir(dir, signers)
+		if err != nil {
+			return nil, fmt.Errorf("receipts directory: %w", err)
+		}
+		return store, nil
+	}
+	url := c.storeURL
+	if url == "" {
+		url = c.getenv("ENACT_STORE_URL")
+	}
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		store, err := receipts.OpenPostgres(ctx, url, signers)
+		if err != nil {
+			return nil, fmt.Errorf("receipt store (postgres): %w", err)
+		}
+		return store, nil
+	}
+	path := strings.TrimPrefix(url, "sqlite:")
+	if path == "" {
+		path = filepath.Join(home, "receipts.db")
+	}
+	store, err := receipts.OpenSQLite(ctx, path, signers)
+	if err != nil {
+		return nil, fmt.Errorf("receipt store: %w", err)
+	}
+	return store, nil
+}
+
+// retention is --key-retention, else $ENACT_KEY_RETENTION, else the
+// default.
+func (c *cli) retention() (time.Duration, error) {
+	if c.keyRetention != 0 {
+		if c.keyRetention < 0 {
+			return 0, fmt.Errorf("--key-retention %s: must be positive", c.keyRetention)
+		}
+		return c.keyRetention, nil
+	}
+	env := c.getenv("ENACT_KEY_RETENTION")
+	if env == "" {
+		return enact.KeyRetention, nil
+	}
+	d, err := time.ParseDuration(env)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("ENACT_KEY_RETENTION=%q: want a positive duration such as 24h or 90m", env)
+	}
+	return d, nil
 }
 
 // loadPolicy reads --policy, else $ENACT_POLICY, else
@@ -307,7 +357,36 @@ func (c *cli) openServer(ctx context.Context, policyFile, receiptsDir string) (*
 		st.Close()
 		return nil, nil, c.fail(exitInternal, err)
 	}
+	go client.housekeep(ctx, time.Hour, slog.New(slog.NewTextHandler(c.stderr, nil)))
 	return st, client, nil
+}
+
+// housekeep recovers the runs dead runners left unfinished, at once, and
+// prunes expired idempotency keys and journals then and every interval,
+// until ctx ends. Failures are logged: they never stop the server.
+func (l *liveClient) housekeep(ctx context.Context, every time.Duration, log *slog.Logger) {
+	client := l.client.Load()
+	runs, err := client.Recover(ctx)
+	if err != nil {
+		log.Warn("recovery of unfinished runs failed; run `enact-run recover`", "err", err)
+	}
+	for _, r := range runs {
+		log.Info("recovered an unfinished run", "run_id", r.RunID, "outcome", r.Outcome, "actions", len(r.Actions))
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := l.client.Load().Prune(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("pruning expired idempotency keys failed", "err", err)
+		} else if n > 0 {
+			log.Info("pruned expired idempotency keys and journals", "records", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // actor is who a run acts for: the flag, else $ENACT_ACTOR, else
