@@ -47,16 +47,7 @@ func setupDir(t testing.TB, policyYAML string) (*enact.Client, *receipts.Keyring
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { k.Close() })
-	engine, err := runtime.New(runtime.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { engine.Close(context.Background()) })
-	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{k}, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return enact.New(engine, gate), keys, store, dir
+	return newClient(t, p, store, k), keys, store, dir
 }
 
 const threeWays = `

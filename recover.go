@@ -137,7 +137,7 @@ func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u recei
 	}
 	if ambiguous > 0 {
 		rr.Outcome = RecoveryAmbiguous
-		return rr, nil
+		return rr, ledger.Abandon(ctx, u.RunID)
 	}
 	now := time.Now()
 	msg := "the runner stopped before the run finished; recovery reconciled its actions with their systems"
@@ -237,7 +237,10 @@ func (c *Client) Resolve(ctx context.Context, runID string, seq int64, state, by
 				return fmt.Errorf("enact: resolve %s#%d: another process is recovering the run (%v)", runID, seq, err)
 			}
 			detail, _ := json.Marshal("resolved by " + by)
-			return ledger.Outcome(ctx, runID, seq, state, detail)
+			if err := ledger.Outcome(ctx, runID, seq, state, detail); err != nil {
+				return err
+			}
+			return ledger.Abandon(ctx, runID) // the next Recover seals it
 		}
 		return fmt.Errorf("enact: resolve %s#%d: the run has no action %d", runID, seq, seq)
 	}

@@ -139,6 +139,11 @@ type Ledger interface {
 	// TakeOver makes this process the owner of an unfinished run, unless
 	// another process took it first (false): only one recovers a run.
 	TakeOver(ctx context.Context, runID, from string) (bool, error)
+	// Abandon gives up this process's ownership of a run it took over and
+	// could not finish (an action stayed ambiguous): the run counts as
+	// dead again, so a retry of its key is refused as ambiguous and any
+	// later recovery may take it.
+	Abandon(ctx context.Context, runID string) error
 	// Prune forgets finished keys older than retention, and the journal
 	// of runs whose receipts are stored and that are older than it.
 	Prune(ctx context.Context, retention time.Duration) (int64, error)
@@ -158,8 +163,11 @@ func Owner() string { return owner }
 // be running, judged on this host: another host's process is assumed
 // alive, a local one is probed with signal 0.
 func localOwnerAlive(o string) bool {
-	if o == owner {
+	switch o {
+	case owner:
 		return true
+	case "":
+		return false // abandoned by recovery
 	}
 	host, _ := os.Hostname()
 	i := strings.LastIndexByte(o, ':')

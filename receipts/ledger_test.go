@@ -215,6 +215,35 @@ func testLedger(t *testing.T, newHarness func(t *testing.T) *ledgerHarness) {
 			t.Fatalf("claim after recovery = %+v", c)
 		}
 	})
+	t.Run("an abandoned run is dead again", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		l := h.open(t)
+		claim(t, l, "k", "d", "run-1")
+		if err := l.Intend(t.Context(), intent("run-1", 1, "k")); err != nil {
+			t.Fatal(err)
+		}
+		h.orphan(t, "run-1")
+		u := mustUnfinished(t, l)
+		if ok, err := l.TakeOver(t.Context(), "run-1", u[0].Owner); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if c := claim(t, l, "k", "d", "run-2"); c.State != ClaimInProgress {
+			t.Fatalf("claim while a recoverer holds the run = %+v", c)
+		}
+		if n := len(mustUnfinished(t, l)); n != 0 {
+			t.Fatalf("a run being recovered is listed (%d)", n)
+		}
+		if err := l.Abandon(t.Context(), "run-1"); err != nil {
+			t.Fatal(err)
+		}
+		if c := claim(t, l, "k", "d", "run-2"); c.State != ClaimAmbiguous {
+			t.Fatalf("claim after abandon = %+v", c)
+		}
+		if u := mustUnfinished(t, l); len(u) != 1 || u[0].RunID != "run-1" {
+			t.Fatalf("unfinished after abandon = %+v", u)
+		}
+	})
 	t.Run("a dead holder whose actions all ended frees the key", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)

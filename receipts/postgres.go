@@ -388,8 +388,11 @@ func (s *PostgresStore) ClaimKey(ctx context.Context, key, digest, runID string,
 // find out is released with the transaction.
 func (s *PostgresStore) alive(ctx context.Context, tx pgx.Tx) func(string) (bool, error) {
 	return func(o string) (bool, error) {
-		if o == s.owner {
+		switch o {
+		case s.owner:
 			return true, nil
+		case "":
+			return false, nil // abandoned by recovery
 		}
 		var free bool
 		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, lockKey(o)).Scan(&free); err != nil {
@@ -503,6 +506,25 @@ func (s *PostgresStore) TakeOver(ctx context.Context, runID, from string) (bool,
 }
 
 var errNothingTaken = errors.New("nothing to take over")
+
+// Abandon implements Ledger.
+func (s *PostgresStore) Abandon(ctx context.Context, runID string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, q := range []string{
+			`UPDATE runs SET owner = '' WHERE run_id = $1 AND owner = $2`,
+			`UPDATE run_keys SET owner = '' WHERE run_id = $1 AND owner = $2 AND state = 'running'`,
+		} {
+			if _, err := tx.Exec(ctx, q, runID, s.owner); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("receipts: abandon run %s: %w", runID, err)
+	}
+	return nil
+}
 
 // Prune implements Ledger.
 func (s *PostgresStore) Prune(ctx context.Context, retention time.Duration) (int64, error) {

@@ -171,6 +171,28 @@ func (s *SQLiteStore) TakeOver(ctx context.Context, runID, from string) (bool, e
 	return true, tx.Commit()
 }
 
+// Abandon implements Ledger.
+func (s *SQLiteStore) Abandon(ctx context.Context, runID string) error {
+	return s.abandon(ctx, runID, owner)
+}
+
+func (s *SQLiteStore) abandon(ctx context.Context, runID, self string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("receipts: abandon run %s: %w", runID, err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`UPDATE runs SET owner = '' WHERE run_id = ? AND owner = ?`,
+		`UPDATE run_keys SET owner = '' WHERE run_id = ? AND owner = ? AND state = 'running'`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, runID, self); err != nil {
+			return fmt.Errorf("receipts: abandon run %s: %w", runID, err)
+		}
+	}
+	return tx.Commit()
+}
+
 // Prune implements Ledger.
 func (s *SQLiteStore) Prune(ctx context.Context, retention time.Duration) (int64, error) {
 	cutoff := time.Now().Add(-retention).UnixNano()
