@@ -5,7 +5,7 @@ BENCHTIME ?= 2s
 FUZZTIME  ?= 30s
 BIN     := bin/enact-run
 
-.PHONY: help build test check bench fuzz plugins engines clean
+.PHONY: help build test check bench fuzz crash plugins engines clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,10 @@ bench: ## run the benchmarks: sandbox runs side by side with the subprocess base
 	$(GO) run ./runtime/internal/benchreport -benchtime $(BENCHTIME)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hostfns ./hostfns/... ./policy ./receipts ./cmd/enact-run/internal/...
 	$(GO) test -run '^$$' -bench MCPStdio -benchtime 300x ./cmd/enact-run
+
+CRASH_TRIALS ?= 2000
+crash: ## the kill -9 crash harness at length (CRASH_TRIALS trials; CI runs 200)
+	ENACT_CRASH_TRIALS=$(CRASH_TRIALS) $(GO) test -run '^TestCrashConsistency$$' -v -timeout 0 ./cmd/enact-run | grep -E 'crash harness|ms per trial|^(---|ok|FAIL)'
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./capabilities -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
