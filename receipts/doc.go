@@ -148,6 +148,14 @@
 // BEGIN IMMEDIATE transaction, so processes sharing the file serialise;
 // appends queued in one process share a transaction (group commit).
 //
+// PostgresStore keeps the same tables in the schema "enact" of a Postgres
+// database, for runners on many machines sharing one chain: an append locks
+// the head record (SELECT … FOR UPDATE) and writes in the same transaction.
+// Both database stores create and upgrade their schema from numbered SQL
+// files embedded in the binary (migrations/sqlite, migrations/postgres),
+// each applied once: PRAGMA user_version counts them in SQLite, the table
+// enact.schema_migrations in Postgres (under an advisory lock).
+//
 // DirStore keeps a chain in a directory, the seed's receipts/ layout: one file
 // per receipt named "<seq, 10 digits zero-padded>-<run_id>.json" holding the
 // exact envelope bytes, and HEAD holding the head record as
@@ -155,6 +163,39 @@
 // receipt to a temporary file, syncs it, renames it into place, then writes
 // HEAD the same way; HEAD one receipt behind is accepted (an interrupted
 // append). Receipt files are mode 0600 in a directory of mode 0700.
+//
+// # Ledger: idempotency keys and the write-ahead journal
+//
+// Both database stores are also a Ledger, in the same database as the
+// chain:
+//
+//	run_keys(key PRIMARY KEY, digest, run_id, state, result, owner,
+//	         created, updated)     -- state: running | finished | released
+//	runs(run_id PRIMARY KEY, run_key, owner, meta, created)
+//	journal(run_id, seq, action, args_digest, action_key, args, state,
+//	        detail, created, updated)
+//	        -- state: intent | completed | failed | not_performed | ambiguous
+//
+// A run with an idempotency key claims it first (ClaimKey): new, replay of
+// the finished run's stored result, in_progress while its owner lives,
+// idempotency_mismatch for another request digest, ambiguous when its dead
+// owner left an intent open. Before a mutating action reaches its
+// connector the gate writes its intent (Intend: with the run's first
+// intent, the run's description, so recovery can seal its receipt; the
+// arguments, kept until the outcome so recovery can ask the connector);
+// after, its outcome. Times are unix nanoseconds, taken from the newest
+// time the ledger has seen when the clock is behind it, and in Postgres
+// from the database server's clock.
+//
+// An owner is the process running a run ("host:pid"; in Postgres with a
+// random suffix). It is dead when its pid is gone from this host (SQLite),
+// or when the session advisory lock each PostgresStore holds for its owner
+// is free (Postgres: the lock goes with the runner's connection). Unfinished
+// lists the runs of dead owners with open intents or keys; recovery takes
+// each over (TakeOver, one recoverer wins), records what the connectors
+// found (Outcome), and seals or releases; an ambiguous run is handed back
+// (Abandon). Postgres intents are fenced: a run taken over can no longer
+// journal actions from its old owner.
 //
 // # Keys
 //
