@@ -18,6 +18,12 @@ import (
 // returns its base URL.
 func startServe(t *testing.T, args ...string) string {
 	t.Helper()
+	return startServeIn(t, t.TempDir(), args...)
+}
+
+// startServeIn is startServe with $ENACT_HOME at home.
+func startServeIn(t *testing.T, home string, args ...string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +32,6 @@ func startServe(t *testing.T, args ...string) string {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	home := t.TempDir()
 	go func() {
 		defer close(done)
 		getenv := func(k string) string {
