@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -27,6 +28,9 @@ type interpreter struct {
 	// init prepares a newly instantiated module (runs the interpreter's own
 	// start-up) and returns its engine-specific handle.
 	init func(ctx context.Context, m api.Module, memLimit uint64) (uint32, error)
+	// snapshots, when set, hold started memories to restore instead of
+	// running init again (see snapshot.go).
+	snapshots *snapshots
 	// exec runs one program on a prepared instance and returns the JSON
 	// envelope the program produced.
 	exec func(ctx context.Context, inst *instance, program string) ([]byte, error)
@@ -62,9 +66,27 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, calls: in.calls, live: in.live}
 	in.calls.attach(mod)
 	in.live.Store(mod, inst)
+	var fresh []byte
+	if in.snapshots != nil {
+		if snap := in.snapshots.get(memLimit); snap != nil {
+			if err := snap.restore(mod); err != nil {
+				inst.close(ctx)
+				return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
+			}
+			inst.handle = snap.handle
+			return inst, nil
+		}
+		b, _ := mod.Memory().Read(0, mod.Memory().Size())
+		fresh = bytes.Clone(b)
+	}
 	if inst.handle, err = in.init(ctx, mod, memLimit); err != nil {
 		inst.close(ctx)
 		return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
+	}
+	if in.snapshots != nil {
+		if snap, err := takeSnapshot(mod, fresh, inst.handle); err == nil {
+			in.snapshots.put(memLimit, snap)
+		}
 	}
 	return inst, nil
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"regexp"
@@ -21,7 +22,8 @@ const jsMaxStack = 256 << 10
 
 func javascriptInterpreter() *interpreter {
 	return &interpreter{
-		language: "javascript",
+		language:  "javascript",
+		snapshots: &snapshots{},
 		init: func(ctx context.Context, m api.Module, memLimit uint64) (uint32, error) {
 			limit := uint64(0)
 			if memLimit > 2*jsHeadroom {
@@ -86,6 +88,31 @@ func installHost(ctx context.Context, m api.Module, jsctx uint64) error {
 // built on them, and the engine's Go bridge.
 const jsPrelude = `for (const k of ["std", "os", "bjson", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "QJS_PROXY_VALUE"]) delete globalThis[k];`
 
+// jsRandom replaces Math.random with xoshiro128** seeded from the host's
+// random source for this run. The engine seeds its own generator once, at
+// start-up, from the clock; instances restored from a start-up snapshot
+// would all share that seed, and so the same sequence of numbers.
+func jsRandom() string {
+	var seed [4]uint32
+	for seed == [4]uint32{} {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		for i := range seed {
+			seed[i] = binary.LittleEndian.Uint32(b[4*i:])
+		}
+	}
+	return fmt.Sprintf(`{
+  let a = %d | 0, b = %d | 0, c = %d | 0, d = %d | 0;
+  const next = () => {
+    const r = Math.imul(((x) => (x << 7) | (x >>> 25))(Math.imul(b, 5)), 9), t = b << 9;
+    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 11) | (d >>> 21);
+    return r >>> 0;
+  };
+  Object.defineProperty(Math, "random", { value: function random() { return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992; }, writable: true, configurable: true });
+}
+`, seed[0], seed[1], seed[2], seed[3])
+}
+
 // javascriptProgram wraps a task's source in an async function (so a
 // top-level return gives the outputs and await works) and turns the outcome
 // into a JSON envelope, the program's completion value. The task's
@@ -112,7 +139,7 @@ func javascriptProgram(code string, vars map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return jsPrelude + javascriptEnact + `(async () => {
+	return jsPrelude + jsRandom() + javascriptEnact + `(async () => {
   const __enact_in = ` + string(in) + `;
   const stringify = JSON.stringify, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor;
   define(globalThis, "inputs", { value: __enact_in, writable: true, configurable: true });

@@ -2,6 +2,8 @@ package runtime_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -45,5 +47,45 @@ func TestNoStateSurvivesBetweenRuns(t *testing.T) {
 				t.Error("no run used a pooled instance")
 			}
 		})
+	}
+}
+
+// JavaScript instances start from a snapshot of a started engine; each run
+// must still get its own random sequence, and the memory limit the engine
+// was started with must still hold.
+func TestJavaScriptSnapshotsKeepRunsApart(t *testing.T) {
+	t.Parallel()
+	e, err := runtime.New(runtime.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	ctx := context.Background()
+	c := load(t, scriptDoc("javascript", "const seen = globalThis.leak === true;\nglobalThis.leak = true;\nreturn { seen, r: [Math.random(), Math.random()] };", ""))
+	seen := map[string]bool{}
+	for i := range 6 {
+		res, err := e.Run(ctx, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Outputs["seen"] != false {
+			t.Fatalf("run %d saw state left by an earlier run", i)
+		}
+		for _, v := range res.Outputs["r"].([]any) {
+			f, err := v.(json.Number).Float64()
+			if err != nil || f < 0 || f >= 1 || seen[v.(json.Number).String()] {
+				t.Fatalf("run %d: Math.random gave %v (seen before: %v)", i, v, seen[v.(json.Number).String()])
+			}
+			seen[v.(json.Number).String()] = true
+		}
+	}
+	// A memory bomb after restored starts is still refused.
+	bomb := load(t, scriptDoc("javascript", "const a = []; for (;;) a.push(new Array(1e5).fill(1));", "env:\n  resources:\n    timeout: 20s\n    memory: 48MiB\n"))
+	for range 2 {
+		_, err := e.Run(ctx, bomb, nil)
+		var re *runtime.Error
+		if !errors.As(err, &re) || re.Code != runtime.CodeMemoryLimit {
+			t.Fatalf("memory bomb: %v", err)
+		}
 	}
 }
