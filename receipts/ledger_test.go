@@ -2,19 +2,17 @@ package receipts
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/enact-run/enact/internal/pgtest"
 )
 
 // ledgerStore is a Store with a Ledger, as both database stores are.
@@ -31,65 +29,51 @@ type ledgerHarness struct {
 }
 
 func sqliteLedger(t *testing.T) *ledgerHarness {
-	path := filepath.Join(t.TempDir(), "enact.db")
-	signers, _ := testKeys(t, 1)
-	return &ledgerHarness{
-		open: func(t *testing.T) ledgerStore {
-			s, err := OpenSQLite(t.Context(), path, signers)
-			if err != nil {
+	return newLedgerHarness(t, sqliteHarness(t), func(t *testing.T, path, runID string) {
+		// A pid that was this host's and is no more.
+		cmd := exec.Command("true")
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		host, _ := os.Hostname()
+		dead := fmt.Sprintf("%s:%d", host, cmd.Process.Pid)
+		db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(30000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for _, q := range []string{`UPDATE runs SET owner = ? WHERE run_id = ?`, `UPDATE run_keys SET owner = ? WHERE run_id = ?`} {
+			if _, err := db.Exec(q, dead, runID); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-		orphan: func(t *testing.T, runID string) {
-			// A pid that was this host's and is no more.
-			cmd := exec.Command("true")
-			if err := cmd.Run(); err != nil {
-				t.Fatal(err)
-			}
-			host, _ := os.Hostname()
-			dead := fmt.Sprintf("%s:%d", host, cmd.Process.Pid)
-			s, err := OpenSQLite(t.Context(), path, signers)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			for _, q := range []string{`UPDATE runs SET owner = ? WHERE run_id = ?`, `UPDATE run_keys SET owner = ? WHERE run_id = ?`} {
-				if _, err := s.db.Exec(q, dead, runID); err != nil {
-					t.Fatal(err)
-				}
-			}
-		},
-	}
+		}
+	})
 }
 
 func postgresLedger(t *testing.T) *ledgerHarness {
-	dsn := pgtest.NewDatabase(t)
+	return newLedgerHarness(t, postgresHarness(t), func(t *testing.T, dsn, runID string) {
+		// An owner nobody holds the lock of: a runner whose connection
+		// closed.
+		conn, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		for _, q := range []string{`UPDATE enact.runs SET owner = 'gone:1/dead' WHERE run_id = $1`, `UPDATE enact.run_keys SET owner = 'gone:1/dead' WHERE run_id = $1`} {
+			if _, err := conn.Exec(t.Context(), q, runID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// newLedgerHarness opens the store harness h's stores as ledgers; orphan
+// gets h's location.
+func newLedgerHarness(t *testing.T, h *harness, orphan func(t *testing.T, location, runID string)) *ledgerHarness {
 	signers, _ := testKeys(t, 1)
 	return &ledgerHarness{
-		open: func(t *testing.T) ledgerStore {
-			s, err := OpenPostgres(t.Context(), dsn, signers)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-		orphan: func(t *testing.T, runID string) {
-			// An owner nobody holds the lock of: a runner whose
-			// connection closed.
-			conn, err := pgx.Connect(t.Context(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(context.Background())
-			for _, q := range []string{`UPDATE enact.runs SET owner = 'gone:1/dead' WHERE run_id = $1`, `UPDATE enact.run_keys SET owner = 'gone:1/dead' WHERE run_id = $1`} {
-				if _, err := conn.Exec(t.Context(), q, runID); err != nil {
-					t.Fatal(err)
-				}
-			}
-		},
+		open:   func(t *testing.T) ledgerStore { return h.open(t, signers).(ledgerStore) },
+		orphan: func(t *testing.T, runID string) { orphan(t, h.location, runID) },
 	}
 }
 

@@ -236,57 +236,12 @@ func (c pgChain) insert(ctx context.Context, n *Receipt, env *Envelope, data []b
 
 // Get implements Store.
 func (s *PostgresStore) Get(ctx context.Context, runID string) (*Envelope, error) {
-	var data []byte
-	err := s.pool.QueryRow(ctx, `SELECT envelope FROM receipts WHERE run_id = $1`, runID).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("%w: run %s", ErrNotFound, runID)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("receipts: get run %s: %w", runID, err)
-	}
-	return ParseEnvelope(data)
+	return getEnvelope(ctx, pgQuerier{s.pool}, runID)
 }
 
 // List implements Store.
 func (s *PostgresStore) List(ctx context.Context, opts ListOptions) ([]*Envelope, error) {
-	q, args := listQuery(opts)
-	var out []*Envelope
-	err := collect(ctx, pgQuerier{s.pool}, func(r rowScanner) error {
-		var data []byte
-		if err := r.Scan(&data); err != nil {
-			return err
-		}
-		env, err := ParseEnvelope(data)
-		if err != nil {
-			return err
-		}
-		out = append(out, env)
-		return nil
-	}, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("receipts: list: %w", err)
-	}
-	return out, nil
-}
-
-// listQuery is the query of List with ? placeholders.
-func listQuery(opts ListOptions) (string, []any) {
-	q := `SELECT envelope FROM receipts WHERE seq > ?`
-	args := []any{opts.After}
-	for _, f := range []struct{ col, val string }{
-		{"actor", opts.Actor}, {"capability", opts.Capability}, {"decision", string(opts.Decision)},
-	} {
-		if f.val != "" {
-			q += " AND " + f.col + " = ?"
-			args = append(args, f.val)
-		}
-	}
-	q += " ORDER BY seq"
-	if opts.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, opts.Limit)
-	}
-	return q, args
+	return listEnvelopes(ctx, pgQuerier{s.pool}, opts)
 }
 
 // Verify implements Store, on one snapshot of the database.

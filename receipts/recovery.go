@@ -3,6 +3,7 @@ package receipts
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 )
 
@@ -37,6 +38,55 @@ func collect(ctx context.Context, q querier, scan func(rowScanner) error, stmt s
 		}
 	}
 	return rows.Err()
+}
+
+// getEnvelope reads the envelope of a run, for Store.Get.
+func getEnvelope(ctx context.Context, q querier, runID string) (*Envelope, error) {
+	var data []byte
+	err := collect(ctx, q, func(r rowScanner) error { return r.Scan(&data) }, `SELECT envelope FROM receipts WHERE run_id = ?`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("receipts: get run %s: %w", runID, err)
+	}
+	if data == nil {
+		return nil, fmt.Errorf("%w: run %s", ErrNotFound, runID)
+	}
+	return ParseEnvelope(data)
+}
+
+// listEnvelopes reads envelopes in seq order, for Store.List.
+func listEnvelopes(ctx context.Context, q querier, opts ListOptions) ([]*Envelope, error) {
+	stmt := `SELECT envelope FROM receipts WHERE seq > ?`
+	args := []any{opts.After}
+	for _, f := range []struct{ col, val string }{
+		{"actor", opts.Actor}, {"capability", opts.Capability}, {"decision", string(opts.Decision)},
+	} {
+		if f.val != "" {
+			stmt += " AND " + f.col + " = ?"
+			args = append(args, f.val)
+		}
+	}
+	stmt += " ORDER BY seq"
+	if opts.Limit > 0 {
+		stmt += " LIMIT ?"
+		args = append(args, opts.Limit)
+	}
+	var out []*Envelope
+	err := collect(ctx, q, func(r rowScanner) error {
+		var data []byte
+		if err := r.Scan(&data); err != nil {
+			return err
+		}
+		env, err := ParseEnvelope(data)
+		if err != nil {
+			return err
+		}
+		out = append(out, env)
+		return nil
+	}, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("receipts: list: %w", err)
+	}
+	return out, nil
 }
 
 // unfinished lists the unfinished runs of a store, the same way for every

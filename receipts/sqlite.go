@@ -156,41 +156,12 @@ func (c sqliteChain) insert(ctx context.Context, n *Receipt, env *Envelope, data
 
 // Get implements Store.
 func (s *SQLiteStore) Get(ctx context.Context, runID string) (*Envelope, error) {
-	var data []byte
-	err := s.db.QueryRowContext(ctx, `SELECT envelope FROM receipts WHERE run_id = ?`, runID).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: run %s", ErrNotFound, runID)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("receipts: get run %s: %w", runID, err)
-	}
-	return ParseEnvelope(data)
+	return getEnvelope(ctx, sqliteQuerier{s.db}, runID)
 }
 
 // List implements Store.
 func (s *SQLiteStore) List(ctx context.Context, opts ListOptions) ([]*Envelope, error) {
-	q, args := listQuery(opts)
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("receipts: list: %w", err)
-	}
-	defer rows.Close()
-	var out []*Envelope
-	for rows.Next() {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
-			return nil, fmt.Errorf("receipts: list: %w", err)
-		}
-		env, err := ParseEnvelope(data)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, env)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("receipts: list: %w", err)
-	}
-	return out, nil
+	return listEnvelopes(ctx, sqliteQuerier{s.db}, opts)
 }
 
 // Verify implements Store. It reads one consistent snapshot: appends made

@@ -217,9 +217,13 @@ func (s *SQLiteStore) Prune(ctx context.Context, retention time.Duration) (int64
 	return total, tx.Commit()
 }
 
-// sqliteQuerier adapts a transaction to the shared recovery queries.
-type sqliteQuerier struct{ tx *sql.Tx }
+// sqliteQuerier adapts a database or transaction to the shared queries.
+type sqliteQuerier struct {
+	db interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	}
+}
 
 func (q sqliteQuerier) query(ctx context.Context, stmt string, args ...any) (rowScanner, error) {
-	return q.tx.QueryContext(ctx, stmt, args...)
+	return q.db.QueryContext(ctx, stmt, args...)
 }

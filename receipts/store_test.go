@@ -22,10 +22,12 @@ import (
 // raw, put and remove tamper with the stored envelope of a seq behind the
 // store's back.
 type harness struct {
-	open   func(t *testing.T, signers []Signer) Store
-	raw    func(t *testing.T, seq int64) []byte
-	put    func(t *testing.T, seq int64, data []byte)
-	remove func(t *testing.T, seq int64)
+	// location is the file, directory or DSN the store lives at.
+	location string
+	open     func(t *testing.T, signers []Signer) Store
+	raw      func(t *testing.T, seq int64) []byte
+	put      func(t *testing.T, seq int64, data []byte)
+	remove   func(t *testing.T, seq int64)
 }
 
 func sqliteHarness(t *testing.T) *harness {
@@ -48,6 +50,7 @@ func sqliteHarness(t *testing.T) *harness {
 		return db
 	}
 	return &harness{
+		location: path,
 		open: func(t *testing.T, signers []Signer) Store {
 			s, err := OpenSQLite(t.Context(), path, signers)
 			if err != nil {
@@ -94,6 +97,7 @@ func postgresHarness(t *testing.T) *harness {
 		return conn
 	}
 	return &harness{
+		location: dsn,
 		open: func(t *testing.T, signers []Signer) Store {
 			s, err := OpenPostgres(t.Context(), dsn, signers)
 			if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
 	"github.com/enact-run/enact/internal/crashpoint"
 	"github.com/enact-run/enact/internal/pgtest"
@@ -79,11 +80,6 @@ func TestCrashConsistency(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close(context.Background())
-	pgStore, err := pgx.Connect(t.Context(), storeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pgStore.Close(context.Background())
 
 	baseEnv := append(os.Environ(), "ENACT_HOME="+home, "ENACT_POSTGRES_URL="+effects, "ENACT_POLICY="+policyFile,
 		"ENACT_ACTOR=harness@acme.test", "ENACT_CRASHPOINT=")
@@ -116,31 +112,26 @@ func TestCrashConsistency(t *testing.T) {
 
 	// journal returns the states of the actions of the runs under a key,
 	// by seq, from one store.
+	lite, err := sql.Open("sqlite", filepath.Join(home, "receipts.db")+"?_pragma=busy_timeout(30000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	pgJournal, err := sql.Open("pgx", storeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pgJournal.Close()
+	journalOf := map[string]struct {
+		db    *sql.DB
+		query string
+	}{
+		"sqlite":   {lite, `SELECT j.seq, j.state FROM journal j JOIN runs r ON r.run_id = j.run_id WHERE r.run_key = ?`},
+		"postgres": {pgJournal, `SELECT j.seq, j.state FROM enact.journal j JOIN enact.runs r ON r.run_id = j.run_id WHERE r.run_key = $1`},
+	}
 	journal := func(kind, key string) map[int64][]string {
 		states := map[int64][]string{}
-		add := func(seq int64, state string) { states[seq] = append(states[seq], state) }
-		if kind == "postgres" {
-			rows, err := pgStore.Query(t.Context(), `SELECT j.seq, j.state FROM enact.journal j JOIN enact.runs r ON r.run_id = j.run_id WHERE r.run_key = $1`, key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for rows.Next() {
-				var seq int64
-				var state string
-				if err := rows.Scan(&seq, &state); err != nil {
-					t.Fatal(err)
-				}
-				add(seq, state)
-			}
-			rows.Close()
-			return states
-		}
-		lite, err := sql.Open("sqlite", filepath.Join(home, "receipts.db")+"?_pragma=busy_timeout(30000)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer lite.Close()
-		rows, err := lite.Query(`SELECT j.seq, j.state FROM journal j JOIN runs r ON r.run_id = j.run_id WHERE r.run_key = ?`, key)
+		rows, err := journalOf[kind].db.Query(journalOf[kind].query, key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +142,7 @@ func TestCrashConsistency(t *testing.T) {
 			if err := rows.Scan(&seq, &state); err != nil {
 				t.Fatal(err)
 			}
-			add(seq, state)
+			states[seq] = append(states[seq], state)
 		}
 		return states
 	}
