@@ -72,6 +72,13 @@ func crashedRun(t *testing.T, dir string, store receipts.Store, k *kv.Store, run
 			}
 		}
 	}
+	orphan(t, dir, runID)
+}
+
+// orphan makes a run's owner a process that died, in the SQLite store
+// under dir.
+func orphan(t *testing.T, dir, runID string) {
+	t.Helper()
 	db, err := sql.Open("sqlite", filepath.Join(dir, "receipts.db")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
@@ -223,15 +230,7 @@ func TestRecoverClosesTheKeyOfASealedRun(t *testing.T) {
 	if cl, err := ledger.ClaimKey(ctx, "key-s", digest, res.RunID, time.Hour); err != nil || cl.State != receipts.ClaimNew {
 		t.Fatal(cl, err)
 	}
-	db, err := sql.Open("sqlite", filepath.Join(dir, "receipts.db")+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	host, _ := os.Hostname()
-	if _, err := db.Exec(`UPDATE run_keys SET owner = ? WHERE key = 'key-s'`, fmt.Sprintf("%s:%d", host, deadPID(t))); err != nil {
-		t.Fatal(err)
-	}
+	orphan(t, dir, res.RunID)
 	runs, err := client.Recover(ctx)
 	if err != nil || len(runs) != 1 || runs[0].Outcome != enact.RecoveryKeyClosed {
 		t.Fatalf("recovered %+v %v", runs, err)
