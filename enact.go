@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/enact-run/enact/capabilities"
@@ -35,6 +36,10 @@ type Client struct {
 	engine    *runtime.Engine
 	gate      *hostfns.Gate
 	retention time.Duration
+	// handedBack are runs of this client whose receipt or key could not
+	// be written and that the store could not be told about either; the
+	// next Recover hands them over (see handBack).
+	handedBack sync.Map // run id → struct{}
 }
 
 // Option configures a Client.
@@ -150,12 +155,15 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		return nil, err
 	}
 	// Fail closed: a run whose receipt could not be stored does not start.
-	if err := c.gate.Ready(ctx); err != nil {
+	// The store calls before the run are bounded like the records after.
+	pctx, cancel := context.WithTimeout(ctx, receipts.RecordTimeout)
+	defer cancel()
+	if err := c.gate.Ready(pctx); err != nil {
 		return nil, err
 	}
 	runID := hostfns.NewRunID()
 	if req.IdempotencyKey != "" {
-		res, err := c.claim(ctx, req, in, runID)
+		res, err := c.claim(pctx, req, in, runID)
 		if res != nil || err != nil {
 			return res, err
 		}
@@ -206,15 +214,21 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 			outcome.Err = &receipts.Error{Code: "internal", Message: err.Error()}
 		}
 	}
-	env, err := run.Finish(context.WithoutCancel(ctx), outcome)
+	// The records of a finished run outlive the caller's deadline, within
+	// the store's own bound.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
+	defer cancel()
+	env, err := run.Finish(rctx, outcome)
 	if err != nil {
+		c.handBack(runID)
 		return res, fmt.Errorf("enact: the run finished but its receipt could not be stored: %w", err)
 	}
 	res.Receipt = env
 	crashpoint.Hit(crashpoint.AfterReceipt)
 	if req.IdempotencyKey != "" {
 		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error})
-		if err := c.gate.Ledger().FinishKey(context.WithoutCancel(ctx), req.IdempotencyKey, runID, stored); err != nil {
+		if err := c.gate.Ledger().FinishKey(rctx, req.IdempotencyKey, runID, stored); err != nil {
+			c.handBack(runID)
 			return res, fmt.Errorf("enact: the run finished but its idempotency key could not be closed: %w", err)
 		}
 	}
@@ -235,6 +249,9 @@ func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, r
 	if err != nil {
 		return nil, err
 	}
+	// A run of ours that could not be closed is not in flight: say so
+	// first, or its key would be refused as in_progress.
+	_ = c.flushHandedBack(ctx, ledger)
 	cl, err := ledger.ClaimKey(ctx, req.IdempotencyKey, digest, runID, c.retention)
 	if err != nil {
 		return nil, fmt.Errorf("enact: the idempotency ledger cannot be written, so nothing runs: %w", err)

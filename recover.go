@@ -66,6 +66,11 @@ func (c *Client) Recover(ctx context.Context) ([]RecoveredRun, error) {
 	if ledger == nil {
 		return nil, nil
 	}
+	// This client's own runs that could not be closed are recovered like a
+	// dead runner's once the store can be told.
+	if err := c.flushHandedBack(ctx, ledger); err != nil {
+		return nil, err
+	}
 	runs, err := ledger.Unfinished(ctx)
 	if err != nil {
 		return nil, err
@@ -86,6 +91,36 @@ func (c *Client) Recover(ctx context.Context) ([]RecoveredRun, error) {
 		out = append(out, rr)
 	}
 	return out, nil
+}
+
+// handBack gives up a run this client could not close (its receipt or key
+// could not be written): the process lives on, so without this its runs
+// would count as in flight until it exits, refusing retries of their keys
+// and escaping recovery. When the store cannot be told now, the next
+// Recover tells it.
+func (c *Client) handBack(runID string) {
+	ledger := c.gate.Ledger()
+	if ledger == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), receipts.RecordTimeout)
+	defer cancel()
+	if err := ledger.Abandon(ctx, runID); err != nil {
+		c.handedBack.Store(runID, struct{}{})
+	}
+}
+
+// flushHandedBack tells the store about the runs handBack could not.
+func (c *Client) flushHandedBack(ctx context.Context, ledger receipts.Ledger) error {
+	var err error
+	c.handedBack.Range(func(k, _ any) bool {
+		if err = ledger.Abandon(ctx, k.(string)); err != nil {
+			return false
+		}
+		c.handedBack.Delete(k)
+		return true
+	})
+	return err
 }
 
 func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u receipts.UnfinishedRun) (RecoveredRun, error) {

@@ -445,7 +445,9 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		}
 		// An outcome that cannot be recorded leaves the intent open: a
 		// crash now makes the run ambiguous, which is the truth.
-		_ = ledger.Outcome(context.WithoutCancel(ctx), r.info.RunID, rec.Seq, state, detail)
+		octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
+		_ = ledger.Outcome(octx, r.info.RunID, rec.Seq, state, detail)
+		cancel()
 		crashpoint.Hit(crashpoint.AfterOutcome)
 	}
 	if err != nil {

@@ -8,6 +8,13 @@ import (
 	"time"
 )
 
+// RecordTimeout bounds a write that must outlive its caller's deadline (a
+// receipt, an action's outcome, a run key's result) and any store call made
+// without a deadline: a store that stops answering — a hung database host,
+// a network partition — fails the write after this long instead of
+// holding the run, and everything waiting behind it, for ever.
+const RecordTimeout = 15 * time.Second
+
 // maxBatch bounds the receipts one group commit writes.
 const maxBatch = 256
 
@@ -55,9 +62,13 @@ func (g *groupCommit) append(ctx context.Context, r *Receipt, commit func(contex
 	g.queue = slices.Clone(g.queue[n:])
 	g.mu.Unlock()
 
-	// The batch is committed whatever happens to this caller's context:
-	// the other callers wait for it.
-	commit(context.WithoutCancel(ctx), batch)
+	// The batch is committed whatever happens to this caller's context
+	// (the other callers wait for it), within RecordTimeout: a database
+	// that stops answering fails the batch instead of holding every
+	// appender.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RecordTimeout)
+	commit(cctx, batch)
+	cancel()
 
 	g.mu.Lock()
 	for _, q := range batch {

@@ -60,6 +60,9 @@ func OpenPostgres(ctx context.Context, url string, signers []Signer) (*PostgresS
 	if err != nil {
 		return nil, fmt.Errorf("receipts: postgres store: %w", err)
 	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = "enact"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "enact-run"
 	var nonce [6]byte

@@ -38,7 +38,7 @@ after you have looked at the system yourself. Live runs are never touched;
 several recoverers may run at once. Afterwards, idempotency keys older than
 --key-retention and the journal of sealed runs as old are pruned.
 
-serve and mcp recover at start. Exit code 0 when nothing is left ambiguous,
+serve and mcp recover at start and every minute. Exit code 0 when nothing is left ambiguous,
 1 otherwise.`,
 		Example: `  enact-run recover
   enact-run recover --json

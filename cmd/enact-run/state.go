@@ -361,25 +361,33 @@ func (c *cli) openServer(ctx context.Context, policyFile, receiptsDir string) (*
 	return st, client, nil
 }
 
-// housekeep recovers the runs dead runners left unfinished, at once, and
-// prunes expired idempotency keys and journals then and every interval,
-// until ctx ends. Failures are logged: they never stop the server.
-func (l *liveClient) housekeep(ctx context.Context, every time.Duration, log *slog.Logger) {
-	client := l.client.Load()
-	runs, err := client.Recover(ctx)
-	if err != nil {
-		log.Warn("recovery of unfinished runs failed; run `enact-run recover`", "err", err)
-	}
-	for _, r := range runs {
-		log.Info("recovered an unfinished run", "run_id", r.RunID, "outcome", r.Outcome, "actions", len(r.Actions))
-	}
-	t := time.NewTicker(every)
+// housekeep recovers the runs dead runners left unfinished (and this
+// runner's own runs it could not close, say while the store was down), at
+// once and then every minute, and prunes expired idempotency keys and
+// journals every pruneEvery, until ctx ends. Failures are logged: they
+// never stop the server.
+func (l *liveClient) housekeep(ctx context.Context, pruneEvery time.Duration, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
 	defer t.Stop()
+	var pruned time.Time
 	for {
-		if n, err := l.client.Load().Prune(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("pruning expired idempotency keys failed", "err", err)
-		} else if n > 0 {
-			log.Info("pruned expired idempotency keys and journals", "records", n)
+		client := l.client.Load()
+		runs, err := client.Recover(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("recovery of unfinished runs failed; will retry, or run `enact-run recover`", "err", err)
+		}
+		for _, r := range runs {
+			log.Info("recovered an unfinished run", "run_id", r.RunID, "outcome", r.Outcome, "actions", len(r.Actions))
+		}
+		if time.Since(pruned) >= pruneEvery {
+			if n, err := client.Prune(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("pruning expired idempotency keys failed", "err", err)
+			} else if err == nil {
+				pruned = time.Now()
+				if n > 0 {
+					log.Info("pruned expired idempotency keys and journals", "records", n)
+				}
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -17,9 +17,15 @@
 // exits (it is started with a parent-death signal), but its temporary
 // directory is left behind.
 //
-// When no server can be had (no $ENACT_PG_DSN and no PostgreSQL binaries),
-// NewDatabase fails the test when $CI is set (CI must not skip these
-// tests) and skips it otherwise.
+// A test that stops the server under its databases (to see what a store
+// does while the database is down) gets a server of its own from
+// NewServer, which it may Stop and Start again; the shared server is never
+// stopped while tests run. Such a server is always a throwaway one, even
+// when $ENACT_PG_DSN is set.
+//
+// When no server can be had (no $ENACT_PG_DSN and no PostgreSQL binaries,
+// or for NewServer no binaries), NewDatabase and NewServer fail the test
+// when $CI is set (CI must not skip these tests) and skip it otherwise.
 package pgtest
 
 import (
@@ -60,10 +66,14 @@ var (
 type server struct {
 	dsn string // of the maintenance database, with credentials
 	// Set only for a throwaway server.
-	dir  string
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
-	log  *bytes.Buffer
+	dir      string
+	postgres string // the postgres binary
+	data     string // the data directory
+	port     int
+	cred     *syscall.Credential // whom postgres runs as; nil for this process's user
+	cmd      *exec.Cmd           // nil while the server is stopped
+	done     chan struct{}       // closed when cmd has exited
+	log      *bytes.Buffer
 }
 
 // Main runs m's tests, then stops the throwaway server (if one was
@@ -90,15 +100,29 @@ func NewDatabase(t testing.TB, setup ...string) string {
 	t.Helper()
 	once.Do(func() { shared, errNo = start() })
 	if errNo != nil {
-		if inCI() {
-			t.Fatalf("pgtest: no PostgreSQL server for this test, and CI must not skip it: %v", errNo)
-		}
-		t.Skipf("pgtest: no PostgreSQL server (set %s, or install PostgreSQL): %v", EnvDSN, errNo)
+		noServer(t, errNo, "set "+EnvDSN+", or install PostgreSQL")
 	}
+	return shared.database(t, true, setup)
+}
+
+// noServer fails t when $CI is set and skips it otherwise, saying why
+// there is no server and what would give one.
+func noServer(t testing.TB, why error, remedy string) {
+	t.Helper()
+	if inCI() {
+		t.Fatalf("pgtest: no PostgreSQL server for this test, and CI must not skip it: %v", why)
+	}
+	t.Skipf("pgtest: no PostgreSQL server (%s): %v", remedy, why)
+}
+
+// database creates a database on s, runs the setup statements in it and
+// returns its DSN; with drop, the database is dropped when t ends.
+func (s *server) database(t testing.TB, drop bool, setup []string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	name := "t_" + randomHex(8)
-	admin, err := pgx.Connect(ctx, shared.dsn)
+	admin, err := pgx.Connect(ctx, s.dsn)
 	if err != nil {
 		t.Fatalf("pgtest: connect to the server: %v", err)
 	}
@@ -106,20 +130,10 @@ func NewDatabase(t testing.TB, setup ...string) string {
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		admin, err := pgx.Connect(ctx, shared.dsn)
-		if err != nil {
-			t.Errorf("pgtest: drop database %s: %v", name, err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("pgtest: drop database %s: %v", name, err)
-		}
-	})
-	dsn, err := withDatabase(shared.dsn, name)
+	if drop {
+		t.Cleanup(func() { s.drop(t, name) })
+	}
+	dsn, err := withDatabase(s.dsn, name)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
@@ -137,6 +151,87 @@ func NewDatabase(t testing.TB, setup ...string) string {
 		}
 	}
 	return dsn
+}
+
+// drop drops database name, reporting a failure to t.
+func (s *server) drop(t testing.TB, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, s.dsn)
+	if err != nil {
+		t.Errorf("pgtest: drop database %s: %v", name, err)
+		return
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		t.Errorf("pgtest: drop database %s: %v", name, err)
+	}
+}
+
+// Server is a throwaway PostgreSQL server of one test's own, which the
+// test may stop and start again, to see what a client does while its
+// database is down. Its methods must be called from the test's goroutine
+// (or one it waits for), one at a time.
+type Server struct {
+	s *server
+}
+
+// NewServer starts a server for t alone: initdb in a fresh temporary
+// directory, then postgres on 127.0.0.1, with password authentication over
+// TCP, as the postgres system user when run as root. Its port lies outside
+// the kernel's range of ephemeral ports where it can tell, so that no
+// other socket is given the port while the server is stopped. The server
+// is stopped and its files removed when t ends.
+func NewServer(t testing.TB) *Server {
+	t.Helper()
+	s, err := startOwn(stablePort)
+	if err != nil {
+		noServer(t, err, "install PostgreSQL")
+	}
+	t.Cleanup(s.stop)
+	return &Server{s: s}
+}
+
+// Database creates an empty database on the server, runs the setup
+// statements in it (each may hold several statements separated by
+// semicolons) and returns its DSN, a postgres:// URL with credentials,
+// which stays valid across Stop and Start. The server must be running.
+// The database goes with the server when t ends.
+func (srv *Server) Database(t testing.TB, setup ...string) string {
+	t.Helper()
+	if srv.s.cmd == nil {
+		t.Fatal("pgtest: Database: the server is stopped")
+	}
+	return srv.s.database(t, false, setup)
+}
+
+// Stop shuts the server down the way pg_ctl stop does by default (fast
+// shutdown: SIGINT; open sessions are ended, and transactions in progress
+// roll back) and waits until postgres has exited. Clients then get
+// connection errors. The server must be running.
+func (srv *Server) Stop(t testing.TB) {
+	t.Helper()
+	if srv.s.cmd == nil {
+		t.Fatal("pgtest: Stop: the server is not running")
+	}
+	srv.s.halt()
+}
+
+// Start starts the stopped server again, on the same data directory and
+// port, and waits until it accepts connections: the DSNs of its databases
+// work again, and the data committed before Stop is there.
+func (srv *Server) Start(t testing.TB) {
+	t.Helper()
+	if srv.s.cmd != nil {
+		t.Fatal("pgtest: Start: the server is running")
+	}
+	if err := srv.s.run(srv.s.port); err != nil {
+		t.Fatalf("pgtest: Start: %v", err)
+	}
+	if err := srv.s.wait(); err != nil {
+		srv.s.halt()
+		t.Fatalf("pgtest: Start: %v", err)
+	}
 }
 
 func inCI() bool {
@@ -171,11 +266,18 @@ func withDatabase(dsn, name string) (string, error) {
 	return dsn + " dbname=" + name, nil
 }
 
-// start finds or starts the server.
+// start finds or starts the shared server.
 func start() (*server, error) {
 	if dsn := os.Getenv(EnvDSN); dsn != "" {
 		return &server{dsn: dsn}, nil
 	}
+	return startOwn(freePort)
+}
+
+// startOwn makes a new cluster in a fresh directory and starts postgres
+// on a port from pickPort. Run as root, both run as the postgres system
+// user (initdb refuses root).
+func startOwn(pickPort func() (int, error)) (*server, error) {
 	bin, err := binDir()
 	if err != nil {
 		return nil, err
@@ -196,7 +298,7 @@ func start() (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: dir}
+	s := &server{dir: dir, postgres: filepath.Join(bin, "postgres"), data: filepath.Join(dir, "data"), cred: cred}
 	fail := func(err error) (*server, error) {
 		os.RemoveAll(dir)
 		return nil, err
@@ -219,8 +321,7 @@ func start() (*server, error) {
 			return fail(err)
 		}
 	}
-	data := filepath.Join(dir, "data")
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--pwfile", pwfile,
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", s.data, "-U", "postgres", "--pwfile", pwfile,
 		"--auth-local", "trust", "--auth-host", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync")
 	initdb.Dir = dir
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
@@ -229,11 +330,11 @@ func start() (*server, error) {
 	}
 	// A port picked free can be taken before postgres binds it: try again.
 	for attempt := 0; ; attempt++ {
-		port, err := freePort()
+		port, err := pickPort()
 		if err != nil {
 			return fail(err)
 		}
-		err = s.run(filepath.Join(bin, "postgres"), data, port, cred)
+		err = s.run(port)
 		if err == nil {
 			s.dsn = fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/postgres?sslmode=disable", password, port)
 			if err = s.wait(); err == nil {
@@ -339,25 +440,64 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// run starts postgres in the foreground, as a child that gets SIGINT (fast
-// shutdown) if this process dies first.
-func (s *server) run(postgres, data string, port int, cred *syscall.Credential) error {
-	s.log = &bytes.Buffer{}
-	s.cmd = exec.Command(postgres, "-D", data, "-p", strconv.Itoa(port), "-k", s.dir,
+// stablePort returns a free port below the kernel's range of ephemeral
+// ports (Linux's net.ipv4.ip_local_port_range), which the kernel never
+// hands out by itself, so the port stays free while a server that owns it
+// is stopped. It falls back to freePort where the range is unknown or
+// leaves no room below it.
+func stablePort() (int, error) {
+	const lowest = 10000 // clear of the well-known and most registered services
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return freePort()
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return freePort()
+	}
+	first, err := strconv.Atoi(f[0])
+	if err != nil || first-lowest < 1000 {
+		return freePort()
+	}
+	for range 20 {
+		var r [2]byte
+		if _, err := rand.Read(r[:]); err != nil {
+			return 0, err
+		}
+		port := lowest + (int(r[0])<<8|int(r[1]))%(first-lowest)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue // in use
+		}
+		l.Close()
+		return port, nil
+	}
+	return freePort()
+}
+
+// run starts postgres on port in the foreground, as a child that gets
+// SIGINT (fast shutdown) if this process dies first.
+func (s *server) run(port int) error {
+	if s.log == nil {
+		s.log = &bytes.Buffer{}
+	}
+	cmd := exec.Command(s.postgres, "-D", s.data, "-p", strconv.Itoa(port), "-k", s.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off",
 		"-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "shared_buffers=32MB")
-	s.cmd.Dir = s.dir
-	s.cmd.Stdout = s.log
-	s.cmd.Stderr = s.log
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGINT}
-	if err := s.cmd.Start(); err != nil {
+	cmd.Dir = s.dir
+	cmd.Stdout = s.log
+	cmd.Stderr = s.log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Pdeathsig: syscall.SIGINT}
+	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %v", err)
 	}
-	s.done = make(chan struct{})
-	go func() { s.cmd.Wait(); close(s.done) }()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	s.cmd, s.done, s.port = cmd, done, port
 	// A failed bind makes postgres exit at once.
 	select {
-	case <-s.done:
+	case <-done:
+		s.cmd = nil
 		return fmt.Errorf("postgres exited at start:\n%s", s.log)
 	case <-time.After(300 * time.Millisecond):
 		return nil
@@ -387,17 +527,26 @@ func (s *server) wait() error {
 	}
 }
 
-func (s *server) stop() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-s.done:
-		case <-time.After(30 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.done
-		}
-		s.cmd = nil
+// halt stops postgres, if it runs, with a fast shutdown (SIGINT) and
+// waits until it has exited; one that does not exit within 30 seconds is
+// killed.
+func (s *server) halt() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
 	}
+	s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.cmd = nil
+}
+
+// stop stops postgres and removes the server's files.
+func (s *server) stop() {
+	s.halt()
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
 		s.dir = ""
