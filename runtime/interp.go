@@ -28,6 +28,9 @@ type interpreter struct {
 	// init prepares a newly instantiated module (runs the interpreter's own
 	// start-up) and returns its engine-specific handle.
 	init func(ctx context.Context, m api.Module, memLimit uint64) (uint32, error)
+	// startup, when set, runs on a started instance before it is
+	// snapshotted: what every program would otherwise do first.
+	startup func(ctx context.Context, inst *instance) error
 	// snapshots, when set, hold started memories to restore instead of
 	// running init again (see snapshot.go).
 	snapshots *snapshots
@@ -79,7 +82,10 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 		b, _ := mod.Memory().Read(0, mod.Memory().Size())
 		fresh = bytes.Clone(b)
 	}
-	if inst.handle, err = in.init(ctx, mod, memLimit); err != nil {
+	if inst.handle, err = in.init(ctx, mod, memLimit); err == nil && in.startup != nil {
+		err = in.startup(ctx, inst)
+	}
+	if err != nil {
 		inst.close(ctx)
 		return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
 	}

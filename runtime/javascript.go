@@ -46,6 +46,12 @@ func javascriptInterpreter() *interpreter {
 			}
 			return uint32(jsctx), nil
 		},
+		// What every program needs is evaluated once, at start-up, and so
+		// is part of the snapshot new instances start from.
+		startup: func(ctx context.Context, inst *instance) error {
+			_, err := evalJavaScript(ctx, inst, jsStartup, "<enact>")
+			return err
+		},
 		exec: execJavaScript,
 	}
 }
@@ -88,11 +94,30 @@ func installHost(ctx context.Context, m api.Module, jsctx uint64) error {
 // built on them, and the engine's Go bridge.
 const jsPrelude = `for (const k of ["std", "os", "bjson", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "QJS_PROXY_VALUE"]) delete globalThis[k];`
 
-// jsRandom replaces Math.random with xoshiro128** seeded from the host's
-// random source for this run. The engine seeds its own generator once, at
-// start-up, from the clock; instances restored from a start-up snapshot
-// would all share that seed, and so the same sequence of numbers.
-func jsRandom() string {
+// jsStartup prepares the global object for programs: the prelude, a
+// Math.random to be seeded per run, and the enact object.
+const jsStartup = jsPrelude + jsRandom + javascriptEnact
+
+// jsRandom replaces Math.random with xoshiro128**, seeded per run from the
+// host's random source by the program's first statement
+// (__enact_seed(a, b, c, d), which then removes itself). The engine seeds
+// its own generator once, at start-up, from the clock; instances restored
+// from a start-up snapshot would all share that seed, and so the same
+// sequence of numbers.
+const jsRandom = `{
+  let a = 0, b = 0, c = 0, d = 1;
+  const next = () => {
+    const r = Math.imul(((x) => (x << 7) | (x >>> 25))(Math.imul(b, 5)), 9), t = b << 9;
+    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 11) | (d >>> 21);
+    return r >>> 0;
+  };
+  Object.defineProperty(Math, "random", { value: function random() { return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992; }, writable: true, configurable: true });
+  Object.defineProperty(globalThis, "__enact_seed", { value: (s0, s1, s2, s3) => { a = s0 | 0; b = s1 | 0; c = s2 | 0; d = s3 | 0; delete globalThis.__enact_seed; }, configurable: true });
+}
+`
+
+// jsSeed is the statement that seeds Math.random for one run.
+func jsSeed() string {
 	var seed [4]uint32
 	for seed == [4]uint32{} {
 		var b [16]byte
@@ -101,16 +126,7 @@ func jsRandom() string {
 			seed[i] = binary.LittleEndian.Uint32(b[4*i:])
 		}
 	}
-	return fmt.Sprintf(`{
-  let a = %d | 0, b = %d | 0, c = %d | 0, d = %d | 0;
-  const next = () => {
-    const r = Math.imul(((x) => (x << 7) | (x >>> 25))(Math.imul(b, 5)), 9), t = b << 9;
-    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = (d << 11) | (d >>> 21);
-    return r >>> 0;
-  };
-  Object.defineProperty(Math, "random", { value: function random() { return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992; }, writable: true, configurable: true });
-}
-`, seed[0], seed[1], seed[2], seed[3])
+	return fmt.Sprintf("__enact_seed(%d, %d, %d, %d);\n", seed[0], seed[1], seed[2], seed[3])
 }
 
 // javascriptProgram wraps a task's source in an async function (so a
@@ -139,7 +155,7 @@ func javascriptProgram(code string, vars map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return jsPrelude + jsRandom() + javascriptEnact + `(async () => {
+	return jsSeed() + `(async () => {
   const __enact_in = ` + string(in) + `;
   const stringify = JSON.stringify, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor;
   define(globalThis, "inputs", { value: __enact_in, writable: true, configurable: true });
@@ -157,41 +173,50 @@ func javascriptProgram(code string, vars map[string]any) (string, error) {
 // execJavaScript evaluates a program on a prepared QuickJS instance and
 // returns the string it completes with.
 func execJavaScript(ctx context.Context, inst *instance, program string) ([]byte, error) {
-	jsctx := uint64(inst.handle)
-	addrs, err := inst.cStrings(ctx, 0, program, "<task>")
+	val, err := evalJavaScript(ctx, inst, program, "<task>")
 	if err != nil {
 		return nil, err
 	}
-	src, file := addrs[0], addrs[1]
-	opts, err := inst.call(ctx, "QJS_CreateEvalOption", uint64(src), 0, 0, uint64(file), 0 /* JS_EVAL_TYPE_GLOBAL */)
+	return jsString(ctx, inst, val)
+}
+
+// evalJavaScript evaluates source as a global script and returns its
+// completion value; an exception is an error.
+func evalJavaScript(ctx context.Context, inst *instance, source, file string) (uint64, error) {
+	jsctx := uint64(inst.handle)
+	addrs, err := inst.cStrings(ctx, 0, source, file)
 	if err != nil {
-		return nil, err
+		return 0, err
+	}
+	opts, err := inst.call(ctx, "QJS_CreateEvalOption", uint64(addrs[0]), 0, 0, uint64(addrs[1]), 0 /* JS_EVAL_TYPE_GLOBAL */)
+	if err != nil {
+		return 0, err
 	}
 	if uint32(opts) == 0 {
-		return nil, errGuestOutOfMemory
+		return 0, errGuestOutOfMemory
 	}
 	val, err := inst.call(ctx, "QJS_Eval", jsctx, opts)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	isExc, err := inst.call(ctx, "QJS_IsException", val)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if uint32(isExc) != 0 {
 		// The wrapper catches what the task throws; an exception here means
 		// the engine itself gave up, which under a budget is memory.
 		if inst.budget.refused.Load() {
-			return nil, &Error{Code: CodeMemoryLimit, Message: "the JavaScript engine ran out of memory"}
+			return 0, &Error{Code: CodeMemoryLimit, Message: "the JavaScript engine ran out of memory"}
 		}
 		exc, err := inst.call(ctx, "JS_GetException", jsctx)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		text, _ := jsString(ctx, inst, exc)
-		return nil, fmt.Errorf("runtime: javascript: uncaught exception outside the task: %s", truncate(string(text), 200))
+		return 0, fmt.Errorf("runtime: javascript: uncaught exception outside the task (%s): %s", file, truncate(string(text), 200))
 	}
-	return jsString(ctx, inst, val)
+	return val, nil
 }
 
 // jsString converts a JavaScript value to a string with QJS_ToCString and
