@@ -380,8 +380,12 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		Facts:      map[string]any{},
 		DryRun:     r.info.DryRun,
 	}
+	// Rate counts reserved for this action are given back unless it is
+	// performed (or at least attempted).
+	var reserved []string
+	defer func() { r.release(ctx, reserved) }()
 	for _, fr := range policy.Requirements(r.g.policy, in) {
-		if v, ok := r.fact(ctx, fr); ok {
+		if v, ok := r.fact(ctx, fr, &reserved); ok {
 			in.Facts[fr.Name] = v
 			rec.Facts[fr.Name] = v
 		}
@@ -436,6 +440,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 	if a.spec.Mutating {
 		crashpoint.Hit(crashpoint.AfterIntent)
 	}
+	reserved = nil // the action is attempted: it counts
 	out, err := a.connector.Call(ctx, a.spec.Name, req.Args, CallOptions{IdempotencyKey: actionKey})
 	if a.spec.Mutating && ledger != nil {
 		crashpoint.Hit(crashpoint.AfterAction)
@@ -472,11 +477,13 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 // fact performs one lookup a policy asked for. Lookups through a
 // connector must be read-only; a failed lookup leaves the fact absent, and
 // the policy that needed it fails closed.
-func (r *Run) fact(ctx context.Context, fr policy.FactRequest) (any, bool) {
+func (r *Run) fact(ctx context.Context, fr policy.FactRequest, reserved *[]string) (any, bool) {
 	if fr.Action == "" {
-		switch fr.Name {
-		case "run.rows_written":
+		switch {
+		case fr.Name == "run.rows_written":
 			return r.rows, true
+		case strings.HasPrefix(fr.Name, policy.RateFactPrefix):
+			return r.rate(ctx, fr, reserved)
 		}
 		return nil, false
 	}
@@ -501,6 +508,50 @@ func (r *Run) fact(ctx context.Context, fr policy.FactRequest) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// rate counts this action under a rate-limit policy's counter in the
+// store (shared by every runner) and returns the count in the window, this
+// action included; the reservation is given back by release unless the
+// action goes ahead. A store without counters, or one that cannot count
+// now, leaves the fact absent, and the policy fails closed.
+func (r *Run) rate(ctx context.Context, fr policy.FactRequest, reserved *[]string) (any, bool) {
+	counters, ok := r.g.store.(receipts.Counters)
+	if !ok {
+		return nil, false
+	}
+	var seconds int64
+	switch w := fr.Args["window_seconds"].(type) {
+	case int64:
+		seconds = w
+	case int:
+		seconds = int64(w)
+	case float64:
+		seconds = int64(w)
+	}
+	if seconds <= 0 {
+		return nil, false
+	}
+	n, token, err := counters.Reserve(ctx, fr.Name, time.Duration(seconds)*time.Second)
+	if err != nil {
+		return nil, false
+	}
+	*reserved = append(*reserved, token)
+	return n, true
+}
+
+// release gives back counter reservations of an action that did not go
+// ahead.
+func (r *Run) release(ctx context.Context, tokens []string) {
+	if len(tokens) == 0 {
+		return
+	}
+	counters := r.g.store.(receipts.Counters)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
+	defer cancel()
+	for _, t := range tokens {
+		_ = counters.Release(rctx, t)
+	}
 }
 
 // RunOutcome is how a run ended, for its receipt.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -292,6 +293,33 @@ var registry = map[string]*builtin{
 		writesOnly: true,
 		facts:      []string{factRowsWritten, factRowsMatching},
 		build:      func(v params) (check, string) { return limitRows{n: v["n"].(int64)}, "" },
+	},
+	"rate_limit": {
+		name: "rate_limit",
+		summary: "Limits the actions made within the last window_seconds, counted per actor, per capability or across all runs " +
+			"(across runners: the gate counts them in the shared store).",
+		params: []param{
+			{name: "n", kind: kInt, required: true, min: 1, max: math.MaxInt32, doc: "most actions in the window, this one included"},
+			{name: "window_seconds", kind: kInt, required: true, min: 1, max: maxRateWindow,
+				doc: "length of the window in seconds, ending at the decision time"},
+			{name: "per", kind: kString, def: ratePerActor, defDoc: ratePerActor,
+				doc: "whose actions are counted: actor (the actor's email), capability (its id) or all"},
+			{name: "counter", kind: kString, def: "actions", defDoc: "actions",
+				doc: "the count's name (1 to 40 of a-z, 0-9, _): entries with the same counter and per share one count"},
+		},
+		actions:    []string{"*"},
+		writesOnly: true,
+		facts:      []string{RateFactPrefix + "<counter>.<per>:<subject>"},
+		build: func(v params) (check, string) {
+			r := rateLimit{n: v["n"].(int64), window: v["window_seconds"].(int64), per: v["per"].(string), counter: v["counter"].(string)}
+			if !validRatePer(r.per) {
+				return nil, fmt.Sprintf("per must be actor, capability or all, not %q", r.per)
+			}
+			if !counterRE.MatchString(r.counter) {
+				return nil, fmt.Sprintf("counter %q must be 1 to 40 of a-z, 0-9 and _", r.counter)
+			}
+			return r, ""
+		},
 	},
 }
 
@@ -791,6 +819,108 @@ func (l limitRows) decide(c *evalCtx) (bool, string) {
 	total := written + rows
 	return true, fmt.Sprintf("This run has written %d %s and %s would write %d more (%d in all); the limit is %d",
 		written, plural(written, "row"), c.action, rows, total, l.n)
+}
+
+// --- rate ---
+
+// RateFactPrefix starts the name of every fact rate_limit asks for:
+// "rate.<counter>.<per>:<subject>" (see ParseRateFact).
+const RateFactPrefix = "rate."
+
+const (
+	ratePerActor      = "actor"
+	ratePerCapability = "capability"
+	ratePerAll        = "all"
+	// maxRateWindow is 31 days in seconds.
+	maxRateWindow = 31 * 24 * 60 * 60
+)
+
+var counterRE = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+
+func validRatePer(per string) bool {
+	return per == ratePerActor || per == ratePerCapability || per == ratePerAll
+}
+
+// ParseRateFact splits the name of a fact rate_limit asks for,
+// "rate.<counter>.<per>:<subject>", into its parts. ok is false unless
+// counter is 1 to 40 of a-z, 0-9 and _, per is actor, capability or all,
+// and subject is not empty: the actor's email (trimmed, lower case) for
+// actor, the capability id for capability, and "*" for all. A subject
+// names one actor or capability, never a pattern.
+//
+// The fact's request has no Action: the gate counts the actions made in
+// the FactRequest.Args["window_seconds"] (an int64) seconds up to the
+// decision, this one included, among the actions for which Requirements
+// asked for the same fact (so by the same subject).
+func ParseRateFact(name string) (counter, per, subject string, ok bool) {
+	rest, ok := strings.CutPrefix(name, RateFactPrefix)
+	if !ok {
+		return "", "", "", false
+	}
+	counter, rest, ok = strings.Cut(rest, ".")
+	if !ok || !counterRE.MatchString(counter) {
+		return "", "", "", false
+	}
+	per, subject, ok = strings.Cut(rest, ":")
+	if !ok || !validRatePer(per) || subject == "" || (per == ratePerAll && subject != "*") {
+		return "", "", "", false
+	}
+	return counter, per, subject, true
+}
+
+type rateLimit struct {
+	n, window    int64
+	per, counter string
+}
+
+// subject is whose actions the count is of; "" when the input does not say.
+func (r rateLimit) subject(c *evalCtx) string {
+	switch r.per {
+	case ratePerActor:
+		return strings.ToLower(strings.TrimSpace(c.in.Actor.Email))
+	case ratePerCapability:
+		return c.in.Capability.ID
+	}
+	return "*"
+}
+
+func (r rateLimit) factName(subject string) string {
+	return RateFactPrefix + r.counter + "." + r.per + ":" + subject
+}
+
+func (r rateLimit) facts(c *evalCtx, add func(FactRequest)) {
+	if s := r.subject(c); s != "" {
+		add(FactRequest{Name: r.factName(s), Args: map[string]any{"window_seconds": r.window}})
+	}
+}
+
+func (r rateLimit) decide(c *evalCtx) (bool, string) {
+	s := r.subject(c)
+	who := "All runs"
+	switch {
+	case s == "" && r.per == ratePerActor:
+		return false, "The actor has no email; cannot count its actions (counter " + r.counter + ")"
+	case s == "":
+		return false, "The capability has no id; cannot count its actions (counter " + r.counter + ")"
+	case r.per == ratePerActor:
+		who = "Actor " + s
+	case r.per == ratePerCapability:
+		who = "Capability " + s
+	}
+	name := r.factName(s)
+	v, ok := c.fact(name)
+	if !ok {
+		return false, fmt.Sprintf("Fact %s is missing (the gate counts it in the shared store); failing closed", name)
+	}
+	count, ok := asCount(v)
+	if !ok {
+		return false, badFact(name, v, `a count of at least 1: a number, a list, or {"count": n} or {"total": n}`)
+	}
+	if count == 0 {
+		return false, fmt.Sprintf("Fact %s is 0, but the count includes this action; failing closed", name)
+	}
+	return count <= r.n, fmt.Sprintf("%s: %d %s in the last %d s (counter %s, this one included); the limit is %d",
+		who, count, plural(count, "action"), r.window, r.counter, r.n)
 }
 
 // --- helpers ---

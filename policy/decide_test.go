@@ -143,6 +143,35 @@ func TestBuiltinEdges(t *testing.T) {
 		{"rows matching as a list", "limit_rows_per_run", "{n: 10}",
 			policy.Input{Action: act("postgres.delete_row", map[string]any{"where": "id < 3"}), Facts: map[string]any{"run.rows_written": 1, "postgres.rows_matching": []any{1, 2}}},
 			policy.Result{Policy: "limit_rows_per_run", Passed: true, Reason: "This run has written 1 row and postgres.delete_row would write 2 more (3 in all); the limit is 10"}},
+		{"rate json.Number", "rate_limit", "{n: 2, window_seconds: 60}",
+			policy.Input{Actor: policy.Actor{Email: " Agent@Acme.com"}, Action: act("kv.put", nil),
+				Facts: map[string]any{"rate.actions.actor:agent@acme.com": json.Number("1")}},
+			policy.Result{Policy: "rate_limit", Passed: true, Reason: "Actor agent@acme.com: 1 action in the last 60 s (counter actions, this one included); the limit is 2"}},
+		{"rate total object", "rate_limit", "{n: 2, window_seconds: 60, per: capability}",
+			policy.Input{Capability: policy.CapabilityRef{ID: "acme/pr"}, Action: act("kv.put", nil),
+				Facts: map[string]any{"rate.actions.capability:acme/pr": map[string]any{"total": float64(3)}}},
+			policy.Result{Policy: "rate_limit", Reason: "Capability acme/pr: 3 actions in the last 60 s (counter actions, this one included); the limit is 2"}},
+		{"rate zero count", "rate_limit", "{n: 2, window_seconds: 60, per: all}",
+			policy.Input{Action: act("kv.put", nil), Facts: map[string]any{"rate.actions.all:*": 0}},
+			policy.Result{Policy: "rate_limit", Reason: "Fact rate.actions.all:* is 0, but the count includes this action; failing closed"}},
+		{"rate negative count", "rate_limit", "{n: 2, window_seconds: 60, per: all}",
+			policy.Input{Action: act("kv.put", nil), Facts: map[string]any{"rate.actions.all:*": -1}},
+			policy.Result{Policy: "rate_limit", Reason: `Fact rate.actions.all:* is a number, not a count of at least 1: a number, a list, or {"count": n} or {"total": n}; failing closed`}},
+		{"rate null count", "rate_limit", "{n: 2, window_seconds: 60, per: all}",
+			policy.Input{Action: act("kv.put", nil), Facts: map[string]any{"rate.actions.all:*": nil}},
+			policy.Result{Policy: "rate_limit", Reason: `Fact rate.actions.all:* is null, not a count of at least 1: a number, a list, or {"count": n} or {"total": n}; failing closed`}},
+		{"rate actor without email", "rate_limit", "{n: 2, window_seconds: 60}",
+			policy.Input{Action: act("kv.put", nil), Facts: map[string]any{"rate.actions.actor:": 1}},
+			policy.Result{Policy: "rate_limit", Reason: "The actor has no email; cannot count its actions (counter actions)"}},
+		{"rate capability without id", "rate_limit", "{n: 2, window_seconds: 60, per: capability, counter: deploys}",
+			policy.Input{Action: act("kv.put", nil)},
+			policy.Result{Policy: "rate_limit", Reason: "The capability has no id; cannot count its actions (counter deploys)"}},
+		{"rate skips reads", "rate_limit", "{n: 1, window_seconds: 60}",
+			policy.Input{Actor: policy.Actor{Email: "a@b.c"}, Action: act("kv.get", nil)},
+			policy.Result{}},
+		{"rate not at run level", "rate_limit", "{n: 1, window_seconds: 60}",
+			policy.Input{Actor: policy.Actor{Email: "a@b.c"}},
+			policy.Result{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,6 +247,98 @@ policies:
 	}
 	if got := policy.Requirements(nil, policy.Input{Action: act("x.y", nil)}); got != nil {
 		t.Errorf("Requirements(nil) = %v", got)
+	}
+}
+
+func TestRateRequirements(t *testing.T) {
+	t.Parallel()
+	p := mustLoad(t, `version: 1
+allow: ["*"]
+policies:
+  - use: rate_limit
+    with: {n: 10, window_seconds: 60}
+  - use: rate_limit
+    name: same_count
+    with: {n: 5, window_seconds: 60}
+    actions: [github.*]
+  - use: rate_limit
+    name: per_capability
+    with: {n: 100, window_seconds: 3600, per: capability}
+  - use: rate_limit
+    name: deploys
+    with: {n: 3, window_seconds: 86400, per: all, counter: deploys}
+    actions: [github.merge_pr]
+`)
+	actor := policy.Actor{Email: " Bot@Acme.com "}
+	capability := policy.CapabilityRef{ID: "acme/pr", Version: "1.0.0"}
+	tests := []struct {
+		name string
+		in   policy.Input
+		want []policy.FactRequest
+	}{
+		{"run level", policy.Input{Actor: actor, Capability: capability}, nil},
+		{"read", policy.Input{Actor: actor, Capability: capability, Action: act("github.get_pr", nil)}, nil},
+		{"write", policy.Input{Actor: actor, Capability: capability, Action: act("kv.put", nil)},
+			[]policy.FactRequest{
+				{Name: "rate.actions.actor:bot@acme.com", Args: map[string]any{"window_seconds": int64(60)}},
+				{Name: "rate.actions.capability:acme/pr", Args: map[string]any{"window_seconds": int64(3600)}},
+			}},
+		{"scoped entries", policy.Input{Actor: actor, Capability: capability, Action: act("github.merge_pr", nil)},
+			[]policy.FactRequest{
+				{Name: "rate.actions.actor:bot@acme.com", Args: map[string]any{"window_seconds": int64(60)}},
+				{Name: "rate.actions.capability:acme/pr", Args: map[string]any{"window_seconds": int64(3600)}},
+				{Name: "rate.deploys.all:*", Args: map[string]any{"window_seconds": int64(86400)}},
+			}},
+		{"no actor, no capability", policy.Input{Action: act("github.merge_pr", nil)},
+			[]policy.FactRequest{{Name: "rate.deploys.all:*", Args: map[string]any{"window_seconds": int64(86400)}}}},
+		// Facts do not change what is asked for.
+		{"facts given", policy.Input{Actor: actor, Action: act("kv.put", nil), Facts: map[string]any{"rate.actions.actor:bot@acme.com": 99}},
+			[]policy.FactRequest{{Name: "rate.actions.actor:bot@acme.com", Args: map[string]any{"window_seconds": int64(60)}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := policy.Requirements(p, tt.in)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Requirements (-want +got):\n%s", diff)
+			}
+			for _, r := range got {
+				counter, per, subject, ok := policy.ParseRateFact(r.Name)
+				if !ok || policy.RateFactPrefix+counter+"."+per+":"+subject != r.Name {
+					t.Errorf("ParseRateFact(%q) = %q, %q, %q, %t", r.Name, counter, per, subject, ok)
+				}
+			}
+		})
+	}
+}
+
+func TestParseRateFact(t *testing.T) {
+	t.Parallel()
+	type parts struct {
+		Counter, Per, Subject string
+		OK                    bool
+	}
+	for name, want := range map[string]parts{
+		"rate.actions.actor:agent@acme.com":  {"actions", "actor", "agent@acme.com", true},
+		"rate.deploys_2.capability:acme/x:y": {"deploys_2", "capability", "acme/x:y", true},
+		"rate.actions.all:*":                 {"actions", "all", "*", true},
+		"rate.actions.all:x":                 {},
+		"rate.actions.actor:*":               {"actions", "actor", "*", true},
+		"rate.actions.actor:":                {},
+		"rate.actions.run:x":                 {},
+		"rate.Actions.actor:x":               {},
+		"rate..actor:x":                      {},
+		"rate.actions:actor.x":               {},
+		"rate.a.b.actor:x":                   {},
+		"rate.actions.actor":                 {},
+		"hubspot.contact":                    {},
+		"":                                   {},
+	} {
+		var got parts
+		got.Counter, got.Per, got.Subject, got.OK = policy.ParseRateFact(name)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("ParseRateFact(%q) (-want +got):\n%s", name, diff)
+		}
 	}
 }
 

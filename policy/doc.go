@@ -75,6 +75,8 @@
 //	    actions: [postgres.*]        # optional scope: replaces the default scope
 //	  - use: limit_rows_per_run
 //	    with: {n: 1000}
+//	  - use: rate_limit              # counted across runs; per actor by default
+//	    with: {n: 100, window_seconds: 3600}
 //
 //	rules:                           # custom rules in CEL, evaluated after the built-ins
 //	  - name: no_weekend_runs
@@ -173,6 +175,17 @@
 //	    without args.rows; updates and deletes write the rows their where
 //	    matches (a fact); any other postgres write fails (unknown count).
 //	    Facts: run.rows_written, postgres.rows_matching.
+//	rate_limit(n, window_seconds, per: actor, counter: actions)
+//	                                 scope *, writes only
+//	    Fails when more than n actions, this one included, were made in the
+//	    window_seconds seconds (at most 31 days) ending at the decision,
+//	    counted per actor (per: actor), per capability (per: capability) or
+//	    over all runs (per: all); the count spans runs and runners. Entries
+//	    with the same counter (a-z, 0-9, _) and per share one count and
+//	    must give the same window_seconds; other counters count
+//	    separately. Fails when the actor has no email (per: actor) or the
+//	    capability no id (per: capability).
+//	    Fact: rate.<counter>.<per>:<subject>.
 //
 // # Facts
 //
@@ -201,6 +214,14 @@
 //	postgres.rows_matching          postgres.count_rows {"table": t, "where": w}
 //	    Rows args.where of an update or delete matches (where omitted when
 //	    the action has none). Accepted like hubspot.contact_tasks.
+//	rate.<counter>.<per>:<subject>  (no lookup: Action is ""; Args {"window_seconds": s})
+//	    The actions made in the s seconds ending at the decision, this one
+//	    included, by the subject: the actor's email (trimmed, lower case)
+//	    for per actor, the capability id for per capability, * for per all.
+//	    Counted are the actions for which Requirements asked for this same
+//	    fact, in every run on every runner: the gate counts them in the
+//	    shared store. ParseRateFact splits the name. Accepted like
+//	    hubspot.contact_tasks, and at least 1.
 //
 // Numbers may be any Go number type or json.Number; whole floats count as
 // integers. Facts are visible to rules as the facts map, so a rule can use

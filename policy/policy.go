@@ -143,8 +143,9 @@ func Load(data []byte, name string) (*Policy, error) {
 	names := map[string]int{allowlistPolicy: 0, "policy": 0}
 	if f, has := top["policies"]; has {
 		if items, ok := d.list(f.val, "policies"); ok {
+			windows := map[string]rateWindow{}
 			for i, it := range items {
-				if e := d.entry(it, i, names); e != nil {
+				if e := d.entry(it, i, names); e != nil && d.checkRateWindow(it, i, e, windows) {
 					p.entries = append(p.entries, e)
 				}
 			}
@@ -426,6 +427,35 @@ func (d *decoder) entry(n *yaml.Node, i int, names map[string]int) *entry {
 	}
 	e.check = c
 	return e
+}
+
+// rateWindow is the window of the first rate_limit entry of a counter and
+// per, and its line.
+type rateWindow struct {
+	seconds int64
+	line    int
+}
+
+// checkRateWindow reports whether a rate_limit entry agrees on the window
+// with the earlier entries of its counter and per: they ask for the same
+// fact, which has one value.
+func (d *decoder) checkRateWindow(n *yaml.Node, i int, e *entry, seen map[string]rateWindow) bool {
+	r, ok := e.check.(rateLimit)
+	if !ok {
+		return true
+	}
+	key := r.counter + "." + r.per
+	first, dup := seen[key]
+	if !dup {
+		seen[key] = rateWindow{seconds: r.window, line: n.Line}
+		return true
+	}
+	if first.seconds != r.window {
+		d.failf(n, "policies[%d] (%s): counter %s per %s already has window_seconds %d (line %d); entries with the same counter and per need the same window, or another counter",
+			i, e.b.name, r.counter, r.per, first.seconds, first.line)
+		return false
+	}
+	return true
 }
 
 func (d *decoder) param(n *yaml.Node, what string, p param) (any, bool) {

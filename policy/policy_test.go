@@ -45,7 +45,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown built-in", "version: 1\npolicies:\n  - use: no_push_to_mian\n",
 			"test.yaml:3: policies[0]: unknown built-in policy \"no_push_to_mian\" (built-ins: contractor_cannot_write_pii, limit_rows_per_run, limit_tasks_per_contact, " +
 				"max_files_per_commit, no_delete_without_where_clause, no_duplicate_contacts, no_push_during_deploy_freeze, no_push_to_main, " +
-				"no_update_without_where_clause, require_actor_role, require_branch_prefix, within_maintenance_window)"},
+				"no_update_without_where_clause, rate_limit, require_actor_role, require_branch_prefix, within_maintenance_window)"},
 		{"missing param", "version: 1\npolicies:\n  - use: max_files_per_commit\n", "test.yaml:3: policies[0] (max_files_per_commit): parameter n is required (integer)"},
 		{"unknown param", "version: 1\npolicies:\n  - use: max_files_per_commit\n    with: {n: 3, m: 4}\n",
 			"test.yaml:4: policies[0] (max_files_per_commit).with: unknown field \"m\" (known fields: n)"},
@@ -62,6 +62,18 @@ func TestLoadErrors(t *testing.T) {
 			"test.yaml:4: policies[0] (no_push_during_deploy_freeze).with.start_utc: \"2026-12-20\" is not an RFC 3339 instant (2026-12-20T00:00:00Z)"},
 		{"freeze backwards", "version: 1\npolicies:\n  - use: no_push_during_deploy_freeze\n    with: {start_utc: 2027-01-04T00:00:00Z, end_utc: 2026-12-20T00:00:00Z}\n",
 			"test.yaml:4: policies[0] (no_push_during_deploy_freeze): end_utc must be after start_utc"},
+		{"rate per", "version: 1\npolicies:\n  - use: rate_limit\n    with: {n: 3, window_seconds: 60, per: run}\n",
+			"test.yaml:4: policies[0] (rate_limit): per must be actor, capability or all, not \"run\""},
+		{"rate counter", "version: 1\npolicies:\n  - use: rate_limit\n    with: {n: 3, window_seconds: 60, counter: Deploys}\n",
+			"test.yaml:4: policies[0] (rate_limit): counter \"Deploys\" must be 1 to 40 of a-z, 0-9 and _"},
+		{"rate window range", "version: 1\npolicies:\n  - use: rate_limit\n    with: {n: 3, window_seconds: 2678401}\n",
+			"test.yaml:4: policies[0] (rate_limit).with.window_seconds must be between 1 and 2678400, not 2678401"},
+		{"rate without window", "version: 1\npolicies:\n  - use: rate_limit\n    with: {n: 3}\n",
+			"test.yaml:4: policies[0] (rate_limit): parameter window_seconds is required (integer)"},
+		{"rate counter windows differ", "version: 1\npolicies:\n  - use: rate_limit\n    with: {n: 3, window_seconds: 60}\n" +
+			"  - use: rate_limit\n    name: hourly\n    with: {n: 30, window_seconds: 3600}\n",
+			"test.yaml:5: policies[1] (rate_limit): counter actions per actor already has window_seconds 60 (line 3); " +
+				"entries with the same counter and per need the same window, or another counter"},
 		{"empty roles", "version: 1\npolicies:\n  - use: require_actor_role\n    with: {allowed_roles: []}\n",
 			"test.yaml:4: policies[0] (require_actor_role): allowed_roles must name at least one role"},
 		{"run on an action policy", "version: 1\npolicies:\n  - use: no_push_to_main\n    run: true\n",
@@ -197,8 +209,8 @@ func TestDocExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the documented example does not load: %v\n%s", err, b.String())
 	}
-	if got := len(p.Policies()); got != 12 {
-		t.Errorf("example has %d policies and rules, want 12", got)
+	if got := len(p.Policies()); got != 13 {
+		t.Errorf("example has %d policies and rules, want 13", got)
 	}
 }
 
@@ -219,7 +231,7 @@ func TestBuiltinsList(t *testing.T) {
 	}
 	want := []string{"contractor_cannot_write_pii", "limit_rows_per_run", "limit_tasks_per_contact", "max_files_per_commit",
 		"no_delete_without_where_clause", "no_duplicate_contacts", "no_push_during_deploy_freeze", "no_push_to_main",
-		"no_update_without_where_clause", "require_actor_role", "require_branch_prefix", "within_maintenance_window"}
+		"no_update_without_where_clause", "rate_limit", "require_actor_role", "require_branch_prefix", "within_maintenance_window"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("Builtins (-want +got):\n%s", diff)
 	}

@@ -144,8 +144,9 @@ type Ledger interface {
 	// dead again, so a retry of its key is refused as ambiguous and any
 	// later recovery may take it.
 	Abandon(ctx context.Context, runID string) error
-	// Prune forgets finished keys older than retention, and the journal
-	// of runs whose receipts are stored and that are older than it.
+	// Prune forgets finished keys older than retention, the journal of
+	// runs whose receipts are stored and that are older than it, and
+	// counted events older than their window.
 	Prune(ctx context.Context, retention time.Duration) (int64, error)
 }
 

@@ -302,6 +302,72 @@ func testLedger(t *testing.T, newHarness func(t *testing.T) *ledgerHarness) {
 			t.Fatalf("%d claims won", won.Load())
 		}
 	})
+	t.Run("counters count a sliding window, shared by handles", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		a, b := h.open(t).(Counters), h.open(t).(Counters)
+		ctx := t.Context()
+		reserve := func(c Counters, key string, window time.Duration) (int64, string) {
+			t.Helper()
+			n, tok, err := c.Reserve(ctx, key, window)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n, tok
+		}
+		n1, _ := reserve(a, "k", time.Hour)
+		n2, tok2 := reserve(b, "k", time.Hour)
+		n3, _ := reserve(a, "k", time.Hour)
+		if n1 != 1 || n2 != 2 || n3 != 3 {
+			t.Fatalf("counts %d %d %d, want 1 2 3", n1, n2, n3)
+		}
+		if err := a.Release(ctx, tok2); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := reserve(b, "k", time.Hour); n != 3 {
+			t.Fatalf("after a release: %d, want 3", n)
+		}
+		if n, _ := reserve(a, "other", time.Hour); n != 1 {
+			t.Fatalf("another key: %d, want 1", n)
+		}
+		reserve(a, "short", time.Millisecond)
+		time.Sleep(3 * time.Millisecond)
+		if n, _ := reserve(a, "short", time.Millisecond); n != 1 {
+			t.Fatalf("an event older than the window still counts: %d", n)
+		}
+		if _, _, err := a.Reserve(ctx, "k", 0); err == nil {
+			t.Error("a zero window was accepted")
+		}
+		// Concurrent reservations get distinct counts.
+		var mu sync.Mutex
+		seen := map[int64]bool{}
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				n, _, err := []Counters{a, b}[i%2].Reserve(ctx, "burst", time.Hour)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				seen[n] = true
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		for i := int64(1); i <= 20; i++ {
+			if !seen[i] {
+				t.Fatalf("concurrent counts %v: %d missing", seen, i)
+			}
+		}
+		// Prune drops the expired events only.
+		if n, err := h.open(t).Prune(ctx, 24*time.Hour); err != nil || n != 2 {
+			t.Fatalf("prune = %d, %v; want the 2 expired events", n, err)
+		}
+		if n, _ := reserve(a, "burst", time.Hour); n != 21 {
+			t.Fatalf("prune dropped live events: %d, want 21", n)
+		}
+	})
 	t.Run("prune forgets old finished keys and sealed journals", func(t *testing.T) {
 		t.Parallel()
 		l := newHarness(t).open(t)

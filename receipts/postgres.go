@@ -496,8 +496,13 @@ func (s *PostgresStore) Prune(ctx context.Context, retention time.Duration) (int
 			`DELETE FROM run_keys WHERE state IN ('finished', 'released') AND updated < $1`,
 			// The journal goes with its run (ON DELETE CASCADE).
 			`DELETE FROM runs r WHERE created < $1 AND EXISTS (SELECT 1 FROM receipts x WHERE x.run_id = r.run_id)`,
+			`DELETE FROM counter_events WHERE expires < $1 + $2::bigint`, // expired now
 		} {
-			tag, err := tx.Exec(ctx, q, cutoff)
+			args := []any{cutoff}
+			if strings.Contains(q, "counter_events") {
+				args = append(args, int64(retention))
+			}
+			tag, err := tx.Exec(ctx, q, args...)
 			if err != nil {
 				return err
 			}

@@ -12,6 +12,11 @@ import (
 // gate asks before a run starts and before every write, so an action whose
 // receipt could not be stored is not performed.
 func (s *SQLiteStore) Ready(ctx context.Context) error {
+	done, err := s.write(ctx)
+	if err != nil {
+		return fmt.Errorf("receipts: store not ready: %w", err)
+	}
+	defer done()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("receipts: store not ready: %w", err)

@@ -22,6 +22,23 @@ type SQLiteStore struct {
 	db      *sql.DB
 	signers []Signer
 	group   groupCommit
+	// writer is this process's turn to write (see write).
+	writer chan struct{}
+}
+
+// write takes this process's turn to write, waiting in line (first come,
+// first served) or until ctx ends, and returns its release. Every write
+// transaction takes it first: SQLite lets one writer in at a time and
+// makes the others poll (busy_timeout), which under many goroutines lets
+// some wait far longer than others; in line, each waits only for those
+// before it. Other processes sharing the file still meet at SQLite's lock.
+func (s *SQLiteStore) write(ctx context.Context) (func(), error) {
+	select {
+	case s.writer <- struct{}{}:
+		return func() { <-s.writer }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // OpenSQLite opens (creating it, mode 0600, if needed) the SQLite store at
@@ -46,7 +63,7 @@ func OpenSQLite(ctx context.Context, path string, signers []Signer) (*SQLiteStor
 	if err != nil {
 		return nil, fmt.Errorf("receipts: sqlite store %s: %w", path, err)
 	}
-	s := &SQLiteStore{db: db, signers: slices.Clone(signers)}
+	s := &SQLiteStore{db: db, signers: slices.Clone(signers), writer: make(chan struct{}, 1)}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("receipts: sqlite store %s: %w", path, err)
@@ -105,6 +122,12 @@ func (s *SQLiteStore) Append(ctx context.Context, r *Receipt) (*Envelope, error)
 // commit appends a batch in one BEGIN IMMEDIATE transaction, setting the
 // env or err of each.
 func (s *SQLiteStore) commit(ctx context.Context, batch []*pending) {
+	done, err := s.write(ctx)
+	if err != nil {
+		failBatch(batch, err)
+		return
+	}
+	defer done()
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: takes the write lock now
 	if err != nil {
 		failBatch(batch, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -13,8 +14,18 @@ import (
 // committed with synchronous=FULL: when a method returns, the record is on
 // disk. Owners are judged alive by probing their pid on this host.
 
-// ClaimKey implements Ledger.
+// ClaimKey implements Ledger. A key whose run finished is answered from a
+// read (a retry storm of finished keys takes no write lock); any other
+// claim is decided in an immediate transaction, so claims serialise.
 func (s *SQLiteStore) ClaimKey(ctx context.Context, key, digest, runID string, retention time.Duration) (Claim, error) {
+	if c, ok := s.finishedClaim(ctx, key, digest, retention); ok {
+		return c, nil
+	}
+	done, err := s.write(ctx)
+	if err != nil {
+		return Claim{}, fmt.Errorf("receipts: claim %q: %w", key, err)
+	}
+	defer done()
 	tx, err := s.db.BeginTx(ctx, nil) // immediate: claims serialise
 	if err != nil {
 		return Claim{}, fmt.Errorf("receipts: claim %q: %w", key, err)
@@ -65,6 +76,26 @@ func (s *SQLiteStore) ClaimKey(ctx context.Context, key, digest, runID string, r
 	return Claim{State: ClaimNew, RunID: runID}, nil
 }
 
+// finishedClaim answers a claim of a finished, unexpired key (replay or
+// mismatch) without a write transaction; ok is false for every other key.
+func (s *SQLiteStore) finishedClaim(ctx context.Context, key, digest string, retention time.Duration) (Claim, bool) {
+	var (
+		c      keyRow
+		newest sql.NullInt64
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT digest, run_id, state, result, owner, updated, (SELECT max(updated) FROM run_keys) FROM run_keys WHERE key = ?`, key).
+		Scan(&c.digest, &c.runID, &c.state, &c.result, &c.owner, &c.updated, &newest)
+	if err != nil || c.state != "finished" {
+		return Claim{}, false
+	}
+	now := max(time.Now().UnixNano(), newest.Int64)
+	refused, err := judgeClaim(c, digest, now, retention, nil, nil)
+	if err != nil || refused == nil {
+		return Claim{}, false
+	}
+	return *refused, true
+}
+
 // FinishKey implements Ledger.
 func (s *SQLiteStore) FinishKey(ctx context.Context, key, runID string, result json.RawMessage) error {
 	return s.closeKey(ctx, "finish", key, runID, "finished", result)
@@ -76,6 +107,11 @@ func (s *SQLiteStore) ReleaseKey(ctx context.Context, key, runID string) error {
 }
 
 func (s *SQLiteStore) closeKey(ctx context.Context, verb, key, runID, state string, result json.RawMessage) error {
+	done, err := s.write(ctx)
+	if err != nil {
+		return fmt.Errorf("receipts: %s key %q: %w", verb, key, err)
+	}
+	defer done()
 	res, err := s.db.ExecContext(ctx, `UPDATE run_keys SET state = ?, result = ?, updated = max(updated, ?) WHERE key = ? AND run_id = ? AND state = 'running'`,
 		state, []byte(result), time.Now().UnixNano(), key, runID)
 	if err != nil {
@@ -90,6 +126,11 @@ func (s *SQLiteStore) closeKey(ctx context.Context, verb, key, runID, state stri
 // Intend implements Ledger: the run's description (with its first
 // intent) and the intent are committed together before Intend returns.
 func (s *SQLiteStore) Intend(ctx context.Context, in Intent) error {
+	done, err := s.write(ctx)
+	if err != nil {
+		return fmt.Errorf("receipts: journal intent %s#%d: %w", in.Run.RunID, in.Seq, err)
+	}
+	defer done()
 	meta, err := json.Marshal(in.Run)
 	if err != nil {
 		return err
@@ -117,6 +158,11 @@ func (s *SQLiteStore) Intend(ctx context.Context, in Intent) error {
 // Outcome implements Ledger. The arguments are dropped unless the action
 // stays open.
 func (s *SQLiteStore) Outcome(ctx context.Context, runID string, seq int64, state string, detail json.RawMessage) error {
+	done, err := s.write(ctx)
+	if err != nil {
+		return fmt.Errorf("receipts: journal outcome %s#%d: %w", runID, seq, err)
+	}
+	defer done()
 	if err := validOutcome(state); err != nil {
 		return err
 	}
@@ -134,6 +180,11 @@ func (s *SQLiteStore) Outcome(ctx context.Context, runID string, seq int64, stat
 
 // Unfinished implements Ledger.
 func (s *SQLiteStore) Unfinished(ctx context.Context) ([]UnfinishedRun, error) {
+	done, err := s.write(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("receipts: unfinished runs: %w", err)
+	}
+	defer done()
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("receipts: unfinished runs: %w", err)
@@ -148,6 +199,11 @@ func (s *SQLiteStore) Unfinished(ctx context.Context) ([]UnfinishedRun, error) {
 
 // TakeOver implements Ledger.
 func (s *SQLiteStore) TakeOver(ctx context.Context, runID, from string) (bool, error) {
+	done, err := s.write(ctx)
+	if err != nil {
+		return false, fmt.Errorf("receipts: take over run %s: %w", runID, err)
+	}
+	defer done()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("receipts: take over run %s: %w", runID, err)
@@ -177,6 +233,11 @@ func (s *SQLiteStore) Abandon(ctx context.Context, runID string) error {
 }
 
 func (s *SQLiteStore) abandon(ctx context.Context, runID, self string) error {
+	done, err := s.write(ctx)
+	if err != nil {
+		return fmt.Errorf("receipts: abandon run %s: %w", runID, err)
+	}
+	defer done()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("receipts: abandon run %s: %w", runID, err)
@@ -195,6 +256,11 @@ func (s *SQLiteStore) abandon(ctx context.Context, runID, self string) error {
 
 // Prune implements Ledger.
 func (s *SQLiteStore) Prune(ctx context.Context, retention time.Duration) (int64, error) {
+	done, err := s.write(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("receipts: prune: %w", err)
+	}
+	defer done()
 	cutoff := time.Now().Add(-retention).UnixNano()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -206,8 +272,13 @@ func (s *SQLiteStore) Prune(ctx context.Context, retention time.Duration) (int64
 		`DELETE FROM run_keys WHERE state IN ('finished', 'released') AND updated < ?`,
 		`DELETE FROM journal WHERE run_id IN (SELECT r.run_id FROM runs r JOIN receipts x ON x.run_id = r.run_id WHERE r.created < ?)`,
 		`DELETE FROM runs WHERE created < ? AND run_id IN (SELECT run_id FROM receipts)`,
+		`DELETE FROM counter_events WHERE expires < ?`,
 	} {
-		res, err := tx.ExecContext(ctx, q, cutoff)
+		arg := cutoff
+		if strings.Contains(q, "counter_events") {
+			arg = time.Now().UnixNano()
+		}
+		res, err := tx.ExecContext(ctx, q, arg)
 		if err != nil {
 			return 0, fmt.Errorf("receipts: prune: %w", err)
 		}
