@@ -197,6 +197,17 @@
 // (Abandon). Postgres intents are fenced: a run taken over can no longer
 // journal actions from its old owner.
 //
+// The database stores also keep the counts rate-limit policies need
+// (Counters), one row per counted action:
+//
+//	counter_events(id PRIMARY KEY, key, at, expires)
+//
+// Reserve inserts the action's row and counts the key's rows in the window
+// in one transaction (serialised per key by the write lock in SQLite, by
+// an advisory lock on the key in Postgres), so concurrent actions on any
+// runner get distinct counts; Release deletes the row of an action that
+// did not go ahead; Prune drops rows past their window.
+//
 // # Keys
 //
 // A Keyring lives in a directory (the CLI uses $ENACT_HOME/keys, mode 0700)
