@@ -256,3 +256,26 @@ func wantCode(t *testing.T, err error, code string) {
 		t.Errorf("error %v, want a ConnectorError with code %s", err, code)
 	}
 }
+
+// Check calls c.Check and fails the test on an error or an answer without
+// evidence.
+func Check(t testing.TB, c hostfns.Checker, action, args, key string) hostfns.CheckResult {
+	t.Helper()
+	res, err := c.Check(context.Background(), action, json.RawMessage(args), hostfns.CallOptions{IdempotencyKey: key})
+	if err != nil {
+		t.Fatalf("check %s %s: %v", action, args, err)
+	}
+	if res.Evidence == "" {
+		t.Errorf("check %s %s: no evidence", action, args)
+	}
+	return res
+}
+
+// WantPerformed checks a Check's answer, and that its evidence mentions
+// evidence.
+func WantPerformed(t testing.TB, res hostfns.CheckResult, performed bool, evidence string) {
+	t.Helper()
+	if res.Performed != performed || !strings.Contains(res.Evidence, evidence) {
+		t.Errorf("check = performed %v (%s), want %v mentioning %q", res.Performed, res.Evidence, performed, evidence)
+	}
+}

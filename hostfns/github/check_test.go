@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/hostfns/connectortest"
 	"github.com/enact-run/enact/hostfns/github"
 	"github.com/enact-run/enact/hostfns/github/githubfake"
 )
@@ -21,23 +22,10 @@ var _ hostfns.Checker = (*github.Connector)(nil)
 
 func check(t testing.TB, c *github.Connector, action, args, key string) hostfns.CheckResult {
 	t.Helper()
-	res, err := c.Check(context.Background(), action, json.RawMessage(args), hostfns.CallOptions{IdempotencyKey: key})
-	if err != nil {
-		t.Fatalf("check %s %s: %v", action, args, err)
-	}
-	if res.Evidence == "" {
-		t.Errorf("check %s %s: no evidence", action, args)
-	}
-	return res
+	return connectortest.Check(t, c, action, args, key)
 }
 
-// wantPerformed checks a Check's answer and its evidence.
-func wantPerformed(t testing.TB, res hostfns.CheckResult, performed bool, evidence string) {
-	t.Helper()
-	if res.Performed != performed || !strings.Contains(res.Evidence, evidence) {
-		t.Errorf("check = performed %v (%s), want %v mentioning %q", res.Performed, res.Evidence, performed, evidence)
-	}
-}
+var wantPerformed = connectortest.WantPerformed
 
 // Check only reads: over a whole agent flow, before and after each step,
 // it sends GET requests alone.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/hostfns/connectortest"
 	"github.com/enact-run/enact/hostfns/hubspot"
 	"github.com/enact-run/enact/hostfns/hubspot/hubspotfake"
 )
@@ -19,22 +20,10 @@ var _ hostfns.Checker = (*hubspot.Connector)(nil)
 
 func check(t testing.TB, c *hubspot.Connector, action, args, key string) hostfns.CheckResult {
 	t.Helper()
-	res, err := c.Check(t.Context(), action, json.RawMessage(args), hostfns.CallOptions{IdempotencyKey: key})
-	if err != nil {
-		t.Fatalf("check %s %s: %v", action, args, err)
-	}
-	if res.Evidence == "" {
-		t.Errorf("check %s %s: no evidence", action, args)
-	}
-	return res
+	return connectortest.Check(t, c, action, args, key)
 }
 
-func wantPerformed(t testing.TB, res hostfns.CheckResult, performed bool, evidence string) {
-	t.Helper()
-	if res.Performed != performed || !strings.Contains(res.Evidence, evidence) {
-		t.Errorf("check = performed %v (%s), want %v mentioning %q", res.Performed, res.Evidence, performed, evidence)
-	}
-}
+var wantPerformed = connectortest.WantPerformed
 
 // Check only reads: over a lead flow, before and after each step, it
 // sends GETs and searches alone.
