@@ -3,8 +3,12 @@
 // receipt. It is the API for Go programs that embed Enact; the enact-run
 // command is built on it.
 //
-//	client := enact.New(engine, gate)
-//	res, err := client.Run(ctx, enact.RunRequest{Capability: c, Inputs: in, Actor: policy.Actor{Email: "agent@acme.com"}})
+//	client, err := enact.Open(enact.Config{Policy: p, Connectors: conns, Store: store})
+//	defer client.Close(ctx)
+//	res, err := client.Run(ctx, enact.RunRequest{Capability: c, Inputs: in, Actor: policy.Actor{Email: "agent@acme.com"}, IdempotencyKey: "order-42"})
+//
+// Retries with the same IdempotencyKey replay the first run's result;
+// Recover reconciles runs a crashed runner left unfinished.
 package enact
 
 import (
@@ -40,6 +44,7 @@ type Client struct {
 	// be written and that the store could not be told about either; the
 	// next Recover hands them over (see handBack).
 	handedBack sync.Map // run id → struct{}
+	owned      bool     // the engine is the client's (Open)
 }
 
 // Option configures a Client.
@@ -54,6 +59,50 @@ func WithKeyRetention(d time.Duration) Option {
 			c.retention = d
 		}
 	}
+}
+
+// Config is what Open builds a client from.
+type Config struct {
+	// Policy is the operator's policy; nil allows no action at all.
+	Policy *policy.Policy
+	// Connectors are the systems actions reach (hostfns/kv,
+	// hostfns/postgres, hostfns/github, hostfns/hubspot, or your own).
+	Connectors []hostfns.Connector
+	// Store keeps the receipts, and, for the SQLite and Postgres stores,
+	// the idempotency keys, the journal and the rate counts; required.
+	Store receipts.Store
+	// Runtime configures the sandbox; the zero value runs every task in a
+	// fresh instance with an in-memory compilation cache.
+	Runtime runtime.Config
+	// KeyRetention is how long idempotency keys are remembered;
+	// KeyRetention (24 h) when zero.
+	KeyRetention time.Duration
+}
+
+// Open builds a client from connectors, a policy and a store: the sandbox
+// engine, the gate and the client. Close releases the engine; the store
+// and the connectors stay the caller's.
+func Open(cfg Config) (*Client, error) {
+	gate, err := hostfns.New(hostfns.Config{Policy: cfg.Policy, Connectors: cfg.Connectors, Store: cfg.Store})
+	if err != nil {
+		return nil, err
+	}
+	engine, err := runtime.New(cfg.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	c := New(engine, gate, WithKeyRetention(cfg.KeyRetention))
+	c.owned = true
+	return c, nil
+}
+
+// Close releases what Open created (the engine); for a client from New it
+// does nothing, the engine being the caller's.
+func (c *Client) Close(ctx context.Context) error {
+	if !c.owned {
+		return nil
+	}
+	return c.engine.Close(ctx)
 }
 
 // New returns a client over an engine and a gate.

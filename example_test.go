@@ -1,0 +1,70 @@
+package enact_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/hostfns/kv"
+	"github.com/enact-run/enact/policy"
+	"github.com/enact-run/enact/receipts"
+)
+
+// A client built from a policy, a connector and a store runs a capability
+// that writes through the gate; the retry with the same idempotency key
+// replays the first run instead of writing again.
+func ExampleOpen() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "enact-example-")
+	defer os.RemoveAll(dir)
+	keys, _ := receipts.OpenKeyring(filepath.Join(dir, "keys"))
+	store, _ := receipts.OpenSQLite(ctx, filepath.Join(dir, "receipts.db"), keys.Signers())
+	defer store.Close()
+	notes, _ := kv.Open(filepath.Join(dir, "kv.db"))
+	defer notes.Close()
+	p, _ := policy.Load([]byte("version: 1\nallow: [kv.put]\n"), "policy.yaml")
+
+	client, err := enact.Open(enact.Config{Policy: p, Connectors: []hostfns.Connector{notes}, Store: store})
+	if err != nil {
+		panic(err)
+	}
+	defer client.Close(ctx)
+
+	c, _ := capabilities.Load([]byte(`
+enact: 1.0.0
+id: acme/remember
+description: remembers a note
+x-enact:
+  actions: [kv.put]
+inputs:
+  type: object
+  properties:
+    note: {type: string}
+tasks:
+  - id: save
+    type: script
+    language: javascript
+    code: |
+      const saved = enact.kv.put({ key: "notes/latest", value: note });
+      return { version: saved.version };
+`), "remember.yaml")
+	for range 2 {
+		res, err := client.Run(ctx, enact.RunRequest{
+			Capability:     c,
+			Inputs:         map[string]any{"note": "call Jane"},
+			Actor:          policy.Actor{Email: "agent@acme.com"},
+			IdempotencyKey: "remember-1",
+		})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(res.Status, res.Outputs["version"], "replayed:", res.Replayed)
+	}
+	// Output:
+	// PASS 1 replayed: false
+	// PASS 1 replayed: true
+}
