@@ -97,40 +97,59 @@ func failBatch(batch []*pending, err error) {
 
 // chainTx is what sealing a batch needs of a database transaction.
 type chainTx interface {
-	// exists reports whether a receipt of the run is stored.
-	exists(ctx context.Context, runID string) (bool, error)
-	// insert stores one sealed receipt.
-	insert(ctx context.Context, n *Receipt, env *Envelope, data []byte) error
+	// existing returns which of the runs already have a stored receipt.
+	existing(ctx context.Context, runIDs []string) (map[string]bool, error)
+	// insert stores sealed receipts, in order.
+	insert(ctx context.Context, rows []sealedRow) error
+}
+
+// sealedRow is one sealed receipt with its stored bytes.
+type sealedRow struct {
+	r    *Receipt
+	env  *Envelope
+	data []byte
 }
 
 // sealBatch seals the receipts of a batch after last, in order, and
-// inserts them through tx; it returns the new last link and each sealed
-// receipt (zero where that pending failed). A database error fails the
-// whole batch (returned); a duplicate or invalid receipt fails only its
-// own pending.
+// inserts them through tx (one lookup of duplicates and one insert for the
+// batch, so a remote database costs a few round trips whatever the batch
+// size); it returns the new last link and each sealed receipt (zero where
+// that pending failed). A database error fails the whole batch (returned);
+// a duplicate or invalid receipt fails only its own pending.
 func sealBatch(ctx context.Context, tx chainTx, batch []*pending, last headRecord, signers []Signer) (headRecord, []Receipt, error) {
-	sealed := make([]Receipt, len(batch))
+	ids := make([]string, len(batch))
 	for i, p := range batch {
-		dup, err := tx.exists(ctx, p.r.RunID)
-		if err != nil {
-			return last, nil, err
-		}
-		if dup {
+		ids[i] = p.r.RunID
+	}
+	dups, err := tx.existing(ctx, ids)
+	if err != nil {
+		return last, nil, err
+	}
+	sealed := make([]Receipt, len(batch))
+	rows := make([]sealedRow, 0, len(batch))
+	head := last
+	for i, p := range batch {
+		if dups[p.r.RunID] {
 			p.err = fmt.Errorf("%w: %s", ErrDuplicate, p.r.RunID)
 			continue
 		}
-		n, env, err := sealNext(p.r, last.Seq, last.Hash, signers)
+		dups[p.r.RunID] = true // a second one in the same batch
+		n, env, err := sealNext(p.r, head.Seq, head.Hash, signers)
 		if err != nil {
 			p.err = err
 			continue
 		}
 		data, _ := env.MarshalJSON()
-		if err := tx.insert(ctx, &n, env, data); err != nil {
+		sealed[i] = n
+		rows = append(rows, sealedRow{r: &sealed[i], env: env, data: data})
+		p.env, head = env, headRecord{Seq: n.Seq, Hash: env.Hash}
+	}
+	if len(rows) > 0 {
+		if err := tx.insert(ctx, rows); err != nil {
 			return last, nil, err
 		}
-		sealed[i], p.env, last = n, env, headRecord{Seq: n.Seq, Hash: env.Hash}
 	}
-	return last, sealed, nil
+	return head, sealed, nil
 }
 
 // finishBatch copies the chain fields into the callers' receipts once the

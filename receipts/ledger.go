@@ -225,6 +225,20 @@ func judgeClaim(c keyRow, digest string, now int64, retention time.Duration, ali
 	return nil, nil
 }
 
+// answerFinished answers a claim of a finished, unexpired key (replay or
+// mismatch) from a plain read; ok is false for every other key, whose
+// claim needs the store's write transaction.
+func answerFinished(c keyRow, digest string, now int64, retention time.Duration) (Claim, bool) {
+	if c.state != "finished" {
+		return Claim{}, false
+	}
+	refused, err := judgeClaim(c, digest, now, retention, nil, nil)
+	if err != nil || refused == nil {
+		return Claim{}, false
+	}
+	return *refused, true
+}
+
 // validOutcome reports whether state may end an intent.
 func validOutcome(state string) error {
 	switch state {

@@ -165,16 +165,27 @@ func (s *SQLiteStore) commit(ctx context.Context, batch []*pending) {
 // sqliteChain inserts sealed receipts in an SQLite transaction.
 type sqliteChain struct{ tx *sql.Tx }
 
-func (c sqliteChain) exists(ctx context.Context, runID string) (bool, error) {
-	var n int
-	err := c.tx.QueryRowContext(ctx, `SELECT count(*) FROM receipts WHERE run_id = ?`, runID).Scan(&n)
-	return n > 0, err
+func (c sqliteChain) existing(ctx context.Context, runIDs []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	for _, id := range runIDs {
+		var n int
+		if err := c.tx.QueryRowContext(ctx, `SELECT count(*) FROM receipts WHERE run_id = ?`, id).Scan(&n); err != nil {
+			return nil, err
+		}
+		found[id] = n > 0
+	}
+	return found, nil
 }
 
-func (c sqliteChain) insert(ctx context.Context, n *Receipt, env *Envelope, data []byte) error {
-	_, err := c.tx.ExecContext(ctx, `INSERT INTO receipts (seq, run_id, hash, actor, capability, decision, timestamp, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.Seq, n.RunID, env.Hash, n.Actor.Email, n.Capability.ID, string(n.Decision), timestampText(n.Timestamp), data)
-	return err
+func (c sqliteChain) insert(ctx context.Context, rows []sealedRow) error {
+	for _, row := range rows {
+		n := row.r
+		if _, err := c.tx.ExecContext(ctx, `INSERT INTO receipts (seq, run_id, hash, actor, capability, decision, timestamp, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.Seq, n.RunID, row.env.Hash, n.Actor.Email, n.Capability.ID, string(n.Decision), timestampText(n.Timestamp), row.data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Get implements Store.

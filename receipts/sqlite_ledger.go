@@ -85,15 +85,10 @@ func (s *SQLiteStore) finishedClaim(ctx context.Context, key, digest string, ret
 	)
 	err := s.db.QueryRowContext(ctx, `SELECT digest, run_id, state, result, owner, updated, (SELECT max(updated) FROM run_keys) FROM run_keys WHERE key = ?`, key).
 		Scan(&c.digest, &c.runID, &c.state, &c.result, &c.owner, &c.updated, &newest)
-	if err != nil || c.state != "finished" {
+	if err != nil {
 		return Claim{}, false
 	}
-	now := max(time.Now().UnixNano(), newest.Int64)
-	refused, err := judgeClaim(c, digest, now, retention, nil, nil)
-	if err != nil || refused == nil {
-		return Claim{}, false
-	}
-	return *refused, true
+	return answerFinished(c, digest, max(time.Now().UnixNano(), newest.Int64), retention)
 }
 
 // FinishKey implements Ledger.
