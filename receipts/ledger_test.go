@@ -21,59 +21,77 @@ type ledgerStore interface {
 	Ledger
 }
 
-// ledgerHarness opens handles on one fresh database store; orphan makes a
-// run's owner a process that is gone, as a crash would.
+// ledgerHarness opens handles on one fresh database store; exec runs a
+// statement (? placeholders, unqualified tables) on it behind the
+// store's back; dead is an owner whose process is gone.
 type ledgerHarness struct {
-	open   func(t *testing.T) ledgerStore
-	orphan func(t *testing.T, runID string)
+	open func(t *testing.T) ledgerStore
+	exec func(t *testing.T, stmt string, args ...any)
+	dead func(t *testing.T) string
+}
+
+// orphan makes a run's owner a process that is gone, as a crash would.
+func (h *ledgerHarness) orphan(t *testing.T, runID string) {
+	dead := h.dead(t)
+	h.exec(t, `UPDATE runs SET owner = ? WHERE run_id = ?`, dead, runID)
+	h.exec(t, `UPDATE run_keys SET owner = ? WHERE run_id = ?`, dead, runID)
 }
 
 func sqliteLedger(t *testing.T) *ledgerHarness {
-	return newLedgerHarness(t, sqliteHarness(t), func(t *testing.T, path, runID string) {
-		// A pid that was this host's and is no more.
-		cmd := exec.Command("true")
-		if err := cmd.Run(); err != nil {
-			t.Fatal(err)
-		}
-		host, _ := os.Hostname()
-		dead := fmt.Sprintf("%s:%d", host, cmd.Process.Pid)
-		db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(30000)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		for _, q := range []string{`UPDATE runs SET owner = ? WHERE run_id = ?`, `UPDATE run_keys SET owner = ? WHERE run_id = ?`} {
-			if _, err := db.Exec(q, dead, runID); err != nil {
+	h := sqliteHarness(t)
+	db, err := sql.Open("sqlite", h.location+"?_pragma=busy_timeout(30000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return newLedgerHarness(t, h,
+		func(t *testing.T, stmt string, args ...any) {
+			if _, err := db.Exec(stmt, args...); err != nil {
 				t.Fatal(err)
 			}
-		}
-	})
+		},
+		func(t *testing.T) string {
+			// A pid that was this host's and is no more.
+			cmd := exec.Command("true")
+			if err := cmd.Run(); err != nil {
+				t.Fatal(err)
+			}
+			host, _ := os.Hostname()
+			return fmt.Sprintf("%s:%d", host, cmd.Process.Pid)
+		})
 }
 
 func postgresLedger(t *testing.T) *ledgerHarness {
-	return newLedgerHarness(t, postgresHarness(t), func(t *testing.T, dsn, runID string) {
-		// An owner nobody holds the lock of: a runner whose connection
-		// closed.
-		conn, err := pgx.Connect(t.Context(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(context.Background())
-		for _, q := range []string{`UPDATE enact.runs SET owner = 'gone:1/dead' WHERE run_id = $1`, `UPDATE enact.run_keys SET owner = 'gone:1/dead' WHERE run_id = $1`} {
-			if _, err := conn.Exec(t.Context(), q, runID); err != nil {
+	h := postgresHarness(t)
+	conn, err := pgx.Connect(t.Context(), h.location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	var mu sync.Mutex // one pgx.Conn, one statement at a time
+	return newLedgerHarness(t, h,
+		func(t *testing.T, stmt string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			if _, err := conn.Exec(context.Background(), "SET search_path = enact"); err != nil {
 				t.Fatal(err)
 			}
-		}
-	})
+			if _, err := conn.Exec(context.Background(), rebind(stmt), args...); err != nil {
+				t.Fatal(err)
+			}
+		},
+		// An owner nobody holds the lock of: a runner whose connection
+		// closed.
+		func(*testing.T) string { return "gone:1/dead" })
 }
 
-// newLedgerHarness opens the store harness h's stores as ledgers; orphan
-// gets h's location.
-func newLedgerHarness(t *testing.T, h *harness, orphan func(t *testing.T, location, runID string)) *ledgerHarness {
+// newLedgerHarness opens the store harness h's stores as ledgers.
+func newLedgerHarness(t *testing.T, h *harness, exec func(t *testing.T, stmt string, args ...any), dead func(t *testing.T) string) *ledgerHarness {
 	signers, _ := testKeys(t, 1)
 	return &ledgerHarness{
-		open:   func(t *testing.T) ledgerStore { return h.open(t, signers).(ledgerStore) },
-		orphan: func(t *testing.T, runID string) { orphan(t, h.location, runID) },
+		open: func(t *testing.T) ledgerStore { return h.open(t, signers).(ledgerStore) },
+		exec: exec,
+		dead: dead,
 	}
 }
 
@@ -226,6 +244,27 @@ func testLedger(t *testing.T, newHarness func(t *testing.T) *ledgerHarness) {
 		}
 		if u := mustUnfinished(t, l); len(u) != 1 || u[0].RunID != "run-1" {
 			t.Fatalf("unfinished after abandon = %+v", u)
+		}
+	})
+	t.Run("the ledger's clock does not run backwards", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		l := h.open(t)
+		claim(t, l, "k", "d", "run-1")
+		if err := l.FinishKey(t.Context(), "k", "run-1", json.RawMessage(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		if c := claim(t, l, "k", "d", "run-2"); c.State != ClaimReplay {
+			t.Fatalf("claim = %+v", c)
+		}
+		// The ledger once recorded a time two hours ahead of the clock now
+		// (the clock was set back since): k, finished just now by the
+		// clock, is judged by that time, and its hour has passed.
+		claim(t, l, "other", "d", "run-3")
+		h.exec(t, `UPDATE run_keys SET updated = updated + ? WHERE key = 'other'`, int64(2*time.Hour))
+		c, err := l.ClaimKey(t.Context(), "k", "d", "run-4", time.Hour)
+		if err != nil || c.State != ClaimNew {
+			t.Fatalf("claim judged by the clock set back: %+v, %v", c, err)
 		}
 	})
 	t.Run("a dead holder whose actions all ended frees the key", func(t *testing.T) {
