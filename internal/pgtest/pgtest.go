@@ -359,14 +359,19 @@ const (
 func sweep() {
 	dirs, _ := filepath.Glob(filepath.Join(baseDir(), dirPrefix+"*"))
 	for _, dir := range dirs {
-		if alive(filepath.Join(dir, ownerFile)) || alive(filepath.Join(dir, "data", "postmaster.pid")) {
+		if alive(filepath.Join(dir, "data", "postmaster.pid")) {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dir, ownerFile)); err != nil {
+		// The owner file is read once: a directory whose owner file
+		// appears between two looks is being made, not abandoned.
+		switch pid, ok := pidIn(filepath.Join(dir, ownerFile)); {
+		case !ok:
 			// No owner yet: being made right now, unless it is old.
 			if fi, err := os.Stat(dir); err != nil || time.Since(fi.ModTime()) < time.Hour {
 				continue
 			}
+		case pidAlive(pid):
+			continue
 		}
 		os.RemoveAll(dir)
 	}
@@ -393,16 +398,25 @@ func baseDir() string {
 // alive reports whether the pid on the first line of file is a running
 // process.
 func alive(file string) bool {
+	pid, ok := pidIn(file)
+	return ok && pidAlive(pid)
+}
+
+// pidIn reads the pid on the first line of file.
+func pidIn(file string) (int, bool) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return false
+		return 0, false
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	pid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || pid <= 0 {
-		return false
-	}
-	return syscall.Kill(pid, 0) == nil || errors.Is(syscall.Kill(pid, 0), syscall.EPERM)
+	return pid, err == nil && pid > 0
+}
+
+// pidAlive probes a process with signal 0.
+func pidAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // binDir finds the directory of initdb and postgres: initdb on PATH, or
