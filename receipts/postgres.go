@@ -265,43 +265,13 @@ func (s *PostgresStore) List(ctx context.Context, opts ListOptions) ([]*Envelope
 
 // Verify implements Store, on one snapshot of the database.
 func (s *PostgresStore) Verify(ctx context.Context, verifiers []Verifier) (VerifyReport, error) {
-	w := chainWalker{verifiers: verifiers}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return w.report, fmt.Errorf("receipts: verify: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	rows, err := tx.Query(ctx, `SELECT seq, run_id, hash, envelope FROM receipts ORDER BY seq`)
-	if err != nil {
-		return w.report, fmt.Errorf("receipts: verify: %w", err)
-	}
-	for rows.Next() {
-		var (
-			seq         int64
-			runID, hash string
-			data        []byte
-		)
-		if err := rows.Scan(&seq, &runID, &hash, &data); err != nil {
-			rows.Close()
-			return w.report, fmt.Errorf("receipts: verify: %w", err)
-		}
-		if cerr := w.step(seq, runID, hash, data); cerr != nil {
-			rows.Close()
-			return w.report, cerr
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return w.report, fmt.Errorf("receipts: verify: %w", err)
-	}
-	var head headRecord
-	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM head WHERE id = 1`).Scan(&head.Seq, &head.Hash); err != nil {
-		return w.report, fmt.Errorf("receipts: verify: %w", err)
-	}
-	if cerr := w.finish(head, false); cerr != nil {
-		return w.report, cerr
-	}
-	return w.report, nil
+	var rep VerifyReport
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		rep, err = verifyChain(ctx, pgQuerier{tx}, verifiers)
+		return err
+	})
+	return rep, err
 }
 
 // pgNow is the database server's clock in unix nanoseconds.

@@ -89,6 +89,42 @@ func listEnvelopes(ctx context.Context, q querier, opts ListOptions) ([]*Envelop
 	return out, nil
 }
 
+// verifyChain walks a database store's chain in seq order, then checks its
+// head record, for Store.Verify; q reads one snapshot.
+func verifyChain(ctx context.Context, q querier, verifiers []Verifier) (VerifyReport, error) {
+	w := chainWalker{verifiers: verifiers}
+	var broken *ChainError
+	err := collect(ctx, q, func(r rowScanner) error {
+		var (
+			seq         int64
+			runID, hash string
+			data        []byte
+		)
+		if err := r.Scan(&seq, &runID, &hash, &data); err != nil {
+			return err
+		}
+		broken = w.step(seq, runID, hash, data)
+		if broken != nil {
+			return broken
+		}
+		return nil
+	}, `SELECT seq, run_id, hash, envelope FROM receipts ORDER BY seq`)
+	if broken != nil {
+		return w.report, broken
+	}
+	if err != nil {
+		return w.report, fmt.Errorf("receipts: verify: %w", err)
+	}
+	var head headRecord // zero when the store has none yet
+	if err := collect(ctx, q, func(r rowScanner) error { return r.Scan(&head.Seq, &head.Hash) }, `SELECT seq, hash FROM head WHERE id = 1`); err != nil {
+		return w.report, fmt.Errorf("receipts: verify: %w", err)
+	}
+	if cerr := w.finish(head, false); cerr != nil {
+		return w.report, cerr
+	}
+	return w.report, nil
+}
+
 // unfinished lists the unfinished runs of a store, the same way for every
 // store: runs that journaled actions and have no receipt, and runs still
 // holding their key, whose owners alive says are gone.

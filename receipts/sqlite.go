@@ -201,41 +201,12 @@ func (s *SQLiteStore) List(ctx context.Context, opts ListOptions) ([]*Envelope, 
 // Verify implements Store. It reads one consistent snapshot: appends made
 // while it runs are not part of the walk.
 func (s *SQLiteStore) Verify(ctx context.Context, verifiers []Verifier) (VerifyReport, error) {
-	w := chainWalker{verifiers: verifiers}
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return w.report, fmt.Errorf("receipts: verify: %w", err)
+		return VerifyReport{}, fmt.Errorf("receipts: verify: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT seq, run_id, hash, envelope FROM receipts ORDER BY seq`)
-	if err != nil {
-		return w.report, fmt.Errorf("receipts: verify: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			seq         int64
-			runID, hash string
-			data        []byte
-		)
-		if err := rows.Scan(&seq, &runID, &hash, &data); err != nil {
-			return w.report, fmt.Errorf("receipts: verify: %w", err)
-		}
-		if cerr := w.step(seq, runID, hash, data); cerr != nil {
-			return w.report, cerr
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return w.report, fmt.Errorf("receipts: verify: %w", err)
-	}
-	head, err := sqliteHead(ctx, tx)
-	if err != nil {
-		return w.report, fmt.Errorf("receipts: verify: %w", err)
-	}
-	if cerr := w.finish(head, false); cerr != nil {
-		return w.report, cerr
-	}
-	return w.report, nil
+	return verifyChain(ctx, sqliteQuerier{tx}, verifiers)
 }
 
 // sqliteHead reads the head record; the zero record if there is none.
