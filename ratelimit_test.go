@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/enact-run/enact"
-	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/internal/pgtest"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
@@ -58,10 +57,7 @@ func TestRateLimitAcrossRunners(t *testing.T) {
 				t.Cleanup(func() { store.Close() })
 				runners = append(runners, newClient(t, p, store, kvOf(t, dir)))
 			}
-			c, err := capabilities.Load([]byte(putOnce), "put.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := putOnceCap(t)
 			put := func(runner int, actor, key string, dry bool) *enact.Result {
 				t.Helper()
 				res, err := runners[runner].Run(t.Context(), enact.RunRequest{

@@ -41,6 +41,14 @@ tasks:
       return { already_existed: !!r.already_existed };
 `
 
+func putOnceCap(t testing.TB) *capabilities.Capability {
+	c, err := capabilities.Load([]byte(putOnce), "put.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // crashedRun leaves in the ledger what a runner killed mid-run leaves:
 // the key held, the given actions journaled as intents (args: kv.put of
 // "v" under each key), those in done performed on kv, and a dead owner.
@@ -98,10 +106,7 @@ func TestRecoverReconcilesAndSeals(t *testing.T) {
 	client, keys, store, dir := setupDir(t, "version: 1\nallow: [kv.*]\n")
 	ctx := context.Background()
 	k := kvOf(t, dir)
-	c, err := capabilities.Load([]byte(putOnce), "put.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := putOnceCap(t)
 	actor := policy.Actor{Email: "agent@acme.test"}
 
 	// Run A died after its action took effect, run B before its action
@@ -166,10 +171,7 @@ func TestRecoverLeavesWhatItCannotCheckAmbiguous(t *testing.T) {
 	client, keys, store, dir := setupDir(t, "version: 1\nallow: [kv.*]\n")
 	ctx := context.Background()
 	k := kvOf(t, dir)
-	c, err := capabilities.Load([]byte(putOnce), "put.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := putOnceCap(t)
 	in := map[string]any{"key": "x"}
 	// An action of a connector this runner does not have.
 	crashedRun(t, dir, store, k, "run-x", "key-x", c, in, []string{"github.create_pr"}, nil)
@@ -213,10 +215,7 @@ func TestRecoverClosesTheKeyOfASealedRun(t *testing.T) {
 	t.Parallel()
 	client, _, store, dir := setupDir(t, "version: 1\nallow: [kv.*]\n")
 	ctx := context.Background()
-	c, err := capabilities.Load([]byte(putOnce), "put.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := putOnceCap(t)
 	in := map[string]any{"key": "s"}
 	actor := policy.Actor{Email: "agent@acme.test"}
 	res, err := client.Run(ctx, enact.RunRequest{Capability: c, Inputs: in, Actor: actor})
