@@ -53,6 +53,18 @@
 // reply. Denials and connector errors are replies the guest can handle,
 // and every one of them is recorded in the run's receipt.
 //
+// Facts a policy asks for come from read-only connector actions, from the
+// run itself (run.rows_written), or from the store (rate.*: the action is
+// counted in the store's Counters, and the count is given back when the
+// action is refused or is a dry run). The intent of a mutating action is
+// written to the store's journal (receipts.Ledger) before the connector is
+// called; if it cannot be written the action is refused with unavailable.
+// The connector gets a derived idempotency key, "<run key>:<seq>", the
+// same for a retry of the run, so its check-before-act finds what an
+// earlier attempt did. Connectors that can tell whether an action took
+// effect without acting implement Checker; recovery asks them about the
+// actions a dead runner left open.
+//
 // Connectors implement Connector; each lives in a package of its own under
 // hostfns (kv: the embedded key-value store) and imports nothing of Enact
 // but this package. connectortest is the contract every connector passes.
