@@ -11,7 +11,7 @@ import (
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
-	"github.com/enact-run/enact/hostfns/kv"
+	"github.com/enact-run/enact/internal/teststate"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -28,26 +28,12 @@ func setup(t testing.TB, policyYAML string) (*enact.Client, *receipts.Keyring, r
 // (receipts.db holds the receipts, the run keys and the journal).
 func setupDir(t testing.TB, policyYAML string) (*enact.Client, *receipts.Keyring, receipts.Store, string) {
 	t.Helper()
-	dir := t.TempDir()
 	p, err := policy.Load([]byte(policyYAML), "policy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := receipts.OpenKeyring(filepath.Join(dir, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := receipts.OpenSQLite(context.Background(), filepath.Join(dir, "receipts.db"), keys.Signers())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	k, err := kv.Open(filepath.Join(dir, "kv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.Close() })
-	return newClient(t, p, store, k), keys, store, dir
+	st := teststate.New(t)
+	return newClient(t, p, st.Store, st.KV), st.Keys, st.Store, st.Dir
 }
 
 const threeWays = `

@@ -24,6 +24,7 @@ var allowed = map[string][]string{
 	"runtime":               {"capabilities", "plugins", "hostfns"},
 	"internal/pgtest":       {},
 	"internal/crashpoint":   {},
+	"internal/teststate":    {"receipts", "hostfns/kv"},
 }
 
 const module = "github.com/enact-run/enact"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/hostfns/kv"
+	"github.com/enact-run/enact/internal/teststate"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 )
@@ -44,31 +44,17 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	dir := t.TempDir()
 	p, err := policy.Load([]byte(policyFile), "policy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := receipts.OpenKeyring(filepath.Join(dir, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := receipts.OpenSQLite(t.Context(), filepath.Join(dir, "receipts.db"), keys.Signers())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	k, err := kv.Open(filepath.Join(dir, "kv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.Close() })
-	g, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{k}, Store: store,
+	st := teststate.New(t)
+	g, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{st.KV}, Store: st.Store,
 		Clock: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{gate: g, store: store, keys: keys, kv: k}
+	return &fixture{gate: g, store: st.Store, keys: st.Keys, kv: st.KV}
 }
 
 func capability(t testing.TB, actions string) *capabilities.Capability {

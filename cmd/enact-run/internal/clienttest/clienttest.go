@@ -6,12 +6,11 @@ package clienttest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/hostfns"
-	"github.com/enact-run/enact/hostfns/kv"
+	"github.com/enact-run/enact/internal/teststate"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -27,34 +26,20 @@ type Client struct {
 // New wires a client under the given policy file text.
 func New(t testing.TB, policyYAML string) *Client {
 	t.Helper()
-	dir := t.TempDir()
 	p, err := policy.Load([]byte(policyYAML), "policy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := receipts.OpenKeyring(filepath.Join(dir, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := receipts.OpenSQLite(context.Background(), filepath.Join(dir, "receipts.db"), keys.Signers())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	k, err := kv.Open(filepath.Join(dir, "kv.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.Close() })
+	st := teststate.New(t)
 	// As enact-run mcp and serve configure it: a pool of prepared instances.
 	engine, err := runtime.New(runtime.Config{PoolSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { engine.Close(context.Background()) })
-	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{k}, Store: store})
+	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{st.KV}, Store: st.Store})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Client{Client: enact.New(engine, gate), Keys: keys, Store: store}
+	return &Client{Client: enact.New(engine, gate), Keys: st.Keys, Store: st.Store}
 }
