@@ -511,34 +511,7 @@ func BenchmarkRunsThroughput(b *testing.B) {
 		}
 		return nil
 	}
-	if err := post(); err != nil { // warm the engine
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	start := time.Now()
-	var wg sync.WaitGroup
-	var next sync.Mutex
-	n := 0
-	for range clients {
-		wg.Go(func() {
-			for {
-				next.Lock()
-				if n >= b.N {
-					next.Unlock()
-					return
-				}
-				n++
-				next.Unlock()
-				if err := post(); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "runs/s")
+	throughput(b, clients, post)
 }
 
 // BenchmarkDirectRunsBaseline is BenchmarkRunsThroughput without HTTP: the
@@ -554,7 +527,13 @@ func BenchmarkDirectRunsBaseline(b *testing.B) {
 		}
 		return err
 	}
-	if err := run(); err != nil {
+	throughput(b, 8, run)
+}
+
+// throughput runs one warm-up, then b.N runs from clients goroutines at
+// once, and reports runs per second.
+func throughput(b *testing.B, clients int, run func() error) {
+	if err := run(); err != nil { // warm the engine
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -562,7 +541,7 @@ func BenchmarkDirectRunsBaseline(b *testing.B) {
 	var wg sync.WaitGroup
 	var next sync.Mutex
 	n := 0
-	for range 8 {
+	for range clients {
 		wg.Go(func() {
 			for {
 				next.Lock()
