@@ -487,21 +487,21 @@ func (s *PostgresStore) Abandon(ctx context.Context, runID string) error {
 func (s *PostgresStore) Prune(ctx context.Context, retention time.Duration) (int64, error) {
 	var total int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var cutoff int64
-		if err := tx.QueryRow(ctx, `SELECT `+pgNow+` - $1::bigint`, int64(retention)).Scan(&cutoff); err != nil {
+		var now int64
+		if err := tx.QueryRow(ctx, `SELECT `+pgNow).Scan(&now); err != nil {
 			return err
 		}
-		for _, q := range []string{
-			`DELETE FROM run_keys WHERE state IN ('finished', 'released') AND updated < $1`,
+		cutoff := now - int64(retention)
+		for _, d := range []struct {
+			stmt   string
+			before int64
+		}{
+			{`DELETE FROM run_keys WHERE state IN ('finished', 'released') AND updated < $1`, cutoff},
 			// The journal goes with its run (ON DELETE CASCADE).
-			`DELETE FROM runs r WHERE created < $1 AND EXISTS (SELECT 1 FROM receipts x WHERE x.run_id = r.run_id)`,
-			`DELETE FROM counter_events WHERE expires < $1 + $2::bigint`, // expired now
+			{`DELETE FROM runs r WHERE created < $1 AND EXISTS (SELECT 1 FROM receipts x WHERE x.run_id = r.run_id)`, cutoff},
+			{`DELETE FROM counter_events WHERE expires < $1`, now},
 		} {
-			args := []any{cutoff}
-			if strings.Contains(q, "counter_events") {
-				args = append(args, int64(retention))
-			}
-			tag, err := tx.Exec(ctx, q, args...)
+			tag, err := tx.Exec(ctx, d.stmt, d.before)
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -256,24 +255,24 @@ func (s *SQLiteStore) Prune(ctx context.Context, retention time.Duration) (int64
 		return 0, fmt.Errorf("receipts: prune: %w", err)
 	}
 	defer done()
-	cutoff := time.Now().Add(-retention).UnixNano()
+	now := time.Now().UnixNano()
+	cutoff := now - int64(retention)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("receipts: prune: %w", err)
 	}
 	defer tx.Rollback()
 	var total int64
-	for _, q := range []string{
-		`DELETE FROM run_keys WHERE state IN ('finished', 'released') AND updated < ?`,
-		`DELETE FROM journal WHERE run_id IN (SELECT r.run_id FROM runs r JOIN receipts x ON x.run_id = r.run_id WHERE r.created < ?)`,
-		`DELETE FROM runs WHERE created < ? AND run_id IN (SELECT run_id FROM receipts)`,
-		`DELETE FROM counter_events WHERE expires < ?`,
+	for _, d := range []struct {
+		stmt   string
+		before int64
+	}{
+		{`DELETE FROM run_keys WHERE state IN ('finished', 'released') AND updated < ?`, cutoff},
+		{`DELETE FROM journal WHERE run_id IN (SELECT r.run_id FROM runs r JOIN receipts x ON x.run_id = r.run_id WHERE r.created < ?)`, cutoff},
+		{`DELETE FROM runs WHERE created < ? AND run_id IN (SELECT run_id FROM receipts)`, cutoff},
+		{`DELETE FROM counter_events WHERE expires < ?`, now},
 	} {
-		arg := cutoff
-		if strings.Contains(q, "counter_events") {
-			arg = time.Now().UnixNano()
-		}
-		res, err := tx.ExecContext(ctx, q, arg)
+		res, err := tx.ExecContext(ctx, d.stmt, d.before)
 		if err != nil {
 			return 0, fmt.Errorf("receipts: prune: %w", err)
 		}
