@@ -69,9 +69,10 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, calls: in.calls, live: in.live}
 	in.calls.attach(mod)
 	in.live.Store(mod, inst)
-	var fresh []byte
+	var fresh []byte // the memory before start-up, when a snapshot is to be taken
 	if in.snapshots != nil {
-		if snap := in.snapshots.get(memLimit); snap != nil {
+		snap, wanted := in.snapshots.get(memLimit)
+		if snap != nil {
 			if err := snap.restore(mod); err != nil {
 				inst.close(ctx)
 				return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
@@ -79,8 +80,10 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 			inst.handle = snap.handle
 			return inst, nil
 		}
-		b, _ := mod.Memory().Read(0, mod.Memory().Size())
-		fresh = bytes.Clone(b)
+		if wanted {
+			b, _ := mod.Memory().Read(0, mod.Memory().Size())
+			fresh = bytes.Clone(b)
+		}
 	}
 	if inst.handle, err = in.init(ctx, mod, memLimit); err == nil && in.startup != nil {
 		err = in.startup(ctx, inst)
@@ -89,7 +92,7 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 		inst.close(ctx)
 		return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
 	}
-	if in.snapshots != nil {
+	if fresh != nil {
 		if snap, err := takeSnapshot(mod, fresh, inst.handle); err == nil {
 			in.snapshots.put(memLimit, snap)
 		}

@@ -44,10 +44,17 @@ type snapshots struct {
 	byLim map[uint64]*memSnapshot
 }
 
-func (s *snapshots) get(limit uint64) *memSnapshot {
+// maxSnapshots bounds the memory limits snapshotted, like the pools: a
+// capability with a limit of its own beyond that starts the engine anew.
+const maxSnapshots = 8
+
+// get returns the snapshot for a limit, or nil; wanted says whether one
+// should be taken (there is none, and there is room).
+func (s *snapshots) get(limit uint64) (snap *memSnapshot, wanted bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byLim[limit]
+	snap = s.byLim[limit]
+	return snap, snap == nil && len(s.byLim) < maxSnapshots
 }
 
 func (s *snapshots) put(limit uint64, snap *memSnapshot) {
@@ -56,8 +63,7 @@ func (s *snapshots) put(limit uint64, snap *memSnapshot) {
 	if s.byLim == nil {
 		s.byLim = map[uint64]*memSnapshot{}
 	}
-	// A bounded number of limits, like the pools.
-	if _, ok := s.byLim[limit]; ok || len(s.byLim) >= 8 {
+	if _, ok := s.byLim[limit]; ok || len(s.byLim) >= maxSnapshots {
 		return
 	}
 	s.byLim[limit] = snap
