@@ -156,10 +156,6 @@ var owner = func() string {
 	return fmt.Sprintf("%s:%d", host, os.Getpid())
 }()
 
-// Owner is the name this process gives itself in the ledger
-// ("host:pid").
-func Owner() string { return owner }
-
 // localOwnerAlive reports whether the process that holds a run can still
 // be running, judged on this host: another host's process is assumed
 // alive, a local one is probed with signal 0.

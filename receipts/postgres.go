@@ -158,9 +158,6 @@ func (s *PostgresStore) lockOwner(ctx context.Context) error {
 	return nil
 }
 
-// Owner is the name this store's runs carry in the journal.
-func (s *PostgresStore) Owner() string { return s.owner }
-
 // Ready implements the gate's readiness probe: the database answers, is
 // not a read-only standby, and this store holds its owner lock.
 func (s *PostgresStore) Ready(ctx context.Context) error {
