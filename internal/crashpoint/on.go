@@ -10,9 +10,6 @@ import (
 	"syscall"
 )
 
-// Enabled reports whether this build has crash points.
-const Enabled = true
-
 var (
 	mu     sync.Mutex
 	target string
