@@ -163,28 +163,31 @@ func TestHostileEffectsGateCommitFiles(t *testing.T) {
 }
 
 // TestHostileEffectsGateFailsClosed: when the connector cannot measure
-// the commit (a base tree too large to list, a branch that does not
-// exist), the policy denies with a reason saying so and nothing is
-// pushed.
+// the commit (a directory too large for GitHub to list, entries with no
+// one meaning), the policy denies with a reason saying so and nothing is
+// pushed; a push to a branch that does not exist yet is measured against
+// the default branch it would start from.
 func TestHostileEffectsGateFailsClosed(t *testing.T) {
 	t.Parallel()
 	e := newEffects(t, githubfake.Config{TreeLimit: 4})
 	before, _ := e.gh.Branch("agent/x")
 	replies, rc := e.run(t, "agent@acme.com", push(`[{"path": "src", "delete": true}]`),
+		push(`[{"path": "src", "delete": true}, {"path": "src/a.go", "content": "x"}]`),
 		`{"action": "github.push_commit", "args": {"branch": "agent/none", "message": "m", "files": [{"path": "a", "content": "a"}]}}`)
-	for i, r := range replies {
-		if r.OK || r.Error.Code != hostfns.CodeDenied {
+	for i := range 2 {
+		if r := replies[i]; r.OK || r.Error.Code != hostfns.CodeDenied {
 			t.Errorf("request %d: reply %+v, want denied", i, r)
 		}
+		if r := result(rc.Actions[i], "max_files_per_commit"); r.Passed || !strings.Contains(r.Reason, "could not be measured against the branch's head tree") {
+			t.Errorf("request %d: %+v", i, r)
+		}
+		if _, has := rc.Actions[i].Facts["github.commit_changes"]; has {
+			t.Errorf("request %d: a failed measure was recorded as a fact: %v", i, rc.Actions[i].Facts)
+		}
 	}
-	if r := result(rc.Actions[0], "max_files_per_commit"); r.Passed || !strings.Contains(r.Reason, "could not be measured against the branch's head tree") {
-		t.Errorf("unmeasurable push: %+v", r)
-	}
-	if _, has := rc.Actions[0].Facts["github.commit_changes"]; has {
-		t.Errorf("a failed measure was recorded as a fact: %v", rc.Actions[0].Facts)
-	}
-	if r := result(rc.Actions[1], "max_files_per_commit"); r.Passed || !strings.Contains(r.Reason, "is null") {
-		t.Errorf("push to a missing branch: %+v", r)
+	fact, _ := rc.Actions[2].Facts["github.commit_changes"].(map[string]any)
+	if r := replies[2]; r.OK || r.Error.Code != hostfns.CodeNotFound || fact["measured"] != "main" || fact["count"] != 1.0 {
+		t.Errorf("push to a missing branch: reply %+v, fact %v", r.Error, fact)
 	}
 	if after, _ := e.gh.Branch("agent/x"); after != before {
 		t.Error("the branch moved")

@@ -168,11 +168,11 @@ var registry = map[string]*builtin{
 	},
 	"contractor_cannot_write_pii": {
 		name:    "contractor_cannot_write_pii",
-		summary: "Blocks an actor with the contractor role from mutating actions whose arguments name personal data fields.",
+		summary: "Blocks an actor with the contractor role from mutating actions whose arguments name personal data fields or hold email addresses.",
 		params: []param{
 			{name: "role", kind: kString, def: "contractor", defDoc: "contractor", doc: "the role the policy restricts"},
 			{name: "pii_fields", kind: kStrings, def: defaultPIIFields, defDoc: "[" + strings.Join(defaultPIIFields, ", ") + "]",
-				doc: "argument names that are personal data, compared ignoring case, '_' and '-'"},
+				doc: "argument names that are personal data, compared ignoring case, '_' and '-', and as a run of a longer name's words"},
 		},
 		actions:    []string{"*"},
 		writesOnly: true,

@@ -27,6 +27,9 @@ type fileChange struct {
 // same branch and files would have on the branch's head tree.
 type changesResult struct {
 	Branch string `json:"branch"`
+	// Measured is the branch whose head was measured: Branch, or the
+	// default branch when Branch does not exist (yet).
+	Measured string `json:"measured"`
 	// Head is the commit the effect is measured against.
 	Head string `json:"head"`
 	// Entries is the number of entries of the request's files.
@@ -62,12 +65,24 @@ func (c *Connector) listChanges(ctx context.Context, raw json.RawMessage, _ stri
 	if err != nil {
 		return nil, false, err
 	}
+	measured := p.branch
 	head, found, err := c.branchHead(ctx, p.branch)
 	if err != nil {
 		return nil, false, err
 	}
 	if !found {
-		return nil, false, notFound("branch %s does not exist in %s/%s", p.branch, c.owner, c.repo)
+		// A push to a branch that does not exist fails; the branch a run
+		// is about to create (a dry run plans it) starts, by default, at
+		// the default branch, so that is the tree measured.
+		if measured, err = c.defaultBranch(ctx); err != nil {
+			return nil, false, err
+		}
+		if head, found, err = c.branchHead(ctx, measured); err != nil {
+			return nil, false, err
+		}
+		if !found {
+			return nil, false, notFound("neither branch %s nor the default branch %s exists in %s/%s", p.branch, measured, c.owner, c.repo)
+		}
 	}
 	headCommit, resp, err := read(ctx, func() (*gh.Commit, *gh.Response, error) {
 		return c.client.Git.GetCommit(ctx, c.owner, c.repo, head)
@@ -79,7 +94,9 @@ func (c *Connector) listChanges(ctx context.Context, raw json.RawMessage, _ stri
 	if err != nil {
 		return nil, false, err
 	}
-	return effectOf(p, base, head), false, nil
+	res := effectOf(p, base, head)
+	res.Measured = measured
+	return res, false, nil
 }
 
 // effectOf applies the push's entries to the base files, as GitHub's

@@ -170,11 +170,19 @@ func TestHostileEffectsTruncatedTree(t *testing.T) {
 	}
 }
 
-// TestHostileEffectsMissingBranch: a measure of a branch that does not
-// exist is not_found (the gate records a null fact), not a zero count.
+// TestHostileEffectsMissingBranch: a branch that does not exist yet is
+// measured against the default branch it would start from, not counted
+// as an empty change.
 func TestHostileEffectsMissingBranch(t *testing.T) {
 	t.Parallel()
-	c := connect(t, newFake(t), nil)
-	_, _, err := call(t, c, "list_changes", `{"branch": "agent/none", "files": [{"path": "a", "delete": true}]}`, "")
-	wantCode(t, err, hostfns.CodeNotFound)
+	f := newFake(t)
+	if _, err := f.Push("main", "seed", map[string]string{"src/a.go": "a", "src/b.go": "b"}); err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, f, nil)
+	out, _ := must(t, c, "list_changes", `{"branch": "agent/none", "files": [{"path": "src", "delete": true}]}`, "")
+	head, _ := f.Branch("main")
+	if out["count"] != 2.0 || out["measured"] != "main" || out["head"] != head {
+		t.Errorf("list_changes = %v, want 2 files measured on main at %s", out, head)
+	}
 }

@@ -16,7 +16,7 @@
 //	github.list_pulls    {head?, base?, state?, limit?}            → {pulls: [pull…], truncated}
 //	    pull: {number, url, state, title, head, base, draft}
 //	github.list_changes  {branch, files: [file…], message?}
-//	    → {branch, head, entries, count, added, modified, deleted, changes: [{path, change}…], truncated}
+//	    → {branch, measured, head, entries, count, added, modified, deleted, changes: [{path, change}…], truncated}
 //
 // Branch arguments (branch, from, base, and head after an optional
 // "owner:") name branches; a leading "refs/heads/" or "heads/" is
@@ -44,6 +44,9 @@
 // differ from the branch head's tree, every directory deletion and every
 // write over a directory or through a file expanded to the files it
 // removes. count is their number; changes lists the first 100 by path.
+// head is the commit measured: the branch's head, or, when the branch does
+// not exist (a run that creates it first; a dry run plans the creation),
+// the default branch's head, which measured names.
 // It reads the head's tree recursively and, when GitHub truncates that
 // listing, each named path and each named directory's subtree; when a
 // subtree is too large to list the lookup fails, and a policy that needs
@@ -295,12 +298,12 @@ func (c *Connector) Actions() []hostfns.ActionSpec {
 				"(directory deletions and writes over directories expanded). Policies use it as the fact github.commit_changes.",
 			Args: obj(`"branch": `+branchSchema+`, "message": {"type": "string", "maxLength": 60000},
 				"files": {"type": "array", "minItems": 1, "maxItems": 1000, "items": `+fileSchema+`}`, `"branch", "files"`),
-			Result: obj(`"branch": {"type": "string"}, "head": `+shaSchema+`, "entries": {"type": "integer", "minimum": 1},
+			Result: obj(`"branch": {"type": "string"}, "measured": {"type": "string"}, "head": `+shaSchema+`, "entries": {"type": "integer", "minimum": 1},
 				"count": {"type": "integer", "minimum": 0}, "added": {"type": "integer", "minimum": 0},
 				"modified": {"type": "integer", "minimum": 0}, "deleted": {"type": "integer", "minimum": 0},
 				"changes": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["path", "change"],
 					"properties": {"path": {"type": "string"}, "change": {"enum": ["added", "modified", "deleted"]}}}},
-				"truncated": {"type": "boolean"}`, `"branch", "head", "entries", "count", "added", "modified", "deleted", "changes", "truncated"`),
+				"truncated": {"type": "boolean"}`, `"branch", "measured", "head", "entries", "count", "added", "modified", "deleted", "changes", "truncated"`),
 		},
 		{
 			Name:        "list_pulls",
