@@ -198,7 +198,10 @@
 //	    with its own content changes nothing. A single {"path": "src",
 //	    "delete": true} counts every file under src/. Fact:
 //	    github.commit_changes. args.files must be present (a list, or a
-//	    mapping path → content); its length is only reported.
+//	    mapping path → content); its length is only reported. The measure
+//	    is of the head at the decision: a commit someone else pushes
+//	    between it and the push is not re-measured (the push builds on
+//	    the head it then reads, never forcing).
 //	require_branch_prefix(prefix)    scope github.create_branch, github.push_commit,
 //	                                 github.create_pr, github.delete_branch; writes only
 //	    Fails unless the branch (args.branch or args.ref; args.head, without
