@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Builtin describes one built-in policy, as Builtins lists them.
@@ -121,12 +122,15 @@ type builtin struct {
 // Fact names.
 const (
 	factContact        = "hubspot.contact"
+	factContactMailbox = "hubspot.contact_mailbox"
 	factTasksPrefix    = "hubspot.contact_tasks." // + window + "d"
 	factRowsWritten    = "run.rows_written"
 	factRowsMatching   = "postgres.rows_matching"
 	lookupContact      = "hubspot.get_contact"
 	lookupTasks        = "hubspot.count_tasks"
 	lookupRowsMatching = "postgres.count_rows"
+	factCommitChanges  = "github.commit_changes"
+	lookupChanges      = "github.list_changes"
 )
 
 // defaultPIIFields are the argument names contractor_cannot_write_pii
@@ -135,16 +139,17 @@ var defaultPIIFields = []string{
 	"email", "phone", "mobilephone", "ssn", "social_security_number", "date_of_birth", "dob", "birthdate",
 	"address", "street_address", "zip", "postal_code", "passport_number", "national_id", "tax_id",
 	"credit_card_number", "card_number", "iban", "bank_account_number", "firstname", "lastname", "full_name",
+	"fax", "zipcode", "birthday",
 }
 
 // registry holds the built-ins by name. It is never modified.
 var registry = map[string]*builtin{
 	"no_duplicate_contacts": {
 		name:       "no_duplicate_contacts",
-		summary:    "Blocks creating a HubSpot contact whose email already belongs to a contact.",
+		summary:    "Blocks creating a HubSpot contact whose email, or its mailbox without a +tag, already belongs to a contact.",
 		actions:    []string{"hubspot.create_contact"},
 		writesOnly: true,
-		facts:      []string{factContact},
+		facts:      []string{factContact, factContactMailbox},
 		build:      func(params) (check, string) { return noDuplicateContacts{}, "" },
 	},
 	"limit_tasks_per_contact": {
@@ -163,11 +168,11 @@ var registry = map[string]*builtin{
 	},
 	"contractor_cannot_write_pii": {
 		name:    "contractor_cannot_write_pii",
-		summary: "Blocks an actor with the contractor role from mutating actions whose arguments name personal data fields.",
+		summary: "Blocks an actor with the contractor role from mutating actions whose arguments name personal data fields or hold email addresses.",
 		params: []param{
 			{name: "role", kind: kString, def: "contractor", defDoc: "contractor", doc: "the role the policy restricts"},
 			{name: "pii_fields", kind: kStrings, def: defaultPIIFields, defDoc: "[" + strings.Join(defaultPIIFields, ", ") + "]",
-				doc: "argument names that are personal data, compared ignoring case, '_' and '-'"},
+				doc: "argument names that are personal data, compared ignoring case, '_' and '-', and as a run of a longer name's words"},
 		},
 		actions:    []string{"*"},
 		writesOnly: true,
@@ -251,12 +256,13 @@ var registry = map[string]*builtin{
 	},
 	"max_files_per_commit": {
 		name:    "max_files_per_commit",
-		summary: "Limits the number of files a commit touches (the length of args.files, a list or a mapping).",
+		summary: "Limits the number of files a commit changes, measured against the branch's head tree (a deleted directory counts every file under it).",
 		params: []param{
 			{name: "n", kind: kInt, required: true, min: 1, max: 1 << 31, doc: "most files one commit may touch"},
 		},
 		actions:    []string{"github.push_commit"},
 		writesOnly: true,
+		facts:      []string{factCommitChanges},
 		build:      func(v params) (check, string) { return maxFiles{n: v["n"].(int64)}, "" },
 	},
 	"require_branch_prefix": {
@@ -344,9 +350,28 @@ func contactEmail(args map[string]any) (string, bool) {
 	return s, true
 }
 
+// mailbox is the address an email delivers to by the conventions most
+// providers follow: the local part without a "+tag" and the domain
+// without a trailing dot ("Foo+x@Acme.com." → foo@acme.com, given
+// lower-cased). HubSpot keeps such spellings as distinct contacts.
+func mailbox(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return email
+	}
+	local, domain := email[:at], strings.TrimRight(email[at+1:], ".")
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	return local + "@" + domain
+}
+
 func (noDuplicateContacts) facts(c *evalCtx, add func(FactRequest)) {
 	if email, ok := contactEmail(c.args); ok {
 		add(FactRequest{Name: factContact, Action: lookupContact, Args: map[string]any{"email": email}})
+		if box := mailbox(email); box != email {
+			add(FactRequest{Name: factContactMailbox, Action: lookupContact, Args: map[string]any{"email": box}})
+		}
 	}
 }
 
@@ -366,7 +391,22 @@ func (noDuplicateContacts) decide(c *evalCtx) (bool, string) {
 	case exists:
 		return false, fmt.Sprintf("Contact %s already exists", email)
 	}
-	return true, fmt.Sprintf("No contact with email %s exists", email)
+	box := mailbox(email)
+	if box == email {
+		return true, fmt.Sprintf("No contact with email %s exists", email)
+	}
+	v, ok = c.fact(factContactMailbox)
+	if !ok {
+		return false, missingFact(factContactMailbox, lookupContact)
+	}
+	exists, ok = contactExists(v)
+	switch {
+	case !ok:
+		return false, badFact(factContactMailbox, v, `a contact object, null, or {"found": bool}`)
+	case exists:
+		return false, fmt.Sprintf("Contact %s already exists; %s is the same mailbox", box, email)
+	}
+	return true, fmt.Sprintf("No contact with email %s or its mailbox %s exists", email, box)
 }
 
 // contactExists reads the hubspot.contact fact: null, false, {} and
@@ -474,6 +514,80 @@ func normalizeField(s string) string {
 // ("columns": ["email", "plan"]).
 var listKeys = map[string]bool{"columns": true, "fields": true, "properties": true}
 
+// nameKeys are keys whose string value names the field of a name/value
+// pair ({"property": "email", "value": "..."}, HubSpot's v1 and filter
+// shapes, {"column": "ssn", ...}).
+var nameKeys = map[string]bool{"name": true, "property": true, "propertyname": true, "field": true, "key": true, "column": true}
+
+// emailValue finds an email address anywhere in a string: personal data
+// whatever key it is written under.
+var emailValue = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+
+// maxNameTokens bounds the words of a key compared one run at a time.
+const maxNameTokens = 16
+
+// piiName reports whether a key or field name names a PII field: its
+// whole normalized spelling, or any run of its words ("work_email",
+// "hs_additional_emails", "contactPhoneNumber", "billing.zip"), a
+// trailing "s" ignored.
+func (p contractorPII) piiName(name string) bool {
+	if _, ok := p.fields[normalizeField(name)]; ok {
+		return true
+	}
+	words := nameWords(name)
+	if len(words) > maxNameTokens {
+		return true // fail closed on absurd keys
+	}
+	for i := range words {
+		run := ""
+		for j := i; j < len(words); j++ {
+			run += words[j]
+			if _, ok := p.fields[run]; ok {
+				return true
+			}
+			if t, ok := strings.CutSuffix(run, "s"); ok {
+				if _, ok := p.fields[t]; ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// nameWords splits a name into lower-case words at non-alphanumerics and
+// at lower-to-upper case changes ("contactPhone_number" → contact, phone,
+// number).
+func nameWords(name string) []string {
+	var words []string
+	var cur strings.Builder
+	prevLower := false
+	flush := func() {
+		if cur.Len() > 0 {
+			words = append(words, cur.String())
+			cur.Reset()
+		}
+	}
+	for _, r := range name {
+		switch {
+		case unicode.IsUpper(r):
+			if prevLower {
+				flush()
+			}
+			cur.WriteRune(unicode.ToLower(r))
+			prevLower = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			cur.WriteRune(unicode.ToLower(r))
+			prevLower = true
+		default:
+			flush()
+			prevLower = false
+		}
+	}
+	flush()
+	return words
+}
+
 func (p contractorPII) decide(c *evalCtx) (bool, string) {
 	if !c.hasRole(p.role) {
 		return true, "Actor " + c.actorName() + " does not have role " + p.role
@@ -502,22 +616,28 @@ func (p contractorPII) walk(v any, path string, depth int, hits *[]string) {
 	case map[string]any:
 		for _, k := range sortedKeys(t) {
 			sub := path + "." + k
-			if _, pii := p.fields[normalizeField(k)]; pii {
+			if p.piiName(k) {
 				*hits = append(*hits, sub)
+				continue
+			}
+			if s, isStr := t[k].(string); isStr && nameKeys[normalizeField(k)] && p.piiName(s) {
+				*hits = append(*hits, fmt.Sprintf("%s (%s)", sub, s))
 				continue
 			}
 			if listKeys[strings.ToLower(k)] {
 				if items, ok := t[k].([]any); ok {
 					for i, it := range items {
-						if s, isStr := it.(string); isStr {
-							if _, pii := p.fields[normalizeField(s)]; pii {
-								*hits = append(*hits, fmt.Sprintf("%s[%d] (%s)", sub, i, s))
-							}
+						if s, isStr := it.(string); isStr && p.piiName(s) {
+							*hits = append(*hits, fmt.Sprintf("%s[%d] (%s)", sub, i, s))
 						}
 					}
 				}
 			}
 			p.walk(t[k], sub, depth+1, hits)
+		}
+	case string:
+		if emailValue.MatchString(t) {
+			*hits = append(*hits, path+" (an email address)")
 		}
 	case []any:
 		for i, it := range t {
@@ -619,6 +739,30 @@ func shortBranch(s string) string {
 	return s
 }
 
+// branchKey is the spelling no_push_to_main compares: lower case, white
+// space, surrounding slashes and trailing dots removed, and every leading
+// "refs/heads/", "heads/" or "refs/" stripped, over and over. It is looser
+// than any connector, so every spelling a connector could take for a
+// protected branch ("refs/heads/Main", "heads/main/", " MAIN",
+// "refs/heads/refs/heads/main") compares equal to it.
+func branchKey(s string) string {
+	s = strings.ToLower(s)
+	for {
+		t := strings.Trim(s, " \t\r\n/")
+		t = strings.TrimRight(t, ". \t\r\n/")
+		for _, p := range []string{"refs/heads/", "heads/", "refs/"} {
+			if u, ok := strings.CutPrefix(t, p); ok {
+				t = u
+				break
+			}
+		}
+		if t == s {
+			return s
+		}
+		s = t
+	}
+}
+
 type noPushToMain struct {
 	branches  []string
 	protected string // "main or master"
@@ -641,7 +785,7 @@ func (n noPushToMain) decide(c *evalCtx) (bool, string) {
 		}
 		b := shortBranch(s)
 		for _, p := range n.branches {
-			if strings.EqualFold(b, p) {
+			if branchKey(s) == branchKey(p) {
 				return false, fmt.Sprintf("%s writes to protected branch %s (args.%s = %q)", c.action, p, k, s)
 			}
 		}
@@ -663,20 +807,62 @@ func (n noPushToMain) decide(c *evalCtx) (bool, string) {
 
 type maxFiles struct{ n int64 }
 
+// The commit's effect is measured, not its request: one entry deleting a
+// directory changes every file under it.
+func (m maxFiles) facts(c *evalCtx, add func(FactRequest)) {
+	files, ok := c.args["files"]
+	if !ok {
+		return
+	}
+	args := map[string]any{"files": files}
+	if b, has := c.args["branch"]; has {
+		args["branch"] = b
+	}
+	add(FactRequest{Name: factCommitChanges, Action: lookupChanges, Args: args})
+}
+
 func (m maxFiles) decide(c *evalCtx) (bool, string) {
 	v, ok := c.args["files"]
 	if !ok {
 		return false, fmt.Sprintf("%s has no files argument; cannot count the files", c.action)
 	}
-	var count int64
+	entries := int64(-1)
 	if l, isList := reflectList(v); isList {
-		count = int64(len(l))
+		entries = int64(len(l))
 	} else if mp, isMap := reflectMap(v); isMap {
-		count = int64(len(mp))
+		entries = int64(len(mp))
 	} else {
 		return false, fmt.Sprintf("args.files of %s is neither a list nor a mapping; cannot count the files", c.action)
 	}
-	reason := "The commit touches " + strconv.FormatInt(count, 10) + " " + plural(count, "file") + "; the limit is " + strconv.FormatInt(m.n, 10)
+	f, ok := c.fact(factCommitChanges)
+	if !ok {
+		return false, fmt.Sprintf("Fact %s is missing: the files the commit changes could not be measured against the branch's "+
+			"head tree (looked up with %s); failing closed rather than counting the %d %s of args.files",
+			factCommitChanges, lookupChanges, entries, entryWord(entries))
+	}
+	if f == nil {
+		return false, fmt.Sprintf("Fact %s is null: the branch has no head tree to measure the commit against; failing closed", factCommitChanges)
+	}
+	count, ok := asCount(f)
+	if !ok {
+		return false, badFact(factCommitChanges, f, `{"count": n} (the files the commit adds, modifies or deletes)`)
+	}
+	reason := "The commit changes " + strconv.FormatInt(count, 10) + " " + plural(count, "file")
+	if mp, isMap := reflectMap(f); isMap {
+		var parts []string
+		for _, k := range []string{"added", "modified", "deleted"} {
+			if n, isInt := asInt(mp[k]); isInt {
+				parts = append(parts, strconv.FormatInt(n, 10)+" "+k)
+			}
+		}
+		if len(parts) > 0 {
+			reason += " (" + strings.Join(parts, ", ") + ")"
+		}
+		if h, isStr := mp["head"].(string); isStr && h != "" {
+			reason += " against " + h
+		}
+	}
+	reason += " from " + strconv.FormatInt(entries, 10) + " " + entryWord(entries) + " of args.files; the limit is " + strconv.FormatInt(m.n, 10)
 	return count <= m.n, reason
 }
 
@@ -1103,4 +1289,11 @@ func reflectList(v any) ([]any, bool) {
 		out[i] = rv.Index(i).Interface()
 	}
 	return out, true
+}
+
+func entryWord(n int64) string {
+	if n == 1 {
+		return "entry"
+	}
+	return "entries"
 }

@@ -119,62 +119,115 @@
 //
 // Each built-in has a default scope (action globs); "writes only" built-ins
 // skip read-only actions (see ReadOnly) even inside their scope. Builtins
-// lists them programmatically.
+// lists them programmatically. Each says what it measures: the request
+// (the action's arguments as the capability wrote them) or the effect (what
+// the action will change, read from the connector as a fact before the
+// action runs, and recorded with the decision in the receipt). A policy
+// that judges a request normalizes every spelling a connector would take
+// for the same object; a fact a policy needs that could not be looked up
+// fails it (closed).
 //
 //	no_duplicate_contacts            scope hubspot.create_contact, writes only
 //	    Fails when a contact with the email (args.email or
-//	    args.properties.email) already exists. Fact: hubspot.contact.
+//	    args.properties.email, trimmed and lower-cased, as the connector
+//	    takes it) already exists, or, when the email has a "+tag" or a
+//	    trailing dot after its domain, when a contact with its mailbox
+//	    (jane+x@acme.com. → jane@acme.com) exists.
+//	    Measures: effect, looked up by email and by mailbox. Facts:
+//	    hubspot.contact, hubspot.contact_mailbox. Not caught: a new
+//	    untagged address whose tagged spellings alone exist, and
+//	    provider-specific aliases (dots in a Gmail address).
 //	limit_tasks_per_contact(max_tasks, window_days)
 //	                                 scope hubspot.create_task, writes only
 //	    Fails when the contact (args.contact_id, args.contact_email or
 //	    args.email) already has max_tasks tasks created in the window_days
-//	    days before Input.Time. Fact: hubspot.contact_tasks.<window_days>d.
+//	    days before Input.Time. Measures: effect, the contact's tasks
+//	    counted by HubSpot whichever way the contact is named (its email
+//	    trimmed and lower-cased). Fact: hubspot.contact_tasks.<window_days>d.
 //	contractor_cannot_write_pii(role: contractor, pii_fields: [email, phone, ...])
 //	                                 scope *, writes only
-//	    Fails when the actor has role and any argument key, at any depth,
-//	    names a PII field (compared ignoring case, "_", "-"), or a list under
-//	    a columns, fields or properties key contains one. The default fields:
+//	    Fails when the actor has role and, at any depth of the arguments:
+//	    a key names a PII field; a name/value pair names one ({"property":
+//	    "email", "value": ...}: a name, property, propertyName, field, key
+//	    or column key whose string value names one); a list under a
+//	    columns, fields or properties key contains one; or any string
+//	    value contains an email address, whatever its key. A name names a
+//	    field when, ignoring case, "_", "-" and " ", it is the field, or
+//	    when a run of its words is ("work_email", "hs_additional_emails",
+//	    "contactPhoneNumber", "billing_zip"; words split at non-letters
+//	    and at case changes, a trailing "s" ignored). The default fields:
 //	    email, phone, mobilephone, ssn, social_security_number,
 //	    date_of_birth, dob, birthdate, address, street_address, zip,
 //	    postal_code, passport_number, national_id, tax_id,
 //	    credit_card_number, card_number, iban, bank_account_number,
-//	    firstname, lastname, full_name.
+//	    firstname, lastname, full_name, fax, zipcode, birthday.
+//	    Measures: request (every key and string of the arguments; values
+//	    other than email addresses are not recognized by shape).
 //	require_actor_role(allowed_roles)
 //	                                 run level by default (run: yes); scope * when run: false
-//	    Fails unless the actor has one of allowed_roles.
+//	    Fails unless the actor has one of allowed_roles. Measures: the
+//	    actor (the roles the policy file and the caller give its email).
 //	within_maintenance_window(start_utc, end_utc)
 //	                                 scope *, writes only; run: yes
 //	    Fails unless Input.Time (UTC) is in [start_utc, end_utc), both
 //	    "HH:MM"; the window wraps midnight when end_utc < start_utc.
+//	    Measures: the decision time.
 //	no_push_to_main(branches: [main, master])
 //	                                 scope github.*, writes only
 //	    Fails when args.branch or args.ref (and args.base for
-//	    github.merge_pr) names a protected branch, with or without
-//	    refs/heads/, ignoring case. github.push_commit, create_branch,
-//	    delete_branch and merge_pr must name their branch (merge_pr its
-//	    base) or fail. github.create_pr is not blocked for its base: a pull
-//	    request into main is the intended path.
+//	    github.merge_pr) names a protected branch: compared ignoring case,
+//	    surrounding white space and slashes, trailing dots, and any number
+//	    of leading refs/heads/, heads/ or refs/ ("refs/heads/Main",
+//	    "heads/main/", "refs/heads/refs/heads/main" are all main).
+//	    github.push_commit, create_branch, delete_branch and merge_pr
+//	    must name their branch (merge_pr its base) or fail. github.create_pr
+//	    is not blocked for its base: a pull request into main is the
+//	    intended path. Measures: request; the GitHub connector makes it the
+//	    effect, writing only to the branch named and merging a pull
+//	    request only when args.base is its real base (conflict otherwise).
 //	no_push_during_deploy_freeze(start_utc, end_utc)
 //	                                 scope github.*, writes only; run: yes
 //	    Fails when Input.Time is in [start_utc, end_utc), RFC 3339 instants.
+//	    Measures: the decision time.
 //	max_files_per_commit(n)          scope github.push_commit, writes only
-//	    Fails when args.files (a list, or a mapping path → content) has more
-//	    than n entries, or is missing.
+//	    Fails when the commit would change more than n files, or when that
+//	    cannot be measured. Measures: effect: the files whose presence,
+//	    mode or content would differ from the branch head's tree, with
+//	    every deleted directory and every write over a directory (or
+//	    through a file) expanded to the files it removes; rewriting a file
+//	    with its own content changes nothing. A single {"path": "src",
+//	    "delete": true} counts every file under src/. Fact:
+//	    github.commit_changes. args.files must be present (a list, or a
+//	    mapping path → content); its length is only reported. The measure
+//	    is of the head at the decision: a commit someone else pushes
+//	    between it and the push is not re-measured (the push builds on
+//	    the head it then reads, never forcing).
 //	require_branch_prefix(prefix)    scope github.create_branch, github.push_commit,
 //	                                 github.create_pr, github.delete_branch; writes only
 //	    Fails unless the branch (args.branch or args.ref; args.head, without
-//	    an "owner:" part, for github.create_pr) starts with prefix.
+//	    an "owner:" part, for github.create_pr) starts with prefix (case
+//	    sensitive), after one leading refs/heads/ or heads/ is stripped, as
+//	    the GitHub connector strips it. Measures: request, spelled as the
+//	    connector resolves it.
 //	no_update_without_where_clause   scope postgres.update*, writes only
 //	no_delete_without_where_clause   scope postgres.delete*, writes only
 //	    Fail when args.where is missing, null, empty ("", {}, []), not a
 //	    string/mapping/list, or a string that is always true ("true",
-//	    "1=1", ...).
+//	    "1=1", ...). Measures: request. The Postgres connector takes where
+//	    only as a non-empty mapping of column = value, so no spelling of
+//	    "every row" reaches it; how many rows a where matches is
+//	    limit_rows_per_run's measure.
 //	limit_rows_per_run(n)            scope postgres.*, writes only
 //	    Fails when the rows the run has written plus the rows this action
 //	    would write exceed n. Inserts write len(args.rows) rows, or 1
 //	    without args.rows; updates and deletes write the rows their where
 //	    matches (a fact); any other postgres write fails (unknown count).
-//	    Facts: run.rows_written, postgres.rows_matching.
+//	    Measures: effect: rows written so far are the rows_affected the
+//	    connector reported; an update's or delete's rows are counted by
+//	    the connector (count_rows, same table and where) before it acts,
+//	    not taken from any limit in the request. Rows added between the
+//	    count and the write are not counted (the connector's own row cap
+//	    bounds them). Facts: run.rows_written, postgres.rows_matching.
 //	rate_limit(n, window_seconds, per: actor, counter: actions)
 //	                                 scope *, writes only
 //	    Fails when more than n actions, this one included, were made in the
@@ -184,8 +237,9 @@
 //	    with the same counter (a-z, 0-9, _) and per share one count and
 //	    must give the same window_seconds; other counters count
 //	    separately. Fails when the actor has no email (per: actor) or the
-//	    capability no id (per: capability).
-//	    Fact: rate.<counter>.<per>:<subject>.
+//	    capability no id (per: capability). Measures: effect: the actions
+//	    the shared store counted, the actor's email trimmed and
+//	    lower-cased. Fact: rate.<counter>.<per>:<subject>.
 //
 // # Facts
 //
@@ -201,6 +255,19 @@
 //	    false, {} or {"found": false} (no contact); true, {"found": true} or
 //	    any other non-empty object (the contact). A not-found contact must
 //	    be a null result, not a lookup error.
+//	hubspot.contact_mailbox         hubspot.get_contact {"email": m}
+//	    m is the mailbox of the contact's email: without the "+tag" of
+//	    its local part and the trailing dots of its domain. Asked for only
+//	    when m differs from e. Accepted like hubspot.contact.
+//	github.commit_changes           github.list_changes {"branch": b, "files": f}
+//	    b and f are args.branch and args.files of the push. The connector
+//	    answers what the push would change against the branch's head
+//	    tree (the default branch's, named by "measured", when the branch
+//	    does not exist yet): {"branch", "measured", "head", "entries",
+//	    "count", "added", "modified", "deleted", "changes": [{"path",
+//	    "change"}, ...] (at most 100), "truncated"}. Accepted: a count like hubspot.contact_tasks (the
+//	    connector's object has "count"); null (the branch does not exist)
+//	    fails the policy.
 //	hubspot.contact_tasks.<N>d      hubspot.count_tasks {"contact_id": id} or {"email": e},
 //	                                plus "since" and "until" (RFC 3339, UTC; until = Input.Time,
 //	                                since = until - N days)

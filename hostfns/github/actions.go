@@ -312,6 +312,8 @@ type pushPlan struct {
 	blobs           []*gh.Blob // what to create for each file; nil: delete
 	data            [][]byte   // each written file's bytes; nil: delete
 	mark            string     // the key's trailer value, "" without a key
+	// covered marks deletions inside a directory the push also deletes.
+	covered []bool
 }
 
 func parsePush(raw json.RawMessage, key string) (*pushPlan, error) {
@@ -323,19 +325,27 @@ func parsePush(raw json.RawMessage, key string) (*pushPlan, error) {
 	if err := decodeArgs(raw, &a); err != nil {
 		return nil, err
 	}
-	branch, err := branchName("branch", a.Branch)
-	if err != nil {
-		return nil, err
-	}
 	if strings.TrimSpace(a.Message) == "" {
 		return nil, invalidArgs("message is empty")
 	}
-	if len(a.Files) == 0 || len(a.Files) > maxFiles {
-		return nil, invalidArgs("files has %d entries; 1 to %d are allowed", len(a.Files), maxFiles)
+	return planFiles(a.Branch, a.Message, a.Files, key)
+}
+
+// planFiles checks the branch and files of a push_commit (or of the
+// list_changes that measures one).
+func planFiles(branchArg, message string, files []fileArg, key string) (*pushPlan, error) {
+	branch, err := branchName("branch", branchArg)
+	if err != nil {
+		return nil, err
 	}
+	if len(files) == 0 || len(files) > maxFiles {
+		return nil, invalidArgs("files has %d entries; 1 to %d are allowed", len(files), maxFiles)
+	}
+	a := struct{ Files []fileArg }{files}
 	p := &pushPlan{
-		branch: branch, message: a.Message, files: a.Files, mark: marker(key),
+		branch: branch, message: message, files: a.Files, mark: marker(key),
 		paths: make([]string, len(a.Files)), blobs: make([]*gh.Blob, len(a.Files)), data: make([][]byte, len(a.Files)),
+		covered: make([]bool, len(a.Files)),
 	}
 	seen := map[string]bool{}
 	for i, f := range a.Files {
@@ -363,7 +373,36 @@ func parsePush(raw json.RawMessage, key string) (*pushPlan, error) {
 			return nil, invalidArgs("files[%d] must have exactly one of content, content_base64 and delete: true", i)
 		}
 	}
+	// A path inside another entry's path is refused unless both are
+	// deletions: GitHub documents no order for the entries of one tree,
+	// so "delete src" with "write src/a.go" has no one meaning. A deletion
+	// inside a deleted directory is covered by it and not sent.
+	index := make(map[string]int, len(p.paths))
+	for i, path := range p.paths {
+		index[path] = i
+	}
+	for i, path := range p.paths {
+		for j := strings.IndexByte(path, '/'); j >= 0; j = nextSlash(path, j) {
+			k, ok := index[path[:j]]
+			if !ok {
+				continue
+			}
+			if p.data[i] != nil || p.data[k] != nil {
+				return nil, invalidArgs("files[%d].path %q lies inside files[%d].path %q; a commit may not both write a path and name another inside it", i, path, k, p.paths[k])
+			}
+			p.covered[i] = true
+		}
+	}
 	return p, nil
+}
+
+// nextSlash is the index of the next '/' in s after i, or -1.
+func nextSlash(s string, i int) int {
+	j := strings.IndexByte(s[i+1:], '/')
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
 }
 
 // pushState is what push_commit's check-before-act found on a branch.
@@ -546,10 +585,13 @@ func (c *Connector) pushCommit(ctx context.Context, raw json.RawMessage, key str
 	for i, f := range p.files {
 		if p.blobs[i] == nil {
 			// GitHub refuses to delete a path that is not there, and a
-			// retried deletion must change nothing rather than fail.
-			if st.entries[f.Path] != nil {
-				// A null sha deletes the path.
-				entries = append(entries, &gh.TreeEntry{Path: gh.String(f.Path), Mode: gh.String("100644"), Type: gh.String("blob")})
+			// retried deletion must change nothing rather than fail. A
+			// deletion inside a deleted directory is gone with it.
+			if e := st.entries[f.Path]; e != nil && !p.covered[i] {
+				// A null sha deletes the path: the file, or the directory
+				// with everything under it. The entry keeps the path's
+				// own mode and type (040000 tree for a directory).
+				entries = append(entries, &gh.TreeEntry{Path: gh.String(f.Path), Mode: gh.String(e.GetMode()), Type: gh.String(e.GetType())})
 			}
 			continue
 		}

@@ -15,6 +15,8 @@
 //	github.get_branch    {branch}                                  → {found, branch, sha?, protected?}
 //	github.list_pulls    {head?, base?, state?, limit?}            → {pulls: [pull…], truncated}
 //	    pull: {number, url, state, title, head, base, draft}
+//	github.list_changes  {branch, files: [file…], message?}
+//	    → {branch, measured, head, entries, count, added, modified, deleted, changes: [{path, change}…], truncated}
 //
 // Branch arguments (branch, from, base, and head after an optional
 // "owner:") name branches; a leading "refs/heads/" or "heads/" is
@@ -30,7 +32,26 @@
 // with the branch head's tree as base → commit → fast-forward ref
 // update). It never force-pushes: if the branch moved meanwhile, it
 // answers conflict and the branch is left as it was. The branch must
-// exist. Files are written with mode 100644.
+// exist. Files are written with mode 100644. A deletion whose path is a
+// directory deletes the directory with everything under it (a tree entry
+// with a null sha, sent with the path's own mode and type); a write whose
+// path is a directory replaces the directory by the file. A path inside
+// another entry's path is refused (invalid_args) unless both are
+// deletions, since GitHub documents no order for a tree's entries.
+//
+// list_changes measures a push_commit with the same branch and files
+// without making it: the files whose presence, mode or content would
+// differ from the branch head's tree, every directory deletion and every
+// write over a directory or through a file expanded to the files it
+// removes. count is their number; changes lists the first 100 by path.
+// head is the commit measured: the branch's head, or, when the branch does
+// not exist (a run that creates it first; a dry run plans the creation),
+// the default branch's head, which measured names.
+// It reads the head's tree recursively and, when GitHub truncates that
+// listing, each named path and each named directory's subtree; when a
+// subtree is too large to list the lookup fails, and a policy that needs
+// the measure (max_files_per_commit, as the fact github.commit_changes)
+// fails closed.
 //
 // # Check-before-act
 //
@@ -272,6 +293,19 @@ func (c *Connector) Actions() []hostfns.ActionSpec {
 			Result:      obj(`"found": {"type": "boolean"}, "branch": {"type": "string"}, "sha": `+shaSchema+`, "protected": {"type": "boolean"}`, `"found", "branch"`),
 		},
 		{
+			Name: "list_changes",
+			Description: "Measure a push_commit without making it: the files it would add, modify or delete against the branch's head " +
+				"(directory deletions and writes over directories expanded). Policies use it as the fact github.commit_changes.",
+			Args: obj(`"branch": `+branchSchema+`, "message": {"type": "string", "maxLength": 60000},
+				"files": {"type": "array", "minItems": 1, "maxItems": 1000, "items": `+fileSchema+`}`, `"branch", "files"`),
+			Result: obj(`"branch": {"type": "string"}, "measured": {"type": "string"}, "head": `+shaSchema+`, "entries": {"type": "integer", "minimum": 1},
+				"count": {"type": "integer", "minimum": 0}, "added": {"type": "integer", "minimum": 0},
+				"modified": {"type": "integer", "minimum": 0}, "deleted": {"type": "integer", "minimum": 0},
+				"changes": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["path", "change"],
+					"properties": {"path": {"type": "string"}, "change": {"enum": ["added", "modified", "deleted"]}}}},
+				"truncated": {"type": "boolean"}`, `"branch", "measured", "head", "entries", "count", "added", "modified", "deleted", "changes", "truncated"`),
+		},
+		{
 			Name:        "list_pulls",
 			Description: "List pull requests, newest first, filtered by head, base and state.",
 			Args: obj(`"head": `+headSchema+`, "base": `+branchSchema+`, "state": {"enum": ["open", "closed", "all"], "default": "open"},
@@ -292,6 +326,7 @@ var actions = map[string]action{
 	"create_issue":  (*Connector).createIssue,
 	"get_branch":    (*Connector).getBranch,
 	"list_pulls":    (*Connector).listPulls,
+	"list_changes":  (*Connector).listChanges,
 }
 
 // Call implements hostfns.Connector.

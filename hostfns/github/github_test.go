@@ -101,6 +101,7 @@ func TestContract(t *testing.T) {
 			{Action: "get_branch", Args: `{"branch": "main"}`},
 			{Action: "get_branch", Args: `{"branch": "agent/contract"}`},
 			{Action: "list_pulls", Args: `{"state": "all"}`},
+			{Action: "list_changes", Args: `{"branch": "main", "files": [{"path": "docs", "delete": true}, {"path": "a.txt", "content": "a"}]}`},
 		},
 	})
 }

@@ -74,6 +74,11 @@ type Config struct {
 	DefaultBranch string
 	// Login is the authenticated user's login; default "enact-bot".
 	Login string
+	// TreeLimit, when positive, is the most entries one tree listing
+	// holds: past it the listing has its first TreeLimit entries and
+	// "truncated": true, as GitHub answers a recursive listing past
+	// 100,000 entries (or 7 MB). Zero: no limit.
+	TreeLimit int
 }
 
 // RateLimit makes the fake refuse requests as GitHub does when a limit is

@@ -648,6 +648,9 @@ func (f *Fake) treeJSON(sha string, recursive bool) *github.Tree {
 		}
 	}
 	walk("", f.trees[sha])
+	if n := f.cfg.TreeLimit; n > 0 && len(out.Entries) > n {
+		out.Entries, out.Truncated = out.Entries[:n], github.Bool(true)
+	}
 	return out
 }
 
