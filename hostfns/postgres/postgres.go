@@ -97,11 +97,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/enact-run/enact/hostfns"
@@ -110,19 +112,38 @@ import (
 // DefaultMaxRows is Config.MaxRows when it is zero.
 const DefaultMaxRows = 1000
 
+// ReservedSchema is the schema of Enact's own receipt store
+// (receipts.PostgresSchema). The connector never reaches it, whatever the
+// configuration.
+const ReservedSchema = "enact"
+
 // Config configures a Connector. Its zero value (plus a DSN) is usable:
-// every table the role can reach, DefaultMaxRows.
+// every table of schema public the role can reach, DefaultMaxRows.
 type Config struct {
 	// DSN is a postgres:// URL or keyword=value connection string,
 	// credentials included. It never appears in errors.
 	DSN string
-	// Tables, when not nil, is the allowlist: table ("name" or
-	// "schema.name"; public when unqualified) → the columns actions may
-	// touch (write, test in a where, order by, read back). Tables and
-	// columns outside it do not exist for the connector. An empty column
-	// list allows no column. The policy file's postgres.tables section
-	// (policy.Policy.PostgresTables) has this shape.
+	// Schemas are the schemas whose tables actions may reach. The first
+	// is the default schema: the one an unqualified name means. When nil:
+	// public, then the other schemas Tables names (in name order). System
+	// schemas (pg_*, information_schema), ReservedSchema and Reserved may
+	// not be listed.
+	Schemas []string
+	// Tables, when not nil, is the allowlist: table (a name as actions
+	// give it, see the package doc; unqualified means the default schema)
+	// → the columns actions may touch (write, test in a where, order by,
+	// read back). Tables and columns outside it do not exist for the
+	// connector. An empty column list allows no column. The policy file's
+	// postgres.tables section (policy.Policy.PostgresTables) has this
+	// shape.
 	Tables map[string][]string
+	// Reserved are further schemas no action may reach, whatever Schemas
+	// and Tables say (ReservedSchema always is).
+	Reserved []string
+	// StrictPrivileges makes New fail when the connector's role holds any
+	// privilege on a reserved schema or on a relation in it; without it
+	// New succeeds and Warnings reports them.
+	StrictPrivileges bool
 	// MaxRows bounds the rows one action reads or writes (default
 	// DefaultMaxRows).
 	MaxRows int
@@ -130,10 +151,15 @@ type Config struct {
 
 // Connector is the postgres connector. It is safe for concurrent use.
 type Connector struct {
-	pool    *pgxpool.Pool
-	allow   map[string]map[string]bool // nil: no allowlist
-	maxRows int
-	secrets []string // redacted from every message
+	pool          *pgxpool.Pool
+	allow         map[string]map[string]bool // by tableKey; nil: no allowlist
+	schemas       map[string]bool            // reachable schemas
+	schemaList    []string                   // the same, in Config order, for messages
+	defaultSchema string
+	reserved      map[string]bool
+	warnings      []string
+	maxRows       int
+	secrets       []string // redacted from every message
 
 	mu    sync.Mutex
 	cache map[string]*table
@@ -141,7 +167,9 @@ type Connector struct {
 
 // New connects to the database (and checks that it answers) and returns a
 // connector. A failure to connect is a *hostfns.ConnectorError (wrapped)
-// with code unavailable, unauthorized or timeout.
+// with code unavailable, unauthorized or timeout. New then asks the
+// database which privileges the connector's role holds on the reserved
+// schemas (see Warnings, Config.StrictPrivileges).
 func New(ctx context.Context, cfg Config) (*Connector, error) {
 	if cfg.MaxRows < 0 {
 		return nil, errors.New("postgres: MaxRows must not be negative")
@@ -149,19 +177,67 @@ func New(ctx context.Context, cfg Config) (*Connector, error) {
 	if cfg.MaxRows == 0 {
 		cfg.MaxRows = DefaultMaxRows
 	}
-	c := &Connector{maxRows: cfg.MaxRows, cache: map[string]*table{}}
+	c := &Connector{maxRows: cfg.MaxRows, cache: map[string]*table{}, schemas: map[string]bool{}, reserved: map[string]bool{ReservedSchema: true}}
 	if cfg.DSN == "" {
 		return nil, errors.New("postgres: no DSN")
 	}
 	c.secrets = append(c.secrets, cfg.DSN)
+	for _, s := range cfg.Reserved {
+		if !validName(s) {
+			return nil, fmt.Errorf("postgres: reserved schema %s is not a schema name", quote(s))
+		}
+		c.reserved[s] = true
+	}
+	addSchema := func(s, what string) error {
+		if !validName(s) {
+			return fmt.Errorf("postgres: %s: %s is not a schema name", what, quote(s))
+		}
+		c.schemas[s] = true // marked first, so that reachable names the reason below
+		if why := c.reachable(s); why != "" {
+			return fmt.Errorf("postgres: %s: %s", what, why)
+		}
+		if !slices.Contains(c.schemaList, s) {
+			c.schemaList = append(c.schemaList, s)
+		}
+		return nil
+	}
+	if cfg.Schemas != nil {
+		if len(cfg.Schemas) == 0 {
+			return nil, errors.New("postgres: Schemas, when set, must name at least one schema")
+		}
+		for _, s := range cfg.Schemas {
+			if err := addSchema(s, "schemas"); err != nil {
+				return nil, err
+			}
+		}
+	} else if err := addSchema("public", "schemas"); err != nil {
+		return nil, err
+	}
+	c.defaultSchema = c.schemaList[0]
 	if cfg.Tables != nil {
 		c.allow = map[string]map[string]bool{}
-		for name, cols := range cfg.Tables {
-			schema, rel, ok := splitTable(name)
-			if !ok {
-				return nil, fmt.Errorf("postgres: allowlist: %s is not a table name", quote(name))
+		var extra []string
+		for name := range cfg.Tables {
+			if schema, _, q, problem := parseTable(name); problem == "" && q && !c.schemas[schema] && cfg.Schemas == nil {
+				extra = append(extra, schema)
 			}
-			key := schema + "." + rel
+		}
+		slices.Sort(extra)
+		for _, s := range extra {
+			if err := addSchema(s, "allowlist"); err != nil {
+				return nil, err
+			}
+		}
+		for name, cols := range cfg.Tables {
+			schema, rel, q, problem := parseTable(name)
+			if problem != "" {
+				return nil, fmt.Errorf("postgres: allowlist: %s is not a table name: %s", quote(name), problem)
+			}
+			schema = c.schemaFor(schema, q)
+			if why := c.reachable(schema); why != "" {
+				return nil, fmt.Errorf("postgres: allowlist: table %s: %s", quote(name), why)
+			}
+			key := tableKey(schema, rel)
 			if c.allow[key] == nil {
 				c.allow[key] = map[string]bool{}
 			}
@@ -184,6 +260,16 @@ func New(ctx context.Context, cfg Config) (*Connector, error) {
 	if _, ok := pc.ConnConfig.RuntimeParams["application_name"]; !ok {
 		pc.ConnConfig.RuntimeParams["application_name"] = "enact"
 	}
+	// Every statement names its relations schema-qualified; the session's
+	// search_path still holds only the system catalog (first, so that no
+	// function or operator elsewhere can shadow a built-in), the default
+	// schema (for triggers and defaults that name tables unqualified) and
+	// pg_temp last, whatever the DSN or the role's settings say.
+	searchPath := "SET search_path = pg_catalog, " + pgx.Identifier{c.defaultSchema}.Sanitize() + ", pg_temp"
+	pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, searchPath)
+		return err
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", c.classify(ctx, err))
@@ -193,7 +279,79 @@ func New(ctx context.Context, cfg Config) (*Connector, error) {
 		return nil, fmt.Errorf("postgres: %w", c.classify(ctx, err))
 	}
 	c.pool = pool
+	if err := c.checkPrivileges(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if cfg.StrictPrivileges && len(c.warnings) > 0 {
+		pool.Close()
+		return nil, errors.New("postgres: refusing to start: " + strings.Join(c.warnings, "; "))
+	}
 	return c, nil
+}
+
+// Warnings are what New found wrong with the connector's role and did
+// not refuse: privileges on a reserved schema (the receipt store's) or on
+// relations in it. The connector never names those relations itself, but
+// a role that can reach them is one bug away from letting a capability
+// read or forge the store's records: give the connector a role of its
+// own. Empty when nothing was found.
+func (c *Connector) Warnings() []string { return slices.Clone(c.warnings) }
+
+// checkPrivileges fills c.warnings with the privileges the session's role
+// holds on the reserved schemas and their relations.
+func (c *Connector) checkPrivileges(ctx context.Context) error {
+	reserved := make([]string, 0, len(c.reserved))
+	for s := range c.reserved {
+		reserved = append(reserved, s)
+	}
+	slices.Sort(reserved)
+	rows, err := c.pool.Query(ctx, `
+SELECT n.nspname::text, current_user::text,
+       (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user),
+       pg_catalog.has_schema_privilege(n.oid, 'USAGE'), pg_catalog.has_schema_privilege(n.oid, 'CREATE'),
+       coalesce((SELECT pg_catalog.string_agg(c.relname::text, ', ' ORDER BY c.relname)
+                   FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                    AND pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')), '')
+  FROM pg_catalog.pg_namespace n
+ WHERE n.nspname = ANY($1)
+ ORDER BY 1`, reserved)
+	if err != nil {
+		return fmt.Errorf("postgres: checking the role's privileges on the reserved schemas: %w", c.classify(ctx, err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			schema, role, tables string
+			super, usage, create bool
+		)
+		if err := rows.Scan(&schema, &role, &super, &usage, &create, &tables); err != nil {
+			return fmt.Errorf("postgres: checking the role's privileges: %w", c.classify(ctx, err))
+		}
+		var held []string
+		if super {
+			held = append(held, "it is a superuser")
+		}
+		if usage {
+			held = append(held, "USAGE on the schema")
+		}
+		if create {
+			held = append(held, "CREATE on the schema")
+		}
+		if tables != "" {
+			held = append(held, "privileges on its relations "+tables)
+		}
+		if len(held) > 0 {
+			c.warnings = append(c.warnings, fmt.Sprintf("the connector's role %s can reach schema %s, which holds Enact's own records: %s "+
+				"(give the connector a role of its own, without privileges there: REVOKE ALL ON SCHEMA %s FROM %s, and on its tables)",
+				quote(role), quote(schema), strings.Join(held, "; "), pgx.Identifier{schema}.Sanitize(), pgx.Identifier{role}.Sanitize()))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: checking the role's privileges: %w", c.classify(ctx, err))
+	}
+	return nil
 }
 
 // Close closes the connections. Calls in flight fail.
