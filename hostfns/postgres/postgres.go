@@ -22,9 +22,10 @@
 // transaction); count_rows is the lookup behind the policy fact
 // postgres.rows_matching. The others are mutating.
 //
-// table is "name" or "schema.name" (split at the first dot; the default
-// schema is public). Names are exact (no case folding, no quoting syntax).
-// A where is a mapping column → value: equality, AND-ed; a null value
+// table names a table (or view) in SQL's syntax; see Names. Column names
+// (the keys of values and where, columns, order_by, unique_by) are the
+// catalog's names exactly, the keys rows come back with: no folding, no
+// quoting. A where is a mapping column → value: equality, AND-ed; a null value
 // means IS NULL. update_row and delete_row require a non-empty where, and
 // refuse (invalid_args) a where that matches more than Config.MaxRows rows
 // before changing anything. select_rows returns at most limit rows
@@ -38,6 +39,51 @@
 // sent as text and PostgreSQL converts them to the column's type (an
 // integral number such as 3.0 or 1e3 is accepted for integer columns);
 // objects and arrays go only into json and jsonb columns.
+//
+// # Names
+//
+// A table is name or schema.name, each part an unquoted identifier
+// (ASCII letters, digits, _ and $; not starting with a digit or $),
+// which PostgreSQL's rule folds to lower case, or a double-quoted one,
+// taken exactly ("" is a quote). So Audit_Log, AUDIT_LOG and
+// "audit_log" are one table, audit_log, and "Audit_Log" is another.
+// Anything else is refused: spaces, a third part, U&"..." names, and
+// names over 63 bytes, which PostgreSQL would truncate into another name.
+// An unqualified name means the default schema (the first of
+// Config.Schemas, public by default), never what a search_path would find.
+//
+// Reach: a table must be in one of Config.Schemas (by default public, plus
+// the schemas Config.Tables names), and in Config.Tables when that is set.
+// System schemas (pg_catalog, information_schema, pg_toast, pg_temp and
+// every other pg_* name) and the reserved schemas (ReservedSchema, the
+// receipt store's "enact", and Config.Reserved) are never reachable; New
+// refuses a configuration that lists them. A view (or materialized view)
+// that reads, directly or through other views, a relation in a schema the
+// connector may not reach is refused too: it runs with its owner's
+// rights. Functions called by views, triggers and defaults are not
+// followed: they are the database owner's design. The connector's
+// sessions run with search_path = pg_catalog, <default schema>, pg_temp
+// whatever the DSN or the role says, and every statement names its
+// relations schema-qualified.
+//
+// New asks which privileges the connector's role holds on the reserved
+// schemas and their relations (superuser, USAGE, CREATE, any table
+// privilege) and reports them as Warnings, or refuses to start with
+// Config.StrictPrivileges: the connector never reaches them, but a role
+// that can is one bug away from letting a capability read other actors'
+// stored outputs or plant a forged run key. Give it a role of its own.
+//
+// What policies see: the connector is a hostfns.Resolver. Before the
+// policy runs, Resolve looks the table and columns up (every check above
+// applies) and gives the gate the arguments with table in its canonical
+// spelling, the bare name for the default schema (audit_log) and
+// schema.name otherwise (archive.audit_log), each part quoted only when it
+// must be ("Audit_Log"), and the target {"table": "public.audit_log" (always
+// qualified), "schema": "public", "name": "audit_log" (the catalog's
+// names), "columns": [the columns the arguments name, sorted]}. So a rule
+// on action.args.table written with the unqualified name matches every
+// spelling of that table of the default schema, and action.target
+// matches whatever the schema. The receipt records the target.
 //
 // # Check-before-act
 //
@@ -75,9 +121,9 @@
 //
 // Table and column names are looked up in the database catalog
 // (pg_catalog: tables, partitioned tables, views, materialized views and
-// foreign tables; system schemas are refused) and in Config.Tables when
-// set, then quoted with pgx.Identifier; values are always bound
-// parameters. No argument is ever spliced into SQL text. What the catalog
+// foreign tables, in the schemas the connector may reach; see Names) and
+// in Config.Tables when set, then quoted with pgx.Identifier; values are
+// always bound parameters. No argument is ever spliced into SQL text. What the catalog
 // says of a table is cached for 30 seconds; a column the cache does not
 // know sends the connector back to the catalog. Errors have stable codes:
 // unknown table or column, bad values and constraint violations other than
