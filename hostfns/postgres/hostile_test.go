@@ -468,3 +468,38 @@ GRANT USAGE ON SCHEMA public TO %s; GRANT SELECT, INSERT ON public.customers TO 
 }
 
 func pgIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// TestHostilePostgresArgumentKeysAreExact: encoding/json would match
+// "TABLE" or "Where" to the fields table and where and ignore a trailing
+// "}"; the connector (Call, Check and Resolve alike) refuses them, so a
+// second spelling of an argument can never carry another table or filter
+// than the one a policy judged.
+func TestHostilePostgresArgumentKeysAreExact(t *testing.T) {
+	t.Parallel()
+	c, dsn := open(t, postgres.Config{})
+	for _, tc := range []struct{ action, args string }{
+		{"select_rows", `{"TABLE": "canary"}`},
+		{"select_rows", `{"table": "canary"}}`},
+		{"select_rows", `{"table": "canary"} {"table": "accounts"}`},
+		{"delete_row", `{"table": "canary", "Where": {"id": 1}}`},
+		{"delete_row", `{"table": "canary", "where": {"id": 1}, "WHERE": {"id": 2}}`},
+		{"update_row", `{"table": "canary", "values": {"v": "x"}, "where": {"id": 1}, "Table": "accounts"}`},
+		{"insert_row", `{"table": "canary", "Values": {"v": "x"}}`},
+		{"select_rows", `{"table": "canary", "order_by": [{"COLUMN": "id"}]}`},
+	} {
+		if _, _, err := call(t, c, tc.action, tc.args); code(err) != hostfns.CodeInvalidArgs {
+			t.Errorf("Call %s %s: %v, want invalid_args", tc.action, tc.args, err)
+		}
+		if _, err := c.Resolve(context.Background(), tc.action, json.RawMessage(tc.args)); code(err) != hostfns.CodeInvalidArgs {
+			t.Errorf("Resolve %s %s: %v, want invalid_args", tc.action, tc.args, err)
+		}
+		if tc.action != "select_rows" {
+			if _, err := c.Check(context.Background(), tc.action, json.RawMessage(tc.args), hostfns.CallOptions{}); code(err) != hostfns.CodeInvalidArgs {
+				t.Errorf("Check %s %s: %v, want invalid_args", tc.action, tc.args, err)
+			}
+		}
+	}
+	if v := sqlValue[string](t, dsn, `SELECT string_agg(v, ',' ORDER BY id) FROM canary`); v != "row 1,row 2,row 3,row 4,row 5" {
+		t.Errorf("canary changed: %s", v)
+	}
+}

@@ -60,8 +60,9 @@
 // refuses a configuration that lists them. A view (or materialized view)
 // that reads, directly or through other views, a relation in a schema the
 // connector may not reach is refused too: it runs with its owner's
-// rights. Functions called by views, triggers and defaults are not
-// followed: they are the database owner's design. The connector's
+// rights. Functions called by views, triggers and defaults, and what a
+// foreign table maps to, are not followed: they are the database owner's
+// design. The connector's
 // sessions run with search_path = pg_catalog, <default schema>, pg_temp
 // whatever the DSN or the role says, and every statement names its
 // relations schema-qualified.
@@ -142,7 +143,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -536,10 +539,38 @@ func decode(args json.RawMessage, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return invalid("arguments: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return invalid("arguments: trailing data after the object")
 	}
+	// encoding/json matches keys ignoring case; the names of the
+	// arguments are exact, as the action's schema says.
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(args, &keys) == nil {
+		known := fieldNames(reflect.TypeOf(v))
+		for k := range keys {
+			if !known[k] {
+				return invalid("arguments: unknown field %s", quote(k))
+			}
+		}
+	}
 	return nil
+}
+
+// fieldNames lists the JSON names of a struct's fields (t is the struct
+// or a pointer to it).
+func fieldNames(t reflect.Type) map[string]bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	names := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		names[name] = true
+	}
+	return names
 }
 
 func sortedKeys(m map[string]json.RawMessage) []string {
