@@ -378,7 +378,12 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		return reply
 	}
 	if target != nil {
-		if args, err = decodeArgs(callArgs); err != nil {
+		if args, err = decodeArgs(callArgs); err == nil {
+			if _, ok := args.(map[string]any); !ok {
+				err = errors.New("not a JSON object")
+			}
+		}
+		if err != nil {
 			return deny(CodeInvalidArgs, "resolved arguments: "+err.Error(), nil)
 		}
 	}
