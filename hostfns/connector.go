@@ -87,3 +87,28 @@ type CheckResult struct {
 	// ("kv key runs/7 holds the value, version 3").
 	Evidence string
 }
+
+// Resolver is implemented by connectors whose arguments name objects of
+// their system in more than one spelling (a Postgres table as audit_log,
+// public.audit_log or "public"."AUDIT_LOG"...). The gate calls Resolve
+// after the argument schema and before the policy, so that policies judge
+// the object an action reaches, not the spelling it was asked with.
+type Resolver interface {
+	// Resolve looks up the objects the arguments name. A name that
+	// names nothing the connector may reach is a *ConnectorError (the
+	// action is then refused before any policy runs and recorded so); a
+	// lookup that fails is an error too: the gate fails closed.
+	Resolve(ctx context.Context, action string, args json.RawMessage) (Resolved, error)
+}
+
+// Resolved is what Resolve found.
+type Resolved struct {
+	// Args are the arguments with every name in its canonical spelling
+	// (the same meaning, one spelling per object). Policies judge them,
+	// the connector is called with them and the journal holds them.
+	Args json.RawMessage
+	// Target describes the objects the arguments name, as the system
+	// knows them (for Postgres: table, schema, name, columns). Policies
+	// see it as action.target and the receipt records it.
+	Target map[string]any
+}

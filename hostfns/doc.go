@@ -49,9 +49,19 @@
 // every request, in this order: decode (size-capped, copied out of guest
 // memory) → grant (the operator's allowlist ∩ the actions the capability
 // declares under x-enact.actions) → arguments against the action's JSON
-// Schema → policy → record the intent → connector → record the outcome →
-// reply. Denials and connector errors are replies the guest can handle,
-// and every one of them is recorded in the run's receipt.
+// Schema → resolve → policy → record the intent → connector → record the
+// outcome → reply. Denials and connector errors are replies the guest can
+// handle, and every one of them is recorded in the run's receipt.
+//
+// Resolve is for connectors whose arguments can name one object in many
+// spellings (Resolver; postgres: audit_log, public.audit_log,
+// "public"."AUDIT_LOG"...): the connector looks the names up and returns
+// the arguments in their canonical spelling and a target describing the
+// object. The policy judges those canonical arguments and sees the target
+// as action.target; the connector is called with them and the journal
+// holds them; the receipt records the target (args_digest stays the
+// digest of the arguments as the guest sent them). A name that reaches
+// nothing the connector may reach is refused there, before any policy.
 //
 // Facts a policy asks for come from read-only connector actions, from the
 // run itself (run.rows_written), or from the store (rate.*: the action is

@@ -371,12 +371,28 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 	if err := a.args.Validate(args); err != nil {
 		return deny(CodeInvalidArgs, schemaMessage(err), nil)
 	}
+	// callArgs are the arguments the policy judges and the connector gets:
+	// a Resolver's canonical ones when the connector is one.
+	callArgs, target, reply := r.resolve(ctx, a, req.Args, rec)
+	if reply != nil {
+		return reply
+	}
+	if target != nil {
+		if args, err = decodeArgs(callArgs); err == nil {
+			if _, ok := args.(map[string]any); !ok {
+				err = errors.New("not a JSON object")
+			}
+		}
+		if err != nil {
+			return deny(CodeInvalidArgs, "resolved arguments: "+err.Error(), nil)
+		}
+	}
 	in := policy.Input{
 		Time:       r.g.clock(),
 		Actor:      r.info.Actor,
 		Capability: r.capabilityRef(),
 		Inputs:     r.info.Inputs,
-		Action:     &policy.Action{ID: req.Action, Args: args.(map[string]any)},
+		Action:     &policy.Action{ID: req.Action, Args: args.(map[string]any), Target: target},
 		Facts:      map[string]any{},
 		DryRun:     r.info.DryRun,
 	}
@@ -425,7 +441,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 					Actor:      receipts.Actor{Email: r.info.Actor.Email, Roles: r.roles()},
 					Started:    r.started,
 				},
-				Seq: rec.Seq, Action: req.Action, ArgsDigest: rec.ArgsDigest, ActionKey: actionKey, Args: req.Args,
+				Seq: rec.Seq, Action: req.Action, ArgsDigest: rec.ArgsDigest, ActionKey: actionKey, Args: callArgs,
 			})
 		} else {
 			err = r.g.Ready(ctx)
@@ -441,7 +457,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		crashpoint.Hit(crashpoint.AfterIntent)
 	}
 	reserved = nil // the action is attempted: it counts
-	out, err := a.connector.Call(ctx, a.spec.Name, req.Args, CallOptions{IdempotencyKey: actionKey})
+	out, err := a.connector.Call(ctx, a.spec.Name, callArgs, CallOptions{IdempotencyKey: actionKey})
 	if a.spec.Mutating && ledger != nil {
 		crashpoint.Hit(crashpoint.AfterAction)
 		state, detail := receipts.JournalCompleted, out.Result
@@ -472,6 +488,40 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 	rec.AlreadyExisted = out.AlreadyExisted
 	r.rows += rowsAffected(out.Result)
 	return ResultReply(out.Result, out.AlreadyExisted)
+}
+
+// resolve runs a Resolver connector's Resolve on the arguments and records
+// the target; a refusal or a failed lookup ends the action (reply is then
+// the guest's answer), before any policy runs.
+func (r *Run) resolve(ctx context.Context, a *action, args []byte, rec *receipts.Action) (json.RawMessage, map[string]any, []byte) {
+	rv, ok := a.connector.(Resolver)
+	if !ok {
+		return args, nil, nil
+	}
+	res, err := rv.Resolve(ctx, a.spec.Name, args)
+	if err == nil && (len(res.Args) == 0 || res.Target == nil) {
+		err = fmt.Errorf("connector %s resolved the arguments to nothing", a.connector.Name())
+	}
+	if err != nil {
+		code, msg := CodeConnectorError, err.Error()
+		var ce *ConnectorError
+		if errors.As(err, &ce) {
+			code, msg = ce.Code, ce.Message
+		} else if ctx.Err() != nil {
+			code = CodeTimeout
+		}
+		// A name that reaches nothing allowed is a refusal; a lookup
+		// that could not be made is a failure.
+		rec.Decision = receipts.ActionFailed
+		if code == CodeInvalidArgs || code == CodeNotFound {
+			rec.Decision = receipts.ActionDenied
+		}
+		msg = "resolving the names in the arguments: " + msg
+		rec.Error = &receipts.Error{Code: code, Message: msg}
+		return nil, nil, ErrorReply(code, msg)
+	}
+	rec.Target = res.Target
+	return res.Args, res.Target, nil
 }
 
 // fact performs one lookup a policy asked for. Lookups through a

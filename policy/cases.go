@@ -97,6 +97,9 @@ type expectedResult struct {
 //	    capability: {id: acme/pr, version: 1.0.0, digest: "sha256:..."}
 //	    inputs: {repo: acme/app}
 //	    action: {id: github.push_commit, args: {branch: main, files: [a.go]}}
+//	    # a connector's resolution, when the action has one:
+//	    # action: {id: postgres.insert_row, args: {table: audit_log, values: {id: 1}},
+//	    #          target: {table: public.audit_log, schema: public, name: audit_log, columns: [id]}}
 //	    facts: {hubspot.contact: null}
 //	    dry_run: false
 //	  expect:
@@ -279,7 +282,7 @@ func (d *decoder) input(n *yaml.Node, what string) (Input, bool) {
 	in.Inputs = obj("inputs")
 	in.Facts = obj("facts")
 	if af, has := fs["action"]; has {
-		afs, ok := d.fields(af.val, what+".action", "id", "args")
+		afs, ok := d.fields(af.val, what+".action", "id", "args", "target")
 		good = good && ok
 		in.Action = &Action{}
 		if f, has := afs["id"]; has {
@@ -297,6 +300,16 @@ func (d *decoder) input(n *yaml.Node, what string) (Input, bool) {
 				ok = false
 			}
 			in.Action.Args = m
+			good = good && ok
+		}
+		if f, has := afs["target"]; has {
+			v, ok := d.value(f.val, what+".action.target")
+			m, isMap := v.(map[string]any)
+			if ok && !isMap {
+				d.failf(f.val, "%s.action.target must be a mapping, not %s", what, kindName(f.val))
+				ok = false
+			}
+			in.Action.Target = m
 			good = good && ok
 		}
 	}

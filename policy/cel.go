@@ -81,8 +81,8 @@ func newObjType(name string, fieldNames []string, fieldTypes []*types.Type) *obj
 var (
 	actorType = newObjType("enact.Actor", []string{"email", "roles"},
 		[]*types.Type{types.StringType, types.NewListType(types.StringType)})
-	actionType = newObjType("enact.Action", []string{"id", "args"},
-		[]*types.Type{types.StringType, types.NewMapType(types.StringType, types.DynType)})
+	actionType = newObjType("enact.Action", []string{"id", "args", "target"},
+		[]*types.Type{types.StringType, types.NewMapType(types.StringType, types.DynType), types.NewMapType(types.StringType, types.DynType)})
 	capabilityType = newObjType("enact.Capability", []string{"id", "version", "digest"},
 		[]*types.Type{types.StringType, types.StringType, types.StringType})
 )
@@ -404,11 +404,11 @@ func (a *activation) ResolveName(name string) (any, bool) {
 		return a.actor, true
 	case "action":
 		if a.action == nil {
-			id, args := types.String(""), ref.Val(emptyMap)
+			id, args, target := types.String(""), ref.Val(emptyMap), ref.Val(emptyMap)
 			if in.Action != nil {
-				id, args = types.String(in.Action.ID), toCELMap(in.Action.Args, 1)
+				id, args, target = types.String(in.Action.ID), toCELMap(in.Action.Args, 1), toCELMap(in.Action.Target, 1)
 			}
-			a.action = &celObj{t: actionType, vals: []ref.Val{id, args}}
+			a.action = &celObj{t: actionType, vals: []ref.Val{id, args, target}}
 		}
 		return a.action, true
 	case "capability":

@@ -53,6 +53,11 @@ type CapabilityRef struct {
 type Action struct {
 	ID   string         `json:"id"`
 	Args map[string]any `json:"args,omitempty"`
+	// Target describes the objects the arguments name, as the connector
+	// resolved them before the decision (nil when it resolves nothing):
+	// for postgres.* actions table, schema, name and columns (see the
+	// package doc). Rules see it as action.target.
+	Target map[string]any `json:"target,omitempty"`
 }
 
 // Decision is the outcome of Decide: Allowed is true exactly when every

@@ -96,10 +96,12 @@
 //	  - sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 //	    actor: ci@acme.com           # the run acts for this email, with its roles from actors
 //
-//	postgres:                        # optional table/column allowlist for the postgres connector
-//	  tables:
-//	    customers: [id, email, plan]
-//	    public.orders: [id, customer_id, total]
+//	postgres:                        # optional: what the postgres connector may reach
+//	  schemas: [public, sales]       # reachable schemas; the first is the default schema
+//	                                 # (default: public, plus the schemas tables names)
+//	  tables:                        # optional table/column allowlist
+//	    customers: [id, email, plan] # unqualified: the default schema
+//	    sales.orders: [id, customer_id, total]
 //
 // Decoding is strict: an unknown field, a key given twice, a value of the
 // wrong type, an unknown built-in, a missing or malformed parameter, a
@@ -301,7 +303,8 @@
 // load time and evaluated with a cost limit (MaxRuleCost). Variables:
 //
 //	actor       enact.Actor       actor.email (string), actor.roles (list of string; merged roles)
-//	action      enact.Action      action.id (string; "" at run level), action.args (map)
+//	action      enact.Action      action.id (string; "" at run level), action.args (map),
+//	                              action.target (map; {} when the connector resolves nothing)
 //	capability  enact.Capability  capability.id, capability.version, capability.digest (strings)
 //	inputs      map(string, dyn)  the run's inputs
 //	facts       map(string, dyn)  Input.Facts
@@ -309,6 +312,37 @@
 //	dry_run     bool
 //
 // A misspelt field of actor, action or capability is a load error.
+//
+// # Names policies see
+//
+// A policy judges the object an action reaches, not the spelling the
+// guest chose. Connectors whose arguments name objects of their system
+// (hostfns.Resolver) resolve them before the decision: Input.Action.Args
+// are then the canonical arguments and Input.Action.Target describes the
+// object. For postgres.* actions (see package hostfns/postgres):
+//
+//	action.args.table     the canonical spelling: the bare name for a table
+//	                      of the default schema (audit_log), schema.name for
+//	                      another (archive.audit_log); a part is quoted only
+//	                      when it must be ("Audit_Log")
+//	action.target.table   the canonical qualified name, always schema.name
+//	                      (public.audit_log)
+//	action.target.schema  the schema's name, as the catalog has it (public)
+//	action.target.name    the table's name, as the catalog has it (audit_log)
+//	action.target.columns the columns the arguments name, sorted
+//
+// So audit_log, public.audit_log, "public"."audit_log" and PUBLIC.AUDIT_LOG
+// all reach the policy as args.table audit_log and target.table
+// public.audit_log. The rule for names in a policy: an unqualified table
+// name means the default schema (the connector's first schema, public
+// unless postgres.schemas says otherwise), so compare it with
+// action.args.table; compare a qualified one with action.target.table; and
+// use action.target.name to match a table in whichever schema it lives
+// (deny_if: action.target.name.startsWith("audit")). Names in
+// postgres.tables follow the same rule. Column names are the catalog's,
+// exactly. A name that reaches nothing the connector may reach (a system
+// catalog, the receipt store's schema, a schema or table outside the
+// allowlist) is refused before any policy runs.
 // Arguments, inputs and facts are dynamic: a whole number is an int, any
 // other number a double, and comparisons across int and double work (use
 // int() or double() for arithmetic across them). Maps iterate in sorted

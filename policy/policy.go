@@ -29,6 +29,8 @@ type Policy struct {
 	// email.
 	tokens map[string]string
 	tables map[string][]string
+	// schemas is the postgres section's schemas list; nil when absent.
+	schemas []string
 }
 
 type actorEntry struct {
@@ -75,6 +77,12 @@ func (p *Policy) PostgresTables() map[string][]string {
 	}
 	return out
 }
+
+// PostgresSchemas returns a copy of the postgres schemas list: the schemas
+// the connector may reach, the first being the one unqualified table names
+// mean. It is nil when the file does not set it (the connector's default:
+// public, plus the schemas postgres.tables names).
+func (p *Policy) PostgresSchemas() []string { return slices.Clone(p.schemas) }
 
 // Roles returns the roles the file's actors section gives an email, in file
 // order, without duplicates.
@@ -168,7 +176,7 @@ func Load(data []byte, name string) (*Policy, error) {
 		p.secrets, _ = d.strings(f.val, "secrets")
 	}
 	if f, has := top["postgres"]; has {
-		p.tables = d.postgres(f.val)
+		p.tables, p.schemas = d.postgres(f.val)
 	}
 	if f, has := top["api_tokens"]; has {
 		p.tokens = d.apiTokens(f.val)
@@ -567,19 +575,34 @@ func (d *decoder) rule(env *cel.Env, n *yaml.Node, i int, names map[string]int) 
 	return r
 }
 
-func (d *decoder) postgres(n *yaml.Node) map[string][]string {
-	fs, ok := d.fields(n, "postgres", "tables")
+func (d *decoder) postgres(n *yaml.Node) (map[string][]string, []string) {
+	fs, ok := d.fields(n, "postgres", "tables", "schemas")
 	if !ok {
-		return nil
+		return nil, nil
+	}
+	var schemas []string
+	if f, has := fs["schemas"]; has {
+		if schemas, ok = d.strings(f.val, "postgres.schemas"); ok {
+			if len(schemas) == 0 {
+				d.failf(f.val, "postgres.schemas must name at least one schema")
+			}
+			for j, s := range schemas {
+				if !identRE.MatchString(s) || strings.Contains(s, ".") {
+					d.failf(f.val.Content[j], "postgres.schemas[%d]: %q is not a schema name", j, s)
+				}
+			}
+		}
 	}
 	f, has := fs["tables"]
 	if !has {
-		d.failf(n, "postgres: tables is required")
-		return nil
+		if schemas == nil {
+			d.failf(n, "postgres: tables or schemas is required")
+		}
+		return nil, schemas
 	}
 	tfs, ok := d.fields(f.val, "postgres.tables")
 	if !ok {
-		return nil
+		return nil, schemas
 	}
 	out := map[string][]string{}
 	for _, name := range sortedKeys(tfs) {
@@ -599,5 +622,5 @@ func (d *decoder) postgres(n *yaml.Node) map[string][]string {
 		}
 		out[name] = cols
 	}
-	return out
+	return out, schemas
 }

@@ -101,6 +101,10 @@ func TestLoadErrors(t *testing.T) {
 			"test.yaml:4: rule \"r\": deny_if must be a boolean expression, not int"},
 		{"postgres bad table", "version: 1\npostgres:\n  tables:\n    \"drop table\": [id]\n",
 			"test.yaml:4: postgres.tables: \"drop table\" is not a table name (identifier, optionally schema-qualified)"},
+		{"postgres bad schema", "version: 1\npostgres:\n  schemas: [public, a.b]\n",
+			"test.yaml:3: postgres.schemas[1]: \"a.b\" is not a schema name"},
+		{"postgres no schemas", "version: 1\npostgres:\n  schemas: []\n", "test.yaml:3: postgres.schemas must name at least one schema"},
+		{"postgres empty", "version: 1\npostgres: {}\n", "test.yaml:2: postgres: tables or schemas is required"},
 		{"secrets type", "version: 1\nsecrets: api_key\n", "test.yaml:2: secrets must be a list, not a string"},
 		{"too large", "version: 1\n#" + strings.Repeat("x", policy.MaxFileSize) + "\n", "test.yaml: file is 1048589 bytes; the limit is 1048576"},
 	}
@@ -152,6 +156,7 @@ rules:
     reason: never
 secrets: [api_key, password]
 postgres:
+  schemas: [public, sales]
   tables:
     customers: [id, email]
 `
@@ -168,6 +173,9 @@ postgres:
 	}
 	if diff := cmp.Diff(map[string][]string{"customers": {"id", "email"}}, p.PostgresTables()); diff != "" {
 		t.Errorf("PostgresTables (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"public", "sales"}, p.PostgresSchemas()); diff != "" {
+		t.Errorf("PostgresSchemas (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"no_push_to_main", "agent-branches", "r1"}, p.Policies()); diff != "" {
 		t.Errorf("Policies (-want +got):\n%s", diff)

@@ -50,6 +50,10 @@
 //	                 connector failed or its outcome is unknown)
 //	policy_results   action-level policies, as above
 //	facts            object: the facts the gate looked up for the policies
+//	target           optional object: the objects the arguments name, as the
+//	                 connector resolved them before the policy ran (postgres:
+//	                 {"table": "public.audit_log", "schema", "name",
+//	                 "columns"}); absent for connectors that resolve nothing
 //	result           optional, any JSON: the connector's result
 //	error            optional {"code", "message"}, code a stable string
 //	                 ("denied", "not_granted", "invalid_args",

@@ -21,6 +21,11 @@ import (
 	"github.com/enact-run/enact/internal/crashpoint"
 )
 
+// PostgresSchema is the schema PostgresStore keeps everything in. A
+// connector sharing the database must never reach it (the postgres
+// connector refuses it).
+const PostgresSchema = "enact"
+
 // PostgresStore is the shared Store and Ledger for fleets of runners
 // (several `enact-run serve` on many machines, CI jobs in parallel): the
 // receipt chain, run keys and the journal live in the schema "enact" of

@@ -88,6 +88,7 @@ type Action struct {
 	Decision       ActionDecision  `json:"decision"`         // allowed, denied or failed
 	PolicyResults  []PolicyResult  `json:"policy_results"`   // action-level policies
 	Facts          map[string]any  `json:"facts"`            // facts the policies used
+	Target         map[string]any  `json:"target,omitempty"` // the objects the arguments name, as resolved before the policy
 	Result         json.RawMessage `json:"result,omitempty"` // the connector's result
 	Error          *Error          `json:"error,omitempty"`  // refusal or failure; never with Result
 	AlreadyExisted bool            `json:"already_existed"`  // the effect was already in place

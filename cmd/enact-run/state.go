@@ -309,14 +309,26 @@ func (l *liveClient) watch(ctx context.Context, every time.Duration, log *slog.L
 // arguments only, and no connector puts its credentials in a result or
 // an error.
 //
-//	ENACT_POSTGRES_URL                      postgres.* (tables allowlisted by the policy's postgres.tables)
+//	ENACT_POSTGRES_URL                      postgres.* (schemas and tables allowlisted by the policy's postgres
+//	                                        section; never the receipt store's schema). A connector role with
+//	                                        privileges on that schema is a loud warning on stderr, or a refusal
+//	                                        to start with ENACT_POSTGRES_STRICT=1.
 //	GITHUB_TOKEN, GITHUB_REPOSITORY=o/r     github.*   (GITHUB_API_URL for GitHub Enterprise)
 //	HUBSPOT_TOKEN                           hubspot.*  (HUBSPOT_BASE_URL, HUBSPOT_API_VERSION)
 func (c *cli) openConnectors(ctx context.Context, s *state, needed map[string]bool) error {
 	if dsn := c.getenv("ENACT_POSTGRES_URL"); dsn != "" && needed["postgres"] {
-		pg, err := postgres.New(ctx, postgres.Config{DSN: dsn, Tables: s.policy.PostgresTables()})
+		pg, err := postgres.New(ctx, postgres.Config{
+			DSN:              dsn,
+			Schemas:          s.policy.PostgresSchemas(),
+			Tables:           s.policy.PostgresTables(),
+			Reserved:         []string{receipts.PostgresSchema},
+			StrictPrivileges: c.getenv("ENACT_POSTGRES_STRICT") == "1",
+		})
 		if err != nil {
 			return fmt.Errorf("postgres connector: %w", err)
+		}
+		for _, w := range pg.Warnings() {
+			fmt.Fprintf(c.stderr, "WARNING: postgres connector: %s (set ENACT_POSTGRES_STRICT=1 to refuse to start)\n", w)
 		}
 		s.closers = append(s.closers, func() error { pg.Close(); return nil })
 		s.external = append(s.external, pg)

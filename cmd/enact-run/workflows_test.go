@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -243,4 +244,110 @@ func TestUnreachableDatabase(t *testing.T) {
 		t.Errorf("db_safe_insert with the database down: code %d, %v", code, rep["error"])
 	}
 	noSecret(t, raw, "s3cret-pw")
+}
+
+// TestHostilePostgresSharedStoreWorkflow: the receipt store and the
+// connector share one database, as ENACT_STORE_URL = ENACT_POSTGRES_URL
+// makes them. The shipped db_safe_insert cannot plant a forged run key in
+// the store's schema nor write the audit table under another spelling; the
+// receipt records the resolved table; the superuser role draws a warning
+// on stderr, and ENACT_POSTGRES_STRICT=1 refuses to start with it.
+func TestHostilePostgresSharedStoreWorkflow(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewDatabase(t, "CREATE TABLE customers (id serial PRIMARY KEY, email text UNIQUE NOT NULL, plan text NOT NULL)",
+		"CREATE TABLE audit_log (id serial PRIMARY KEY, note text)")
+	home := t.TempDir()
+	env := map[string]string{"ENACT_POSTGRES_URL": dsn, "ENACT_STORE_URL": dsn}
+	runDB := func(env map[string]string, input string) (int, map[string]any, string, string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		getenv := func(k string) string {
+			if k == "ENACT_HOME" {
+				return home
+			}
+			return env[k]
+		}
+		code := run(context.Background(), []string{"run", "db_safe_insert", "--policy", workflows + "db_safe_insert.policy.yaml",
+			"--actor", "agent@acme.com", "--input", input, "--json"}, strings.NewReader(""), &stdout, &stderr, getenv)
+		var rep map[string]any
+		_ = json.Unmarshal(stdout.Bytes(), &rep)
+		return code, rep, stdout.String(), stderr.String()
+	}
+	query := func(sql string) int {
+		conn, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		var n int
+		if err := conn.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// The first run creates the store's schema (and is allowed).
+	code, rep, raw, _ := runDB(env, `{"table": "PUBLIC.CUSTOMERS", "values": {"email": "jane@acme.com", "plan": "pro"}}`)
+	if code != exitPass || outputs(rep)["inserted"] != true {
+		t.Fatalf("allowed insert: code %d, %s", code, raw)
+	}
+	if got := receiptTarget(rep); fmt.Sprint(got) != "map[columns:[email plan] name:customers schema:public table:public.customers]" {
+		t.Errorf("the receipt records target %v, want public.customers: %s", got, raw)
+	}
+	keys := query("SELECT count(*) FROM enact.run_keys")
+	forged := `{"key": "agent@acme.com|stolen", "digest": "sha256:00", "run_id": "forged", "state": "finished", "result": "\\x7b7d", "owner": "x", "created": 1, "updated": 1}`
+	for _, input := range []string{
+		`{"table": "enact.run_keys", "values": ` + forged + `}`,
+		`{"table": "ENACT.run_keys", "values": ` + forged + `}`,
+		`{"table": "enact.receipts", "values": {"seq": 99, "run_id": "forged", "hash": "h", "actor": "a", "capability": "c", "decision": "PASS", "timestamp": "t", "envelope": "\\x00"}}`,
+	} {
+		code, rep, raw, stderr := runDB(env, input)
+		if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "invalid_args") || !strings.Contains(e, "Enact's own records") {
+			t.Errorf("%s: code %d, %s", input, code, raw)
+		}
+		if !strings.Contains(stderr, "WARNING: postgres connector") || !strings.Contains(stderr, "superuser") {
+			t.Errorf("no warning about the superuser role on stderr: %q", stderr)
+		}
+		noSecret(t, stderr, dsn)
+	}
+	for _, table := range []string{"audit_log", "public.audit_log", "PUBLIC.AUDIT_LOG", "Public.Audit_Log"} {
+		code, rep, raw, _ := runDB(env, `{"table": "`+table+`", "values": {"note": "forged"}}`)
+		if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "denied") {
+			t.Errorf("%s: code %d, %s", table, code, raw)
+		}
+		if got := receiptTarget(rep); got["table"] != "public.audit_log" {
+			t.Errorf("%s: the receipt records target %v, want public.audit_log", table, got)
+		}
+	}
+	if n := query("SELECT count(*) FROM enact.run_keys WHERE run_id = 'forged'") + query("SELECT count(*) FROM enact.receipts WHERE run_id = 'forged'"); n != 0 {
+		t.Errorf("%d forged store records", n)
+	}
+	if n := query("SELECT count(*) FROM enact.run_keys"); n != keys {
+		t.Errorf("run keys went from %d to %d", keys, n)
+	}
+	if n := query("SELECT count(*) FROM audit_log"); n != 0 {
+		t.Errorf("%d forged audit rows", n)
+	}
+	strict := map[string]string{"ENACT_POSTGRES_URL": dsn, "ENACT_STORE_URL": dsn, "ENACT_POSTGRES_STRICT": "1"}
+	code, _, raw, stderr := runDB(strict, `{"table": "customers", "values": {"email": "sam@acme.com", "plan": "free"}}`)
+	if code != exitInternal || !strings.Contains(raw+stderr, "refusing to start") {
+		t.Errorf("strict with a superuser role: code %d, %s %s", code, raw, stderr)
+	}
+	noSecret(t, raw+stderr, dsn)
+	if n := query("SELECT count(*) FROM customers"); n != 1 {
+		t.Errorf("customers has %d rows, want 1", n)
+	}
+}
+
+// receiptTarget is the target the receipt of a --json report records for
+// its first action.
+func receiptTarget(rep map[string]any) map[string]any {
+	r, _ := rep["receipt"].(map[string]any)
+	body, _ := r["body"].(map[string]any)
+	actions, _ := body["actions"].([]any)
+	if len(actions) == 0 {
+		return nil
+	}
+	a, _ := actions[0].(map[string]any)
+	target, _ := a["target"].(map[string]any)
+	return target
 }

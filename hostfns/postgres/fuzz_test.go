@@ -32,6 +32,10 @@ CREATE TABLE items (
 );
 INSERT INTO items (id, name, n) VALUES (1, 'one', 1), (2, 'two', 2);
 CREATE TABLE "we""ird; DROP TABLE canary; --" (id int PRIMARY KEY, "co""l" text);
+CREATE SCHEMA enact;
+CREATE TABLE enact.run_keys (key text PRIMARY KEY, state text);
+CREATE SCHEMA other;
+CREATE TABLE other.canary (id serial PRIMARY KEY, v text);
 `
 
 var fuzzActions = []string{"insert_row", "update_row", "delete_row", "select_rows", "count_rows"}
@@ -46,6 +50,15 @@ var fuzzSeeds = []struct {
 	{0, `{"table": "public.canary", "values": {"id": 1, "v": "x"}}`},
 	{0, `{"table": "we\"ird; DROP TABLE canary; --", "values": {"id": 1, "co\"l": "\" OR 1=1 --"}}`},
 	{0, `{"table": "canary\"; DROP TABLE canary; --", "values": {"v": 1}}`},
+	{0, `{"table": "\"we\"\"ird; DROP TABLE canary; --\"", "values": {"id": 2, "co\"l": "x"}}`},
+	{0, `{"table": "PUBLIC.CANARY", "values": {"v": "upper"}}`},
+	{2, `{"table": "\"public\".\"canary\"", "where": {"id": 1}}`},
+	{3, `{"table": "enact.run_keys"}`},
+	{0, `{"table": "enact.run_keys", "values": {"key": "k", "state": "finished"}}`},
+	{3, `{"table": "\"Enact\".run_keys"}`},
+	{3, `{"table": "information_schema.tables"}`},
+	{3, `{"table": "other.canary"}`},
+	{3, `{"table": "U&\"canary\""}`},
 	{0, `{"table": "items", "values": {"id\" = 1; --": 1}}`},
 	{1, `{"table": "items", "values": {"n": 5}, "where": {"id": 1}}`},
 	{1, `{"table": "items", "values": {"name": "two"}, "where": {"id": 1}}`},
@@ -108,7 +121,8 @@ func FuzzArgs(f *testing.F) {
 	state := func(t *testing.T) (canary, relations int64) {
 		t.Helper()
 		err := admin.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM canary),
-			(SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace)`).Scan(&canary, &relations)
+			(SELECT count(*) FROM pg_class WHERE relnamespace IN ('public'::regnamespace, 'enact'::regnamespace, 'other'::regnamespace))
+			+ (SELECT count(*) FROM enact.run_keys) + (SELECT count(*) FROM other.canary)`).Scan(&canary, &relations)
 		if err != nil {
 			t.Fatalf("the canary is gone: %v", err)
 		}
@@ -145,15 +159,21 @@ func FuzzArgs(f *testing.F) {
 			if err := results[name].Validate(v); err != nil {
 				t.Fatalf("%s %s: result %s breaks its schema: %v", name, args, out.Result, err)
 			}
-			var a struct {
-				Table string `json:"table"`
+			// Every spelling of the canary's name (canary, CANARY,
+			// "public"."canary"...) reaches it: ask the connector which
+			// table the arguments named.
+			res, rerr := c.Resolve(ctx, name, json.RawMessage(args))
+			if rerr != nil {
+				t.Fatalf("%s %s: the call succeeded but Resolve failed: %v", name, args, rerr)
+			}
+			if s := res.Target["schema"]; s != "public" {
+				t.Fatalf("%s %s: reached schema %v", name, args, s)
 			}
 			var r struct {
 				RowsAffected int64 `json:"rows_affected"`
 			}
-			json.Unmarshal([]byte(args), &a)
 			json.Unmarshal(out.Result, &r)
-			if a.Table == "canary" || a.Table == "public.canary" {
+			if res.Target["table"] == "public.canary" {
 				switch name {
 				case "insert_row":
 					delta = r.RowsAffected

@@ -407,7 +407,7 @@ func TestAllowlist(t *testing.T) {
 		{"select_rows", `{"table": "accounts", "order_by": ["secret"]}`, `"secret"`},
 		{"update_row", `{"table": "accounts", "values": {"secret": "x"}, "where": {"id": 1}}`, `"secret"`},
 		{"insert_row", `{"table": "kinds", "values": {"id": 1}}`, `table "kinds" is not in the postgres allowlist`},
-		{"insert_row", `{"table": "other.accounts", "values": {"id": 1}}`, `not in the postgres allowlist`},
+		{"insert_row", `{"table": "other.accounts", "values": {"id": 1}}`, `schema "other" is not among the schemas`},
 		{"select_rows", `{"table": "canary"}`, `allows no column`},
 		{"count_rows", `{"table": "canary", "where": {"id": 1}}`, `"id"`},
 	} {
@@ -428,7 +428,7 @@ func TestAllowlist(t *testing.T) {
 func TestNoSQLInjection(t *testing.T) {
 	t.Parallel()
 	const weird = `we"ird; DROP TABLE canary; --`
-	c, dsn := open(t, postgres.Config{}, schema, `
+	c, dsn := open(t, postgres.Config{Schemas: []string{"public", "s p"}}, schema, `
 CREATE TABLE "we""ird; DROP TABLE canary; --" (id int PRIMARY KEY, "co""l" text, "x) VALUES (1); DROP TABLE canary; --" text, "ünï 😀" text);
 CREATE SCHEMA "s p";
 CREATE TABLE "s p"."T" (id int PRIMARY KEY, "Name" text);`)
@@ -445,7 +445,7 @@ CREATE TABLE "s p"."T" (id int PRIMARY KEY, "Name" text);`)
 	}
 	for i, v := range hostileValues {
 		vj, _ := json.Marshal(v)
-		tj, _ := json.Marshal(weird)
+		tj, _ := json.Marshal(`"` + strings.ReplaceAll(weird, `"`, `""`) + `"`)
 		args := fmt.Sprintf(`{"table": %s, "values": {"id": %d, "co\"l": %s, "x) VALUES (1); DROP TABLE canary; --": %s, "ünï 😀": %s}}`, tj, i, vj, vj, vj)
 		m, existed := must(t, c, "insert_row", args)
 		row := m["row"].(map[string]any)
@@ -474,17 +474,18 @@ CREATE TABLE "s p"."T" (id int PRIMARY KEY, "Name" text);`)
 		t.Errorf("NUL in a value: %v", err)
 	}
 
-	must(t, c, "insert_row", `{"table": "s p.T", "values": {"id": 1, "Name": "n"}}`)
-	m, _ := must(t, c, "select_rows", `{"table": "s p.T", "columns": ["Name"]}`)
+	must(t, c, "insert_row", `{"table": "\"s p\".\"T\"", "values": {"id": 1, "Name": "n"}}`)
+	m, _ := must(t, c, "select_rows", `{"table": "\"s p\".\"T\"", "columns": ["Name"]}`)
 	if diff := cmp.Diff([]map[string]any{{"Name": "n"}}, rowsOf(t, m)); diff != "" {
 		t.Errorf("quoted schema and mixed case (-want +got):\n%s", diff)
 	}
 
 	hostileTables := []string{
 		"canary; DROP TABLE canary", `canary"; DROP TABLE canary; --`, `canary" WHERE 1=1; --`, `public.canary WHERE true`,
-		"canary\x00", `"canary"`, "CANARY", "Canary", " canary", "canary ", "canary--", "pg_catalog.pg_authid", "pg_catalog.pg_class",
-		"information_schema.tables", "pg_toast.x", "s p.t", "s P.T", "public.", ".canary", ".", "", "..", "public..canary",
-		strings.Repeat("c", 64), "public." + strings.Repeat("c", 300), "canary\u200b", "ｃａｎａｒｙ",
+		"canary\x00", `"CANARY"`, `"Canary"`, " canary", "canary ", "canary--", "pg_catalog.pg_authid", "pg_catalog.pg_class",
+		"information_schema.tables", "pg_toast.x", "s p.t", "s P.T", `"s p".t`, `"s P"."T"`, "s p.T", "public.", ".canary", ".", "", "..", "public..canary",
+		strings.Repeat("c", 64), "public." + strings.Repeat("c", 300), "canary\u200b", "ｃａｎａｒｙ", `"canary`, `canary"`, `"can"ary"`,
+		`""`, `U&"canary"`, "a.b.canary", `"we"ird; DROP TABLE canary; --"`, `"public.canary"`, "$canary", "1canary",
 	}
 	hostileColumns := []string{
 		`v" = 'x'; --`, `v) VALUES ('x'); DROP TABLE canary; --`, "v\x00", `"v"`, "V", "v ", "*", "1", "v::text",
