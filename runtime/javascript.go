@@ -33,8 +33,7 @@ func javascriptInterpreter() *interpreter {
 			if err != nil {
 				return 0, err
 			}
-			qjs := uint32(res[0])
-			if qjs == 0 {
+			if uint32(res[0]) == 0 {
 				return 0, errGuestOutOfMemory
 			}
 			res, err = m.ExportedFunction("QJS_GetContext").Call(ctx, res[0])
@@ -42,7 +41,7 @@ func javascriptInterpreter() *interpreter {
 				return 0, err
 			}
 			jsctx := res[0]
-			if err := closeModules(ctx, m, qjs, uint32(jsctx)); err != nil {
+			if err := closeModules(ctx, m, uint32(jsctx)); err != nil {
 				return 0, err
 			}
 			if err := installHost(ctx, m, jsctx); err != nil {

@@ -43,9 +43,9 @@ const (
 // context, in order.
 var qjsStartupModules = []string{"qjs:std", "qjs:os", "qjs:bjson", "<init_global>"}
 
-// closeModules makes every module unreachable in a started QuickJS engine:
-// qjs is what New_QJS returned, jsctx its context.
-func closeModules(ctx context.Context, m api.Module, qjs, jsctx uint32) error {
+// closeModules makes every module unreachable in a started QuickJS engine
+// whose context is jsctx.
+func closeModules(ctx context.Context, m api.Module, jsctx uint32) error {
 	mem := m.Memory()
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("runtime: javascript: the engine's module registry is not as expected (%s); refusing to run JavaScript with QuickJS's own modules reachable", fmt.Sprintf(format, args...))
@@ -57,9 +57,9 @@ func closeModules(ctx context.Context, m api.Module, qjs, jsctx uint32) error {
 		}
 		return v
 	}
-	rt := word(qjs)
-	if rt == 0 || word(jsctx+qjsCtxRuntime) != rt {
-		return fail("the context's runtime is not the engine's")
+	rt := word(jsctx + qjsCtxRuntime)
+	if rt == 0 {
+		return fail("the context has no runtime at JSContext+%d", qjsCtxRuntime)
 	}
 
 	// The loader: after an empty job list, no normaliser, the engine's own
@@ -79,14 +79,14 @@ func closeModules(ctx context.Context, m api.Module, qjs, jsctx uint32) error {
 		return err
 	}
 	head := jsctx + qjsCtxLoadedModules
-	prev, node := head, word(head+4)
-	for i := 0; node != head; i++ {
-		if i >= len(want) || word(node) != prev || word(node-qjsModuleLink+4) != want[i] {
+	prev, node, n := head, word(head+4), 0
+	for ; node != head; n++ {
+		if n >= len(want) || word(node) != prev || word(node-qjsModuleLink+4) != want[n] {
 			return fail("the context's loaded modules are not %v", qjsStartupModules)
 		}
 		prev, node = node, word(node+4)
 	}
-	if word(head) != prev {
+	if n != len(want) || word(head) != prev {
 		return fail("the context's loaded modules are not %v", qjsStartupModules)
 	}
 
