@@ -100,8 +100,9 @@ func TestHostileJSModules(t *testing.T) {
 		tc.msg = refused(spec)
 		cases = append(cases, tc)
 	}
-	// Relative specifiers are named as the engine resolved them.
-	for spec, resolved := range map[string]string{"./x.js": "x.js", "./qjs:std": "qjs:std", "./../x": "../x"} {
+	// Relative specifiers are named as the engine resolved them, and a
+	// specifier is read up to a NUL.
+	for spec, resolved := range map[string]string{"./x.js": "x.js", "./qjs:std": "qjs:std", "./../x": "../x", "qjs:std\x00.js": "qjs:std"} {
 		tc := imp(spec)
 		tc.msg = refused(resolved)
 		cases = append(cases, tc)

@@ -119,33 +119,38 @@ func tableFunctionIs(m api.Module, idx uint32, name string) (ok bool) {
 // atomsOf returns the engine's atoms for names. The atoms exist already
 // (the modules hold them), so they are released again at once.
 func atomsOf(ctx context.Context, m api.Module, jsctx uint32, names []string) ([]uint32, error) {
-	call := func(name string, args ...uint64) (uint64, error) {
-		res, err := m.ExportedFunction(name).Call(ctx, args...)
-		if err != nil || len(res) == 0 {
-			return 0, err
-		}
-		return res[0], nil
+	malloc, free := m.ExportedFunction("malloc"), m.ExportedFunction("free")
+	newAtom, freeAtom := m.ExportedFunction("JS_NewAtom"), m.ExportedFunction("JS_FreeAtom")
+	size := 0
+	for _, n := range names {
+		size += len(n) + 1
+	}
+	res, err := malloc.Call(ctx, uint64(size))
+	if err != nil {
+		return nil, err
+	}
+	buf := uint32(res[0])
+	if buf == 0 {
+		return nil, errGuestOutOfMemory
 	}
 	atoms := make([]uint32, 0, len(names))
-	for _, n := range names {
-		ptr, err := call("malloc", uint64(len(n)+1))
-		if err != nil || uint32(ptr) == 0 {
-			return nil, errGuestOutOfMemory
-		}
-		if !m.Memory().WriteString(uint32(ptr), n+"\x00") {
+	for off := buf; len(atoms) < len(names); {
+		n := names[len(atoms)]
+		if !m.Memory().WriteString(off, n+"\x00") {
 			return nil, fmt.Errorf("runtime: write outside guest memory")
 		}
-		atom, err := call("JS_NewAtom", uint64(jsctx), ptr)
+		res, err := newAtom.Call(ctx, uint64(jsctx), uint64(off))
 		if err != nil {
 			return nil, err
 		}
-		if _, err := call("free", ptr); err != nil {
+		if _, err := freeAtom.Call(ctx, uint64(jsctx), res[0]); err != nil {
 			return nil, err
 		}
-		if _, err := call("JS_FreeAtom", uint64(jsctx), atom); err != nil {
-			return nil, err
-		}
-		atoms = append(atoms, uint32(atom))
+		atoms = append(atoms, uint32(res[0]))
+		off += uint32(len(n)) + 1
+	}
+	if _, err := free.Call(ctx, uint64(buf)); err != nil {
+		return nil, err
 	}
 	return atoms, nil
 }
