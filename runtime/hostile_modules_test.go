@@ -141,17 +141,20 @@ func TestHostileJSModules(t *testing.T) {
 		{name: "print and console", src: "print('p'); console.log('c');\nreturn { r: 'refused' };", out: caught},
 	}...)
 
-	engines := map[string]*runtime.Engine{}
-	for mode, cfg := range map[string]runtime.Config{"start-up": {}, "snapshot": {}, "pooled": {PoolSize: 2}} {
-		e, err := runtime.New(cfg)
+	// The shared engine restores its snapshot; two more, sharing one
+	// compilation cache, start instances afresh and from a pool.
+	engines := map[string]*runtime.Engine{"snapshot": engine(t)}
+	cache := t.TempDir()
+	for _, mode := range []string{"start-up", "pooled"} {
+		e, err := runtime.New(runtime.Config{CacheDir: cache, PoolSize: map[string]int{"pooled": 2}[mode]})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = e.Close(context.Background()) })
+		if err := e.Warm(context.Background(), "javascript"); err != nil {
+			t.Fatal(err)
+		}
 		engines[mode] = e
-	}
-	if err := engines["pooled"].Warm(context.Background(), "javascript"); err != nil {
-		t.Fatal(err)
 	}
 	// start-up: each case has a memory limit of its own, so its instance
 	// is started by the engine's own start-up, not restored from a

@@ -3,7 +3,10 @@ package runtime
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/enact-run/enact/plugins"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -15,19 +18,32 @@ import (
 func TestCloseModulesChecksBeforeWriting(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e, err := New(Config{})
+	// wazero's interpreter: these checks run a few engine start-ups, far
+	// cheaper than compiling the engine.
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer rt.Close(ctx)
+	js, err := plugins.EngineFor("javascript")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close(ctx)
-	in, err := e.interpreter(ctx, "javascript")
+	wasm, err := js.Wasm()
 	if err != nil {
+		t.Fatal(err)
+	}
+	compiled, err := rt.CompileModule(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := instantiateWASI(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	if err := instantiateEnv(ctx, rt, &emscriptenCalls{}, &sync.Map{}, compiled); err != nil {
 		t.Fatal(err)
 	}
 	// started returns an engine after New_QJS, its modules still open.
 	started := func(t *testing.T) (api.Module, uint32) {
 		t.Helper()
-		mod, err := in.rt.InstantiateModule(ctx, in.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+		mod, err := rt.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
 		if err != nil {
 			t.Fatal(err)
 		}
