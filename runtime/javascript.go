@@ -41,6 +41,9 @@ func javascriptInterpreter() *interpreter {
 				return 0, err
 			}
 			jsctx := res[0]
+			if err := closeModules(ctx, m, uint32(jsctx)); err != nil {
+				return 0, err
+			}
 			if err := installHost(ctx, m, jsctx); err != nil {
 				return 0, err
 			}
@@ -90,9 +93,10 @@ func installHost(ctx context.Context, m api.Module, jsctx uint64) error {
 }
 
 // jsPrelude removes what QuickJS's standard library adds to the global
-// object beyond the language: file and process access (std, os), timers
-// built on them, and the engine's Go bridge.
-const jsPrelude = `for (const k of ["std", "os", "bjson", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "QJS_PROXY_VALUE"]) delete globalThis[k];`
+// object beyond the language: file and process access (std, os, bjson and
+// the process's arguments), timers built on them, and the engine's Go
+// bridge. The modules behind them are closed by closeModules.
+const jsPrelude = `for (const k of ["std", "os", "bjson", "scriptArgs", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "QJS_PROXY_VALUE"]) delete globalThis[k];`
 
 // jsStartup prepares the global object for programs: the prelude, a
 // Math.random to be seeded per run, and the enact object.

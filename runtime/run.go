@@ -254,9 +254,12 @@ func decodeEnvelope(envelope []byte, language, task string, memRefused bool) (ma
 		} else {
 			trace = javascriptTraceback(task, trace)
 		}
-		msg := env.Error.Type
-		if env.Error.Message != "" {
-			msg += ": " + env.Error.Message
+		msg, text := env.Error.Type, env.Error.Message
+		if language != "python" {
+			text = jsImportMessage(env.Error.Type, text)
+		}
+		if text != "" {
+			msg += ": " + text
 		}
 		return nil, &Error{Code: code, Message: msg, Trace: trace}
 	}
