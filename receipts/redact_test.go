@@ -24,7 +24,7 @@ func TestRedactorString(t *testing.T) {
 		{"key=" + canary + ";", "key=" + Redacted + ";"},
 		{canary + canary, Redacted + Redacted},
 		{"pw hunter2-long and " + canary, "pw " + Redacted + " and " + Redacted},
-		{"xyz", Redacted},                 // short: exactly equal
+		{"xyz", Redacted},                // short: exactly equal
 		{"the xyz axis", "the xyz axis"}, // short: not inside text
 		{"pin 123456!", "pin " + Redacted + "!"},
 		{"not-secret-at-all", "not-secret-at-all"},
