@@ -34,9 +34,13 @@ type Redactor struct {
 }
 
 // NewRedactor returns the redactor of a run whose inputs are inputs, the
-// secret input names being secretNames. Values inputs holds of types other
-// than those encoding/json decodes into are read through their JSON form.
+// secret input names being secretNames; nil, which redacts nothing, when
+// there are no secret names. Values inputs holds of types other than those
+// encoding/json decodes into are read through their JSON form.
 func NewRedactor(inputs map[string]any, secretNames []string) *Redactor {
+	if len(secretNames) == 0 {
+		return nil
+	}
 	r := &Redactor{names: slices.Clone(secretNames), exact: map[string]struct{}{}}
 	var values []string
 	var collect func(v any, secret bool)

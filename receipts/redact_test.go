@@ -119,3 +119,11 @@ func TestRedactorReceipt(t *testing.T) {
 		t.Errorf("identifiers changed: %+v", rc)
 	}
 }
+
+func TestRedactorWithoutSecretNamesIsNil(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor(map[string]any{"token": canary}, nil)
+	if r != nil || r.String(canary) != canary || r.JSON(json.RawMessage(`"`+canary+`"`)) == nil {
+		t.Errorf("a redactor without secret names redacts: %v", r)
+	}
+}
