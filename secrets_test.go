@@ -3,8 +3,10 @@ package enact_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,6 +68,7 @@ tasks:
       if (mode === "throw") {
         throw new Error("boom with " + s + " inside");
       }
+      enact.kv.put({ key: "public-" + which, value: "nothing secret" });
       enact.kv.put({ key: "k-" + which, value: { v: "stored:" + s } });
       const back = enact.kv.get({ key: "k-" + which });
       let caught = "";
@@ -77,18 +80,20 @@ tasks:
       return { plain: s, wrapped: "Bearer " + s + "!", nested: { deep: [s] }, back: back.value, caught };
 `
 
-// watchedKV is the kv connector, with two additions of the test: while a
-// put is in flight (its intent open in the journal) it reads every byte of
-// the receipt store's files and remembers whether the secret was there;
-// and a put of key "fail" fails with an error that echoes its arguments,
-// as many remote APIs do.
+// watchedKV is the kv connector, with three additions of the test: while
+// a put is in flight (its intent open in the journal) it reads every byte
+// of the receipt store's files and remembers whether the secret was there,
+// and whether the journal kept the put's arguments; and a put of key
+// "fail" fails with an error that echoes its arguments, as many remote
+// APIs do.
 type watchedKV struct {
 	*kv.Store
 	dir string
 
-	mu       sync.Mutex
-	puts     int
-	leakedAt []string
+	mu          sync.Mutex
+	puts        int
+	leakedAt    []string
+	journalArgs map[string]bool // put key → the open intent kept its arguments
 }
 
 func (w *watchedKV) Call(ctx context.Context, action string, args json.RawMessage, opts hostfns.CallOptions) (hostfns.Outcome, error) {
@@ -98,13 +103,31 @@ func (w *watchedKV) Call(ctx context.Context, action string, args json.RawMessag
 		if where := storeLeaks(w.dir); where != "" {
 			w.leakedAt = append(w.leakedAt, where)
 		}
-		w.mu.Unlock()
 		var a struct{ Key string }
+		_ = json.Unmarshal(args, &a)
+		if w.journalArgs == nil {
+			w.journalArgs = map[string]bool{}
+		}
+		w.journalArgs[a.Key] = journalKeptArgs(w.dir, opts.IdempotencyKey)
+		w.mu.Unlock()
 		if json.Unmarshal(args, &a) == nil && a.Key == "fail" {
 			return hostfns.Outcome{}, &hostfns.ConnectorError{Code: hostfns.CodeConnectorError, Message: "the API refused " + string(args)}
 		}
 	}
 	return w.Store.Call(ctx, action, args, opts)
+}
+
+// journalKeptArgs reports whether the open intent of actionKey in the
+// SQLite store under dir holds the action's arguments.
+func journalKeptArgs(dir, actionKey string) bool {
+	db, err := sql.Open("sqlite", filepath.Join(dir, "receipts.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRow(`SELECT count(*) FROM journal WHERE action_key = ? AND state = 'intent' AND args IS NOT NULL`, actionKey).Scan(&n)
+	return err == nil && n == 1
 }
 
 // storeLeaks returns the name of a receipt store file (the database, its
@@ -237,13 +260,18 @@ func TestHostileSecretsNeverLeaveInClear(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(body.Actions) != 3 || body.Actions[1].Result == nil || !bytes.Contains(body.Actions[1].Result, []byte(receipts.Redacted)) ||
-				body.Actions[2].Error == nil || !strings.Contains(body.Actions[2].Error.Message, receipts.Redacted) {
+			if len(body.Actions) != 4 || body.Actions[2].Result == nil || !bytes.Contains(body.Actions[2].Result, []byte(receipts.Redacted)) ||
+				body.Actions[3].Error == nil || !strings.Contains(body.Actions[3].Error.Message, receipts.Redacted) {
 				t.Errorf("actions of the receipt: %+v", body.Actions)
 			}
 			r.kv.mu.Lock()
-			if r.kv.puts != 2 || len(r.kv.leakedAt) > 0 {
+			if r.kv.puts != 3 || len(r.kv.leakedAt) > 0 {
 				t.Errorf("%d puts; while they were in flight the store held the secret in %v", r.kv.puts, r.kv.leakedAt)
+			}
+			// The journal keeps the arguments recovery needs, except
+			// where they hold the secret.
+			if want := map[string]bool{"public-" + v.which: true, "k-" + v.which: false, "fail": false}; !maps.Equal(r.kv.journalArgs, want) {
+				t.Errorf("journal kept arguments: %v, want %v", r.kv.journalArgs, want)
 			}
 			r.kv.mu.Unlock()
 			// The connector itself got the real value: only records are
