@@ -208,8 +208,8 @@ func (r *Redactor) Map(m map[string]any) map[string]any {
 }
 
 // JSON redacts a JSON document as Value does. Unchanged, it is returned as
-// given, byte for byte; text that is not JSON is redacted as a string and
-// returned as a JSON string.
+// given, byte for byte; text that is not JSON, or that still shows a secret
+// across its syntax, is redacted as a string and returned as a JSON string.
 func (r *Redactor) JSON(raw json.RawMessage) json.RawMessage {
 	if r == nil || len(raw) == 0 {
 		return raw
@@ -222,16 +222,33 @@ func (r *Redactor) JSON(raw json.RawMessage) json.RawMessage {
 		if !changed {
 			return raw
 		}
-		b, _ := json.Marshal(s)
-		return b
+		return r.quote(s)
 	}
 	out, changed := r.value(v)
+	b := []byte(raw)
+	if changed {
+		var err error
+		if b, err = json.Marshal(out); err != nil {
+			return json.RawMessage(strconv.Quote(Redacted))
+		}
+	}
+	// A secret that spans the document's syntax (quotes, a colon) is in
+	// no single string: the whole text is then redacted as one string.
+	if s, c := r.str(string(b)); c {
+		return r.quote(s)
+	}
 	if !changed {
 		return raw
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return json.RawMessage(strconv.Quote(Redacted))
+	return b
+}
+
+// quote returns s, redacted already, as a JSON string; or the marker alone
+// when escaping s wrote a secret anew ("\u0000" holds "0000").
+func (r *Redactor) quote(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	if _, c := r.str(string(b)); c {
+		b, _ = json.Marshal(Redacted)
 	}
 	return b
 }

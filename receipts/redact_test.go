@@ -1,6 +1,7 @@
 package receipts
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -125,5 +126,37 @@ func TestRedactorWithoutSecretNamesIsNil(t *testing.T) {
 	r := NewRedactor(map[string]any{"token": canary}, nil)
 	if r != nil || r.String(canary) != canary || r.JSON(json.RawMessage(`"`+canary+`"`)) == nil {
 		t.Errorf("a redactor without secret names redacts: %v", r)
+	}
+}
+
+// FuzzRedactorString checks that no text keeps a secret of MinRedactLen
+// bytes or more once redacted (a secret with the marker's brackets in it
+// could be rebuilt around the marker, and is left out).
+func FuzzRedactorString(f *testing.F) {
+	f.Add(canary, "key="+canary+canary[:5])
+	f.Add("abab", "aababbabab")
+	f.Add(`q"\x`, `{"s":"q\"\\x"}`)
+	f.Fuzz(func(t *testing.T, secret, text string) {
+		if len(secret) < MinRedactLen || strings.ContainsAny(secret, "[]") {
+			return
+		}
+		r := NewRedactor(map[string]any{"token": secret}, []string{"token"})
+		if got := r.String(text); strings.Contains(got, secret) {
+			t.Errorf("String(%q) = %q keeps the secret %q", text, got, secret)
+		}
+		out := r.JSON(json.RawMessage(text))
+		if bytes.Contains(out, []byte(secret)) {
+			t.Errorf("JSON(%q) = %q keeps the secret %q", text, out, secret)
+		}
+	})
+}
+
+func TestRedactorJSONSecretAcrossSyntax(t *testing.T) {
+	t.Parallel()
+	secret := `ab":"cd`
+	r := NewRedactor(map[string]any{"token": secret}, []string{"token"})
+	out := r.JSON(json.RawMessage(`{"ab":"cd"}`))
+	if bytes.Contains(out, []byte(secret)) || !json.Valid(out) {
+		t.Errorf("JSON = %s", out)
 	}
 }
