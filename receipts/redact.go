@@ -30,7 +30,8 @@ const MinRedactLen = 4
 type Redactor struct {
 	names    []string
 	exact    map[string]struct{} // every secret value's text, whatever its length
-	replacer *strings.Replacer   // the values of MinRedactLen bytes or more; nil when none
+	patterns []string            // the values of MinRedactLen bytes or more, longest first
+	replacer *strings.Replacer   // replaces patterns; nil when there are none
 }
 
 // NewRedactor returns the redactor of a run whose inputs are inputs, the
@@ -102,6 +103,7 @@ func NewRedactor(inputs map[string]any, secretNames []string) *Redactor {
 		return strings.Compare(a, b)
 	})
 	patterns = slices.Compact(patterns)
+	r.patterns = patterns
 	if len(patterns) > 0 {
 		pairs := make([]string, 0, 2*len(patterns))
 		for _, p := range patterns {
@@ -181,7 +183,9 @@ func (r *Redactor) str(s string) (string, bool) {
 	if _, ok := r.exact[s]; ok {
 		return Redacted, true
 	}
-	if r.replacer == nil {
+	// strings.Contains is much faster than the replacer, and most text
+	// holds no secret.
+	if !slices.ContainsFunc(r.patterns, func(p string) bool { return strings.Contains(s, p) }) {
 		return s, false
 	}
 	out := r.replacer.Replace(s)

@@ -160,3 +160,24 @@ func TestRedactorJSONSecretAcrossSyntax(t *testing.T) {
 		t.Errorf("JSON = %s", out)
 	}
 }
+
+// BenchmarkRedactorString redacts 1 MiB of printed output (the default
+// bound of captured output) holding the secret every 4 KiB.
+func BenchmarkRedactorString(b *testing.B) {
+	r := NewRedactor(map[string]any{"token": canary, "creds": map[string]any{"a": "hunter2-long", "b": json.Number("98765432")}}, []string{"token", "creds"})
+	text := strings.Repeat(strings.Repeat("x", 4096-len(canary))+canary, 256)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		r.String(text)
+	}
+}
+
+// BenchmarkRedactorStringClean redacts 1 MiB of output without a secret.
+func BenchmarkRedactorStringClean(b *testing.B) {
+	r := NewRedactor(map[string]any{"token": canary, "creds": map[string]any{"a": "hunter2-long", "b": json.Number("98765432")}}, []string{"token", "creds"})
+	text := strings.Repeat("x", 1<<20)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		r.String(text)
+	}
+}
