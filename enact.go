@@ -198,7 +198,10 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	}
 	in, err := req.Capability.ValidateInputs(orEmpty(req.Inputs))
 	if err != nil {
-		return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: err.Error()}
+		// An invalid secret is described, never echoed; the redactor
+		// catches a secret value anywhere else in the message.
+		msg := capabilities.WithoutValues(err, c.gate.Secrets()).Error()
+		return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: c.gate.Redactor(req.Inputs).String(msg)}
 	}
 	if err := c.engine.Check(req.Capability); err != nil {
 		return nil, err
@@ -263,6 +266,10 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 			outcome.Err = &receipts.Error{Code: "internal", Message: err.Error()}
 		}
 	}
+	// Nothing the run says leaves in clear: the result, the stored result
+	// of its key, and (in Finish) the receipt are redacted.
+	red := run.Redactor()
+	redactResult(red, res)
 	// The records of a finished run outlive the caller's deadline, within
 	// the store's own bound.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
@@ -270,7 +277,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	env, err := run.Finish(rctx, outcome)
 	if err != nil {
 		c.handBack(runID)
-		return res, fmt.Errorf("enact: the run finished but its receipt could not be stored: %w", err)
+		return res, redactError(red, fmt.Errorf("enact: the run finished but its receipt could not be stored: %w", err))
 	}
 	res.Receipt = env
 	crashpoint.Hit(crashpoint.AfterReceipt)
@@ -278,7 +285,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error})
 		if err := c.gate.Ledger().FinishKey(rctx, req.IdempotencyKey, runID, stored); err != nil {
 			c.handBack(runID)
-			return res, fmt.Errorf("enact: the run finished but its idempotency key could not be closed: %w", err)
+			return res, redactError(red, fmt.Errorf("enact: the run finished but its idempotency key could not be closed: %w", err))
 		}
 	}
 	return res, nil
@@ -314,6 +321,7 @@ func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, r
 			return nil, fmt.Errorf("enact: stored result of run %s: %w", cl.RunID, err)
 		}
 		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true}
+		redactResult(c.gate.Redactor(in), res)
 		if env, err := c.gate.Receipt(ctx, cl.RunID); err == nil {
 			res.Receipt = env
 		}
@@ -327,4 +335,32 @@ func orEmpty(m map[string]any) map[string]any {
 		return map[string]any{}
 	}
 	return m
+}
+
+// redactResult redacts, in place, what a result says that the run saw:
+// outputs, printed output, the error's message and trace. An error whose
+// text changed loses its cause, which may quote the secret too.
+func redactResult(red *receipts.Redactor, res *Result) {
+	res.Outputs = red.Map(res.Outputs)
+	res.Output = red.String(res.Output)
+	if e := res.Error; e != nil {
+		msg, trace := red.String(e.Message), red.String(e.Trace)
+		if msg != e.Message || trace != e.Trace {
+			res.Error = &runtime.Error{Code: e.Code, Task: e.Task, Message: msg, Trace: trace}
+		}
+	}
+	if rr := res.Run; rr != nil {
+		cp := *rr
+		cp.Outputs, cp.Output = red.Map(rr.Outputs), red.String(rr.Output)
+		res.Run = &cp
+	}
+}
+
+// redactError returns err, or, when its text shows a secret value, an
+// error of the redacted text.
+func redactError(red *receipts.Redactor, err error) error {
+	if msg := red.String(err.Error()); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
 }

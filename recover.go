@@ -203,7 +203,7 @@ func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u recei
 // effect.
 func (c *Client) reconcile(ctx context.Context, in receipts.Intent) (state, evidence string, result json.RawMessage) {
 	if in.Args == nil {
-		return receipts.JournalAmbiguous, "the journal no longer holds the action's arguments", nil
+		return receipts.JournalAmbiguous, "the journal does not hold the action's arguments (they held a secret value, or were dropped)", nil
 	}
 	res, err := c.gate.Check(ctx, in.Action, in.Args, in.ActionKey)
 	switch {

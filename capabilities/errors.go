@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -50,6 +51,8 @@ type ValidationError struct {
 	// Err is the cause, when there is one: ErrTooLarge, ErrTooDeep or
 	// ErrAliasExpansion for the limits.
 	Err error
+
+	bare string // Msg without the offending value, for WithoutValues; "" unknown
 }
 
 // Error formats the problem as "name:line: pointer: rule: message",
@@ -136,6 +139,20 @@ type issue struct {
 	path       []string
 	rule, msg  string
 	schemaPath string // the failing subschema's location, for messages
+	// opaque says msg may show the offending value anywhere, not only
+	// in a trailing " (got …)".
+	opaque bool
+}
+
+// bare returns the issue's message without the offending value.
+func (it issue) bare() string {
+	if it.opaque {
+		return "is not valid (the value is not shown)"
+	}
+	if i := strings.Index(it.msg, " (got "); i >= 0 {
+		return it.msg[:i] + " (the value is not shown)"
+	}
+	return it.msg
 }
 
 var printer = message.NewPrinter(language.English)
@@ -153,10 +170,12 @@ func issues(err *jsonschema.ValidationError, out []issue) []issue {
 			return !slices.Equal(it.path, err.InstanceLocation)
 		}) {
 			msgs := make([]string, len(sub))
+			opaque := false
 			for i, it := range sub {
 				msgs[i] = it.msg
+				opaque = opaque || it.opaque
 			}
-			return append(out, issue{path: slices.Clone(err.InstanceLocation), rule: "anyOf", msg: strings.Join(msgs, ", or ")})
+			return append(out, issue{path: slices.Clone(err.InstanceLocation), rule: "anyOf", msg: strings.Join(msgs, ", or "), opaque: opaque})
 		}
 		return append(out, sub...)
 	}
@@ -221,6 +240,7 @@ func issues(err *jsonschema.ValidationError, out []issue) []issue {
 		it.rule, it.msg = "value", fmt.Sprintf("%T is not a JSON value", k.Value)
 	default:
 		it.msg = strings.TrimPrefix(err.ErrorKind.LocalizedString(printer), rule+": ")
+		it.opaque = true
 	}
 	return append(out, it)
 }
@@ -232,17 +252,27 @@ func bound(op string, want, got *big.Rat) string {
 }
 
 // display shows a JSON value in a message; strings are quoted when quote is
-// set.
+// set. A value longer than 80 characters is described, not shown: a cut
+// copy would show part of it, which a redactor looking for the whole value
+// (a secret's) would miss.
 func display(v any, quote bool) string {
 	if s, ok := v.(string); ok && !quote {
 		return s
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Sprint(v)
+		return fmt.Sprintf("(a value of type %T)", v)
 	}
-	if r := []rune(string(b)); len(r) > 80 {
-		return string(r[:77]) + "..."
+	if n := utf8.RuneCount(b); n > 80 {
+		switch x := v.(type) {
+		case string:
+			return fmt.Sprintf("(a string of %d characters)", utf8.RuneCountInString(x))
+		case map[string]any:
+			return fmt.Sprintf("(an object of %d members)", len(x))
+		case []any:
+			return fmt.Sprintf("(an array of %d items)", len(x))
+		}
+		return fmt.Sprintf("(a value of %d characters)", n)
 	}
 	return string(b)
 }
@@ -257,4 +287,49 @@ func pointer(path []string) string {
 		b.WriteString(pointerEscaper.Replace(tok))
 	}
 	return b.String()
+}
+
+// WithoutValues returns err, an error of ValidateInputs or ValidateOutputs,
+// with every problem whose Pointer passes through a member named in names
+// (compared case-insensitively) worded without the offending value: "must
+// match ^sk-" instead of "must match ^sk- (got "…")". Other problems, and
+// errors of other types, are returned as they are. The runner passes the
+// policy's secret input names, so that an invalid secret is never echoed.
+func WithoutValues(err error, names []string) error {
+	if len(names) == 0 {
+		return err
+	}
+	hidden := func(e *ValidationError) bool {
+		for _, tok := range strings.Split(e.Pointer, "/")[1:] {
+			tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+			for _, n := range names {
+				if strings.EqualFold(tok, n) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	strip := func(e *ValidationError) *ValidationError {
+		if !hidden(e) {
+			return e
+		}
+		c := *e
+		c.Msg = e.bare
+		if c.Msg == "" {
+			c.Msg = "is not valid (the value is not shown)"
+		}
+		return &c
+	}
+	switch e := err.(type) {
+	case ValidationErrors:
+		out := make(ValidationErrors, len(e))
+		for i, v := range e {
+			out[i] = strip(v)
+		}
+		return out
+	case *ValidationError:
+		return strip(e)
+	}
+	return err
 }

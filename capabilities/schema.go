@@ -236,7 +236,7 @@ func check(v any, path []string, errs []issue) []issue {
 		}
 	case json.Number:
 		if !jsonNumber.MatchString(string(x)) {
-			errs = append(errs, issue{path: slices.Clone(path), rule: "type", msg: fmt.Sprintf("%q is not a JSON number this validator accepts", display(string(x), false))})
+			errs = append(errs, issue{path: slices.Clone(path), rule: "type", msg: fmt.Sprintf("%q is not a JSON number this validator accepts", display(string(x), false)), opaque: true})
 		}
 	}
 	return errs
@@ -257,7 +257,7 @@ func validate(s *jsonschema.Schema, v map[string]any, name string) error {
 	}
 	errs := make([]*ValidationError, len(list))
 	for i, it := range list {
-		errs[i] = &ValidationError{Name: name, Pointer: pointer(it.path), Rule: it.rule, Msg: it.msg}
+		errs[i] = &ValidationError{Name: name, Pointer: pointer(it.path), Rule: it.rule, Msg: it.msg, bare: it.bare()}
 	}
 	return collect(errs)
 }

@@ -187,6 +187,7 @@ type Run struct {
 	granted map[string]bool
 	started time.Time
 	pol     policy.Decision
+	redact  *receipts.Redactor // the run's secret values, for every record
 
 	mu      sync.Mutex
 	actions []receipts.Action
@@ -219,7 +220,7 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 	if info.RunID == "" {
 		info.RunID = NewRunID()
 	}
-	r := &Run{g: g, info: info, granted: granted, started: g.clock()}
+	r := &Run{g: g, info: info, granted: granted, started: g.clock(), redact: g.Redactor(info.Inputs)}
 	if len(refused.NotAllowed)+len(refused.Unknown) > 0 {
 		r.granted = map[string]bool{}
 		r.pol = policy.Decision{Results: []policy.Result{{Policy: "grant", Reason: refused.Error()}}}
@@ -233,6 +234,20 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 		DryRun:     info.DryRun,
 	})
 	return r, nil
+}
+
+// Secrets returns the names of the secret inputs (the policy's secrets).
+func (g *Gate) Secrets() []string {
+	if g.policy == nil {
+		return nil
+	}
+	return g.policy.Secrets()
+}
+
+// Redactor returns the redactor of a run with these inputs: the values of
+// its secret inputs (see receipts.Redactor).
+func (g *Gate) Redactor(inputs map[string]any) *receipts.Redactor {
+	return receipts.NewRedactor(inputs, g.Secrets())
 }
 
 // Receipt returns the sealed receipt of a run, unverified.
@@ -307,6 +322,10 @@ func NewRunID() string {
 
 // ID is the run's id.
 func (r *Run) ID() string { return r.info.RunID }
+
+// Redactor is the run's redactor: what the receipt, the journal and
+// everything said about the run must not show in clear.
+func (r *Run) Redactor() *receipts.Redactor { return r.redact }
 
 // Blocked reports whether a run-level policy refused the run.
 func (r *Run) Blocked() bool { return !r.pol.Allowed }
@@ -433,6 +452,13 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		crashpoint.Hit(crashpoint.BeforeIntent)
 		var err error
 		if ledger != nil {
+			// The journal keeps the arguments only when they hold no
+			// secret value: recovery then reports such an action
+			// ambiguous rather than store the secret.
+			args := callArgs
+			if !bytes.Equal(r.redact.JSON(args), args) {
+				args = nil
+			}
 			err = ledger.Intend(ctx, receipts.Intent{
 				Run: receipts.JournalRun{
 					RunID:      r.info.RunID,
@@ -441,7 +467,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 					Actor:      receipts.Actor{Email: r.info.Actor.Email, Roles: r.roles()},
 					Started:    r.started,
 				},
-				Seq: rec.Seq, Action: req.Action, ArgsDigest: rec.ArgsDigest, ActionKey: actionKey, Args: callArgs,
+				Seq: rec.Seq, Action: req.Action, ArgsDigest: rec.ArgsDigest, ActionKey: actionKey, Args: args,
 			})
 		} else {
 			err = r.g.Ready(ctx)
@@ -467,7 +493,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		// An outcome that cannot be recorded leaves the intent open: a
 		// crash now makes the run ambiguous, which is the truth.
 		octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
-		_ = ledger.Outcome(octx, r.info.RunID, rec.Seq, state, detail)
+		_ = ledger.Outcome(octx, r.info.RunID, rec.Seq, state, r.redact.JSON(detail))
 		cancel()
 		crashpoint.Hit(crashpoint.AfterOutcome)
 	}
@@ -663,6 +689,7 @@ func (r *Run) Finish(ctx context.Context, o RunOutcome) (*receipts.Envelope, err
 			Error: &receipts.Error{Code: CodeDenied, Message: fmt.Sprintf("%d further requests beyond the %d a run may make", r.refused, MaxActionsPerRun)},
 		})
 	}
+	r.redact.Receipt(rc)
 	return r.g.store.Append(ctx, rc)
 }
 
@@ -673,12 +700,7 @@ func (r *Run) roles() []string {
 	return r.g.policy.Roles(r.info.Actor.Email)
 }
 
-func (r *Run) secrets() []string {
-	if r.g.policy == nil {
-		return nil
-	}
-	return r.g.policy.Secrets()
-}
+func (r *Run) secrets() []string { return r.g.Secrets() }
 
 func (r *Run) policyDigest() string {
 	if r.g.policy == nil {

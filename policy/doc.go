@@ -90,7 +90,7 @@
 //	    reason: Deals over 10,000 need an admin
 //	    pass_reason: The deal is small enough, or the actor is an admin   # optional
 //
-//	secrets: [api_key, password]     # input names receipts redact
+//	secrets: [api_key, password]     # secret inputs: never shown in clear (see Secrets)
 //
 //	api_tokens:                      # bearer tokens of the HTTP API, by their sha256 (never the token)
 //	  - sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
@@ -116,6 +116,28 @@
 // only by the built-ins marked "run: yes" below, and not together with
 // actions. A rules entry has name and reason (required), exactly one of
 // deny_if and allow_if, and optionally when, pass_reason, actions and run.
+//
+// # Secrets
+//
+// secrets names the inputs that hold secrets (Secrets); names match input
+// members case-insensitively, at any depth. A secret input reaches the
+// capability's tasks as it is (inputs are the guest's by design), and the
+// task may pass it to an action, whose connector gets the real value. It
+// never leaves in clear otherwise: the receipt, the caller's result (CLI,
+// HTTP API, MCP), printed output, errors and traces, the stored result of
+// an idempotency key and the action journal show "[redacted]" instead,
+//
+//   - by name: the value of every member so named, in inputs, outputs,
+//     facts and action results;
+//   - by value: each string under a secret input, and the text of each
+//     number, wherever it occurs, inside longer text too. A value shorter
+//     than 4 bytes is redacted only where a whole string or number equals
+//     it: inside text it would match unrelated words.
+//
+// An invalid secret input is reported without its value ("inputs: /api_key:
+// pattern: must match ^sk- (the value is not shown)"). Redaction works on
+// the exact bytes: a task that encodes or transforms a secret defeats it.
+// The receipts package documentation specifies the redaction of receipts.
 //
 // # Built-in policies
 //

@@ -21,7 +21,8 @@
 //	                 "workflow"); digest is "sha256:<hex>" of the document
 //	actor            {"email", "roles": [strings]}: who asked
 //	inputs           object: the run's inputs, the value of every secret input
-//	                 replaced by "[redacted]" at any depth (Redact)
+//	                 replaced by "[redacted]" at any depth, and secret values
+//	                 redacted wherever else they occur (see Redaction)
 //	policy_digest    digest of the policy file that decided
 //	policy_results   [{"policy", "passed", "reason"}]: run-level policies, in
 //	                 the order they were evaluated
@@ -61,6 +62,35 @@
 //	already_existed  bool: the effect was already in place (idempotent retry)
 //	started          when the gate received the call
 //	duration_ms      as above
+//
+// # Redaction
+//
+// A receipt never holds a secret in clear. The secret inputs are those the
+// policy file names under secrets: (policy.Policy.Secrets), matched
+// case-insensitively at any depth of the inputs. Before a receipt is sealed
+// (so it verifies as redacted) a Redactor built from the run's inputs
+// replaces with the marker "[redacted]" (Redacted):
+//
+//   - by name: the value of every member named like a secret input, in the
+//     inputs, the outputs, the facts and the action results;
+//   - by value: every secret value (each string leaf under a secret input,
+//     and the text of each number leaf) wherever it occurs: inside longer
+//     strings of the inputs, outputs, facts, action results, and the
+//     messages of errors and policy reasons, and in member names. A value
+//     of MinRedactLen (4) bytes or more is replaced wherever it occurs,
+//     longest values first; a shorter one only where a whole string or
+//     number equals it, since it would match inside unrelated text. Its
+//     forms escaped inside a JSON or Go string literal are replaced too.
+//
+// A number equal to a secret value becomes the string "[redacted]". The
+// run_id, the digests (args_digest included), the codes, the actor and the
+// times are left as they are. The same redactor is applied to everything
+// else said about the run: the caller's result, its printed output and
+// error trace, the stored result of its idempotency key, and the journal
+// (whose intent keeps no arguments at all when they hold a secret value, so
+// recovery reports such an action ambiguous). Redaction works on the exact
+// bytes: a guest that encodes, splits or re-cases a secret defeats it; it
+// protects against echoes, not against a capability written to exfiltrate.
 //
 // Times are RFC 3339 in UTC ("Z") with up to nine fractional digits, no
 // trailing zeros; a zero time is "0001-01-01T00:00:00Z". A reader rejects a

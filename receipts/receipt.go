@@ -12,7 +12,8 @@ import (
 // this package writes and the only one it reads.
 const FormatVersion = "enact.receipt/v1"
 
-// Redacted replaces the value of a secret input in a receipt.
+// Redacted is the marker that replaces a secret value, or the value of a
+// member named like a secret input, in a receipt (see Redactor).
 const Redacted = "[redacted]"
 
 // Decision is a run's verdict.
@@ -43,7 +44,7 @@ type Receipt struct {
 	Seq            int64          `json:"seq"`             // position in the chain, from 1
 	Capability     Capability     `json:"capability"`      // what ran
 	Actor          Actor          `json:"actor"`           // who asked
-	Inputs         map[string]any `json:"inputs"`          // secrets redacted (Redact)
+	Inputs         map[string]any `json:"inputs"`          // secrets redacted (Redactor)
 	PolicyDigest   string         `json:"policy_digest"`   // digest of the policy file
 	PolicyResults  []PolicyResult `json:"policy_results"`  // run-level policies
 	Decision       Decision       `json:"decision"`        // PASS, BLOCK or FAILED
