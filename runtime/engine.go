@@ -151,6 +151,9 @@ type lazyExtism struct {
 	once sync.Once
 	cp   *extism.CompiledPlugin
 	err  error
+	// growFuncs are the functions a table bound added (see
+	// plugins.BoundTables): a trap in one is a table refused growth.
+	growFuncs map[uint32]int
 }
 
 // New creates an Engine. Nothing is compiled until first use or Warm.
@@ -301,25 +304,43 @@ func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpre
 	return in, nil
 }
 
-// extismPlugin returns the compiled form of a prebuilt plugin, compiling it
-// on first use.
-func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin) (*extism.CompiledPlugin, error) {
+// extismPlugin returns the compiled form of a prebuilt plugin as planned
+// for a memory limit, compiling it on first use. A plan that bounds tables
+// compiles the rewritten module, under a key of its own.
+func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin, plan *modulePlan) (*lazyExtism, error) {
 	e.mu.Lock()
-	le := e.prebuilt[p.Digest()]
+	le := e.prebuilt[plan.key]
 	if le == nil {
 		le = &lazyExtism{}
-		e.prebuilt[p.Digest()] = le
+		e.prebuilt[plan.key] = le
 	}
 	e.mu.Unlock()
 	le.once.Do(func() {
-		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: p.Wasm(), Name: "main"}}}
+		wasm := p.Wasm()
+		if len(plan.maxima) > 0 {
+			bound, err := plugins.BoundTables(wasm, plan.maxima)
+			if err != nil {
+				le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "bound the plugin's tables: " + err.Error(), cause: err}
+				return
+			}
+			wasm, le.growFuncs = bound.Wasm, bound.GrowFuncs
+		}
+		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}}}
 		le.cp, le.err = extism.NewCompiledPlugin(context.WithoutCancel(ctx), manifest,
 			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true}, []extism.HostFunction{extismEnactCall()})
 		if le.err != nil {
 			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "compile plugin: " + le.err.Error()}
 		}
 	})
-	return le.cp, le.err
+	if le.err != nil {
+		return nil, le.err
+	}
+	return le, nil
+}
+
+// plan prices a prebuilt plugin against a memory limit (see planModule).
+func (e *Engine) plan(p *plugins.Plugin, memLimit uint64) (*modulePlan, error) {
+	return planModule(p.TaskID(), p.Footprint(), p.Digest(), memLimit)
 }
 
 // extismEnactCall is the guest ABI's entry point for Extism plugins:
