@@ -20,7 +20,10 @@
 // directory (no "..", no absolute path, no symbolic link leading out), the
 // file is at most MaxPluginSize bytes, its digest matches, it is a Wasm
 // binary, and it imports nothing outside the Extism kernel and the
-// sandbox's WASI subset (no filesystem, sockets or HTTP). Script tasks
+// sandbox's WASI subset (no filesystem, sockets or HTTP), and its table,
+// memory, global, element, data and code sections decode (ModuleFootprint:
+// what the module will claim once instantiated, which the runtime prices
+// against env.resources.memory before compiling it). Script tasks
 // that declare dependencies.packages the sandbox does not have fail with
 // the names of the missing packages.
 package plugins

@@ -11,8 +11,9 @@
 // Run validates the inputs (applying defaults), builds the capability's
 // plugins (cached by capability digest), and runs the tasks of an atomic
 // capability in order under one deadline (env.resources.timeout, default
-// Config.DefaultTimeout) and one memory limit per linear memory
-// (env.resources.memory, default Config.DefaultMemory). Each task runs in a
+// Config.DefaultTimeout) and one memory limit per task instance
+// (env.resources.memory, default Config.DefaultMemory; see "Memory" below).
+// Each task runs in a
 // fresh instance: either instantiated for it or taken from a pool of
 // instances prepared ahead and never used before. Instances are closed
 // after their task; nothing a task leaves in memory reaches another run.
@@ -46,6 +47,37 @@
 // task raised or returned an error), trap (the module trapped or exited),
 // plugin_error (a plugin could not be built or loaded), unsupported. The
 // Engine stays usable after any of them.
+//
+// # Memory
+//
+// env.resources.memory bounds everything a task's instance holds, together:
+//
+//   - every linear memory, counted page by page as it is allocated and
+//     grown, through the runtime's own allocator: a script engine's, a
+//     prebuilt plugin's and the Extism kernel's (1 MiB at start), which
+//     holds the plugin's input, its output and the replies of host calls;
+//   - for a prebuilt plugin, what its module declares, priced from its
+//     sections before anything is compiled (package plugins decodes them):
+//     8 bytes per table entry, 128 bytes per global, 48 bytes per element
+//     segment entry and a byte per data segment byte (see limits.go for
+//     how these follow wazero's representation).
+//
+// A declaration over the limit (a table's or memory's minimum, the globals,
+// an element or data segment, or all of them together with the kernel's
+// memory) fails the run before it starts with plugin_error, naming what
+// and its size. Growth past the limit ends the run with memory_limit:
+// memory.grow fails (the guest sees -1 and, nearly always, dies of it), and
+// a table the code grows gets a maximum written into the module (half of
+// what the declarations leave, shared among such tables, charged up front)
+// with every table.grow on it trapping past that maximum. A table the code
+// never grows costs its declared size only. An input that cannot fit the
+// kernel's memory is refused (memory_limit) rather than handed over empty.
+//
+// What the host keeps for a run is bounded apart: printed output by
+// Config.MaxOutput, a task's returned JSON by 8 MiB (read from guest
+// memory, so never more than the limit first), a guest's action request by
+// hostfns.MaxRequestBytes and a reply by hostfns.MaxReplyBytes, Extism's
+// variable store by its 1 MiB default.
 //
 // # Sandbox
 //
@@ -92,10 +124,11 @@ type Config struct {
 	// CacheDir holds compiled modules across processes; "" keeps them in
 	// memory only.
 	CacheDir string
-	// DefaultMemory and MaxMemory bound each linear memory of a run in
-	// bytes: the default applies when a capability sets no
-	// env.resources.memory, the maximum refuses a capability asking for
-	// more.
+	// DefaultMemory and MaxMemory bound what each task of a run may hold
+	// in bytes (all its linear memories and a prebuilt module's tables,
+	// globals and segments: see the package documentation): the default
+	// applies when a capability sets no env.resources.memory, the maximum
+	// refuses a capability asking for more.
 	DefaultMemory, MaxMemory uint64
 	// DefaultTimeout and MaxTimeout do the same for the run's deadline.
 	DefaultTimeout, MaxTimeout time.Duration
@@ -361,6 +394,11 @@ func extismEnactCall() extism.HostFunction {
 		off, err := p.WriteBytes(reply)
 		if err != nil {
 			panic(fmt.Errorf("enact_call: write reply: %w", err))
+		}
+		if off == 0 {
+			// The kernel's alloc returns 0 when its memory cannot grow:
+			// the run's budget refused it, and the run ends memory_limit.
+			panic(fmt.Errorf("enact_call: the reply of %d bytes does not fit the plugin's memory limit", len(reply)))
 		}
 		stack[0] = off
 	}, []extism.ValueType{extism.ValueTypePTR}, []extism.ValueType{extism.ValueTypePTR})
