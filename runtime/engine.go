@@ -94,6 +94,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -264,19 +265,21 @@ func (e *Engine) Close(ctx context.Context) error {
 		p.stop(ctx)
 	}
 	var errs []error
+	// Copies, taken under the lock: a background Warm may still be
+	// looking entries up. Nothing is added once closed is set.
 	e.mu.Lock()
-	interps, prebuilt := e.interps, e.prebuilt
+	interps, prebuilt := maps.Clone(e.interps), maps.Clone(e.prebuilt)
 	e.mu.Unlock()
 	for _, li := range interps {
 		// Wait for a compilation still under way (a background Warm):
 		// once.Do returns only after it, and makes li.in safe to read.
-		li.once.Do(func() { li.err = errors.New("runtime: engine closed") })
+		li.once.Do(func() { li.err = errEngineClosed })
 		if li.in != nil {
 			errs = append(errs, li.in.rt.Close(ctx))
 		}
 	}
 	for _, le := range prebuilt {
-		le.once.Do(func() { le.err = errors.New("runtime: engine closed") })
+		le.once.Do(func() { le.err = errEngineClosed })
 		if le.cp != nil {
 			errs = append(errs, le.cp.Close(ctx))
 		}
@@ -293,6 +296,10 @@ func (e *Engine) interpreter(ctx context.Context, lang string) (*interpreter, er
 	e.mu.Lock()
 	li := e.interps[lang]
 	if li == nil {
+		if e.closed {
+			e.mu.Unlock()
+			return nil, errEngineClosed
+		}
 		li = &lazyInterp{}
 		e.interps[lang] = li
 	}
@@ -344,6 +351,10 @@ func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin, plan *modu
 	e.mu.Lock()
 	le := e.prebuilt[plan.key]
 	if le == nil {
+		if e.closed {
+			e.mu.Unlock()
+			return nil, errEngineClosed
+		}
 		le = &lazyExtism{}
 		e.prebuilt[plan.key] = le
 	}
@@ -428,6 +439,8 @@ func (e *Engine) plugins(c *capabilities.Capability) ([]*plugins.Plugin, error) 
 	e.mu.Unlock()
 	return ps, nil
 }
+
+var errEngineClosed = errors.New("runtime: engine closed")
 
 // newCacheMu serialises wazero.NewCompilationCacheWithDir: wazero v1.12
 // caches its own version string in an unsynchronised global on first use,
