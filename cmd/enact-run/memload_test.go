@@ -43,9 +43,6 @@ func rssBytes(t testing.TB) uint64 {
 	return 0
 }
 
-// hostileLoadRuns is how many runs of each hostile kind are sent at once.
-const hostileLoadRuns = 50
-
 // hostileLoadSlack is what the server may hold above its baseline while
 // hostileLoadRuns runs of one kind are in flight, beyond the memory limit
 // of each: the Go heap's collection slack (up to twice the live heap with
@@ -60,8 +57,8 @@ func hostileLoadBound(baseline uint64) uint64 {
 	return baseline + raceShadow*(hostileLoadRuns*wasmtest.HostileLimit+hostileLoadSlack)
 }
 
-// TestHostileMemoryLoadAgainstServe sends hostileLoadRuns concurrent runs
-// of each hostile module (tables, globals, element and data segments,
+// TestHostileMemoryLoadAgainstServe sends hostileLoadRuns (50; 10 under
+// the race detector) concurrent runs of each hostile module (tables, globals, element and data segments,
 // linear memory: see wasmtest.Hostiles) to `serve`. Every run must end
 // memory_limit, timeout or plugin_error (the kind's own code), and the
 // process's resident memory must stay under hostileLoadBound: before
