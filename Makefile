@@ -38,6 +38,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./capabilities -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./plugins -run '^$$' -fuzz '^FuzzImports$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./plugins -run '^$$' -fuzz '^FuzzBundle$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./plugins -run '^$$' -fuzz '^FuzzModuleLimits$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./policy -run '^$$' -fuzz '^FuzzDecide$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./policy -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./receipts -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME)

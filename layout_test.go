@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"internal/pgtest":       {},
 	"internal/crashpoint":   {},
 	"internal/teststate":    {"receipts", "hostfns/kv"},
+	"internal/wasmtest":     {},
 }
 
 const module = "github.com/enact-run/enact"

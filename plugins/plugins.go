@@ -20,7 +20,10 @@
 // directory (no "..", no absolute path, no symbolic link leading out), the
 // file is at most MaxPluginSize bytes, its digest matches, it is a Wasm
 // binary, and it imports nothing outside the Extism kernel and the
-// sandbox's WASI subset (no filesystem, sockets or HTTP). Script tasks
+// sandbox's WASI subset (no filesystem, sockets or HTTP), and its table,
+// memory, global, element, data and code sections decode (ModuleFootprint:
+// what the module will claim once instantiated, which the runtime prices
+// against env.resources.memory before compiling it). Script tasks
 // that declare dependencies.packages the sandbox does not have fail with
 // the names of the missing packages.
 package plugins
@@ -91,6 +94,8 @@ type Plugin struct {
 	function string
 	artifact []byte
 	digest   string
+	// footprint is what a prebuilt module declares (nil for scripts).
+	footprint *Footprint
 }
 
 // scriptFormat names the layout of a script plugin's artifact.
@@ -143,6 +148,18 @@ func (p *Plugin) Wasm() []byte {
 		return nil
 	}
 	return slices.Clone(p.artifact)
+}
+
+// Footprint is what a prebuilt module declares in its table, memory,
+// global, element and data sections, or nil for a script.
+func (p *Plugin) Footprint() *Footprint {
+	if p.footprint == nil {
+		return nil
+	}
+	f := *p.footprint
+	f.Tables = slices.Clone(f.Tables)
+	f.Memories = slices.Clone(f.Memories)
+	return &f
 }
 
 // Artifact returns a copy of the plugin's built form: the module bytes of a
@@ -217,16 +234,21 @@ func build(c *capabilities.Capability, t capabilities.Task) (*Plugin, error) {
 		if err := CheckImports(wasm); err != nil {
 			return nil, err
 		}
+		fp, err := ModuleFootprint(wasm)
+		if err != nil {
+			return nil, err
+		}
 		fn := t.Plugin.Function
 		if fn == "" {
 			fn = "run"
 		}
 		return &Plugin{
-			taskID:   t.ID,
-			kind:     KindWasm,
-			function: fn,
-			artifact: wasm,
-			digest:   digestOf(wasm),
+			taskID:    t.ID,
+			kind:      KindWasm,
+			function:  fn,
+			artifact:  wasm,
+			digest:    digestOf(wasm),
+			footprint: fp,
 		}, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnsupportedTask, t.Type)

@@ -11,8 +11,9 @@
 // Run validates the inputs (applying defaults), builds the capability's
 // plugins (cached by capability digest), and runs the tasks of an atomic
 // capability in order under one deadline (env.resources.timeout, default
-// Config.DefaultTimeout) and one memory limit per linear memory
-// (env.resources.memory, default Config.DefaultMemory). Each task runs in a
+// Config.DefaultTimeout) and one memory limit per task instance
+// (env.resources.memory, default Config.DefaultMemory; see "Memory" below).
+// Each task runs in a
 // fresh instance: either instantiated for it or taken from a pool of
 // instances prepared ahead and never used before. Instances are closed
 // after their task; nothing a task leaves in memory reaches another run.
@@ -47,6 +48,37 @@
 // plugin_error (a plugin could not be built or loaded), unsupported. The
 // Engine stays usable after any of them.
 //
+// # Memory
+//
+// env.resources.memory bounds everything a task's instance holds, together:
+//
+//   - every linear memory, counted page by page as it is allocated and
+//     grown, through the runtime's own allocator: a script engine's, a
+//     prebuilt plugin's and the Extism kernel's (1 MiB at start), which
+//     holds the plugin's input, its output and the replies of host calls;
+//   - for a prebuilt plugin, what its module declares, priced from its
+//     sections before anything is compiled (package plugins decodes them):
+//     8 bytes per table entry, 128 bytes per global, 48 bytes per element
+//     segment entry and a byte per data segment byte (see limits.go for
+//     how these follow wazero's representation).
+//
+// A declaration over the limit (a table's or memory's minimum, the globals,
+// an element or data segment, or all of them together with the kernel's
+// memory) fails the run before it starts with plugin_error, naming what
+// and its size. Growth past the limit ends the run with memory_limit:
+// memory.grow fails (the guest sees -1 and, nearly always, dies of it), and
+// a table the code grows gets a maximum written into the module (half of
+// what the declarations leave, shared among such tables, charged up front)
+// with every table.grow on it trapping past that maximum. A table the code
+// never grows costs its declared size only. An input that cannot fit the
+// kernel's memory is refused (memory_limit) rather than handed over empty.
+//
+// What the host keeps for a run is bounded apart: printed output by
+// Config.MaxOutput, a task's returned JSON by 8 MiB (read from guest
+// memory, so never more than the limit first), a guest's action request by
+// hostfns.MaxRequestBytes and a reply by hostfns.MaxReplyBytes, Extism's
+// variable store by its 1 MiB default.
+//
 // # Sandbox
 //
 // Guests get no filesystem, no environment variables, no arguments, no
@@ -62,6 +94,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -92,10 +125,11 @@ type Config struct {
 	// CacheDir holds compiled modules across processes; "" keeps them in
 	// memory only.
 	CacheDir string
-	// DefaultMemory and MaxMemory bound each linear memory of a run in
-	// bytes: the default applies when a capability sets no
-	// env.resources.memory, the maximum refuses a capability asking for
-	// more.
+	// DefaultMemory and MaxMemory bound what each task of a run may hold
+	// in bytes (all its linear memories and a prebuilt module's tables,
+	// globals and segments: see the package documentation): the default
+	// applies when a capability sets no env.resources.memory, the maximum
+	// refuses a capability asking for more.
 	DefaultMemory, MaxMemory uint64
 	// DefaultTimeout and MaxTimeout do the same for the run's deadline.
 	DefaultTimeout, MaxTimeout time.Duration
@@ -151,6 +185,9 @@ type lazyExtism struct {
 	once sync.Once
 	cp   *extism.CompiledPlugin
 	err  error
+	// growFuncs are the functions a table bound added (see
+	// plugins.BoundTables): a trap in one is a table refused growth.
+	growFuncs map[uint32]int
 }
 
 // New creates an Engine. Nothing is compiled until first use or Warm.
@@ -228,19 +265,21 @@ func (e *Engine) Close(ctx context.Context) error {
 		p.stop(ctx)
 	}
 	var errs []error
+	// Copies, taken under the lock: a background Warm may still be
+	// looking entries up. Nothing is added once closed is set.
 	e.mu.Lock()
-	interps, prebuilt := e.interps, e.prebuilt
+	interps, prebuilt := maps.Clone(e.interps), maps.Clone(e.prebuilt)
 	e.mu.Unlock()
 	for _, li := range interps {
 		// Wait for a compilation still under way (a background Warm):
 		// once.Do returns only after it, and makes li.in safe to read.
-		li.once.Do(func() { li.err = errors.New("runtime: engine closed") })
+		li.once.Do(func() { li.err = errEngineClosed })
 		if li.in != nil {
 			errs = append(errs, li.in.rt.Close(ctx))
 		}
 	}
 	for _, le := range prebuilt {
-		le.once.Do(func() { le.err = errors.New("runtime: engine closed") })
+		le.once.Do(func() { le.err = errEngineClosed })
 		if le.cp != nil {
 			errs = append(errs, le.cp.Close(ctx))
 		}
@@ -257,6 +296,10 @@ func (e *Engine) interpreter(ctx context.Context, lang string) (*interpreter, er
 	e.mu.Lock()
 	li := e.interps[lang]
 	if li == nil {
+		if e.closed {
+			e.mu.Unlock()
+			return nil, errEngineClosed
+		}
 		li = &lazyInterp{}
 		e.interps[lang] = li
 	}
@@ -301,25 +344,47 @@ func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpre
 	return in, nil
 }
 
-// extismPlugin returns the compiled form of a prebuilt plugin, compiling it
-// on first use.
-func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin) (*extism.CompiledPlugin, error) {
+// extismPlugin returns the compiled form of a prebuilt plugin as planned
+// for a memory limit, compiling it on first use. A plan that bounds tables
+// compiles the rewritten module, under a key of its own.
+func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin, plan *modulePlan) (*lazyExtism, error) {
 	e.mu.Lock()
-	le := e.prebuilt[p.Digest()]
+	le := e.prebuilt[plan.key]
 	if le == nil {
+		if e.closed {
+			e.mu.Unlock()
+			return nil, errEngineClosed
+		}
 		le = &lazyExtism{}
-		e.prebuilt[p.Digest()] = le
+		e.prebuilt[plan.key] = le
 	}
 	e.mu.Unlock()
 	le.once.Do(func() {
-		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: p.Wasm(), Name: "main"}}}
+		wasm := p.Wasm()
+		if len(plan.maxima) > 0 {
+			bound, err := plugins.BoundTables(wasm, plan.maxima)
+			if err != nil {
+				le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "bound the plugin's tables: " + err.Error(), cause: err}
+				return
+			}
+			wasm, le.growFuncs = bound.Wasm, bound.GrowFuncs
+		}
+		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}}}
 		le.cp, le.err = extism.NewCompiledPlugin(context.WithoutCancel(ctx), manifest,
 			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true}, []extism.HostFunction{extismEnactCall()})
 		if le.err != nil {
 			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "compile plugin: " + le.err.Error()}
 		}
 	})
-	return le.cp, le.err
+	if le.err != nil {
+		return nil, le.err
+	}
+	return le, nil
+}
+
+// plan prices a prebuilt plugin against a memory limit (see planModule).
+func (e *Engine) plan(p *plugins.Plugin, memLimit uint64) (*modulePlan, error) {
+	return planModule(p.TaskID(), p.Footprint(), p.Digest(), memLimit)
 }
 
 // extismEnactCall is the guest ABI's entry point for Extism plugins:
@@ -340,6 +405,11 @@ func extismEnactCall() extism.HostFunction {
 		off, err := p.WriteBytes(reply)
 		if err != nil {
 			panic(fmt.Errorf("enact_call: write reply: %w", err))
+		}
+		if off == 0 {
+			// The kernel's alloc returns 0 when its memory cannot grow:
+			// the run's budget refused it, and the run ends memory_limit.
+			panic(fmt.Errorf("enact_call: the reply of %d bytes does not fit the plugin's memory limit", len(reply)))
 		}
 		stack[0] = off
 	}, []extism.ValueType{extism.ValueTypePTR}, []extism.ValueType{extism.ValueTypePTR})
@@ -369,6 +439,8 @@ func (e *Engine) plugins(c *capabilities.Capability) ([]*plugins.Plugin, error) 
 	e.mu.Unlock()
 	return ps, nil
 }
+
+var errEngineClosed = errors.New("runtime: engine closed")
 
 // newCacheMu serialises wazero.NewCompilationCacheWithDir: wazero v1.12
 // caches its own version string in an unsynchronised global on first use,

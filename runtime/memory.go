@@ -6,16 +6,40 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 )
 
-// memoryBudget enforces a run's memory limit on every linear memory created
-// while it is in a context (experimental.WithMemoryAllocator). Growth past
-// the limit fails the way memory.grow fails in any engine: the guest sees -1
-// and its allocator reports out of memory. The budget remembers that it
-// refused, so a run that then dies can be reported as memory_limit rather
-// than as a generic trap.
+// memoryBudget enforces a run's memory limit on all the linear memories
+// created while it is in a context (experimental.WithMemoryAllocator)
+// together, plus whatever else the run was charged for up front (a
+// prebuilt module's tables, globals and segments: see planModule). Growth
+// past the limit fails the way memory.grow fails in any engine: the guest
+// sees -1 and its allocator reports out of memory. The budget remembers
+// that it refused, so a run that then dies can be reported as
+// memory_limit rather than as a generic trap.
 type memoryBudget struct {
 	limit   uint64
+	used    atomic.Uint64
 	refused atomic.Bool
 }
+
+// charge counts n more bytes against the limit, or refuses them (and
+// remembers that it did). force charges even past the limit: an
+// instance's initial memory must be handed over (wazero cannot fail it),
+// and the caller checks refused after instantiation.
+func (b *memoryBudget) charge(n uint64, force bool) bool {
+	for {
+		used := b.used.Load()
+		if used+n > b.limit {
+			b.refused.Store(true)
+			if !force {
+				return false
+			}
+		}
+		if b.used.CompareAndSwap(used, used+n) {
+			return true
+		}
+	}
+}
+
+func (b *memoryBudget) release(n uint64) { b.used.Add(-n) }
 
 // Allocate implements experimental.MemoryAllocator.
 func (b *memoryBudget) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
@@ -29,16 +53,17 @@ func (b *memoryBudget) Allocate(capacity, maxBytes uint64) experimental.LinearMe
 // limitedMemory is one linear memory under a budget, backed by the Go heap
 // (used where anonymous mappings are not available).
 type limitedMemory struct {
-	budget *memoryBudget
-	buf    []byte
+	budget  *memoryBudget
+	buf     []byte
+	started bool
 }
 
 // Reallocate implements experimental.LinearMemory.
 func (m *limitedMemory) Reallocate(size uint64) []byte {
-	if size > m.budget.limit && len(m.buf) > 0 {
-		m.budget.refused.Store(true)
+	if size > uint64(len(m.buf)) && !m.budget.charge(size-uint64(len(m.buf)), !m.started) {
 		return nil
 	}
+	m.started = true
 	if size <= uint64(cap(m.buf)) {
 		m.buf = m.buf[:size]
 		return m.buf
@@ -54,4 +79,7 @@ func (m *limitedMemory) Reallocate(size uint64) []byte {
 }
 
 // Free implements experimental.LinearMemory.
-func (m *limitedMemory) Free() { m.buf = nil }
+func (m *limitedMemory) Free() {
+	m.budget.release(uint64(len(m.buf)))
+	m.buf = nil
+}

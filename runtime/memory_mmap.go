@@ -14,9 +14,10 @@ import (
 // real memory. The mapping lives outside the Go heap, so a run's memory
 // adds nothing to garbage collection, and Free returns it at once.
 type mappedMemory struct {
-	budget *memoryBudget
-	region []byte
-	size   uint64
+	budget  *memoryBudget
+	region  []byte
+	size    uint64
+	started bool
 }
 
 func mmapMemory(b *memoryBudget, reserve uint64) experimental.LinearMemory {
@@ -36,6 +37,10 @@ func (m *mappedMemory) Reallocate(size uint64) []byte {
 		m.budget.refused.Store(true)
 		return nil
 	}
+	if size > m.size && !m.budget.charge(size-m.size, !m.started) {
+		return nil
+	}
+	m.started = true
 	m.size = size
 	return m.region[:size:size]
 }
@@ -43,6 +48,7 @@ func (m *mappedMemory) Reallocate(size uint64) []byte {
 // Free implements experimental.LinearMemory.
 func (m *mappedMemory) Free() {
 	if m.region != nil {
+		m.budget.release(m.size)
 		_ = syscall.Munmap(m.region)
 		m.region = nil
 	}

@@ -84,10 +84,22 @@ func (e *Engine) check(c *capabilities.Capability) ([]*plugins.Plugin, error) {
 	if c.Type == "composite" {
 		return nil, &Error{Code: CodeUnsupported, Message: "composite capabilities cannot run yet; only atomic ones"}
 	}
-	if _, _, err := e.Limits(c); err != nil {
+	memLimit, _, err := e.Limits(c)
+	if err != nil {
 		return nil, err
 	}
-	return e.plugins(c)
+	ps, err := e.plugins(c)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if p.Kind() == plugins.KindWasm {
+			if _, err := e.plan(p, memLimit); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ps, nil
 }
 
 // Prepare does what Check does and then compiles (or loads from the
@@ -97,11 +109,15 @@ func (e *Engine) Prepare(ctx context.Context, c *capabilities.Capability) ([]*pl
 	if err != nil {
 		return nil, err
 	}
+	memLimit, _, _ := e.Limits(c)
 	for _, p := range ps {
 		if p.Kind() == plugins.KindScript {
 			_, err = e.interpreter(ctx, p.Language())
 		} else {
-			_, err = e.extismPlugin(ctx, p)
+			var plan *modulePlan
+			if plan, err = e.plan(p, memLimit); err == nil {
+				_, err = e.extismPlugin(ctx, p, plan)
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -315,9 +331,18 @@ func canonicalNumbers(v any) any {
 	return v
 }
 
-// runPrebuilt runs one prebuilt Extism plugin in a new instance.
+// runPrebuilt runs one prebuilt Extism plugin in a new instance. The run's
+// budget holds everything the instance claims: the module's tables,
+// globals and segments (charged before instantiation), its linear memory
+// and the Extism kernel's (charged as they grow, so the plugin's input,
+// output and host-call replies, which live in the kernel's memory, count
+// too).
 func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[string]any, memLimit uint64, output *boundedBuffer) (map[string]any, error) {
-	cp, err := e.extismPlugin(ctx, p)
+	plan, err := e.plan(p, memLimit)
+	if err != nil {
+		return nil, err
+	}
+	le, err := e.extismPlugin(ctx, p, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -325,13 +350,29 @@ func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[st
 	if err != nil {
 		return nil, err
 	}
+	// The input is copied into the kernel's memory before the call; past
+	// the budget the kernel's allocation fails and the guest would see an
+	// empty input, so an input that cannot fit is refused here.
+	var mems uint64
+	for _, m := range p.Footprint().Memories {
+		mems += uint64(m.Min) * pageBytes
+	}
+	if need := plan.fixed + mems + kernelMemory + uint64(len(input)) + pageBytes; need > memLimit {
+		return nil, &Error{Code: CodeMemoryLimit, Message: fmt.Sprintf(
+			"the plugin's input is %d bytes; with what the module declares (%s) it does not fit the memory limit of %s", len(input), mib(plan.fixed+mems+kernelMemory), mib(memLimit))}
+	}
 	budget := &memoryBudget{limit: memLimit}
+	budget.used.Store(plan.fixed)
 	ictx := experimental.WithMemoryAllocator(ctx, budget)
 	mc := wazero.NewModuleConfig().WithStdout(output).WithStderr(output).
 		WithSysWalltime().WithSysNanotime().WithRandSource(randReader)
-	plugin, err := cp.Instance(ictx, extism.PluginInstanceConfig{ModuleConfig: mc})
+	plugin, err := le.cp.Instance(ictx, extism.PluginInstanceConfig{ModuleConfig: mc})
+	if err == nil && budget.refused.Load() {
+		_ = plugin.Close(context.WithoutCancel(ctx))
+		err = errors.New("instantiation exceeded the memory limit")
+	}
 	if err != nil {
-		return nil, e.prebuiltError(ctx, budget, err)
+		return nil, e.prebuiltError(ctx, budget, le, err)
 	}
 	defer plugin.Close(context.WithoutCancel(ctx))
 	rc, out, err := plugin.CallWithContext(ctx, p.Function(), input)
@@ -339,7 +380,7 @@ func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[st
 		if err == nil {
 			err = fmt.Errorf("the plugin's %s returned %d", p.Function(), rc)
 		}
-		return nil, e.prebuiltError(ctx, budget, err)
+		return nil, e.prebuiltError(ctx, budget, le, err)
 	}
 	if len(out) > maxResultBytes {
 		return nil, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the plugin returned %d bytes; the limit is %d", len(out), maxResultBytes)}
@@ -347,9 +388,13 @@ func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[st
 	return decodeOutputs(out, "plugin")
 }
 
-func (e *Engine) prebuiltError(ctx context.Context, budget *memoryBudget, err error) error {
+func (e *Engine) prebuiltError(ctx context.Context, budget *memoryBudget, le *lazyExtism, err error) error {
 	if ctx.Err() == nil && budget.refused.Load() {
-		return &Error{Code: CodeMemoryLimit, Message: fmt.Sprintf("the plugin exceeded its memory limit of %d MiB", budget.limit>>20)}
+		return &Error{Code: CodeMemoryLimit, Message: fmt.Sprintf("the plugin exceeded its memory limit of %s", mib(budget.limit))}
+	}
+	if table, ok := trappedInGrow(err, le.growFuncs); ok && ctx.Err() == nil {
+		return &Error{Code: CodeMemoryLimit, Message: fmt.Sprintf(
+			"the plugin grew table %d past what its memory limit of %s allows", table, mib(budget.limit)), cause: err}
 	}
 	if _, ok := asError(err); ok {
 		return err
@@ -359,6 +404,34 @@ func (e *Engine) prebuiltError(ctx context.Context, budget *memoryBudget, err er
 		return &Error{Code: CodeTrap, Message: fmt.Sprintf("the plugin exited with status %d", exit.ExitCode())}
 	}
 	return &Error{Code: CodeGuestError, Message: err.Error(), cause: err}
+}
+
+// trappedInGrow reports whether a trap happened in one of the functions a
+// table bound added, that is, a table.grow past the bound: wazero's trap
+// names the innermost function first in its stack trace, as
+// "<module>.$<index>(" when the module gives it no name (and these
+// functions have none).
+func trappedInGrow(err error, growFuncs map[uint32]int) (int, bool) {
+	if len(growFuncs) == 0 {
+		return 0, false
+	}
+	msg := err.Error()
+	_, trace, ok := strings.Cut(msg, "wasm stack trace:\n\t")
+	if !ok {
+		return 0, false
+	}
+	frame, _, _ := strings.Cut(trace, "\n")
+	_, fn, ok := strings.Cut(frame, ".$")
+	if !ok {
+		return 0, false
+	}
+	idx, _, _ := strings.Cut(fn, "(")
+	n, err := strconv.ParseUint(idx, 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	table, ok := growFuncs[uint32(n)]
+	return table, ok
 }
 
 // classify turns whatever a task failed with into an *Error carrying the
