@@ -64,12 +64,12 @@ type verdict struct {
 func (g guard) check(data []byte, tooLong bool) verdict {
 	if tooLong {
 		r := jsonguard.Scan(data, g.maxDepth)
-		return refuse(r, replyID(r), jsonrpc.CodeInvalidRequest, CodeTooLarge,
+		return refuse(replyID(r), jsonrpc.CodeInvalidRequest, CodeTooLarge,
 			fmt.Sprintf("the message is longer than %d bytes (the limit of one message)", g.maxBytes))
 	}
 	if !utf8.Valid(data) {
 		r := jsonguard.Scan(data, g.maxDepth)
-		return refuse(r, replyID(r), jsonrpc.CodeParseError, CodeInvalidUTF8, "the message is not valid UTF-8")
+		return refuse(replyID(r), jsonrpc.CodeParseError, CodeInvalidUTF8, "the message is not valid UTF-8")
 	}
 	r := jsonguard.Scan(data, g.maxDepth)
 	if r.TooDeep {
@@ -87,14 +87,14 @@ func (g guard) check(data []byte, tooLong bool) verdict {
 		if err != nil {
 			msg += ": " + err.Error()
 		}
-		return refuse(r, replyID(r), jsonrpc.CodeParseError, CodeParseError, msg)
+		return refuse(replyID(r), jsonrpc.CodeParseError, CodeParseError, msg)
 	}
 	switch r.First {
 	case '{':
 	case '[':
-		return refuse(r, "null", jsonrpc.CodeInvalidRequest, CodeBatchUnsupported, "JSON-RPC batches are not supported: send one message per line")
+		return refuse("null", jsonrpc.CodeInvalidRequest, CodeBatchUnsupported, "JSON-RPC batches are not supported: send one message per line")
 	default:
-		return refuse(r, "null", jsonrpc.CodeInvalidRequest, CodeInvalidRequest, "a message must be a JSON object")
+		return refuse("null", jsonrpc.CodeInvalidRequest, CodeInvalidRequest, "a message must be a JSON object")
 	}
 	if r.Duplicate != "" {
 		code, msg := int64(jsonrpc.CodeInvalidRequest), fmt.Sprintf("the message repeats the member %q", r.Duplicate)
@@ -108,7 +108,7 @@ func (g guard) check(data []byte, tooLong bool) verdict {
 	}
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal(data, &env); err != nil {
-		return refuse(r, replyID(r), jsonrpc.CodeParseError, CodeParseError, "the message is not valid JSON: "+err.Error())
+		return refuse(replyID(r), jsonrpc.CodeParseError, CodeParseError, "the message is not valid JSON: "+err.Error())
 	}
 	invalid := func(msg string) verdict {
 		return g.structural(r, jsonrpc.CodeInvalidRequest, CodeInvalidRequest, msg)
@@ -129,7 +129,7 @@ func (g guard) check(data []byte, tooLong bool) verdict {
 			if !r.HasID {
 				return verdict{code: CodeInvalidRequest, dropped: `"params" of a notification is not an object`}
 			}
-			return refuse(r, replyID(r), code, CodeInvalidRequest, `"params" must be an object`)
+			return refuse(replyID(r), code, CodeInvalidRequest, `"params" must be an object`)
 		}
 	} else if _, ok := env["id"]; !ok || !r.HasResult {
 		return invalid(`a message needs a "method" (a request) or an "id" and a "result" or an "error" (a response)`)
@@ -153,7 +153,7 @@ func (g guard) structural(r jsonguard.Report, code int64, name, msg string) verd
 	case !r.HasMethod && r.HasResult:
 		return verdict{code: name, dropped: "response: " + msg}
 	}
-	return refuse(r, replyID(r), code, name, msg)
+	return refuse(replyID(r), code, name, msg)
 }
 
 // replyID is the id to answer a refused message with: its own when it is a
@@ -188,7 +188,8 @@ type wireError struct {
 	Data    map[string]any `json:"data,omitempty"`
 }
 
-func refuse(_ jsonguard.Report, id string, code int64, name, msg string) verdict {
+// refuse answers a message with error code and name, as id.
+func refuse(id string, code int64, name, msg string) verdict {
 	return verdict{reply: errorResponse(id, code, name, msg), code: name}
 }
 
