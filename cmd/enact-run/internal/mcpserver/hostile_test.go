@@ -301,18 +301,35 @@ func TestHostileMCPHTTPInitializeOnlySessions(t *testing.T) {
 func TestHostileMCPHTTPIdleSessionsExpire(t *testing.T) {
 	t.Parallel()
 	// Long enough for the live client's pings to keep it open on a
-	// loaded machine; the idle ones go after it.
+	// loaded machine.
 	const idle = 3 * time.Second
 	f, hs := newSessionFixture(t, idle, 0)
 	var liveNotified, idleNotified atomic.Int32
 	live, err := connectHTTP(hs.URL, &mcp.ClientOptions{
-		KeepAlive:              idle / 20,
 		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { liveNotified.Add(1) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer live.Close()
+	// The live client pings, like the go-sdk's KeepAlive but without its
+	// short ping deadline, which closes the session on a loaded machine.
+	pinging, stopPings := context.WithCancel(t.Context())
+	defer stopPings()
+	go func() {
+		tick := time.NewTicker(idle / 10)
+		defer tick.Stop()
+		for {
+			select {
+			case <-pinging.Done():
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(pinging, 30*time.Second)
+				_ = live.Ping(ctx, nil)
+				cancel()
+			}
+		}
+	}()
 	var idles []*mcp.ClientSession
 	for range 3 {
 		cs, err := connectHTTP(hs.URL, &mcp.ClientOptions{
