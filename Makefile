@@ -46,6 +46,8 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./hostfns -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./hostfns/postgres -run '^$$' -fuzz '^FuzzArgs$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./hostfns/hubspot -run '^$$' -fuzz '^FuzzCall$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/enact-run/internal/mcpserver -run '^$$' -fuzz '^FuzzStdioMessage$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/enact-run/internal/httpapi -run '^$$' -fuzz '^FuzzHTTPRunBody$$' -fuzztime $(FUZZTIME)
 
 plugins: ## rebuild the Go example and test plugins (commands recorded in their BUILD.md)
 	cd plugins/examples/textstats && GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -ldflags='-s -w' -o textstats.wasm .

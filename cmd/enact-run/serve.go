@@ -15,6 +15,8 @@ import (
 func (c *cli) serveCommand() *cobra.Command {
 	var addr, dir, policyFile, receiptsDir, anonymous string
 	var noShipped bool
+	var sessionIdle time.Duration
+	var maxSessions int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API and MCP (streamable HTTP at /mcp)",
@@ -29,7 +31,9 @@ Callers authenticate with "Authorization: Bearer TOKEN"; the policy file's
 api_tokens map each token's sha256 to the actor it acts for. Without
 api_tokens nobody is let in, unless --anonymous-actor names who anonymous
 callers act as. Listens on 127.0.0.1:8080 by default; SIGINT/SIGTERM stop
-accepting requests and finish the runs in flight.`,
+accepting requests and finish the runs in flight. An MCP session closes
+after --mcp-session-idle without a request (clients that stay connected
+should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -46,6 +50,7 @@ accepting requests and finish the runs in flight.`,
 			mcpSrv, err := mcpserver.New(mcpserver.Config{
 				Dir: dir, Shipped: !noShipped, Actor: anonymous, Runner: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) }, Logger: log,
+				HTTPSessionIdle: sessionIdle, MaxHTTPSessions: maxSessions,
 			})
 			if err != nil {
 				return c.fail(exitInvalid, err)
@@ -82,6 +87,8 @@ accepting requests and finish the runs in flight.`,
 	fl.StringVar(&policyFile, "policy", "", "policy file (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
 	fl.StringVar(&receiptsDir, "receipts-dir", "", "store receipts as JSON files in this directory")
 	fl.StringVar(&anonymous, "anonymous-actor", "", "let unauthenticated callers in, acting as this email (no tokens checked)")
+	fl.DurationVar(&sessionIdle, "mcp-session-idle", mcpserver.DefaultHTTPSessionIdle, "close an MCP session after this long without a request (negative: never)")
+	fl.IntVar(&maxSessions, "mcp-max-sessions", mcpserver.DefaultMaxHTTPSessions, "refuse a new MCP session (503) while this many are open (negative: no bound)")
 	return cmd
 }
 

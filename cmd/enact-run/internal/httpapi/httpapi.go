@@ -37,6 +37,7 @@ import (
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/cmd/enact-run/internal/jsonguard"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -296,11 +297,19 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req runRequest
-	body := http.MaxBytesReader(w, r.Body, a.maxBody)
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if err == nil {
+		if rep := jsonguard.Scan(body, jsonguard.DefaultMaxDepth); rep.TooDeep {
+			fail(http.StatusBadRequest, CodeInvalidRequest, fmt.Sprintf("the body nests deeper than %d levels (arrays and objects)", jsonguard.DefaultMaxDepth))
+			return
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
-	err := dec.Decode(&req)
+	if err == nil {
+		err = dec.Decode(&req)
+	}
 	if err == nil {
 		// Exactly one JSON value.
 		if _, extra := dec.Token(); extra != io.EOF {

@@ -63,4 +63,35 @@
 //     "enact/error_code" in _meta when the error has one.
 //
 // An unknown tool name is a protocol error (invalid params).
+//
+// # Messages that are not acceptable
+//
+// One bad message never ends a session. ServeStdio frames the lines itself
+// (Config.MaxMessageBytes, 4 MiB by default: the rest of a longer line is
+// read and discarded, never held) and checks each one with a byte scanner
+// before the go-sdk decodes it (Config.MaxDepth, 64 levels by default). A
+// refused message is answered alone, with its id when it is a request whose
+// id can be read (else id null) and "enact/error_code" in the error's data:
+//
+//	-32600 too_large          longer than MaxMessageBytes
+//	-32700 invalid_utf8       not UTF-8
+//	-32602 too_deep           params nest deeper than MaxDepth (-32600 elsewhere)
+//	-32700 parse_error        not JSON, or more than one value on the line
+//	-32600 batch_unsupported  a JSON array
+//	-32602 duplicate_key      an object in params repeats a key (-32600 elsewhere)
+//	-32600 invalid_request    not an object, "jsonrpc" not "2.0", an id that is
+//	                          neither a string nor an integer within 2^53, a
+//	                          "method" that is not a string, neither a method
+//	                          nor a result, params that are not an object
+//
+// A notification or a response that is JSON but refused is dropped and
+// logged: nobody waits for an answer, and an error carrying a response's id
+// would be taken for the answer to the client's own call of that id.
+//
+// HTTPHandler checks POST bodies the same way (400, or 413 when too large,
+// with the same JSON-RPC error) and bounds the sessions: a session closes
+// after Config.HTTPSessionIdle without a request (10 minutes by default),
+// and while Config.MaxHTTPSessions are open (1000 by default) a new one is
+// refused with 503, Retry-After and a JSON-RPC error (-32000
+// too_many_sessions); no open session is evicted for it.
 package mcpserver

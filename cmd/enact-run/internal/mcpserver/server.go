@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,6 +44,20 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is the server version announced to clients; "" is "dev".
 	Version string
+
+	// MaxMessageBytes bounds one message from a client (a line over
+	// stdio, a request body over HTTP); 0 is DefaultMaxMessageBytes.
+	MaxMessageBytes int
+	// MaxDepth bounds how deep a message nests (arrays and objects);
+	// 0 is jsonguard.DefaultMaxDepth.
+	MaxDepth int
+	// HTTPSessionIdle closes an HTTP session that received no request for
+	// that long; 0 is DefaultHTTPSessionIdle, negative never closes one.
+	HTTPSessionIdle time.Duration
+	// MaxHTTPSessions bounds the HTTP sessions open at once: an initialize
+	// over the bound is refused with 503; 0 is DefaultMaxHTTPSessions,
+	// negative is no bound.
+	MaxHTTPSessions int
 }
 
 // Server serves capabilities as MCP tools. It is safe for concurrent use;
@@ -266,27 +279,16 @@ func (s *Server) Watch(ctx context.Context, every time.Duration) {
 }
 
 // ServeStdio serves one session over in and out (newline-delimited
-// JSON-RPC) until the client disconnects or ctx is done.
+// JSON-RPC) until the input ends or ctx is done. A message that is too
+// long, too deep or malformed is answered with a JSON-RPC error (or, when
+// it is a notification or a response, dropped and logged) and the session
+// goes on.
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
-	err := s.mcp.Run(ctx, &mcp.IOTransport{Reader: io.NopCloser(in), Writer: nopWriteCloser{out}})
+	err := s.mcp.Run(ctx, &stdioTransport{in: in, out: out, guard: newGuard(s.cfg), log: s.log})
 	if ctx.Err() != nil || errors.Is(err, io.EOF) {
 		return nil
 	}
 	return err
-}
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
-
-// HTTPHandler returns the streamable HTTP transport of the server, to mount
-// at /mcp. Wrap it with authentication (for example the go-sdk's
-// auth.RequireBearerToken, whose TokenInfo.UserID becomes the actor); it
-// rejects requests reaching a localhost address under another Host name.
-func (s *Server) HTTPHandler() http.Handler {
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
-		Logger: s.log,
-	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {
