@@ -196,9 +196,9 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	if req.Capability == nil {
 		return nil, errors.New("enact: no capability")
 	}
-	in, err := req.Capability.ValidateInputs(orEmpty(req.Inputs))
+	in, err := c.engine.ValidateInputs(ctx, req.Capability, orEmpty(req.Inputs))
 	if err != nil {
-		return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: err.Error()}
+		return nil, err
 	}
 	if err := c.engine.Check(req.Capability); err != nil {
 		return nil, err
