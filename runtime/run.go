@@ -176,8 +176,11 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 	}
 	// The outputs are validated within the run's deadline.
 	if err := c.ValidateOutputsContext(ctx, outputs); err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
 			return res, &Error{Code: CodeTimeout, Message: "the run exceeded its time limit while its outputs were validated", cause: err}
+		case ctx.Err() != nil:
+			return res, &Error{Code: CodeTimeout, Message: "the run was cancelled while its outputs were validated", cause: err}
 		}
 		return res, &Error{Code: CodeInvalidOutput, Message: err.Error(), cause: err}
 	}
