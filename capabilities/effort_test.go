@@ -2,6 +2,7 @@ package capabilities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -234,4 +235,42 @@ func TestHostileTimeValueLimits(t *testing.T) {
 	if _, err := c.ValidateInputs(chain(MaxValueDepth-1, 1.0)); err != nil {
 		t.Errorf("a value at the depth limit: %v", err)
 	}
+}
+
+// FuzzSchemaEffort loads fuzzed inputs schemas and validates fuzzed values
+// against those that load: the analysis and the validation must neither
+// panic nor run past their bounds, and fail only with the package's
+// errors or the context's.
+func FuzzSchemaEffort(f *testing.F) {
+	f.Add(`{"$defs": {"node": {"anyOf": [{"properties": {"c": {"$ref": "#/$defs/node"}}}, {"properties": {"c": {"$ref": "#/$defs/node"}}, "required": ["a"]}]}}, "type": "object", "properties": {"tree": {"$ref": "#/$defs/node"}}}`,
+		`{"tree": {"c": {"c": {"c": 1}}}}`)
+	f.Add(`{"$defs": {"json": {"anyOf": [{"type": ["null", "boolean", "number", "string"]}, {"type": "array", "items": {"$ref": "#/$defs/json"}}, {"type": "object", "additionalProperties": {"$ref": "#/$defs/json"}}]}}, "type": "object", "additionalProperties": {"$ref": "#/$defs/json"}}`,
+		`{"a": [1, {"b": null}], "c": "d"}`)
+	f.Add(`{"type": "object", "if": {"required": ["k"]}, "then": {"properties": {"c": {"$ref": "#"}}}, "else": {"properties": {"c": {"$ref": "#"}}}}`, `{"c": {"k": 1, "c": {}}}`)
+	f.Add(`{"$dynamicAnchor": "n", "type": "object", "properties": {"c": {"$dynamicRef": "#n"}}, "patternProperties": {"^c": {"$dynamicRef": "#n"}}}`, `{"c": {"c": {}}}`)
+	f.Add(fanOut(12, true), `{"tree": {"c": {"c": {"c": 1}}}}`)
+	f.Fuzz(func(t *testing.T, schema, value string) {
+		if !json.Valid([]byte(schema)) {
+			return
+		}
+		c, err := Load([]byte(schemaDoc("inputs", schema)), "f.yaml")
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Load: %T %v", err, err)
+			}
+			return
+		}
+		var v map[string]any
+		if json.Unmarshal([]byte(value), &v) != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		_, err = c.ValidateInputsContext(ctx, v)
+		var ve *ValidationError
+		if err != nil && !errors.As(err, &ve) && !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("ValidateInputsContext: %T %v", err, err)
+		}
+	})
 }
