@@ -525,8 +525,13 @@ func (a *analysis) reaches(s *jsonschema.Schema) ([]reach, *schemaProblem) {
 			for _, r := range out[mid:] {
 				elseN[r.label]++
 			}
-			for i := mid; i < len(out); i++ {
-				if thenN[out[i].label] > 0 && elseN[out[i].label] > 0 {
+			for i := before; i < len(out); i++ {
+				l := out[i].label
+				if thenN[l] == 0 || elseN[l] == 0 {
+					continue
+				}
+				// Keep the side that applies more often; drop the other.
+				if (i < mid) == (thenN[l] < elseN[l]) {
 					out[i].count = 0
 				}
 			}
@@ -548,6 +553,10 @@ func (a *analysis) reaches(s *jsonschema.Schema) ([]reach, *schemaProblem) {
 		return nil
 	}
 	if err := walk(s, nil); err != nil {
+		if a.steps > maxAnalysisSteps {
+			return nil, &schemaProblem{at: s.Location, msg: fmt.Sprintf(
+				"the schema is too complex to analyse (more than %d steps); validation effort could not be bounded", maxAnalysisSteps)}
+		}
 		return nil, &schemaProblem{at: s.Location, msg: fmt.Sprintf(
 			"more than %d subschemas apply to one value location (through $ref, allOf, anyOf, oneOf, not, if); validation effort would be unbounded", maxInPlace)}
 	}

@@ -47,6 +47,8 @@ func TestHostileTimeExponentialSchemaRefusedAtLoad(t *testing.T) {
 			"/outputs/$defs/node/anyOf"},
 		{"root recursion", "inputs", `{"type": "object", "anyOf": [{"properties": {"c": {"$ref": "#"}}}, {"properties": {"c": {"$ref": "#"}}, "required": ["x"]}]}`,
 			"/inputs/anyOf"},
+		{"else twice", "outputs", `{"$defs": {"node": {"if": {"required": ["k"]}, "then": {"properties": {"c": {"$ref": "#/$defs/node"}}}, "else": {"anyOf": [` + fmt.Sprintf(branch, "a") + `, ` + fmt.Sprintf(branch, "b") + `]}}}, ` + treeRoot + `}`,
+			"/outputs/$defs/node/else/anyOf"},
 		{"dependentSchemas", "inputs", `{"type": "object", "properties": {"c": {"$ref": "#"}}, "dependentSchemas": {"k": {"properties": {"c": {"$ref": "#"}}}}}`,
 			"/inputs"},
 	}
