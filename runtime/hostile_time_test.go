@@ -48,8 +48,9 @@ func TestHostileTimeOutputValidationEndsAtTheDeadline(t *testing.T) {
 }
 
 // TestHostileTimeCancelEndsTheRun: cancelling a run's context ends it as
-// timeout ("cancelled") long before its 30 s deadline, whether the guest
-// is looping or the host is validating its outputs.
+// timeout ("cancelled") rather than at its 30 s deadline or the validation
+// step limit, whether the guest is looping or the host is validating its
+// outputs.
 func TestHostileTimeCancelEndsTheRun(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, doc string }{
@@ -59,6 +60,9 @@ func TestHostileTimeCancelEndsTheRun(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := load(t, tc.doc)
+			// Compiling the interpreter comes before the run's deadline
+			// and is slow under -race: do it first.
+			mustRun(t, load(t, scriptDoc("javascript", "return {}", "")), nil)
 			ctx, cancel := context.WithCancel(t.Context())
 			time.AfterFunc(3*time.Second, cancel)
 			start := time.Now()
@@ -66,8 +70,11 @@ func TestHostileTimeCancelEndsTheRun(t *testing.T) {
 			re := wantCode(t, err, runtime.CodeTimeout)
 			d := time.Since(start)
 			t.Logf("ended %v after the start: %v", d, re)
-			if !strings.Contains(re.Message, "cancelled") || d >= 30*time.Second {
-				t.Errorf("after %v: %v, want a cancelled run before the deadline", d, re)
+			if !strings.Contains(re.Message, "cancelled") {
+				t.Errorf("after %v: %v, want a cancelled run", d, re)
+			}
+			if d >= 2*time.Minute {
+				t.Errorf("the run took %v to end after the cancel", d) // a hang guard, not a speed assertion
 			}
 		})
 	}
