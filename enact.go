@@ -196,11 +196,18 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	if req.Capability == nil {
 		return nil, errors.New("enact: no capability")
 	}
-	in, err := req.Capability.ValidateInputs(orEmpty(req.Inputs))
+	in, err := c.engine.ValidateInputs(ctx, req.Capability, orEmpty(req.Inputs))
 	if err != nil {
+		var re *runtime.Error
+		if !errors.As(err, &re) || re.Code != runtime.CodeInvalidInput {
+			return nil, err
+		}
 		// An invalid secret is described, never echoed; the redactor
 		// catches a secret value anywhere else in the message.
-		msg := capabilities.WithoutValues(err, c.gate.Secrets()).Error()
+		msg := re.Message
+		if cause := errors.Unwrap(re); cause != nil {
+			msg = capabilities.WithoutValues(cause, c.gate.Secrets()).Error()
+		}
 		return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: c.gate.Redactor(req.Inputs).String(msg)}
 	}
 	if err := c.engine.Check(req.Capability); err != nil {

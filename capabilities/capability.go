@@ -58,6 +58,7 @@ type compiled struct {
 	doc    any // the schema as JSON-compatible values
 	raw    []byte
 	schema *jsonschema.Schema
+	pool   *meteredPool // metered copies of schema, for validating values
 }
 
 // Author is one entry of authors.

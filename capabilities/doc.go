@@ -134,6 +134,47 @@
 // point inside the same schema: the loader never reads files or the
 // network.
 //
+// # Validation effort
+//
+// JSON Schema validation can take effort exponential in the depth of the
+// value: a recursive schema that re-enters its recursion from two branches
+// of an anyOf (or oneOf, allOf, not, if, dependentSchemas, or from two
+// keywords such as properties and patternProperties naming the same
+// member) validates each level twice as often as the one above it. Load
+// refuses such a schema with a "schema" error at the pointer of the
+// applicator where the ways into the recursion part:
+//
+//	c.yaml:7: /outputs/$defs/node/anyOf: schema: recursive schema: every level validates member "c" against the recursion 2 times, ...
+//
+// The analysis follows the compiled schema graph: the subschemas applied
+// to one value location ($ref, $dynamicRef, allOf, anyOf, oneOf, not, if,
+// then or else (counted once: they never both apply), dependentSchemas)
+// and those applied to its members and items (properties by name,
+// patternProperties, additionalProperties, items, prefixItems, contains,
+// unevaluated*). A recursion in which some member or item of a value is
+// validated against the recursion more than once is exponential. Ordinary
+// recursive schemas load: a tree (children: items: $ref), a JSON value
+// (anyOf of disjoint types: object members, array items), a linked list,
+// a binary tree (left and right are different members), then/else.
+// A schema that applies more than 10 000 subschemas to one value location
+// is refused too.
+//
+// What the analysis cannot see (a fan-out without recursion, for one) is
+// bounded when values are validated:
+//
+//   - A value nested deeper than MaxValueDepth (256) objects and arrays,
+//     or larger than MaxValueBytes (16 MiB, measured as compact JSON), is
+//     refused before validation with rule "depth" or "size".
+//   - Validation stops after BaseValidationSteps (100 000) plus
+//     StepsPerValueNode (32) for each node of the value schema
+//     evaluations (rule "steps"). Working out the problems of a value
+//     found invalid gets 50 000 evaluations more; past them the error says
+//     the value does not match and leaves the details out.
+//   - ValidateInputsContext and ValidateOutputsContext stop when their
+//     context is done, with an error wrapping ctx.Err().
+//
+// Limit errors wrap ErrValidationLimit.
+//
 // # Defaults
 //
 // ValidateInputs works on a deep copy of the inputs. For each member of

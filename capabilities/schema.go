@@ -2,6 +2,7 @@ package capabilities
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,16 +54,29 @@ var protocolSchema = sync.OnceValue(func() *jsonschema.Schema {
 
 // anyObject is the schema of absent inputs and outputs.
 var anyObject = sync.OnceValue(func() *compiled {
-	c := newCompiler()
 	doc := map[string]any{"type": "object"}
-	if err := c.AddResource("urn:enact:any-object", doc); err != nil {
+	c, err := newCompiled("urn:enact:any-object", doc, []byte(`{"type":"object"}`))
+	if err != nil {
 		panic(err)
 	}
-	return &compiled{doc: doc, raw: []byte(`{"type":"object"}`), schema: c.MustCompile("urn:enact:any-object")}
+	return c
 })
+
+// newCompiled compiles doc at loc for validating values.
+func newCompiled(loc string, doc any, raw []byte) (*compiled, error) {
+	mt, err := newMetered(loc, doc)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiled{doc: doc, raw: raw, schema: mt.full, pool: &meteredPool{loc: loc, doc: doc}}
+	c.pool.put(mt)
+	return c, nil
+}
 
 // compile compiles the JSON Schema found at path in the document, nil when
 // absent. Format assertions are on; problems are recorded with their line.
+// A schema whose validation effort would grow exponentially with the depth
+// of the value is refused.
 func (l *loader) compile(doc any, path ...string) *compiled {
 	if doc == nil {
 		return nil
@@ -75,13 +89,7 @@ func (l *loader) compile(doc any, path ...string) *compiled {
 		return nil
 	}
 	loc := schemaBase + strings.Join(path, ".") + ".json"
-	c := newCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(loc, doc); err != nil {
-		l.add(path, "schema", err.Error())
-		return nil
-	}
-	sch, err := c.Compile(loc)
+	c, err := newCompiled(loc, doc, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 	var (
 		sve *jsonschema.SchemaValidationError
 		ve  *jsonschema.ValidationError
@@ -89,7 +97,11 @@ func (l *loader) compile(doc any, path ...string) *compiled {
 	)
 	switch {
 	case err == nil:
-		return &compiled{doc: doc, raw: bytes.TrimSuffix(buf.Bytes(), []byte("\n")), schema: sch}
+		if p := analyse(c.schema); p != nil {
+			l.add(append(slices.Clip(path), schemaTokens(p.at)...), "schema", p.msg)
+			return nil
+		}
+		return c
 	case errors.As(err, &sve) && errors.As(sve.Err, &ve):
 		for _, it := range issues(ve, nil) {
 			l.add(append(slices.Clip(path), it.path...), it.rule, it.msg)
@@ -182,52 +194,67 @@ func (c *Capability) InputSchema() json.RawMessage { return bytes.Clone(c.schema
 // {"type":"object"} when the document has none.
 func (c *Capability) OutputSchema() json.RawMessage { return bytes.Clone(c.schemaFor(false).raw) }
 
-// ValidateInputs returns a new map holding a deep copy of in with the
-// inputs schema's defaults applied, once that map validates against the
-// schema (nil and the problems otherwise); in is never modified. See the package documentation for how
-// defaults apply. Values are those encoding/json produces (numbers as
-// float64 or json.Number); Go integer types are accepted too. The error is
-// a *ValidationError or ValidationErrors named "inputs", with Pointer into
-// the inputs.
+// ValidateInputs is ValidateInputsContext with a context that is never
+// done: the validation limits still bound it.
 func (c *Capability) ValidateInputs(in map[string]any) (map[string]any, error) {
+	return c.ValidateInputsContext(context.Background(), in)
+}
+
+// ValidateInputsContext returns a new map holding a deep copy of in with
+// the inputs schema's defaults applied, once that map validates against
+// the schema (nil and the problems otherwise); in is never modified. See
+// the package documentation for how defaults apply. Values are those
+// encoding/json produces (numbers as float64 or json.Number); Go integer
+// types are accepted too. The error is a *ValidationError or
+// ValidationErrors named "inputs", with Pointer into the inputs; a value
+// refused at a validation limit gives a *ValidationError whose Err is
+// ErrValidationLimit, and a validation ended by ctx an error wrapping
+// ctx.Err().
+func (c *Capability) ValidateInputsContext(ctx context.Context, in map[string]any) (map[string]any, error) {
 	s := c.schemaFor(true)
-	out, _ := clone(in).(map[string]any)
-	if out == nil {
-		out = map[string]any{}
+	if in == nil {
+		in = map[string]any{}
 	}
+	list, _, err := checkValue(in, "inputs")
+	if err != nil {
+		return nil, err
+	}
+	if len(list) > 0 {
+		return nil, issueErrors(list, "inputs")
+	}
+	out, _ := clone(in).(map[string]any)
 	applyDefaults(s.doc, out)
-	if err := validate(s.schema, out, "inputs"); err != nil {
+	if err := validate(ctx, s, out, "inputs"); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// ValidateOutputs validates out against the outputs schema. The error is a
-// *ValidationError or ValidationErrors named "outputs", with Pointer into
-// the outputs.
+// ValidateOutputs is ValidateOutputsContext with a context that is never
+// done: the validation limits still bound it.
 func (c *Capability) ValidateOutputs(out map[string]any) error {
+	return c.ValidateOutputsContext(context.Background(), out)
+}
+
+// ValidateOutputsContext validates out against the outputs schema. The
+// error is a *ValidationError or ValidationErrors named "outputs", with
+// Pointer into the outputs; limits and ctx end it as for
+// ValidateInputsContext.
+func (c *Capability) ValidateOutputsContext(ctx context.Context, out map[string]any) error {
 	if out == nil {
 		out = map[string]any{}
 	}
-	return validate(c.schemaFor(false).schema, out, "outputs")
+	return validate(ctx, c.schemaFor(false), out, "outputs")
 }
 
 // jsonNumber is the JSON number syntax, exponent limited to four digits so
 // that no number costs the validator more than a few kilobytes.
 var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,999})(\.[0-9]{1,1000})?([eE][+-]?[0-9]{1,4})?$`)
 
-// check refuses the values the validator cannot judge safely: floats that
+// check refuses the scalars the validator cannot judge safely: floats that
 // are not finite and json.Number strings that are not JSON numbers.
 func check(v any, path []string, errs []issue) []issue {
 	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			errs = check(e, append(path, k), errs)
-		}
-	case []any:
-		for i, e := range x {
-			errs = check(e, append(path, strconv.Itoa(i)), errs)
-		}
 	case float32:
 		errs = check(float64(x), path, errs)
 	case float64:
@@ -242,19 +269,77 @@ func check(v any, path []string, errs []issue) []issue {
 	return errs
 }
 
-func validate(s *jsonschema.Schema, v map[string]any, name string) error {
-	list := check(v, nil, nil)
-	if len(list) == 0 {
-		err := s.Validate(v)
-		if err == nil {
-			return nil
+// validate checks v's size and depth, then validates it against s, ending
+// the validation when it has made more schema evaluations than the step
+// limit allows for the value, or when ctx is done.
+func validate(ctx context.Context, s *compiled, v map[string]any, name string) error {
+	list, nodes, err := checkValue(v, name)
+	if err != nil || len(list) > 0 {
+		if err != nil {
+			return err
 		}
-		var ve *jsonschema.ValidationError
-		if !errors.As(err, &ve) {
-			return &ValidationError{Name: name, Rule: "schema", Msg: err.Error()}
-		}
-		list = issues(ve, nil)
+		return issueErrors(list, name)
 	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("capabilities: %s validation did not start: %w", name, ctx.Err())
+	}
+	mt, err := s.pool.get()
+	if err != nil {
+		return &ValidationError{Name: name, Rule: "schema", Msg: err.Error()}
+	}
+	mt.m.ctx, mt.m.done = ctx, ctx.Done()
+	defer s.pool.put(mt)
+	// First only whether the value is valid, which is cheap; then, for an
+	// invalid value, its problems, within a smaller budget.
+	valid, err := metering(mt.m, BaseValidationSteps+StepsPerValueNode*nodes, func() bool { return mt.check.Validate(v) == nil })
+	if err != nil {
+		return wordStop(err, name)
+	}
+	if valid {
+		return nil
+	}
+	var verr error
+	_, err = metering(mt.m, maxDetailSteps, func() bool { verr = mt.full.Validate(v); return true })
+	if errors.Is(err, ErrValidationLimit) {
+		return &ValidationError{Name: name, Rule: "schema", Msg: fmt.Sprintf(
+			"the value does not match the schema (working out where took more than %d schema evaluations, so the details are left out)", maxDetailSteps)}
+	}
+	if err != nil {
+		return wordStop(err, name)
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(verr, &ve) {
+		return &ValidationError{Name: name, Rule: "schema", Msg: verr.Error()}
+	}
+	return issueErrors(issues(ve, nil), name)
+}
+
+// metering runs fn with the meter set to limit, returning why the meter
+// stopped it, if it did.
+func metering(m *meter, limit int, fn func() bool) (ok bool, err error) {
+	m.steps, m.limit = 0, limit
+	defer func() {
+		if r := recover(); r != nil {
+			st, is := r.(stopped)
+			if !is {
+				panic(r)
+			}
+			err = st.err
+		}
+	}()
+	return fn(), nil
+}
+
+// wordStop turns why a meter stopped a validation into its error.
+func wordStop(err error, name string) error {
+	if errors.Is(err, ErrValidationLimit) {
+		return &ValidationError{Name: name, Rule: "steps", Err: ErrValidationLimit,
+			Msg: strings.TrimPrefix(err.Error(), ErrValidationLimit.Error()+": ")}
+	}
+	return fmt.Errorf("capabilities: %s validation stopped: %w", name, err)
+}
+
+func issueErrors(list []issue, name string) error {
 	errs := make([]*ValidationError, len(list))
 	for i, it := range list {
 		errs[i] = &ValidationError{Name: name, Pointer: pointer(it.path), Rule: it.rule, Msg: it.msg, bare: it.bare()}

@@ -13,6 +13,11 @@ import (
 // with CodeInvalidRequest before it is decoded.
 const MaxRequestBytes = 1 << 20
 
+// MaxArgsDepth bounds how deep a request's args may nest objects and
+// arrays; deeper args are refused with CodeInvalidArgs before the action's
+// schema or any policy judges them.
+const MaxArgsDepth = 64
+
 // MaxReplyBytes bounds one reply; a connector result beyond it becomes a
 // CodeConnectorError reply.
 const MaxReplyBytes = 4 << 20

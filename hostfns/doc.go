@@ -14,8 +14,10 @@
 //
 // action is "<connector>.<action>" (lowercase letters, digits, '_'); args
 // is a JSON object (absent or null means {}). A request is at most
-// MaxRequestBytes and must have no other fields; a reply's result is at
-// most MaxReplyBytes. Exactly one of result and error is present. The
+// MaxRequestBytes and must have no other fields; its args may nest objects
+// and arrays at most MaxArgsDepth levels deep (deeper is invalid_args,
+// refused before the schema or any policy sees them); a reply's result is
+// at most MaxReplyBytes. Exactly one of result and error is present. The
 // error codes are stable: invalid_request, not_granted, invalid_args,
 // denied, connector_error, not_found, conflict, rate_limited,
 // unauthorized, unavailable, timeout, internal. already_existed says the

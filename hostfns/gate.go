@@ -733,7 +733,33 @@ func decodeArgs(b []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
+	if tooDeep(v, 0) {
+		return nil, fmt.Errorf("arguments: nested deeper than %d levels (the limit, MaxArgsDepth)", MaxArgsDepth)
+	}
 	return v, nil
+}
+
+// tooDeep says whether v nests objects and arrays deeper than MaxArgsDepth
+// below depth.
+func tooDeep(v any, depth int) bool {
+	if depth > MaxArgsDepth {
+		return true
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			if tooDeep(e, depth+1) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if tooDeep(e, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // rowsAffected reads the row count a database action reports, for the

@@ -32,6 +32,14 @@
 // outputs are all tasks' outputs overlaid in the same way, validated
 // against the outputs schema.
 //
+// Validation is bounded like the tasks: the inputs are validated within
+// the run's timeout (a validation cut off by it is a timeout; by the
+// caller's context, a cancelled run, also code timeout), and the outputs
+// within the run's deadline, so a costly outputs schema ends the run as
+// timeout. The validation limits of package capabilities (value depth and
+// size, validation steps) apply as well; a value refused at one is
+// invalid_input or invalid_output with the limit named.
+//
 // A prebuilt (Extism) plugin receives the same variables as one JSON
 // object, its call's input, and returns a JSON object as its output.
 //

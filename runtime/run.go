@@ -148,9 +148,9 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 	if inputs == nil {
 		inputs = map[string]any{}
 	}
-	in, err := c.ValidateInputs(inputs)
+	in, err := validateInputs(ctx, e, c, inputs)
 	if err != nil {
-		return res, &Error{Code: CodeInvalidInput, Message: err.Error(), cause: err}
+		return res, err
 	}
 	ps, err := e.Prepare(ctx, c)
 	if err != nil {
@@ -190,11 +190,50 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 		maps.Copy(vars, out)
 		maps.Copy(outputs, out)
 	}
-	if err := c.ValidateOutputs(outputs); err != nil {
+	// The outputs are validated within the run's deadline.
+	if err := c.ValidateOutputsContext(ctx, outputs); err != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return res, &Error{Code: CodeTimeout, Message: "the run exceeded its time limit while its outputs were validated", cause: err}
+		case ctx.Err() != nil:
+			return res, &Error{Code: CodeTimeout, Message: "the run was cancelled while its outputs were validated", cause: err}
+		}
 		return res, &Error{Code: CodeInvalidOutput, Message: err.Error(), cause: err}
 	}
 	res.Outputs = outputs
 	return res, nil
+}
+
+// validateInputs validates a run's inputs within the time the run would
+// have (the capability's timeout, or the engine's default), so that a
+// costly inputs schema cannot hold the host longer than the run itself.
+// A validation cut off by that time is a timeout; by the caller's context,
+// a cancelled run.
+func validateInputs(ctx context.Context, e *Engine, c *capabilities.Capability, inputs map[string]any) (map[string]any, error) {
+	_, timeout, err := e.Limits(c)
+	if err != nil {
+		timeout = e.cfg.DefaultTimeout
+	}
+	vctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	in, err := c.ValidateInputsContext(vctx, inputs)
+	switch {
+	case err == nil:
+		return in, nil
+	case ctx.Err() != nil:
+		return nil, &Error{Code: CodeTimeout, Message: "the run was cancelled while its inputs were validated", cause: err}
+	case vctx.Err() != nil:
+		return nil, &Error{Code: CodeTimeout, Message: fmt.Sprintf("validating the inputs took longer than the run's time limit of %s", timeout), cause: err}
+	}
+	return nil, &Error{Code: CodeInvalidInput, Message: err.Error(), cause: err}
+}
+
+// ValidateInputs validates and completes (defaults) a run's inputs as
+// RunWith does, bounded by the time the run would have: an *Error with
+// code invalid_input (the message names the field, or the validation limit
+// hit) or timeout.
+func (e *Engine) ValidateInputs(ctx context.Context, c *capabilities.Capability, inputs map[string]any) (map[string]any, error) {
+	return validateInputs(ctx, e, c, inputs)
 }
 
 // declaredInputs lists the properties of a capability's inputs schema.

@@ -24,7 +24,15 @@ import (
 )
 
 func main() {
+	// The first SIGINT or SIGTERM cancels the context: a run ends as
+	// cancelled (its receipt recorded), serve stops accepting requests.
+	// Then the signals get their default handling back, so a second one
+	// ends the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
