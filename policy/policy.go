@@ -29,6 +29,8 @@ type Policy struct {
 	// email.
 	tokens map[string]string
 	tables map[string][]string
+	// kvShared are the kv namespaces capabilities share (section kv).
+	kvShared []KVShare
 }
 
 type actorEntry struct {
@@ -113,7 +115,7 @@ func Load(data []byte, name string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p := &Policy{name: name, digest: "sha256:" + hex.EncodeToString(sum[:])}
 	d := &decoder{name: name}
-	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens")
+	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv")
 	if !ok && top == nil {
 		return nil, d.err()
 	}
@@ -172,6 +174,9 @@ func Load(data []byte, name string) (*Policy, error) {
 	}
 	if f, has := top["api_tokens"]; has {
 		p.tokens = d.apiTokens(f.val)
+	}
+	if f, has := top["kv"]; has {
+		p.kvShared = d.kv(f.val)
 	}
 	if err := d.err(); err != nil {
 		return nil, err

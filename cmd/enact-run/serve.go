@@ -55,7 +55,7 @@ accepting requests and finish the runs in flight.`,
 			}
 			go client.watch(ctx, 2*time.Second, log, func() { _ = mcpSrv.Reload() })
 			api, err := httpapi.New(httpapi.Config{
-				Runner: client, Receipts: st.store, Capabilities: mcpSrv.Capabilities,
+				Runner: client, Receipts: client, Capabilities: mcpSrv.Capabilities,
 				Auth: auth, AnonymousActor: anonymous, Logger: log,
 			})
 			if err != nil {
