@@ -44,7 +44,7 @@ accepting requests and finish the runs in flight.`,
 				auth = client.TokenActor
 			}
 			mcpSrv, err := mcpserver.New(mcpserver.Config{
-				Dir: dir, Shipped: !noShipped, Actor: anonymous, Runner: client,
+				Dir: dir, Shipped: !noShipped, Actor: anonymous, Runner: client, Receipts: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) }, Logger: log,
 			})
 			if err != nil {

@@ -63,4 +63,14 @@
 //     "enact/error_code" in _meta when the error has one.
 //
 // An unknown tool name is a protocol error (invalid params).
+//
+// # Receipts
+//
+// With Config.Receipts set, the receipt of a run is the resource
+// enact://receipts/{run_id} (a template in resources/templates/list):
+// its text is the stored envelope, to verify with the runner's public
+// keys. A caller reads its own actor's runs only, unless the policy gives
+// it the auditor role; another actor's run id gets the same
+// resource-not-found error as an unknown id. Idempotency keys are per
+// actor too, so a refused call names only the caller's own run.
 package mcpserver
