@@ -235,7 +235,8 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 	return r, nil
 }
 
-// Receipt returns the sealed receipt of a run, unverified.
+// Receipt returns the sealed receipt of a run, unverified, whatever its
+// actor; enact.Client.Receipt is the read scoped to an actor.
 func (g *Gate) Receipt(ctx context.Context, runID string) (*receipts.Envelope, error) {
 	return g.store.Get(ctx, runID)
 }
