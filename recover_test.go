@@ -228,7 +228,7 @@ func TestRecoverClosesTheKeyOfASealedRun(t *testing.T) {
 	// closing its key.
 	digest, _ := receipts.Digest(map[string]any{"capability": c.Digest, "inputs": in, "actor": actor.Email, "dry_run": false})
 	ledger := store.(receipts.Ledger)
-	if cl, err := ledger.ClaimKey(ctx, "key-s", digest, res.RunID, time.Hour); err != nil || cl.State != receipts.ClaimNew {
+	if cl, err := ledger.ClaimKey(ctx, hostfns.RunKey(actor.Email, "key-s"), digest, res.RunID, time.Hour); err != nil || cl.State != receipts.ClaimNew {
 		t.Fatal(cl, err)
 	}
 	orphan(t, dir, res.RunID)
