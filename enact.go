@@ -172,9 +172,12 @@ const KeyRetention = 24 * time.Hour
 // IdempotencyError refuses a run because of its idempotency key: the key
 // belongs to another request (idempotency_mismatch), to a run still in
 // flight (in_progress), or to a run that died mid-action (ambiguous).
-// Nothing ran.
+// Nothing ran. Keys are per actor (hostfns.RunKey), so the key and the run
+// named are always the caller's own: another actor's use of the same key
+// neither refuses this run nor shows in it.
 type IdempotencyError struct {
-	Code    string
+	Code string
+	// RunID is the caller's earlier run that holds the key.
 	RunID   string
 	Message string
 }
@@ -290,7 +293,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	crashpoint.Hit(crashpoint.AfterReceipt)
 	if req.IdempotencyKey != "" {
 		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error})
-		if err := c.gate.Ledger().FinishKey(rctx, req.IdempotencyKey, runID, stored); err != nil {
+		if err := c.gate.Ledger().FinishKey(rctx, hostfns.RunKey(req.Actor.Email, req.IdempotencyKey), runID, stored); err != nil {
 			c.handBack(runID)
 			return res, redactError(red, fmt.Errorf("enact: the run finished but its idempotency key could not be closed: %w", err))
 		}
@@ -315,7 +318,9 @@ func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, r
 	// A run of ours that could not be closed is not in flight: say so
 	// first, or its key would be refused as in_progress.
 	_ = c.flushHandedBack(ctx, ledger)
-	cl, err := ledger.ClaimKey(ctx, req.IdempotencyKey, digest, runID, c.retention)
+	// The ledger holds the key under the actor's name: another actor's
+	// key of the same spelling is another key.
+	cl, err := ledger.ClaimKey(ctx, hostfns.RunKey(req.Actor.Email, req.IdempotencyKey), digest, runID, c.retention)
 	if err != nil {
 		return nil, fmt.Errorf("enact: the idempotency ledger cannot be written, so nothing runs: %w", err)
 	}

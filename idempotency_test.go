@@ -15,6 +15,7 @@ import (
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 )
@@ -148,9 +149,11 @@ func TestCrashedRuns(t *testing.T) {
 	defer db.Close()
 	host, _ := os.Hostname()
 	for key, open := range map[string]bool{"died-mid-action": true, "died-between-actions": false} {
+		// The ledger names keys per actor (hostfns.RunKey); these runs had
+		// no actor.
 		if _, err := db.Exec(`INSERT INTO run_keys (key, digest, run_id, state, owner, created, updated)
-			SELECT ?, digest, ?, 'running', ?, created, updated FROM run_keys WHERE key = 'probe'`,
-			key, "run-"+key, fmt.Sprintf("%s:%d", host, deadPID(t))); err != nil {
+			SELECT ?, digest, ?, 'running', ?, created, updated FROM run_keys WHERE key = ?`,
+			hostfns.RunKey("", key), "run-"+key, fmt.Sprintf("%s:%d", host, deadPID(t)), hostfns.RunKey("", "probe")); err != nil {
 			t.Fatal(err)
 		}
 		state := "completed"

@@ -92,7 +92,7 @@ func TestRateLimitAcrossRunners(t *testing.T) {
 			if res := put(1, "b@acme.test", "k4", false); res.Status != enact.StatusPass {
 				t.Fatalf("first write of b: %s %+v", res.Status, res.Error)
 			}
-			if found, _ := kvValue(t, kvOf(t, dir), "k3"); found {
+			if found, _ := kvValue(t, kvOf(t, dir), c.ID, "k3"); found {
 				t.Error("a denied write reached kv")
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
 )
@@ -29,7 +30,8 @@ const (
 
 // RecoveredRun is what recovery did with one unfinished run.
 type RecoveredRun struct {
-	RunID   string             `json:"run_id"`
+	RunID string `json:"run_id"`
+	// Key is the idempotency key the run's actor gave.
 	Key     string             `json:"idempotency_key,omitempty"`
 	Outcome string             `json:"outcome"`
 	Actions []RecoveredAction  `json:"actions,omitempty"`
@@ -124,7 +126,7 @@ func (c *Client) flushHandedBack(ctx context.Context, ledger receipts.Ledger) er
 }
 
 func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u receipts.UnfinishedRun) (RecoveredRun, error) {
-	rr := RecoveredRun{RunID: u.RunID, Key: u.Key}
+	rr := RecoveredRun{RunID: u.RunID, Key: hostfns.CallerKey(u.Actor.Email, u.Key)}
 	switch {
 	case u.Sealed:
 		env, err := c.gate.Receipt(ctx, u.RunID)
@@ -151,7 +153,7 @@ func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u recei
 	for _, in := range u.Intents {
 		ra := RecoveredAction{Seq: in.Seq, Action: in.Action, State: in.State}
 		if in.Open() {
-			state, evidence, result := c.reconcile(ctx, in)
+			state, evidence, result := c.reconcile(ctx, u.Capability.ID, in)
 			// The journal keeps the result of a completed action, and
 			// otherwise what recovery saw.
 			detail := result
@@ -180,7 +182,7 @@ func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u recei
 		RunID:          u.RunID,
 		Capability:     u.Capability,
 		Actor:          u.Actor,
-		IdempotencyKey: u.Key,
+		IdempotencyKey: rr.Key,
 		Actions:        actions,
 		Decision:       receipts.DecisionFailed,
 		Status:         "recovered",
@@ -201,11 +203,11 @@ func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u recei
 
 // reconcile asks the action's connector whether an open intent took
 // effect.
-func (c *Client) reconcile(ctx context.Context, in receipts.Intent) (state, evidence string, result json.RawMessage) {
+func (c *Client) reconcile(ctx context.Context, capability string, in receipts.Intent) (state, evidence string, result json.RawMessage) {
 	if in.Args == nil {
 		return receipts.JournalAmbiguous, "the journal does not hold the action's arguments (they held a secret value, or were dropped)", nil
 	}
-	res, err := c.gate.Check(ctx, in.Action, in.Args, in.ActionKey)
+	res, err := c.gate.Check(ctx, in.Action, in.Args, hostfns.CallOptions{IdempotencyKey: in.ActionKey, Capability: capability})
 	switch {
 	case err != nil:
 		return receipts.JournalAmbiguous, "cannot tell: " + err.Error(), nil

@@ -60,6 +60,8 @@ func crashedRun(t *testing.T, dir string, store receipts.Store, k *kv.Store, run
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The ledger names the key per actor, as the client does.
+	key = hostfns.RunKey("agent@acme.test", key)
 	if cl, err := ledger.ClaimKey(ctx, key, digest, runID, time.Hour); err != nil || cl.State != receipts.ClaimNew {
 		t.Fatalf("claim: %+v %v", cl, err)
 	}
@@ -75,7 +77,7 @@ func crashedRun(t *testing.T, dir string, store receipts.Store, k *kv.Store, run
 			t.Fatal(err)
 		}
 		if done[i] {
-			if _, err := k.Call(ctx, "put", args, hostfns.CallOptions{}); err != nil {
+			if _, err := k.Call(ctx, "put", args, hostfns.CallOptions{Capability: c.ID}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -226,7 +228,7 @@ func TestRecoverClosesTheKeyOfASealedRun(t *testing.T) {
 	// closing its key.
 	digest, _ := receipts.Digest(map[string]any{"capability": c.Digest, "inputs": in, "actor": actor.Email, "dry_run": false})
 	ledger := store.(receipts.Ledger)
-	if cl, err := ledger.ClaimKey(ctx, "key-s", digest, res.RunID, time.Hour); err != nil || cl.State != receipts.ClaimNew {
+	if cl, err := ledger.ClaimKey(ctx, hostfns.RunKey(actor.Email, "key-s"), digest, res.RunID, time.Hour); err != nil || cl.State != receipts.ClaimNew {
 		t.Fatal(cl, err)
 	}
 	orphan(t, dir, res.RunID)

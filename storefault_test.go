@@ -73,11 +73,12 @@ func (f *faultyKV) Call(ctx context.Context, action string, args json.RawMessage
 	return out, err
 }
 
-// kvValue reports whether key is in the kv store, and its version.
-func kvValue(t testing.TB, k *kv.Store, key string) (found bool, version int64) {
+// kvValue reports whether key is in the kv store, in capability's
+// namespace, and its version.
+func kvValue(t testing.TB, k *kv.Store, capability, key string) (found bool, version int64) {
 	t.Helper()
 	args, _ := json.Marshal(map[string]string{"key": key})
-	out, err := k.Call(context.Background(), "get", args, hostfns.CallOptions{})
+	out, err := k.Call(context.Background(), "get", args, hostfns.CallOptions{Capability: capability})
 	if err != nil {
 		t.Fatalf("kv.get %s: %v", key, err)
 	}
@@ -166,10 +167,10 @@ func (f *storeFault) interrupt(t *testing.T, srv *pgtest.Server, key string) str
 	if n := f.conn.puts.Load() - puts; n != 1 {
 		t.Errorf("%d puts reached kv, want 1 (a)", n)
 	}
-	if found, v := kvValue(t, f.kv, "a"); !found || v != 1 {
+	if found, v := kvValue(t, f.kv, "TwoPuts", "a"); !found || v != 1 {
 		t.Errorf("kv a: found %v, version %d; want it written once", found, v)
 	}
-	if found, _ := kvValue(t, f.kv, "b"); found {
+	if found, _ := kvValue(t, f.kv, "TwoPuts", "b"); found {
 		t.Error("kv b was written although its intent could not be journaled")
 	}
 	return res.RunID
@@ -216,7 +217,7 @@ func TestStoreFaultPostgresStoppedMidRun(t *testing.T) {
 		if n := f.conn.puts.Load() - puts; n != 0 {
 			t.Errorf("key %q: %d puts reached kv with the store down", key, n)
 		}
-		if found, _ := kvValue(t, f.kv, "c"); found {
+		if found, _ := kvValue(t, f.kv, "TwoPuts", "c"); found {
 			t.Errorf("key %q: kv c was written with the store down", key)
 		}
 	}
@@ -276,7 +277,7 @@ func TestStoreFaultPostgresStoppedMidRun(t *testing.T) {
 			t.Errorf("chain: %+v, %v; want 4 receipts verified", rep, err)
 		}
 	}
-	if found, v := kvValue(t, f.kv, "b"); !found || v != 1 {
+	if found, v := kvValue(t, f.kv, "TwoPuts", "b"); !found || v != 1 {
 		t.Errorf("kv b: found %v, version %d; want it written once, by the retry", found, v)
 	}
 }
@@ -458,7 +459,7 @@ func TestStoreFaultPostgresUnresponsiveMidRun(t *testing.T) {
 	if o.err == nil && (o.res == nil || o.res.Status == enact.StatusPass) {
 		t.Errorf("the run passed although its put of b could not be journaled: %+v", o.res)
 	}
-	if found, _ := kvValue(t, f.kv, "b"); found {
+	if found, _ := kvValue(t, f.kv, "TwoPuts", "b"); found {
 		t.Error("kv b was written although its intent could not be journaled in time")
 	}
 }

@@ -39,6 +39,10 @@ type CallOptions struct {
 	// IdempotencyKey identifies this action of this run; a connector uses
 	// it for check-before-act so a retry never duplicates a side effect.
 	IdempotencyKey string
+	// Capability is the id of the capability of the run making the call
+	// (empty outside a run). A connector that keeps state for
+	// capabilities (kv) keeps each capability's apart by it.
+	Capability string
 }
 
 // Outcome is what an action produced.

@@ -73,7 +73,9 @@
 // called; if it cannot be written the action is refused with unavailable.
 // The connector gets a derived idempotency key, "<run key>:<seq>", the
 // same for a retry of the run, so its check-before-act finds what an
-// earlier attempt did. Connectors that can tell whether an action took
+// earlier attempt did; the run key is the actor's idempotency key under
+// the actor's name (RunKey), or the run id, so two actors' keys never
+// meet. It also gets the run's capability id (CallOptions.Capability). Connectors that can tell whether an action took
 // effect without acting implement Checker; recovery asks them about the
 // actions a dead runner left open.
 //

@@ -250,18 +250,23 @@ func (g *Gate) Redactor(inputs map[string]any) *receipts.Redactor {
 	return receipts.NewRedactor(inputs, g.Secrets())
 }
 
-// Receipt returns the sealed receipt of a run, unverified.
+// Receipt returns the sealed receipt of a run, unverified, whatever its
+// actor; enact.Client.Receipt is the read scoped to an actor.
 func (g *Gate) Receipt(ctx context.Context, runID string) (*receipts.Envelope, error) {
 	return g.store.Get(ctx, runID)
 }
+
+// Policy returns the gate's policy (nil when it has none).
+func (g *Gate) Policy() *policy.Policy { return g.policy }
 
 // Store returns the gate's receipt store.
 func (g *Gate) Store() receipts.Store { return g.store }
 
 // Check asks the connector of a mutating action, without acting, whether
-// the action with these arguments and derived key has taken effect; see
-// Checker. Recovery uses it for actions a dead runner left open.
-func (g *Gate) Check(ctx context.Context, action string, args json.RawMessage, actionKey string) (CheckResult, error) {
+// the action with these arguments and options (the derived key, the run's
+// capability) has taken effect; see Checker. Recovery uses it for actions
+// a dead runner left open.
+func (g *Gate) Check(ctx context.Context, action string, args json.RawMessage, opts CallOptions) (CheckResult, error) {
 	a, ok := g.actions[action]
 	if !ok {
 		return CheckResult{}, fmt.Errorf("no connector provides %s here", action)
@@ -270,7 +275,7 @@ func (g *Gate) Check(ctx context.Context, action string, args json.RawMessage, a
 	if !ok {
 		return CheckResult{}, fmt.Errorf("connector %s cannot check whether %s took effect", a.connector.Name(), action)
 	}
-	return ch.Check(ctx, a.spec.Name, args, CallOptions{IdempotencyKey: actionKey})
+	return ch.Check(ctx, a.spec.Name, args, opts)
 }
 
 // Ledger returns the store's run-key ledger and journal, or nil when the
@@ -439,7 +444,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		rec.Result = json.RawMessage(`{"dry_run":true,"planned":true}`)
 		return ResultReply(rec.Result, false)
 	}
-	key := r.info.IdempotencyKey
+	key := r.runKey()
 	if key == "" {
 		key = r.info.RunID
 	}
@@ -462,7 +467,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 			err = ledger.Intend(ctx, receipts.Intent{
 				Run: receipts.JournalRun{
 					RunID:      r.info.RunID,
-					Key:        r.info.IdempotencyKey,
+					Key:        r.runKey(),
 					Capability: receipts.Capability{ID: r.info.Capability.ID, Version: r.info.Capability.Version, Digest: r.info.Capability.Digest},
 					Actor:      receipts.Actor{Email: r.info.Actor.Email, Roles: r.roles()},
 					Started:    r.started,
@@ -483,7 +488,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		crashpoint.Hit(crashpoint.AfterIntent)
 	}
 	reserved = nil // the action is attempted: it counts
-	out, err := a.connector.Call(ctx, a.spec.Name, callArgs, CallOptions{IdempotencyKey: actionKey})
+	out, err := a.connector.Call(ctx, a.spec.Name, callArgs, CallOptions{IdempotencyKey: actionKey, Capability: r.info.Capability.ID})
 	if a.spec.Mutating && ledger != nil {
 		crashpoint.Hit(crashpoint.AfterAction)
 		state, detail := receipts.JournalCompleted, out.Result
@@ -571,7 +576,7 @@ func (r *Run) fact(ctx context.Context, fr policy.FactRequest, reserved *[]strin
 	if err != nil {
 		return nil, false
 	}
-	out, err := a.connector.Call(ctx, a.spec.Name, args, CallOptions{})
+	out, err := a.connector.Call(ctx, a.spec.Name, args, CallOptions{Capability: r.info.Capability.ID})
 	if err != nil {
 		var ce *ConnectorError
 		if errors.As(err, &ce) && ce.Code == CodeNotFound {
@@ -691,6 +696,15 @@ func (r *Run) Finish(ctx context.Context, o RunOutcome) (*receipts.Envelope, err
 	}
 	r.redact.Receipt(rc)
 	return r.g.store.Append(ctx, rc)
+}
+
+// runKey is the run's idempotency key as the ledger names it (RunKey),
+// or "" when the run has none.
+func (r *Run) runKey() string {
+	if r.info.IdempotencyKey == "" {
+		return ""
+	}
+	return RunKey(r.info.Actor.Email, r.info.IdempotencyKey)
 }
 
 func (r *Run) roles() []string {

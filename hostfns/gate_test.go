@@ -113,7 +113,7 @@ func TestGatePipeline(t *testing.T) {
 		}
 	}
 	// The denied put never reached the store.
-	out, err := f.kv.Call(ctx, "get", json.RawMessage(`{"key": "forbidden/x"}`), hostfns.CallOptions{})
+	out, err := f.kv.Call(ctx, "get", json.RawMessage(`{"key": "forbidden/x"}`), hostfns.CallOptions{Capability: "Acts"})
 	if err != nil || !strings.Contains(string(out.Result), `"found":false`) {
 		t.Errorf("denied write reached the store: %s %v", out.Result, err)
 	}
@@ -240,7 +240,7 @@ func TestGateFailsClosedWhenReceiptsCannotBeStored(t *testing.T) {
 	if r.OK || r.Error.Code != hostfns.CodeUnavailable {
 		t.Fatalf("write with a broken store: %+v", r)
 	}
-	out, _ := f.kv.Call(context.Background(), "get", json.RawMessage(`{"key": "a"}`), hostfns.CallOptions{})
+	out, _ := f.kv.Call(context.Background(), "get", json.RawMessage(`{"key": "a"}`), hostfns.CallOptions{Capability: "Acts"})
 	if !strings.Contains(string(out.Result), `"found":false`) {
 		t.Errorf("the write happened anyway: %s", out.Result)
 	}

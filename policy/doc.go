@@ -47,6 +47,8 @@
 //	    roles: [sales, admin]
 //	  - email: bob@agency.example
 //	    roles: [contractor]
+//	  - email: compliance@acme.com
+//	    roles: [auditor]             # reads every actor's runs and receipts
 //
 //	allow:                           # the action allowlist; absent or empty = nothing allowed
 //	  - hubspot.*                    # * matches any run of characters
@@ -103,11 +105,28 @@
 //	    customers: [id, email, plan] # unqualified: the default schema
 //	    sales.orders: [id, customer_id, total]
 //
+//	kv:                              # optional: kv namespaces capabilities share
+//	  shared:
+//	    - namespace: cursors         # the kv namespace syntax: 1 to 64 of A-Z a-z 0-9 _ . -
+//	      capabilities: [acme/sync, acme/report]   # capability ids, no globs
+//
 // Decoding is strict: an unknown field, a key given twice, a value of the
 // wrong type, an unknown built-in, a missing or malformed parameter, a
 // duplicate policy or rule name, and a CEL expression that does not parse
 // or type-check are load errors of the form "name:line: message". Anchors,
 // aliases and merge keys are refused; the file may not exceed MaxFileSize.
+//
+// Roles are the policy's own business, with one exception: the role
+// auditor (RoleAuditor) lets an actor read every actor's runs and
+// receipts over the HTTP API, MCP and enact.Client.Receipt; every other
+// actor reads its own runs only (Policy.Auditor). Roles a caller claims
+// for itself (Actor.Roles) never make an auditor.
+//
+// The kv store keeps each capability's keys apart: whatever namespace a
+// call names lives inside the namespace of the run's capability id, so no
+// capability reads, lists or changes another's keys. kv.shared names the
+// exceptions: each capability listed for a namespace sees the one shared
+// namespace under that name (Policy.KVShared); a namespace is listed once.
 //
 // Policy and rule names are unique in a file; they are the Result.Policy of
 // their results. "allowlist" and "policy" are reserved. A policies entry

@@ -31,6 +31,8 @@ type Policy struct {
 	tables map[string][]string
 	// schemas is the postgres section's schemas list; nil when absent.
 	schemas []string
+	// kvShared are the kv namespaces capabilities share (section kv).
+	kvShared []KVShare
 }
 
 type actorEntry struct {
@@ -121,7 +123,7 @@ func Load(data []byte, name string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p := &Policy{name: name, digest: "sha256:" + hex.EncodeToString(sum[:])}
 	d := &decoder{name: name}
-	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens")
+	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv")
 	if !ok && top == nil {
 		return nil, d.err()
 	}
@@ -180,6 +182,9 @@ func Load(data []byte, name string) (*Policy, error) {
 	}
 	if f, has := top["api_tokens"]; has {
 		p.tokens = d.apiTokens(f.val)
+	}
+	if f, has := top["kv"]; has {
+		p.kvShared = d.kv(f.val)
 	}
 	if err := d.err(); err != nil {
 		return nil, err

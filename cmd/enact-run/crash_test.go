@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
+	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/internal/crashpoint"
 	"github.com/enact-run/enact/internal/pgtest"
 )
@@ -131,7 +132,8 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	journal := func(kind, key string) map[int64][]string {
 		states := map[int64][]string{}
-		rows, err := journalOf[kind].db.Query(journalOf[kind].query, key)
+		// The ledger names the key per actor (ENACT_ACTOR above).
+		rows, err := journalOf[kind].db.Query(journalOf[kind].query, hostfns.RunKey("harness@acme.test", key))
 		if err != nil {
 			t.Fatal(err)
 		}

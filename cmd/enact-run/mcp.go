@@ -37,7 +37,7 @@ Add it to an MCP client's configuration, for example:
 			defer st.Close()
 			actor = c.actor(actor)
 			srv, err := mcpserver.New(mcpserver.Config{
-				Dir: dir, Shipped: !noShipped, Actor: actor, Runner: client,
+				Dir: dir, Shipped: !noShipped, Actor: actor, Runner: client, Receipts: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) },
 				// Standard output is the protocol: logs go to standard error.
 				Logger: slog.New(slog.NewTextHandler(c.stderr, nil)),

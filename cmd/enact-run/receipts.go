@@ -22,7 +22,11 @@ func (c *cli) receiptsCommand() *cobra.Command {
 		Long: `Every run, passed, blocked or failed, leaves a receipt: a canonical JSON body
 signed with HMAC-SHA256 and Ed25519 and chained to the previous receipt by its
 hash. Receipts live in $ENACT_HOME/receipts.db (or --receipts-dir); the
-signing keys in $ENACT_HOME/keys.`,
+signing keys in $ENACT_HOME/keys.
+
+These commands are the local operator's, who holds the store and the keys:
+they list and show every actor's runs. The HTTP API and MCP show an actor
+its own runs only, unless the policy gives it the auditor role.`,
 	}
 	cmd.PersistentFlags().StringVar(&dir, "receipts-dir", "", "read receipts from this directory of JSON files instead of $ENACT_HOME/receipts.db")
 

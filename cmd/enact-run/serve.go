@@ -48,7 +48,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 				auth = client.TokenActor
 			}
 			mcpSrv, err := mcpserver.New(mcpserver.Config{
-				Dir: dir, Shipped: !noShipped, Actor: anonymous, Runner: client,
+				Dir: dir, Shipped: !noShipped, Actor: anonymous, Runner: client, Receipts: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) }, Logger: log,
 				HTTPSessionIdle: sessionIdle, MaxHTTPSessions: maxSessions,
 			})
@@ -60,7 +60,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 			}
 			go client.watch(ctx, 2*time.Second, log, func() { _ = mcpSrv.Reload() })
 			api, err := httpapi.New(httpapi.Config{
-				Runner: client, Receipts: st.store, Capabilities: mcpSrv.Capabilities,
+				Runner: client, Receipts: client, Capabilities: mcpSrv.Capabilities,
 				Auth: auth, AnonymousActor: anonymous, Logger: log,
 			})
 			if err != nil {

@@ -128,11 +128,20 @@ func (s *state) client() (*enact.Client, error) { return s.clientFor(s.policy) }
 // clientFor wires the gate for a policy over the state's connectors and
 // receipt store.
 func (s *state) clientFor(p *policy.Policy) (*enact.Client, error) {
-	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: append([]hostfns.Connector{s.kv}, s.external...), Store: s.store})
+	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: append([]hostfns.Connector{s.kv.WithShared(kvShares(p))}, s.external...), Store: s.store})
 	if err != nil {
 		return nil, err
 	}
 	return enact.New(s.engine, gate, enact.WithKeyRetention(s.retention)), nil
+}
+
+// kvShares are the policy's shared kv namespaces, for the kv connector.
+func kvShares(p *policy.Policy) []kv.Share {
+	var out []kv.Share
+	for _, sh := range p.KVShared() {
+		out = append(out, kv.Share{Namespace: sh.Namespace, Capabilities: sh.Capabilities})
+	}
+	return out
 }
 
 // openStore opens the receipt store: a directory of JSON files
@@ -253,6 +262,12 @@ func (l *liveClient) use(p *policy.Policy) error {
 // Run runs with the current policy.
 func (l *liveClient) Run(ctx context.Context, req enact.RunRequest) (*enact.Result, error) {
 	return l.client.Load().Run(ctx, req)
+}
+
+// Receipt reads a run's receipt for an actor under the current policy
+// (enact.Client.Receipt: its own runs, or all for an auditor).
+func (l *liveClient) Receipt(ctx context.Context, actor policy.Actor, runID string) (*receipts.Envelope, error) {
+	return l.client.Load().Receipt(ctx, actor, runID)
 }
 
 // TokenActor authenticates with the current policy's api_tokens.

@@ -169,7 +169,7 @@ func TestStoreFaultUnwritableHome(t *testing.T) {
 			}
 			defer k.Close()
 			for key, want := range map[string]bool{"before": true, "after": false} {
-				out, err := k.Call(t.Context(), "get", json.RawMessage(`{"key": "`+key+`"}`), hostfns.CallOptions{})
+				out, err := k.Call(t.Context(), "get", json.RawMessage(`{"key": "`+key+`"}`), hostfns.CallOptions{Capability: "storefault-put"})
 				if err != nil {
 					t.Fatal(err)
 				}

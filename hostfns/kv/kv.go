@@ -20,6 +20,25 @@
 // Check (hostfns.Checker) makes the same lookup without writing: a put has
 // taken effect when the key holds the value (compared as put compares it,
 // whatever the version), a delete when the key is absent.
+//
+// # Namespaces belong to capabilities
+//
+// Every capability has namespaces of its own: the namespace a call names
+// ("default" when it names none) lives inside the namespace of the run's
+// capability id (hostfns.CallOptions.Capability), so one capability can
+// neither read nor change, nor even list, what another keeps, however it
+// spells the namespace. A namespace is shared only where the operator says
+// so (WithShared, from the policy's kv.shared section): the capabilities
+// listed for a shared namespace all see the one same namespace under that
+// name, and every other capability still sees a namespace of its own by
+// that name.
+//
+// Stored rows name their namespace "cap:<capability id>/<namespace>" or
+// "shared:<namespace>". Rows written before namespaces were per
+// capability have the bare namespace and are reachable by no run; an
+// operator who wants a capability to keep them renames them:
+//
+//	UPDATE kv SET namespace = 'cap:' || 'CAPABILITY-ID' || '/' || namespace WHERE namespace NOT LIKE '%:%';
 package kv
 
 import (
@@ -41,6 +60,40 @@ import (
 // processes may share one file.
 type Store struct {
 	db *sql.DB
+	// shared maps a shared namespace to the capability ids that share it.
+	shared map[string]map[string]bool
+}
+
+// Share is a namespace several capabilities share (policy.KVShare).
+type Share struct {
+	Namespace    string
+	Capabilities []string
+}
+
+// WithShared returns a view of the store in which the listed capabilities
+// share the listed namespaces; every other namespace stays the
+// capability's own. The view uses the same database: closing either
+// closes both.
+func (s *Store) WithShared(shares []Share) *Store {
+	v := &Store{db: s.db, shared: map[string]map[string]bool{}}
+	for _, sh := range shares {
+		if v.shared[sh.Namespace] == nil {
+			v.shared[sh.Namespace] = map[string]bool{}
+		}
+		for _, c := range sh.Capabilities {
+			v.shared[sh.Namespace][c] = true
+		}
+	}
+	return v
+}
+
+// space is where a capability's namespace lives in the table.
+func (s *Store) space(capability, namespace string) string {
+	if s.shared[namespace][capability] {
+		return "shared:" + namespace
+	}
+	// A namespace has no '/', so the last one splits the name one way.
+	return "cap:" + capability + "/" + namespace
 }
 
 // Open opens (creating if needed) the store in the SQLite file at path.
@@ -107,7 +160,9 @@ func (s *Store) Actions() []hostfns.ActionSpec {
 const MaxValueBytes = 256 << 10
 
 type args struct {
-	Namespace string          `json:"namespace"`
+	Namespace string `json:"namespace"`
+	// space is the namespace as stored (Store.space).
+	space     string
 	Key       string          `json:"key"`
 	Value     json.RawMessage `json:"value"`
 	IfVersion *int64          `json:"if_version"`
@@ -116,8 +171,8 @@ type args struct {
 }
 
 // Call implements hostfns.Connector.
-func (s *Store) Call(ctx context.Context, action string, raw json.RawMessage, _ hostfns.CallOptions) (hostfns.Outcome, error) {
-	a, err := decodeArgs(raw)
+func (s *Store) Call(ctx context.Context, action string, raw json.RawMessage, opts hostfns.CallOptions) (hostfns.Outcome, error) {
+	a, err := s.decodeArgs(raw, opts)
 	if err != nil {
 		return hostfns.Outcome{}, err
 	}
@@ -147,7 +202,7 @@ func (s *Store) Call(ctx context.Context, action string, raw json.RawMessage, _ 
 	return hostfns.Outcome{Result: b, AlreadyExisted: existed}, nil
 }
 
-func decodeArgs(raw json.RawMessage) (args, error) {
+func (s *Store) decodeArgs(raw json.RawMessage, opts hostfns.CallOptions) (args, error) {
 	var a args
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return a, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: err.Error()}
@@ -155,6 +210,10 @@ func decodeArgs(raw json.RawMessage) (args, error) {
 	if a.Namespace == "" {
 		a.Namespace = "default"
 	}
+	if strings.Contains(a.Namespace, "/") {
+		return a, &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: fmt.Sprintf("namespace %q: '/' is not allowed", a.Namespace)}
+	}
+	a.space = s.space(opts.Capability, a.Namespace)
 	return a, nil
 }
 
@@ -172,7 +231,7 @@ func connectorError(ctx context.Context, err error) error {
 
 // Check implements hostfns.Checker: a put has taken effect when the key
 // holds the value, a delete when the key is absent. It only reads.
-func (s *Store) Check(ctx context.Context, action string, raw json.RawMessage, _ hostfns.CallOptions) (hostfns.CheckResult, error) {
+func (s *Store) Check(ctx context.Context, action string, raw json.RawMessage, opts hostfns.CallOptions) (hostfns.CheckResult, error) {
 	switch action {
 	case "put", "delete":
 	case "get", "list":
@@ -180,7 +239,7 @@ func (s *Store) Check(ctx context.Context, action string, raw json.RawMessage, _
 	default:
 		return hostfns.CheckResult{}, &hostfns.ConnectorError{Code: hostfns.CodeNotFound, Message: "no action kv." + action}
 	}
-	a, err := decodeArgs(raw)
+	a, err := s.decodeArgs(raw, opts)
 	if err != nil {
 		return hostfns.CheckResult{}, err
 	}
@@ -242,7 +301,7 @@ type queryer interface {
 // check-before-act, get and Check.
 func lookup(ctx context.Context, q queryer, a args) (entry, error) {
 	var e entry
-	err := q.QueryRowContext(ctx, `SELECT value, version FROM kv WHERE namespace = ? AND key = ?`, a.Namespace, a.Key).Scan(&e.value, &e.version)
+	err := q.QueryRowContext(ctx, `SELECT value, version FROM kv WHERE namespace = ? AND key = ?`, a.space, a.Key).Scan(&e.value, &e.version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return entry{}, nil
 	}
@@ -323,7 +382,7 @@ func (s *Store) put(ctx context.Context, a args) (any, bool, error) {
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO kv (namespace, key, value, version, updated) VALUES (?, ?, ?, 1, ?)
 		ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, version = kv.version + 1, updated = excluded.updated`,
-		a.Namespace, a.Key, value, now); err != nil {
+		a.space, a.Key, value, now); err != nil {
 		return nil, false, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -333,7 +392,7 @@ func (s *Store) put(ctx context.Context, a args) (any, bool, error) {
 }
 
 func (s *Store) delete(ctx context.Context, a args) (any, bool, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM kv WHERE namespace = ? AND key = ?`, a.Namespace, a.Key)
+	res, err := s.db.ExecContext(ctx, `DELETE FROM kv WHERE namespace = ? AND key = ?`, a.space, a.Key)
 	if err != nil {
 		return nil, false, err
 	}
@@ -351,7 +410,7 @@ func (s *Store) list(ctx context.Context, a args) (any, error) {
 	}
 	// Keys are compared as text; the prefix range avoids LIKE's wildcards.
 	rows, err := s.db.QueryContext(ctx, `SELECT key, version FROM kv WHERE namespace = ? AND key >= ? AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?`,
-		a.Namespace, a.Prefix, utf8.RuneCountInString(a.Prefix), a.Prefix, limit+1)
+		a.space, a.Prefix, utf8.RuneCountInString(a.Prefix), a.Prefix, limit+1)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,11 @@
 //	GET  /v1/runs/{id}        the run report rebuilt from the run's receipt
 //	GET  /v1/receipts/{id}    the receipt envelope, byte for byte
 //
+// A caller reads its own actor's runs only, unless the policy gives it the
+// auditor role; another actor's run id answers 404 not_found exactly as an
+// unknown id does. Idempotency keys are per actor, so a refusal (409, 422)
+// names only the caller's own run.
+//
 // Every error is {"error": {"code", "message"}} with a stable code; the
 // responses of POST /v1/runs are all run reports (the shape of
 // "enact-run run --json"), whose "error" field has that form too.
@@ -52,16 +57,20 @@ type Runner interface {
 // refuses the token. Comparing tokens in constant time is its job.
 type Authenticator func(token string) (policy.Actor, bool)
 
-// ReceiptStore reads receipts; every receipts.Store is one.
-type ReceiptStore interface {
-	Get(ctx context.Context, runID string) (*receipts.Envelope, error)
+// ReceiptReader reads a run's receipt for an actor: its own runs, or any
+// run for an actor the policy makes an auditor; another actor's run is
+// receipts.ErrNotFound, like an unknown id. *enact.Client is one.
+type ReceiptReader interface {
+	Receipt(ctx context.Context, actor policy.Actor, runID string) (*receipts.Envelope, error)
 }
 
 // Config configures the API. Runner, Receipts and Capabilities are
 // required, and Auth or AnonymousActor.
 type Config struct {
-	Runner   Runner
-	Receipts ReceiptStore
+	Runner Runner
+	// Receipts reads runs back (GET /v1/runs/{id}, /v1/receipts/{id}),
+	// scoped to the caller's actor.
+	Receipts ReceiptReader
 	// Capabilities returns the capabilities served, by id. It is called on
 	// every request, so that reloads show.
 	Capabilities func() map[string]*capabilities.Capability
@@ -428,7 +437,8 @@ func (a *api) envelope(w http.ResponseWriter, r *http.Request) (*receipts.Envelo
 		writeError(w, http.StatusNotFound, CodeNotFound, "no run "+id)
 		return nil, id, false
 	}
-	env, err := a.cfg.Receipts.Get(r.Context(), id)
+	actor, _ := r.Context().Value(actorKey{}).(policy.Actor)
+	env, err := a.cfg.Receipts.Receipt(r.Context(), actor, id)
 	switch {
 	case errors.Is(err, receipts.ErrNotFound):
 		writeError(w, http.StatusNotFound, CodeNotFound, "no run "+id)

@@ -83,7 +83,7 @@ func serverHandler(t testing.TB) (http.Handler, *receipts.Keyring) {
 func setup(t testing.TB) (http.Handler, *receipts.Keyring, *enact.Client, map[string]*capabilities.Capability) {
 	t.Helper()
 	wired := clienttest.New(t, testPolicy)
-	keys, store := wired.Keys, wired.Store
+	keys := wired.Keys
 	caps := map[string]*capabilities.Capability{}
 	for _, set := range []map[string][]byte{capabilities.Examples(), capabilities.Workflows(), {"spins.yaml": []byte(spins), "slow.yaml": []byte(slow)}} {
 		for name, data := range set {
@@ -100,7 +100,7 @@ func setup(t testing.TB) (http.Handler, *receipts.Keyring, *enact.Client, map[st
 	client := wired.Client
 	h, err := httpapi.New(httpapi.Config{
 		Runner:       client,
-		Receipts:     store,
+		Receipts:     wired.Client,
 		Capabilities: func() map[string]*capabilities.Capability { return caps },
 		Auth:         authenticate,
 		MaxBodyBytes: 64 << 10,
@@ -387,7 +387,7 @@ func (nopRunner) Run(context.Context, enact.RunRequest) (*enact.Result, error) {
 
 type nopStore struct{}
 
-func (nopStore) Get(context.Context, string) (*receipts.Envelope, error) {
+func (nopStore) Receipt(context.Context, policy.Actor, string) (*receipts.Envelope, error) {
 	return nil, receipts.ErrNotFound
 }
 

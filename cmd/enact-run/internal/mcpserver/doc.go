@@ -94,4 +94,14 @@
 // and while Config.MaxHTTPSessions are open (1000 by default) a new one is
 // refused with 503, Retry-After and a JSON-RPC error (-32000
 // too_many_sessions); no open session is evicted for it.
+//
+// # Receipts
+//
+// With Config.Receipts set, the receipt of a run is the resource
+// enact://receipts/{run_id} (a template in resources/templates/list):
+// its text is the stored envelope, to verify with the runner's public
+// keys. A caller reads its own actor's runs only, unless the policy gives
+// it the auditor role; another actor's run id gets the same
+// resource-not-found error as an unknown id. Idempotency keys are per
+// actor too, so a refused call names only the caller's own run.
 package mcpserver

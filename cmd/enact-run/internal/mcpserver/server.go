@@ -37,6 +37,9 @@ type Config struct {
 	Actor string
 	// Runner runs the capabilities.
 	Runner Runner
+	// Receipts, when set, serves each run's receipt as the resource
+	// enact://receipts/{run_id}, to the run's own actor (or an auditor).
+	Receipts ReceiptReader
 	// Mutating reports whether an action changes anything, for the
 	// annotations; nil counts every declared action as mutating.
 	Mutating func(actionID string) bool
@@ -97,6 +100,9 @@ func New(cfg Config) (*Server, error) {
 		// that clients listen for the ones a reload adds.
 		Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}},
 	})
+	if cfg.Receipts != nil {
+		s.addReceipts()
+	}
 	if cfg.Shipped {
 		for _, set := range []map[string][]byte{capabilities.Examples(), capabilities.Workflows()} {
 			for _, name := range sortedKeys(set) {

@@ -1,0 +1,31 @@
+package hostfns
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// RunKey is the name an actor's idempotency key has in the ledger and in
+// the derived keys connectors get: "actor:<32 hex digits>:<key>", the hex
+// digits the start of the SHA-256 of the actor's email (trimmed, lower
+// case). Keys are per actor: two actors using the same key never meet,
+// neither in the ledger (one cannot replay, block or learn of the other's
+// run) nor in a connector's check-before-act. The hash has a fixed length,
+// so the name splits one way only.
+func RunKey(actorEmail, key string) string {
+	return actorKeyPrefix(actorEmail) + key
+}
+
+// actorKeyPrefix is RunKey's prefix for an actor.
+func actorKeyPrefix(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return "actor:" + hex.EncodeToString(sum[:16]) + ":"
+}
+
+// CallerKey is the key an actor gave, from its RunKey name; a name that is
+// not the actor's (a key recorded before keys were per actor) comes back
+// unchanged.
+func CallerKey(actorEmail, runKey string) string {
+	return strings.TrimPrefix(runKey, actorKeyPrefix(actorEmail))
+}
