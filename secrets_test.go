@@ -276,7 +276,7 @@ func TestHostileSecretsNeverLeaveInClear(t *testing.T) {
 			r.kv.mu.Unlock()
 			// The connector itself got the real value: only records are
 			// redacted.
-			got, err := r.kv.Store.Call(ctx, "get", json.RawMessage(`{"key":"k-`+v.which+`"}`), hostfns.CallOptions{})
+			got, err := r.kv.Store.Call(ctx, "get", json.RawMessage(`{"key":"k-`+v.which+`"}`), hostfns.CallOptions{Capability: r.cap.ID})
 			if err != nil || !bytes.Contains(got.Result, []byte("stored:"+canary)) {
 				t.Errorf("the connector stored %s (%v), want the real secret", got.Result, err)
 			}

@@ -128,9 +128,16 @@ func TestHostileTimeCLIAndHTTPInputs(t *testing.T) {
 		_, _ = b.ReadFrom(resp.Body)
 		return resp.StatusCode, b.String()
 	}
+	// Over the CLI the inputs reach validation, whose depth limit
+	// refuses them; over HTTP the body's own depth check (64 levels)
+	// refuses them before they are decoded.
 	deep := `{"celsius": 1, "x": ` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + `}`
+	code, _, stderr = invoke(t, home, "", "run", "TemperatureConverterJS", "--input", deep)
+	if code != exitInvalid || !strings.Contains(stderr, "MaxValueDepth") {
+		t.Errorf("deep inputs on the command line: exit %d, stderr %s", code, stderr)
+	}
 	status, body := post(deep)
-	if status != http.StatusBadRequest || !strings.Contains(body, "MaxValueDepth") {
+	if status != http.StatusBadRequest || !strings.Contains(body, "deeper than 64 levels") {
 		t.Errorf("deep inputs: %d %s", status, body)
 	}
 	deeper := `{"celsius": 1, "x": ` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`
