@@ -5,7 +5,7 @@ BENCHTIME ?= 2s
 FUZZTIME  ?= 30s
 BIN     := bin/enact-run
 
-.PHONY: help build test check bench fuzz crash plugins engines clean
+.PHONY: help build test check bench fuzz load crash plugins engines clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ bench: ## run the benchmarks: sandbox runs side by side with the subprocess base
 	$(GO) test -run '^$$' -bench MCPStdio -benchtime 300x ./cmd/enact-run
 
 CRASH_TRIALS ?= 2000
+load: ## the hostile memory load at full size (50 concurrent runs of each kind against serve; the race build sends 10)
+	$(GO) test -count=1 -run '^TestHostileMemoryLoadAgainstServe$$' -v ./cmd/enact-run | grep -E 'peak RSS|^(--- |ok|FAIL|PASS)'
+
 crash: ## the kill -9 crash harness at length (CRASH_TRIALS trials; CI runs 200)
 	ENACT_CRASH_TRIALS=$(CRASH_TRIALS) $(GO) test -run '^TestCrashConsistency$$' -v -timeout 0 ./cmd/enact-run | grep -E 'crash harness|ms per trial|^(---|ok|FAIL)'
 

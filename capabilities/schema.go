@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -247,9 +246,47 @@ func (c *Capability) ValidateOutputsContext(ctx context.Context, out map[string]
 	return validate(ctx, c.schemaFor(false), out, "outputs")
 }
 
-// jsonNumber is the JSON number syntax, exponent limited to four digits so
-// that no number costs the validator more than a few kilobytes.
-var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,999})(\.[0-9]{1,1000})?([eE][+-]?[0-9]{1,4})?$`)
+// jsonNumber reports whether s is a JSON number in the syntax this
+// validator accepts: at most 1000 integer digits, 1000 fraction digits and
+// a four-digit exponent, so that no number costs it more than a few
+// kilobytes. A scanner rather than a regular expression: it runs on every
+// number of every value validated and allocates nothing.
+func jsonNumber(s string) bool {
+	digits := func(i, most int) (int, int) {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i, n = i+1, n+1
+		}
+		if n > most {
+			return i, -1
+		}
+		return i, n
+	}
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	start := i
+	i, n := digits(i, 1000)
+	if n <= 0 || n > 1 && s[start] == '0' {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		if i, n = digits(i+1, 1000); n <= 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i, n = digits(i, 4); n <= 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
 
 // check refuses the scalars the validator cannot judge safely: floats that
 // are not finite and json.Number strings that are not JSON numbers.
@@ -262,7 +299,7 @@ func check(v any, path []string, errs []issue) []issue {
 			errs = append(errs, issue{path: slices.Clone(path), rule: "type", msg: "not a JSON number (NaN or infinite)"})
 		}
 	case json.Number:
-		if !jsonNumber.MatchString(string(x)) {
+		if !jsonNumber(string(x)) {
 			errs = append(errs, issue{path: slices.Clone(path), rule: "type", msg: fmt.Sprintf("%q is not a JSON number this validator accepts", display(string(x), false)), opaque: true})
 		}
 	}
