@@ -174,17 +174,22 @@ func TestConcurrentRetriesExecuteOncePerKey(t *testing.T) {
 // newClient wires a client over a policy, a store and connectors.
 func newClient(t testing.TB, p *policy.Policy, store receipts.Store, conns ...hostfns.Connector) *enact.Client {
 	t.Helper()
-	engine, err := runtime.New(runtime.Config{})
+	engine, err := sharedEngine()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { engine.Close(context.Background()) })
 	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: conns, Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return enact.New(engine, gate)
 }
+
+// sharedEngine is the one sandbox engine of the package's clients: an
+// engine is safe for concurrent use and keeps no state of a run, so the
+// runners of a test (and the tests) differ by their gate and store, and the
+// interpreters are compiled once for the package rather than once a client.
+var sharedEngine = sync.OnceValues(func() (*runtime.Engine, error) { return runtime.New(runtime.Config{}) })
 
 // pgConnector opens the Postgres connector on dsn with the policy's
 // table allowlist.

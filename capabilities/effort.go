@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -212,10 +213,10 @@ func inPlace(s *jsonschema.Schema) []edge {
 		add(t, "oneOf")
 	}
 	add(s.If, "if")
-	for _, k := range sortedKeys(s.DependentSchemas) {
+	for _, k := range slices.Sorted(maps.Keys(s.DependentSchemas)) {
 		add(s.DependentSchemas[k], "dependentSchemas")
 	}
-	for _, k := range sortedKeys(s.Dependencies) {
+	for _, k := range slices.Sorted(maps.Keys(s.Dependencies)) {
 		if t, ok := s.Dependencies[k].(*jsonschema.Schema); ok {
 			add(t, "dependencies")
 		}
@@ -232,7 +233,7 @@ func descents(s *jsonschema.Schema) []edge {
 			out = append(out, edge{to: t, kw: kw, label: label})
 		}
 	}
-	for _, k := range sortedKeys(s.Properties) {
+	for _, k := range slices.Sorted(maps.Keys(s.Properties)) {
 		add(s.Properties[k], "properties", "p:"+k)
 	}
 	pats := make([]jsonschema.Regexp, 0, len(s.PatternProperties))
@@ -267,15 +268,6 @@ func descents(s *jsonschema.Schema) []edge {
 	add(s.UnevaluatedItems, "unevaluatedItems", "a:*")
 	add(s.ContentSchema, "contentSchema", "c:*")
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // reach is one way a schema applied to a value leads to a subschema applied
@@ -360,7 +352,7 @@ func analyse(root *jsonschema.Schema) *schemaProblem {
 				labels[r.label] = true
 			}
 		}
-		for _, label := range sortedKeys(labels) {
+		for _, label := range slices.Sorted(maps.Keys(labels)) {
 			if ways, n := applied(label, rs); n >= 2 {
 				return a.problem(ways, label, n)
 			}

@@ -503,13 +503,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		crashpoint.Hit(crashpoint.AfterOutcome)
 	}
 	if err != nil {
-		code, msg := CodeConnectorError, err.Error()
-		var ce *ConnectorError
-		if errors.As(err, &ce) {
-			code, msg = ce.Code, ce.Message
-		} else if ctx.Err() != nil {
-			code = CodeTimeout
-		}
+		code, msg := connectorFailure(ctx, err)
 		rec.Decision = receipts.ActionFailed
 		rec.Error = &receipts.Error{Code: code, Message: msg}
 		return ErrorReply(code, msg)
@@ -519,6 +513,20 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 	rec.AlreadyExisted = out.AlreadyExisted
 	r.rows += rowsAffected(out.Result)
 	return ResultReply(out.Result, out.AlreadyExisted)
+}
+
+// connectorFailure is the code and message a connector's error gives the
+// guest: the connector's own when it says one, timeout when the run's
+// deadline passed, connector_error otherwise.
+func connectorFailure(ctx context.Context, err error) (code, msg string) {
+	var ce *ConnectorError
+	if errors.As(err, &ce) {
+		return ce.Code, ce.Message
+	}
+	if ctx.Err() != nil {
+		return CodeTimeout, err.Error()
+	}
+	return CodeConnectorError, err.Error()
 }
 
 // resolve runs a Resolver connector's Resolve on the arguments and records
@@ -534,13 +542,7 @@ func (r *Run) resolve(ctx context.Context, a *action, args []byte, rec *receipts
 		err = fmt.Errorf("connector %s resolved the arguments to nothing", a.connector.Name())
 	}
 	if err != nil {
-		code, msg := CodeConnectorError, err.Error()
-		var ce *ConnectorError
-		if errors.As(err, &ce) {
-			code, msg = ce.Code, ce.Message
-		} else if ctx.Err() != nil {
-			code = CodeTimeout
-		}
+		code, msg := connectorFailure(ctx, err)
 		// A name that reaches nothing allowed is a refusal; a lookup
 		// that could not be made is a failure.
 		rec.Decision = receipts.ActionFailed

@@ -59,7 +59,7 @@ Try it:
 Exit codes: 0 passed, 1 the run failed, 2 bad command line, 3 a policy
 blocked the run, 4 invalid capability or inputs (nothing ran), 5 the runner
 itself failed. State lives under $ENACT_HOME, default ~/.enact: the
-compilation cache, the signing keys (keys/), the receipts (receipts.db) and
+compilation cache (or $ENACT_CACHE_DIR), the signing keys (keys/), the receipts (receipts.db) and
 the embedded key-value store (kv.db). --store (or $ENACT_STORE_URL) moves
 the receipts, idempotency keys and journal to a Postgres database that a
 fleet of runners shares.`,
@@ -87,15 +87,28 @@ func (c *cli) home() (string, error) {
 
 // engine creates the runtime with the on-disk compilation cache.
 func (c *cli) engine() (*runtime.Engine, error) {
-	home, err := c.home()
+	cache, err := c.cacheDir()
 	if err != nil {
 		return nil, err
 	}
-	cache := filepath.Join(home, "cache", "wazero")
 	if err := os.MkdirAll(cache, 0o700); err != nil {
-		return nil, fmt.Errorf("state directory %s is not writable: %w", home, err)
+		return nil, fmt.Errorf("compilation cache %s is not writable: %w", cache, err)
 	}
 	return runtime.New(runtime.Config{CacheDir: cache})
+}
+
+// cacheDir is the on-disk compilation cache: $ENACT_CACHE_DIR, else
+// $ENACT_HOME/cache/wazero. Several homes (and processes) may share one:
+// entries are written whole and renamed into place.
+func (c *cli) cacheDir() (string, error) {
+	if d := c.getenv("ENACT_CACHE_DIR"); d != "" {
+		return d, nil
+	}
+	home, err := c.home()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, "cache", "wazero"), nil
 }
 
 // load reads a capability from a file, or finds a shipped example or

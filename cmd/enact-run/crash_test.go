@@ -82,7 +82,7 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	defer db.Close(context.Background())
 
-	baseEnv := append(os.Environ(), "ENACT_HOME="+home, "ENACT_POSTGRES_URL="+effects, "ENACT_POLICY="+policyFile,
+	baseEnv := append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+home, "ENACT_POSTGRES_URL="+effects, "ENACT_POLICY="+policyFile,
 		"ENACT_ACTOR=harness@acme.test", "ENACT_CRASHPOINT=")
 	storeEnv := func(kind string) []string {
 		if kind == "postgres" {

@@ -53,7 +53,7 @@ func TestHostileTimeSIGTERMEndsARun(t *testing.T) {
 			t.Parallel()
 			home := t.TempDir()
 			cmd := exec.Command(bin, "run", tc.file, "--json")
-			cmd.Env = append(os.Environ(), "ENACT_HOME="+home)
+			cmd.Env = append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+home)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Start(); err != nil {

@@ -12,7 +12,7 @@
 // capability or its inputs are invalid, so nothing ran; 5 the runner itself
 // failed (state directory, cache); 6 the idempotency key is in use by
 // another request, a run in flight, or a run that died mid-action. State lives under $ENACT_HOME (default
-// ~/.enact): the on-disk compilation cache is $ENACT_HOME/cache/wazero.
+// ~/.enact): the on-disk compilation cache is $ENACT_HOME/cache/wazero, or $ENACT_CACHE_DIR.
 package main
 
 import (

@@ -16,12 +16,7 @@ import (
 func invoke(t *testing.T, home, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	getenv := func(k string) string {
-		if k == "ENACT_HOME" {
-			return home
-		}
-		return ""
-	}
+	getenv := testEnv(home, nil)
 	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr, getenv)
 	return code, stdout.String(), stderr.String()
 }

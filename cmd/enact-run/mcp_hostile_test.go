@@ -21,7 +21,7 @@ func TestHostileMCPLinesWithTheRealBinary(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "mcp", "--actor", "agent@acme.com")
-	cmd.Env = append(os.Environ(), "ENACT_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+t.TempDir())
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

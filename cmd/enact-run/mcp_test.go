@@ -25,7 +25,7 @@ func TestMCPOverStdioWithTheRealBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "mcp", "--dir", dir, "--actor", "agent@acme.com")
-	cmd.Env = append(os.Environ(), "ENACT_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+t.TempDir())
 	client := mcp.NewClient(&mcp.Implementation{Name: "enact-test", Version: "1"}, nil)
 	cs, err := client.Connect(t.Context(), &mcp.CommandTransport{Command: cmd}, nil)
 	if err != nil {
@@ -68,7 +68,7 @@ func BenchmarkMCPStdioRoundTrip(b *testing.B) {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "mcp", "--actor", "agent@acme.com")
-	cmd.Env = append(os.Environ(), "ENACT_HOME="+b.TempDir())
+	cmd.Env = append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+b.TempDir())
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil).Connect(b.Context(), &mcp.CommandTransport{Command: cmd}, nil)
 	if err != nil {
 		b.Fatal(err)

@@ -193,12 +193,7 @@ func TestHostileSecretsServe(t *testing.T) {
 	logs := &syncBuffer{}
 	go func() {
 		defer close(done)
-		getenv := func(k string) string {
-			if k == "ENACT_HOME" {
-				return home
-			}
-			return ""
-		}
+		getenv := testEnv(home, nil)
 		run(ctx, []string{"serve", "--addr", addr, "--policy", pol, "--dir", dir, "--anonymous-actor", "agent@acme.com"},
 			strings.NewReader(""), io.Discard, logs, getenv)
 	}()

@@ -34,12 +34,7 @@ func startServeIn(t *testing.T, home string, args ...string) string {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		getenv := func(k string) string {
-			if k == "ENACT_HOME" {
-				return home
-			}
-			return ""
-		}
+		getenv := testEnv(home, nil)
 		run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), io.Discard, io.Discard, getenv)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
@@ -109,12 +104,7 @@ func TestServeAuthenticatesAndRuns(t *testing.T) {
 	done := make(chan int)
 	var stderr bytes.Buffer
 	go func() {
-		getenv := func(k string) string {
-			if k == "ENACT_HOME" {
-				return t.TempDir()
-			}
-			return ""
-		}
+		getenv := testEnv(t.TempDir(), nil)
 		done <- run(ctx, []string{"serve", "--addr", addr, "--policy", pol}, strings.NewReader(""), io.Discard, &stderr, getenv)
 	}()
 	base := "http://" + addr

@@ -102,7 +102,12 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 		s.Close()
 		return nil, err
 	}
-	cfg := runtime.Config{CacheDir: filepath.Join(home, "cache", "wazero")}
+	cache, err := c.cacheDir()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	cfg := runtime.Config{CacheDir: cache}
 	if opts.longLived {
 		cfg.PoolSize = 2
 	}

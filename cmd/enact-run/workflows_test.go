@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -15,7 +16,36 @@ import (
 	"github.com/enact-run/enact/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "enact-run-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	testCacheDir = dir
+	code := m.Run()
+	pgtest.Stop()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// testCacheDir is the compilation cache every test's runner shares
+// (ENACT_CACHE_DIR), so that the interpreters are compiled once for the
+// package, not once per ENACT_HOME.
+var testCacheDir string
+
+// testEnv is the environment of an in-process run: ENACT_HOME is home,
+// ENACT_CACHE_DIR the package's shared cache, anything else from env.
+func testEnv(home string, env map[string]string) func(string) string {
+	return func(k string) string {
+		switch k {
+		case "ENACT_HOME":
+			return home
+		case "ENACT_CACHE_DIR":
+			return testCacheDir
+		}
+		return env[k]
+	}
+}
 
 const workflows = "../../capabilities/workflows/"
 
@@ -24,12 +54,7 @@ const workflows = "../../capabilities/workflows/"
 func runWorkflow(t *testing.T, home string, env map[string]string, args ...string) (int, map[string]any, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	getenv := func(k string) string {
-		if k == "ENACT_HOME" {
-			return home
-		}
-		return env[k]
-	}
+	getenv := testEnv(home, env)
 	code := run(context.Background(), append(args, "--json"), strings.NewReader(""), &stdout, &stderr, getenv)
 	var rep map[string]any
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
@@ -261,12 +286,7 @@ func TestHostilePostgresSharedStoreWorkflow(t *testing.T) {
 	runDB := func(env map[string]string, input string) (int, map[string]any, string, string) {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		getenv := func(k string) string {
-			if k == "ENACT_HOME" {
-				return home
-			}
-			return env[k]
-		}
+		getenv := testEnv(home, env)
 		code := run(context.Background(), []string{"run", "db_safe_insert", "--policy", workflows + "db_safe_insert.policy.yaml",
 			"--actor", "agent@acme.com", "--input", input, "--json"}, strings.NewReader(""), &stdout, &stderr, getenv)
 		var rep map[string]any
