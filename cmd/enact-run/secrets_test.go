@@ -2,17 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -182,33 +179,8 @@ func TestHostileSecretsServe(t *testing.T) {
 	pol := writeFile(t, t.TempDir(), "policy.yaml", secretsPolicy)
 	writeFile(t, dir, "leaky.yaml", leakyCapability)
 	home := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
 	logs := &syncBuffer{}
-	go func() {
-		defer close(done)
-		getenv := testEnv(home, nil)
-		run(ctx, []string{"serve", "--addr", addr, "--policy", pol, "--dir", dir, "--anonymous-actor", "agent@acme.com"},
-			strings.NewReader(""), io.Discard, logs, getenv)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	base := "http://" + addr
-	for i := 0; ; i++ {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i == 1200 {
-			t.Fatal("the server did not come up")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	base := startServeLogged(t, home, logs, "--policy", pol, "--dir", dir, "--anonymous-actor", "agent@acme.com")
 	get := func(path string) []byte {
 		resp, err := http.Get(base + path)
 		if err != nil {

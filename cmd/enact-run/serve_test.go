@@ -24,6 +24,13 @@ func startServe(t *testing.T, args ...string) string {
 // startServeIn is startServe with $ENACT_HOME at home.
 func startServeIn(t *testing.T, home string, args ...string) string {
 	t.Helper()
+	return startServeLogged(t, home, io.Discard, args...)
+}
+
+// startServeLogged is startServeIn with the server's log (its standard
+// error) written to logs.
+func startServeLogged(t *testing.T, home string, logs io.Writer, args ...string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +42,7 @@ func startServeIn(t *testing.T, home string, args ...string) string {
 	go func() {
 		defer close(done)
 		getenv := testEnv(home, nil)
-		run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), io.Discard, io.Discard, getenv)
+		run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), io.Discard, logs, getenv)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	base := "http://" + addr
