@@ -5,7 +5,7 @@ BENCHTIME ?= 2s
 FUZZTIME  ?= 30s
 BIN     := bin/enact-run
 
-.PHONY: help build test check bench fuzz load crash plugins engines clean
+.PHONY: help build test check bench fuzz load crash plugins engines cpython clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -57,8 +57,11 @@ plugins: ## rebuild the Go example and test plugins (commands recorded in their 
 	cd runtime/testdata/hostile && GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -buildvcs=false -ldflags='-s -w' -o hostile.wasm .
 	sha256sum plugins/examples/textstats/textstats.wasm runtime/testdata/hostile/hostile.wasm
 
-engines: ## fetch the interpreter engines from their registries and check their sha256
+engines: ## fetch QuickJS-NG from its registry and check the sha256 of every engine file
 	sh plugins/engines/fetch.sh
+
+cpython: ## build the CPython engine and its standard library from Debian sources (~15 min on 2 cores; see plugins/engines/cpython/BUILD.md)
+	sh plugins/engines/cpython/build.sh
 
 clean: ## remove build output
 	rm -rf bin enact-build

@@ -88,6 +88,11 @@ type Task struct {
 	Extensions map[string]any
 	// Line is the line of the task in the document.
 	Line int
+	// CodeLine is the line of the document on which Code's first line
+	// stands (for a block scalar, the line after "code: |"), so that an
+	// interpreter's line numbers can name lines of the document; 0 when
+	// unknown.
+	CodeLine int
 }
 
 // Dependencies is what a script task needs from its runtime.
@@ -306,7 +311,7 @@ func (l *loader) build(doc map[string]any) *Capability {
 func (l *loader) task(t map[string]any, i int, seen map[string]int) Task {
 	at := []string{"tasks", fmt.Sprint(i)}
 	task := Task{ID: str(t, "id"), Type: str(t, "type"), Language: str(t, "language"), Code: str(t, "code"),
-		Extensions: extensions(t), Line: l.lines.at(at)}
+		Extensions: extensions(t), Line: l.lines.at(at), CodeLine: l.lines.textLine(append(at[:len(at):len(at)], "code"))}
 	if first, dup := seen[task.ID]; dup {
 		l.add(append(at, "id"), "unique", fmt.Sprintf("duplicate task id %q (first used at line %d)", task.ID, first))
 	} else {

@@ -335,6 +335,27 @@ type lines struct {
 // mapping, of the item in a sequence, or of the nearest enclosing value
 // when path does not exist.
 func (l *lines) at(path []string) int {
+	line, _ := l.find(path)
+	return line
+}
+
+// textLine returns the line on which the text of the string at path
+// begins: the line after a block scalar's indicator (| or >), else the
+// value's own line; 0 when path does not exist.
+func (l *lines) textLine(path []string) int {
+	_, n := l.find(path)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return 0
+	}
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return n.Line + 1
+	}
+	return n.Line
+}
+
+// find returns the line of the value at path (as at does) and its node,
+// nil when path does not exist.
+func (l *lines) find(path []string) (int, *yaml.Node) {
 	n, line := deref(l.root), l.root.Line
 	for _, tok := range path {
 		var next *yaml.Node
@@ -358,9 +379,9 @@ func (l *lines) at(path []string) int {
 			}
 		}
 		if next == nil {
-			return line
+			return line, nil
 		}
 		n = deref(next)
 	}
-	return line
+	return line, n
 }

@@ -34,8 +34,10 @@
 //     the result or raises enact.ActionError (with .code, .message,
 //     .policy_results); enact.kv.put(key="a", value=1) is the same call;
 //     enact.request(action, args) returns the whole reply and never raises.
-//     Underneath, the request string goes through the MicroPython port's
-//     js module: js.enact_host(request) -> reply.
+//     Underneath, the CPython engine's module _enact: _enact.call(request)
+//     -> reply, over the engine's imports enact.call(request, length) ->
+//     reply length and enact.reply(buffer, length) (see
+//     plugins/engines/cpython/enact_python.c).
 //   - JavaScript tasks get the same `enact` object: enact.call,
 //     enact.kv.put({...}), enact.request, enact.ActionError (with .code and
 //     .policyResults). Underneath, a QuickJS function proxy reaches the

@@ -1,6 +1,8 @@
 package plugins
 
 import (
+	"archive/zip"
+	"bytes"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -8,8 +10,14 @@ import (
 	"sync"
 )
 
-//go:embed engines/micropython.wasm
-var micropythonWasm []byte
+//go:embed engines/cpython.wasm
+var cpythonWasm []byte
+
+//go:embed engines/python-stdlib.zip
+var pythonStdlibZip []byte
+
+// pythonStdlibSHA256 pins engines/python-stdlib.zip.
+const pythonStdlibSHA256 = "f0863fc1c3544ca1713929eb77157f7782835bb57e6b4713c09a91b5c8189bb5"
 
 //go:embed engines/quickjs-ng.wasm
 var quickjsWasm []byte
@@ -26,12 +34,12 @@ type Engine struct {
 
 var (
 	python = &Engine{
-		name:     "micropython",
+		name:     "cpython",
 		language: "python",
-		pkg:      "npm:@micropython/micropython-webassembly-pyscript",
-		version:  "1.27.0",
-		sha256:   "06338c955b03c5700aa0069015d3e392d76836ef8e2ce25bedbe59b88ccd373c",
-		bytes:    micropythonWasm,
+		pkg:      "deb-src:python3.13",
+		version:  "3.13.5-2+deb13u5",
+		sha256:   "8f68a028de285ab7fc52a910ea9270e31286120e0f88b79406352bb4bcf07231",
+		bytes:    cpythonWasm,
 	}
 	javascript = &Engine{
 		name:     "quickjs-ng",
@@ -61,7 +69,7 @@ func EngineFor(language string) (*Engine, error) {
 	return nil, fmt.Errorf("%w: %q", ErrUnsupportedLanguage, language)
 }
 
-// Name is the engine's short name, e.g. "micropython".
+// Name is the engine's short name, e.g. "cpython".
 func (e *Engine) Name() string { return e.name }
 
 // Language is the normalised language the engine runs.
@@ -89,4 +97,26 @@ func (e *Engine) Wasm() ([]byte, error) {
 		return nil, e.err
 	}
 	return append([]byte(nil), e.bytes...), nil
+}
+
+var stdlib struct {
+	once sync.Once
+	zip  *zip.Reader
+	err  error
+}
+
+// PythonStdlib returns the standard library archive of the Python engine
+// (engines/python-stdlib.zip: lib/python3.13 holds the modules as .pyc
+// files, share/zoneinfo the tz database), after checking it against its
+// pinned digest.
+func PythonStdlib() (*zip.Reader, error) {
+	stdlib.once.Do(func() {
+		sum := sha256.Sum256(pythonStdlibZip)
+		if got := hex.EncodeToString(sum[:]); got != pythonStdlibSHA256 {
+			stdlib.err = fmt.Errorf("%w: the Python standard library archive is %s, pinned %s", ErrHashMismatch, got, pythonStdlibSHA256)
+			return
+		}
+		stdlib.zip, stdlib.err = zip.NewReader(bytes.NewReader(pythonStdlibZip), int64(len(pythonStdlibZip)))
+	})
+	return stdlib.zip, stdlib.err
 }

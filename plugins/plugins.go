@@ -1,8 +1,8 @@
 // Package plugins turns the tasks of a capability into runnable plugins.
 //
 // A script task (`type: script`) becomes a plugin made of a pinned
-// interpreter engine (MicroPython for Python, QuickJS-NG for JavaScript; see
-// engines/ENGINES.md) plus the task's source. The source stays out of the
+// interpreter engine (CPython 3.13 for Python, QuickJS-NG for JavaScript;
+// see engines/ENGINES.md) plus the task's source. The source stays out of the
 // engine's bytes, so every script of a language shares one compiled engine.
 //
 // A prebuilt task (`type: wasm`) names an Extism-ABI module by a path
@@ -90,6 +90,8 @@ type Plugin struct {
 	kind     Kind
 	language string
 	code     string
+	source   string // the document's name, for tracebacks
+	codeLine int    // the document's line of the code's first line
 	engine   *Engine
 	function string
 	artifact []byte
@@ -135,6 +137,14 @@ func (p *Plugin) Language() string { return p.language }
 
 // Code is the script source, or "" for a prebuilt module.
 func (p *Plugin) Code() string { return p.code }
+
+// Source is the name of the document the task comes from (the path given
+// to capabilities.LoadFile), "" when unknown.
+func (p *Plugin) Source() string { return p.source }
+
+// CodeLine is the line of the document on which the script's first line
+// stands, 0 when unknown.
+func (p *Plugin) CodeLine() int { return p.codeLine }
 
 // Engine is the interpreter a script runs on, or nil for a prebuilt module.
 func (p *Plugin) Engine() *Engine { return p.engine }
@@ -219,6 +229,8 @@ func build(c *capabilities.Capability, t capabilities.Task) (*Plugin, error) {
 			kind:     KindScript,
 			language: t.Language,
 			code:     t.Code,
+			source:   c.Name,
+			codeLine: t.CodeLine,
 			engine:   engine,
 			artifact: artifact,
 			digest:   digestOf(artifact),

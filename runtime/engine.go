@@ -334,18 +334,20 @@ func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpre
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, e.rtConfig)
 	compiled, err := rt.CompileModule(ctx, wasm)
-	if err == nil {
+	in.live = &sync.Map{}
+	if err == nil && lang == "python" {
+		err = preparePython(ctx, rt, in)
+	} else if err == nil {
 		err = instantiateWASI(ctx, rt)
-	}
-	calls, live := &emscriptenCalls{}, &sync.Map{}
-	if err == nil {
-		err = instantiateEnv(ctx, rt, calls, live, compiled)
+		if err == nil {
+			err = instantiateEnv(ctx, rt, in.live, compiled)
+		}
 	}
 	if err != nil {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("runtime: prepare %s engine: %w", lang, err)
 	}
-	in.rt, in.compiled, in.calls, in.live = rt, compiled, calls, live
+	in.rt, in.compiled = rt, compiled
 	for _, m := range compiled.ExportedMemories() {
 		in.minMemory = uint64(m.Min()) * 65536
 	}

@@ -18,7 +18,6 @@ type interpreter struct {
 	language string
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
-	calls    *emscriptenCalls
 	// live maps each instance's module to the instance, so host functions
 	// can find the memoised exports of the guest calling them.
 	live *sync.Map
@@ -34,6 +33,9 @@ type interpreter struct {
 	// snapshots, when set, hold started memories to restore instead of
 	// running init again (see snapshot.go).
 	snapshots *snapshots
+	// moduleConfig, when set, completes the configuration of each
+	// instance.
+	moduleConfig func(wazero.ModuleConfig) wazero.ModuleConfig
 	// exec runs one program on a prepared instance and returns the JSON
 	// envelope the program produced.
 	exec func(ctx context.Context, inst *instance, program string) ([]byte, error)
@@ -48,8 +50,10 @@ type instance struct {
 	// funcs memoises exported functions: each api.Function carries its
 	// own call stack, which is costly to create.
 	funcs map[string]api.Function
-	calls *emscriptenCalls
 	live  *sync.Map
+	// reply is an action's reply kept for the guest to fetch (the CPython
+	// engine's enact.reply).
+	reply []byte
 }
 
 // newInstance instantiates and prepares an interpreter under a memory
@@ -62,12 +66,15 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 	}
 	budget := &memoryBudget{limit: memLimit}
 	ictx := experimental.WithMemoryAllocator(ctx, budget)
-	mod, err := in.rt.InstantiateModule(ictx, in.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	if in.moduleConfig != nil {
+		cfg = in.moduleConfig(cfg)
+	}
+	mod, err := in.rt.InstantiateModule(ictx, in.compiled, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: instantiate %s engine: %w", in.language, err)
 	}
-	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, calls: in.calls, live: in.live}
-	in.calls.attach(mod)
+	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, live: in.live}
 	in.live.Store(mod, inst)
 	var fresh []byte // the memory before start-up, when a snapshot is to be taken
 	if in.snapshots != nil {
@@ -101,7 +108,6 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 }
 
 func (i *instance) close(ctx context.Context) {
-	i.calls.detach(i.mod)
 	i.live.Delete(i.mod)
 	_ = i.mod.Close(context.WithoutCancel(ctx))
 }

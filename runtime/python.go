@@ -2,244 +2,217 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/plugins"
 )
 
-// MicroPython (PyScript build) start-up parameters: the Python value stack
-// in words, and the initial garbage-collected heap in bytes (the heap grows
-// in further chunks as needed, within the run's memory budget).
-const (
-	pythonPyStack = 2048
-	pythonHeap    = 2 << 20
-)
+// Python tasks run on CPython 3.13 built for wasm32-wasi as a reactor
+// (plugins/engines/cpython; its entry points are documented in
+// enact_python.c). The engine is initialised once per memory limit: the
+// interpreter starts isolated (no environment, no arguments, no site, the
+// standard library read from the archive mounted read-only at /usr/local),
+// runs python/boot.py, which imports the modules tool authors use and closes
+// what the sandbox cannot offer, and the memory it leaves is the snapshot
+// every run of that limit starts from.
+//
+// A run hands __enact_run one JSON request: the task's code, the document's
+// name and the line its code starts on (so tracebacks and syntax errors
+// name cap.yaml:14, not a line of the task), the inputs' JSON text (an
+// object whose key order is the caller's), and a fresh 128-bit seed for
+// random. The task runs as a module named __main__, inputs as its globals,
+// with a top-level return allowed; the runner answers {"ok": value} or
+// {"error": {type, message, trace}}, the envelope decodeEnvelope reads.
+//
+// Frozen by the snapshot, and so shared by every run of a process: the
+// string-hash seed (CPython draws it once, at initialisation; set and dict
+// iteration orders of strings are stable within a process, as under a fixed
+// PYTHONHASHSEED) and everything the boot code computed. Not frozen: random
+// (reseeded per run), os.urandom and the secrets module (the host's
+// entropy on every call), the clock (read from the host on every call).
 
-// MicroPython's proxy kinds (ports/webassembly/proxy_c.c).
-const (
-	mpKindException = 0xffffffff // -1
-	mpKindObject    = 8
-	mpKindStr       = 5
-)
+//go:embed python/boot.py
+var pythonBoot string
+
+// pythonStdlibMount is where the standard library archive appears inside
+// the guest: its lib/python3.13 is the interpreter's module path and its
+// share/zoneinfo is the tz database.
+const pythonStdlibMount = "/usr/local"
 
 func pythonInterpreter() *interpreter {
 	return &interpreter{
-		language: "python",
-		init: func(ctx context.Context, m api.Module, _ uint64) (uint32, error) {
-			for _, name := range []string{"emscripten_stack_init", "__wasm_call_ctors"} {
-				if _, err := m.ExportedFunction(name).Call(ctx); err != nil {
-					return 0, err
-				}
-			}
-			if _, err := m.ExportedFunction("mp_js_init").Call(ctx, pythonPyStack, pythonHeap); err != nil {
-				return 0, err
-			}
-			_, err := m.ExportedFunction("proxy_c_init").Call(ctx)
-			return 0, err
-		},
-		// The enact object and the modules the wrapper uses are made once
-		// per instance, at start-up (off the run's clock when pooled),
-		// instead of being compiled again by every program.
-		startup: func(ctx context.Context, inst *instance) error {
-			out, err := execPython(ctx, inst, pythonStartup)
-			if err != nil {
-				return err
-			}
-			if string(out) != `{"ok": null}` {
-				return fmt.Errorf("runtime: python start-up: %s", truncate(string(out), 200))
-			}
-			return nil
-		},
-		exec: execPython,
+		language:  "python",
+		snapshots: &snapshots{},
+		init:      initCPython,
+		exec:      execCPython,
 	}
 }
 
-// pythonStartup defines enact and imports what the wrapper needs; it
-// leaves the envelope {"ok": null} to say it ran.
-const pythonStartup = pythonEnact + `import json, io, sys
-__enact_result = '{"ok": null}'
-`
-
-// pythonProgram wraps a task's source so that the seed examples run
-// unchanged: the source becomes the body of a function whose parameters are
-// the task's variables (so a top-level `return` gives the outputs and
-// assigning to an input works), and the result or the exception is encoded
-// as JSON into the global __enact_result. The task's first line is line 2
-// of the program; pythonTraceback maps the numbers back.
-func pythonProgram(code string, vars map[string]any) (string, error) {
-	params, args := []string{"inputs"}, []string{"__enact_args"}
-	for _, name := range sortedKeys(vars) {
-		if isPythonIdentifier(name) {
-			params = append(params, name)
-			args = append(args, "__enact_args["+strconv.Quote(name)+"]")
+// initCPython runs the reactor's constructors, initialises the interpreter
+// and runs the boot code. What the interpreter prints while it starts is
+// kept for the error, should it fail.
+func initCPython(ctx context.Context, m api.Module, _ uint64) (uint32, error) {
+	stderr := newBoundedBuffer(8 << 10)
+	ctx = withCallState(ctx, &callState{output: stderr})
+	if f := m.ExportedFunction("_initialize"); f != nil {
+		if _, err := f.Call(ctx); err != nil {
+			return 0, err
 		}
 	}
+	boot := pythonBoot + "\x00"
+	res, err := m.ExportedFunction("malloc").Call(ctx, uint64(len(boot)))
+	if err != nil {
+		return 0, err
+	}
+	if uint32(res[0]) == 0 || !m.Memory().WriteString(uint32(res[0]), boot) {
+		return 0, errGuestOutOfMemory
+	}
+	if res, err = m.ExportedFunction("enact_init").Call(ctx, res[0]); err != nil {
+		return 0, err
+	}
+	if uint32(res[0]) != 0 {
+		text, _ := stderr.result()
+		return 0, fmt.Errorf("runtime: python start-up failed: %s", truncate(strings.TrimSpace(text), 2000))
+	}
+	return 0, nil
+}
+
+// pythonRequest is what __enact_run receives.
+type pythonRequest struct {
+	Code   string `json:"code"`
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Inputs string `json:"inputs"`
+	Seed   string `json:"seed"`
+}
+
+// pythonProgram builds the request that runs a task's code with the given
+// variables.
+func pythonProgram(p *plugins.Plugin, vars map[string]any) (string, error) {
 	in, err := marshalJSON(vars)
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	b.WriteString("def __enact_task(" + strings.Join(params, ", ") + "):\n")
-	for _, line := range strings.Split(strings.ReplaceAll(code, "\r\n", "\n"), "\n") {
-		if strings.TrimSpace(line) == "" {
-			b.WriteString("\n")
-			continue
+	file := p.Source()
+	if file == "" {
+		file = "<task " + p.TaskID() + ">"
+	}
+	var seed [16]byte
+	_, _ = rand.Read(seed[:])
+	req, err := marshalJSON(pythonRequest{
+		Code:   strings.ReplaceAll(p.Code(), "\r\n", "\n"),
+		File:   file,
+		Line:   max(p.CodeLine(), 1),
+		Inputs: string(in),
+		Seed:   hex.EncodeToString(seed[:]),
+	})
+	return string(req), err
+}
+
+// execCPython runs one request on a prepared instance and returns the
+// envelope the runner produced.
+func execCPython(ctx context.Context, inst *instance, request string) ([]byte, error) {
+	addrs, err := inst.cStrings(ctx, 0, request)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := inst.call(ctx, "enact_run", uint64(addrs[0]), uint64(len(request)))
+	if err != nil {
+		return nil, err
+	}
+	if uint32(rc) != 0 {
+		// The runner catches everything a task raises; failing itself
+		// means it could not even allocate its answer.
+		if inst.budget.refused.Load() {
+			return nil, &Error{Code: CodeMemoryLimit, Message: "the Python interpreter ran out of memory"}
 		}
-		b.WriteString("    " + line + "\n")
+		return nil, fmt.Errorf("runtime: python: the runner failed (see the output)")
 	}
-	b.WriteString("    pass\n")
-	b.WriteString(`def __enact_run():
-    global __enact_result
-    import json
-    __enact_args = json.loads(` + pythonStringLiteral(string(in)) + `)
-    try:
-        r = json.dumps({"ok": __enact_task(` + strings.Join(args, ", ") + `)})
-        __enact_result = r
-    except BaseException as e:
-        import io, sys
-        tb = io.StringIO()
-        sys.print_exception(e, tb)
-        __enact_result = json.dumps({"error": {"type": type(e).__name__, "message": str(e), "trace": tb.getvalue()}})
-__enact_run()
-`)
-	return b.String(), nil
-}
-
-// execPython runs a program on a prepared MicroPython instance and returns
-// the JSON envelope it left in __enact_result.
-func execPython(ctx context.Context, inst *instance, program string) ([]byte, error) {
-	// One allocation holds the program, the two names used to fetch the
-	// result and the 12-byte proxy value the port's exports fill in.
-	addrs, err := inst.cStrings(ctx, 12, program, "__main__", "__enact_result")
+	n, err := inst.call(ctx, "enact_result_length")
 	if err != nil {
 		return nil, err
 	}
-	src, mainName, attr, out := addrs[0], addrs[1], addrs[2], addrs[3]
-	if _, err := inst.call(ctx, "mp_js_do_exec", uint64(src), uint64(len(program)), uint64(out)); err != nil {
+	if int32(n) < 0 {
+		return nil, fmt.Errorf("runtime: python: the runner left no result")
+	}
+	if uint32(n) > maxResultBytes {
+		return nil, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the task returned %d bytes of JSON; the limit is %d", uint32(n), maxResultBytes)}
+	}
+	ptr, err := inst.call(ctx, "enact_result")
+	if err != nil {
 		return nil, err
 	}
-	if text, isExc, err := pythonException(inst, out); err != nil || isExc {
-		if err != nil {
-			return nil, err
+	return inst.read(uint32(ptr), uint32(n))
+}
+
+// instantiateEnactHost builds the "enact" host module of the CPython
+// engine: call(request, length) performs one action request and keeps the
+// reply, returning its length; reply(buffer, length) copies the kept reply
+// into guest memory. The reply stays on the host between the two, so the
+// host never calls back into the guest (no allocation from inside a host
+// call).
+func instantiateEnactHost(ctx context.Context, r wazero.Runtime, in *interpreter) error {
+	i32 := api.ValueTypeI32
+	_, err := r.NewHostModuleBuilder("enact").
+		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+		inst := instanceOf(in.live, m)
+		ptr, n := uint32(s[0]), uint32(s[1])
+		var reply []byte
+		if n > hostfns.MaxRequestBytes {
+			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, fmt.Sprintf("the request is %d bytes; the limit is %d", n, hostfns.MaxRequestBytes))
+		} else {
+			req, err := inst.read(ptr, n)
+			if err != nil {
+				panic(err)
+			}
+			reply = hostCall(ctx, req)
 		}
-		// Only a program that did not compile ends here: the wrapper
-		// catches everything the task raises.
-		name, trace, _ := strings.Cut(text, "\x04")
-		return json.Marshal(map[string]any{"error": map[string]any{
-			"type": name, "message": lastLine(trace), "trace": trace,
-		}})
-	}
-	// Fetch __main__.__enact_result through the port's proxy exports.
-	if _, err := inst.call(ctx, "mp_js_do_import", uint64(mainName), uint64(out)); err != nil {
-		return nil, err
-	}
-	kind, err := inst.u32(out)
-	if err != nil {
-		return nil, err
-	}
-	if kind != mpKindObject {
-		return nil, fmt.Errorf("runtime: python: __main__ came back as proxy kind %d", kind)
-	}
-	ref, err := inst.u32(out + 4)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := inst.call(ctx, "proxy_c_to_js_lookup_attr", uint64(ref), uint64(attr), uint64(out)); err != nil {
-		return nil, err
-	}
-	if kind, err = inst.u32(out); err != nil {
-		return nil, err
-	}
-	if kind != mpKindStr {
-		if text, isExc, _ := pythonException(inst, out); isExc {
-			return nil, fmt.Errorf("runtime: python: reading the result: %s", strings.ReplaceAll(text, "\x04", ": "))
+		inst.reply = reply
+		s[0] = uint64(len(reply))
+	}), []api.ValueType{i32, i32}, []api.ValueType{i32}).Export("call").
+		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, m api.Module, s []uint64) {
+		inst := instanceOf(in.live, m)
+		ptr, n := uint32(s[0]), uint32(s[1])
+		if inst.reply == nil || int(n) != len(inst.reply) || !m.Memory().Write(ptr, inst.reply) {
+			s[0] = api.EncodeI32(-1)
+			return
 		}
-		return nil, fmt.Errorf("runtime: python: result came back as proxy kind %d", kind)
-	}
-	return inst.readSized(out)
+		inst.reply = nil
+		s[0] = uint64(n)
+	}), []api.ValueType{i32, i32}, []api.ValueType{i32}).Export("reply").
+		Instantiate(ctx)
+	return err
 }
 
-// pythonException reads the exception text of a proxy value of kind -1.
-func pythonException(inst *instance, out uint32) (string, bool, error) {
-	kind, err := inst.u32(out)
-	if err != nil || kind != mpKindException {
-		return "", false, err
-	}
-	b, err := inst.readSized(out)
-	return string(b), true, err
-}
-
-// readSized reads the (length, pointer) pair that follows a proxy kind and
-// copies out the bytes it names, refusing more than maxResultBytes.
-func (i *instance) readSized(out uint32) ([]byte, error) {
-	n, err := i.u32(out + 4)
+// preparePython instantiates the host modules of the CPython engine: WASI
+// with the standard library mounted read-only, and enact.
+func preparePython(ctx context.Context, rt wazero.Runtime, in *interpreter) error {
+	zr, err := plugins.PythonStdlib()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if n > maxResultBytes {
-		return nil, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the task returned %d bytes of JSON; the limit is %d", n, maxResultBytes)}
+	// TEMPORARY (until the sandbox's own WASI serves files): wazero's WASI.
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		return err
 	}
-	ptr, err := i.u32(out + 8)
-	if err != nil {
-		return nil, err
+	fsys := zr
+	in.moduleConfig = func(c wazero.ModuleConfig) wazero.ModuleConfig {
+		return c.WithFSConfig(wazero.NewFSConfig().WithFSMount(fsys, pythonStdlibMount)).
+			WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader).
+			WithStdout(stdioWriter{1}).WithStderr(stdioWriter{2})
 	}
-	return i.read(ptr, n)
+	return instantiateEnactHost(ctx, rt, in)
 }
 
-var (
-	pyTraceLine  = regexp.MustCompile(`File "<stdin>", line (\d+), in __enact_task`)
-	pyTraceOther = regexp.MustCompile(`(?m)^  File "<stdin>", line \d+, in __enact_run\n`)
-	pySyntaxLine = regexp.MustCompile(`File "<stdin>", line (\d+)`)
-)
+type stdioWriter struct{ fd int }
 
-// pythonTraceback rewrites a MicroPython traceback so it names the task
-// and its own line numbers, and drops the wrapper's frames.
-func pythonTraceback(taskID, trace string) string {
-	trace = pyTraceOther.ReplaceAllString(trace, "")
-	fix := func(re *regexp.Regexp, s string) string {
-		return re.ReplaceAllStringFunc(s, func(m string) string {
-			n, _ := strconv.Atoi(re.FindStringSubmatch(m)[1])
-			return fmt.Sprintf("File %q, line %d", taskID, max(n-1, 1))
-		})
-	}
-	return fix(pySyntaxLine, fix(pyTraceLine, trace))
-}
-
-var pythonKeywords = setOf("False", "None", "True", "and", "as", "assert", "async", "await", "break",
-	"class", "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
-	"if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
-	"while", "with", "yield", "inputs")
-
-func isPythonIdentifier(s string) bool {
-	return isASCIIIdentifier(s, "_") && !pythonKeywords[s] && !strings.HasPrefix(s, "__enact")
-}
-
-// pythonStringLiteral quotes JSON text as a Python string literal. The JSON
-// comes from marshalJSON, which never emits lone surrogates, so Python's
-// escapes and JSON's agree on every character.
-func pythonStringLiteral(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+func (w stdioWriter) Write(p []byte) (int, error) { return len(p), nil }

@@ -257,7 +257,7 @@ func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[stri
 	}
 	var program string
 	if in.language == "python" {
-		program, err = pythonProgram(p.Code(), vars)
+		program, err = pythonProgram(p, vars)
 	} else {
 		program, err = javascriptProgram(p.Code(), vars)
 	}
@@ -305,7 +305,7 @@ func decodeEnvelope(envelope []byte, language, task string, memRefused bool) (ma
 		}
 		trace := env.Error.Trace
 		if language == "python" {
-			trace = pythonTraceback(task, trace)
+			// CPython's runner names the document and its lines itself.
 		} else {
 			trace = javascriptTraceback(task, trace)
 		}

@@ -1,0 +1,286 @@
+# The start-up code of Enact's CPython engine, run once by enact_init in
+# __main__ before the interpreter's memory becomes the snapshot every run
+# starts from. It imports the modules tool authors use (so a run finds them
+# ready), closes what the sandbox cannot offer with errors that say so, and
+# leaves __enact_run, which runs one task.
+#
+# Names starting with __enact are reserved; nothing here is visible to a
+# task except the `enact` object.
+
+import sys
+import builtins
+import _enact
+
+# Pre-imported: part of the snapshot, free for every run.
+import ast, base64, binascii, bisect, calendar, collections, collections.abc, contextlib, copy, csv, dataclasses
+import datetime, decimal, enum, fractions, functools, hashlib, heapq, hmac, html, io, itertools, json, linecache
+import math, operator, os, random, re, statistics, string, struct, textwrap, time, traceback, types, typing
+import unicodedata, urllib.parse, uuid, zlib, zoneinfo, socket, threading, _thread
+
+
+def __enact_setup():
+    """Closes what the sandbox cannot do, with errors that say so."""
+    sandbox = "the Enact sandbox"
+
+    # Modules whose native part the engine does not have, or whose purpose
+    # the sandbox refuses: importing them fails with ModuleNotFoundError
+    # naming the sandbox (an ImportError, so optional imports still fall
+    # back as they would on any Python without them).
+    refused = {
+        "_ctypes": "ctypes", "ctypes": "ctypes", "_ssl": "ssl", "ssl": "ssl",
+        "_posixsubprocess": "subprocesses", "_multiprocessing": "multiprocessing",
+        "multiprocessing": "multiprocessing", "_sqlite3": "sqlite3", "sqlite3": "sqlite3",
+        "_bz2": "bz2", "bz2": "bz2", "_lzma": "lzma", "lzma": "lzma", "readline": "readline",
+        "_curses": "curses", "curses": "curses", "_tkinter": "tkinter", "tkinter": "tkinter",
+        "_uuid": "the native uuid module", "_dbm": "dbm", "_gdbm": "dbm", "mmap": "mmap",
+        "fcntl": "fcntl", "pwd": "pwd", "grp": "grp", "resource": "resource", "termios": "termios",
+    }
+
+    class Refuse:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            what = refused.get(name)
+            if what is None:
+                return None
+            err = ModuleNotFoundError(f"No module named {name!r}: {what} is not available in {sandbox}", name=name)
+            raise err
+
+    sys.meta_path.insert(0, Refuse)
+
+    def no_network(*args, **kwargs):
+        raise PermissionError(13, f"{sandbox} has no network: actions reach the world through enact.call")
+
+    class SandboxSocket(socket.socket):
+        __slots__ = ()
+
+        def __init__(self, *args, **kwargs):
+            no_network()
+
+    socket.socket = SandboxSocket
+    socket.SocketType = SandboxSocket
+    for name in ("create_connection", "create_server", "getaddrinfo", "gethostbyname", "gethostbyname_ex",
+                 "gethostbyaddr", "getfqdn", "socketpair", "fromfd"):
+        if hasattr(socket, name):
+            setattr(socket, name, no_network)
+
+    def no_threads(*args, **kwargs):
+        raise RuntimeError(f"threads are not available in {sandbox}")
+
+    for mod in (threading, _thread):
+        for name in ("_start_joinable_thread", "start_joinable_thread", "start_new_thread", "start_new"):
+            if hasattr(mod, name):
+                setattr(mod, name, no_threads)
+
+    def no_processes(*args, **kwargs):
+        raise PermissionError(13, f"{sandbox} cannot start processes")
+
+    for name in ("system", "popen", "fork", "forkpty", "execv", "execve", "execl", "execle", "execlp",
+                 "execvp", "execvpe", "spawnv", "spawnve", "posix_spawn", "posix_spawnp", "kill", "killpg"):
+        if hasattr(os, name):
+            setattr(os, name, no_processes)
+
+    real_open = io.open
+    stdlib = "/usr/local/"
+
+    def sandbox_open(file, mode="r", *args, **kwargs):
+        if isinstance(file, int):
+            if file > 2:
+                raise OSError(9, "Bad file descriptor")
+            return real_open(file, mode, *args, **kwargs)
+        if any(c in mode for c in "wax+"):
+            raise PermissionError(13, f"{sandbox} has no writable files", file)
+        try:
+            return real_open(file, mode, *args, **kwargs)
+        except OSError as e:
+            if e.errno in (76, 63, 2, 44) and not str(os.fspath(file)).startswith(stdlib):
+                raise PermissionError(13, f"{sandbox} has no files", file) from None
+            raise
+
+    sandbox_open.__doc__ = real_open.__doc__
+    builtins.open = sandbox_open
+    io.open = sandbox_open
+
+    def wrap_paths(name):
+        real = getattr(os, name, None)
+        if real is None:
+            return
+
+        def checked(path=".", *args, **kwargs):
+            try:
+                return real(path, *args, **kwargs)
+            except OSError as e:
+                if e.errno in (76, 63):
+                    raise PermissionError(13, f"{sandbox} has no files", path) from None
+                raise
+
+        checked.__name__ = real.__name__
+        checked.__doc__ = real.__doc__
+        setattr(os, name, checked)
+
+    for name in ("listdir", "scandir", "stat", "lstat", "mkdir", "makedirs", "remove", "unlink", "rmdir",
+                 "rename", "replace", "chdir"):
+        wrap_paths(name)
+
+
+__enact_setup()
+del __enact_setup
+
+
+class _EnactActionError(Exception):
+    """An action the host refused or that failed: code, message, policy_results."""
+
+    def __init__(self, error):
+        super().__init__(str(error.get("code", "")) + ": " + str(error.get("message", "")))
+        self.code = error.get("code")
+        self.message = error.get("message")
+        self.policy_results = error.get("policy_results", [])
+
+
+_EnactActionError.__name__ = "ActionError"
+_EnactActionError.__qualname__ = "ActionError"
+_EnactActionError.__module__ = "enact"
+
+
+class _EnactNamespace:
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, action):
+        if action.startswith("__"):
+            raise AttributeError(action)
+        name = self._name + "." + action
+        return lambda args=None, **kw: enact.call(name, args, **kw)
+
+
+class _Enact:
+    """enact.call(action, args) performs an action and returns its result or
+    raises enact.ActionError; enact.request returns the whole reply and
+    never raises; enact.kv.put(key=..., value=...) is enact.call("kv.put", ...)."""
+
+    ActionError = _EnactActionError
+
+    def request(self, action, args=None, **kw):
+        a = dict(args or {})
+        a.update(kw)
+        return json.loads(_enact.call(json.dumps({"action": action, "args": a})))
+
+    def call(self, action, args=None, **kw):
+        reply = self.request(action, args, **kw)
+        if not reply.get("ok"):
+            raise _EnactActionError(reply.get("error") or {})
+        return reply.get("result")
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _EnactNamespace(name)
+
+
+enact = _Enact()
+
+
+def __enact_make_runner():
+    json_loads, json_dumps = json.loads, json.dumps
+    from keyword import iskeyword
+    module_type = types.ModuleType
+
+    class Return(BaseException):
+        """A top-level return of the task: carries its value out."""
+
+    class TopLevelReturns(ast.NodeTransformer):
+        # Statements at module level only: functions, lambdas and classes
+        # keep their own meaning of return.
+        def visit_FunctionDef(self, node):
+            return node
+
+        visit_AsyncFunctionDef = visit_FunctionDef
+        visit_ClassDef = visit_FunctionDef
+        visit_Lambda = visit_FunctionDef
+
+        def visit_Return(self, node):
+            value = node.value if node.value is not None else ast.Constant(None)
+            call = ast.Call(func=ast.Name("__enact_return__", ast.Load()), args=[value], keywords=[])
+            return ast.copy_location(ast.Raise(exc=call, cause=None), node)
+
+    def compile_task(code, filename, first_line):
+        try:
+            tree = ast.parse(code, filename, "exec")
+        except SyntaxError as e:
+            # The parser counts from the code's first line; the document
+            # from its own.
+            for attr in ("lineno", "end_lineno"):
+                if getattr(e, attr, None):
+                    setattr(e, attr, getattr(e, attr) + first_line - 1)
+            raise
+        tree = TopLevelReturns().visit(tree)
+        ast.fix_missing_locations(tree)
+        if first_line > 1:
+            ast.increment_lineno(tree, first_line - 1)
+        return compile(tree, filename, "exec", dont_inherit=True)
+
+    def trace_of(e, filename):
+        # Drop the runner's own frames: the trace starts at the task.
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == "<enact>":
+            tb = tb.tb_next
+        return "".join(traceback.format_exception(type(e), e, tb))
+
+    def describe(e):
+        name = type(e).__name__
+        if isinstance(e, SyntaxError):
+            return name, e.msg or ""
+        if isinstance(e, OSError) and e.errno in (76, 63):
+            return name, f"{e} (the Enact sandbox has no files)"
+        return name, str(e)
+
+    def run(request):
+        req = json_loads(request)
+        filename, code, first_line = req["file"], req["code"], req["line"]
+        random.seed(int(req["seed"], 16))
+        inputs = json_loads(req["inputs"])
+        main = module_type("__main__")
+        g = main.__dict__
+        g["__builtins__"] = builtins
+        g["__file__"] = filename
+        g["__enact_return__"] = Return
+        g["enact"] = enact
+        for name in inputs:
+            if name.isidentifier() and not iskeyword(name) and not name.startswith("__enact") and name != "inputs":
+                g[name] = inputs[name]
+        g["inputs"] = inputs
+        sys.modules["__main__"] = main
+        # Source lines for tracebacks, at the document's line numbers.
+        lines = [""] * (first_line - 1) + [line + "\n" for line in code.split("\n")]
+        linecache.cache[filename] = (len(code), None, lines, filename)
+        value = None
+        try:
+            try:
+                exec(compile_task(code, filename, max(first_line, 1)), g)
+            except Return as r:
+                value = r.args[0] if r.args else None
+            try:
+                out = json_dumps({"ok": value}, allow_nan=False)
+            except (TypeError, ValueError, RecursionError) as e:
+                return json_dumps({"error": {"type": "TypeError", "message": "the task's return value is not JSON: " + str(e), "trace": ""}})
+            return out
+        except BaseException as e:
+            name, message = describe(e)
+            try:
+                trace = trace_of(e, filename)
+            except BaseException as f:
+                trace = f"(the traceback could not be formatted: {type(f).__name__})"
+            return json_dumps({"error": {"type": name, "message": message, "trace": trace}})
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:
+                pass
+
+    return run
+
+
+__enact_run = __enact_make_runner()
+del __enact_make_runner
