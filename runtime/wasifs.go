@@ -477,6 +477,9 @@ func (m *wasiMount) exports(stdio map[string]api.GoModuleFunc) map[string]api.Go
 	// descriptors get the answer they had before the mount.
 	withFile := func(name string, f func(ctx context.Context, mod api.Module, file *mountFile, t *fdTable, s []uint64) uint32) api.GoModuleFunc {
 		old := stdio[name]
+		if old == nil {
+			panic("runtime: the sandbox's WASI has no answer of its own for " + name)
+		}
 		return func(ctx context.Context, mod api.Module, s []uint64) {
 			fd := uint32(s[0])
 			if fd < 3 {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -363,19 +364,103 @@ func BenchmarkWASIMount(b *testing.B) {
 		h := newProbeHost(b, src.fsys())
 		mod := h.instance(b, true)
 		ctx := context.Background()
+		// One api.Function per export: each carries its own call stack.
+		cat, list := mod.ExportedFunction("probe_cat"), mod.ExportedFunction("probe_list")
 		b.Run("open-read-close/"+src.name, func(b *testing.B) {
 			for b.Loop() {
-				if n := call(b, ctx, mod, "probe_cat"); n != int32(len(osPyc)) {
-					b.Fatalf("read %d bytes", n)
+				if res, err := cat.Call(ctx); err != nil || int32(res[0]) != int32(len(osPyc)) {
+					b.Fatalf("read %v bytes: %v", res, err)
 				}
 			}
 		})
 		b.Run("list-150/"+src.name, func(b *testing.B) {
 			for b.Loop() {
-				if n := call(b, ctx, mod, "probe_list"); n != 152 {
-					b.Fatalf("listed %d entries", n)
+				if res, err := list.Call(ctx); err != nil || int32(res[0]) != 152 {
+					b.Fatalf("listed %v entries: %v", res, err)
 				}
 			}
 		})
 	}
+}
+
+// TestWASIMountConcurrentInstances reads and lists from several instances
+// at once, sharing one zip archive (run it under -race).
+func TestWASIMountConcurrentInstances(t *testing.T) {
+	t.Parallel()
+	h := newProbeHost(t, zipOf(t, mountFS()))
+	mods := make([]api.Module, 4)
+	for i := range mods {
+		mods[i] = h.instance(t, true)
+	}
+	errs := make(chan error, len(mods))
+	for _, mod := range mods {
+		go func() {
+			cat, list := mod.ExportedFunction("probe_cat"), mod.ExportedFunction("probe_list")
+			for range 50 {
+				if res, err := cat.Call(t.Context()); err != nil || int32(res[0]) != int32(len(osPyc)) {
+					errs <- fmt.Errorf("cat: %v, %v", res, err)
+					return
+				}
+				if res, err := list.Call(t.Context()); err != nil || int32(res[0]) != 152 {
+					errs <- fmt.Errorf("list: %v, %v", res, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range mods {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	for i, mod := range mods {
+		if n := h.mount.openFiles(mod); n != 1 {
+			t.Errorf("instance %d holds %d descriptors, want 1", i, n)
+		}
+	}
+}
+
+// FuzzWASIMountResolve: whatever path a guest passes, resolve stays in the
+// mount and, for a path without "..", finds what the fs.FS has under the
+// cleaned name.
+func FuzzWASIMountResolve(f *testing.F) {
+	fsys := mountFS()
+	m, err := newWASIMount(fsys, "/usr/local")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{
+		"lib/python3.13/os.pyc", "lib/python3.13/os.pyc/", "lib/python3.13/os.pyc/.", "lib//python3.13/./json/",
+		"..", "lib/../..", "lib/../share/zoneinfo/UTC", ".", "", "/etc", "lib/\x00", "share/zoneinfo/Europe/Paris/x",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		n, errno := m.resolve(m.root, p)
+		if errno != errnoSuccess {
+			if n != nil {
+				t.Fatalf("resolve(%q): errno %d with a node", p, errno)
+			}
+			return
+		}
+		// The node is the one its own name leads to from the root.
+		if again, e := m.resolve(m.root, []byte(n.fsPath)); e != errnoSuccess || again != n {
+			t.Fatalf("resolve(%q) = %s, which resolves to %v (errno %d)", p, n.fsPath, again, e)
+		}
+		s := string(p)
+		if strings.Contains(s, "..") {
+			return
+		}
+		if clean := path.Clean(s); clean != n.fsPath {
+			t.Fatalf("resolve(%q) = %s, want %s", p, n.fsPath, clean)
+		}
+		info, err := fs.Stat(fsys, n.fsPath)
+		if err != nil || info.IsDir() != n.dir {
+			t.Fatalf("resolve(%q) = %s (dir %v), the fs.FS says %v, %v", p, n.fsPath, n.dir, info, err)
+		}
+		if !n.dir && s != n.fsPath && !strings.HasSuffix(s, "/"+n.name) {
+			t.Fatalf("resolve(%q) = file %s, though the path goes on past it", p, n.fsPath)
+		}
+	})
 }
