@@ -22,6 +22,10 @@ type interpreter struct {
 	// live maps each instance's module to the instance, so host functions
 	// can find the memoised exports of the guest calling them.
 	live *sync.Map
+	// mount, when set, is the read-only directory the engine's WASI serves
+	// (instantiateWASI's wasiOptions.Mount); each instance's descriptors on
+	// it are released when the instance closes.
+	mount *wasiMount
 	// minMemory is the engine's declared initial memory, in bytes; a run
 	// with a smaller budget is refused before instantiation.
 	minMemory uint64
@@ -50,6 +54,7 @@ type instance struct {
 	funcs map[string]api.Function
 	calls *emscriptenCalls
 	live  *sync.Map
+	mount *wasiMount
 }
 
 // newInstance instantiates and prepares an interpreter under a memory
@@ -66,7 +71,7 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 	if err != nil {
 		return nil, fmt.Errorf("runtime: instantiate %s engine: %w", in.language, err)
 	}
-	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, calls: in.calls, live: in.live}
+	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, calls: in.calls, live: in.live, mount: in.mount}
 	in.calls.attach(mod)
 	in.live.Store(mod, inst)
 	var fresh []byte // the memory before start-up, when a snapshot is to be taken
@@ -103,6 +108,7 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 func (i *instance) close(ctx context.Context) {
 	i.calls.detach(i.mod)
 	i.live.Delete(i.mod)
+	i.mount.release(i.mod)
 	_ = i.mod.Close(context.WithoutCancel(ctx))
 }
 
