@@ -21,6 +21,10 @@ type interpreter struct {
 	// live maps each instance's module to the instance, so host functions
 	// can find the memoised exports of the guest calling them.
 	live *sync.Map
+	// mount, when set, is the read-only directory the engine's WASI serves
+	// (instantiateWASI's wasiOptions.Mount); each instance's descriptors on
+	// it are released when the instance closes.
+	mount *wasiMount
 	// minMemory is the engine's declared initial memory, in bytes; a run
 	// with a smaller budget is refused before instantiation.
 	minMemory uint64
@@ -51,6 +55,7 @@ type instance struct {
 	// own call stack, which is costly to create.
 	funcs map[string]api.Function
 	live  *sync.Map
+	mount *wasiMount
 	// reply is an action's reply kept for the guest to fetch (the CPython
 	// engine's enact.reply).
 	reply []byte
@@ -74,7 +79,7 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 	if err != nil {
 		return nil, fmt.Errorf("runtime: instantiate %s engine: %w", in.language, err)
 	}
-	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, live: in.live}
+	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, live: in.live, mount: in.mount}
 	in.live.Store(mod, inst)
 	var fresh []byte // the memory before start-up, when a snapshot is to be taken
 	if in.snapshots != nil {
@@ -109,6 +114,7 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 
 func (i *instance) close(ctx context.Context) {
 	i.live.Delete(i.mod)
+	i.mount.release(i.mod)
 	_ = i.mod.Close(context.WithoutCancel(ctx))
 }
 

@@ -37,7 +37,7 @@ func TestCloseModulesChecksBeforeWriting(t *testing.T) {
 	if err := instantiateWASI(ctx, rt); err != nil {
 		t.Fatal(err)
 	}
-	if err := instantiateEnv(ctx, rt, &emscriptenCalls{}, &sync.Map{}, compiled); err != nil {
+	if err := instantiateEnv(ctx, rt, &sync.Map{}, compiled); err != nil {
 		t.Fatal(err)
 	}
 	// started returns an engine after New_QJS, its modules still open.

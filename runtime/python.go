@@ -10,7 +10,6 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/plugins"
@@ -193,26 +192,21 @@ func instantiateEnactHost(ctx context.Context, r wazero.Runtime, in *interpreter
 	return err
 }
 
-// preparePython instantiates the host modules of the CPython engine: WASI
-// with the standard library mounted read-only, and enact.
+// preparePython instantiates the host modules of the CPython engine: the
+// sandbox's WASI with the standard library archive mounted read-only at
+// /usr/local (nothing else is reachable), and enact.
 func preparePython(ctx context.Context, rt wazero.Runtime, in *interpreter) error {
 	zr, err := plugins.PythonStdlib()
 	if err != nil {
 		return err
 	}
-	// TEMPORARY (until the sandbox's own WASI serves files): wazero's WASI.
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+	mount, err := newWASIMount(newArchiveFS(zr), pythonStdlibMount)
+	if err != nil {
 		return err
 	}
-	fsys := zr
-	in.moduleConfig = func(c wazero.ModuleConfig) wazero.ModuleConfig {
-		return c.WithFSConfig(wazero.NewFSConfig().WithFSMount(fsys, pythonStdlibMount)).
-			WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader).
-			WithStdout(stdioWriter{1}).WithStderr(stdioWriter{2})
+	if err := instantiateWASI(ctx, rt, wasiOptions{Mount: mount}); err != nil {
+		return err
 	}
+	in.mount = mount
 	return instantiateEnactHost(ctx, rt, in)
 }
-
-type stdioWriter struct{ fd int }
-
-func (w stdioWriter) Write(p []byte) (int, error) { return len(p), nil }
