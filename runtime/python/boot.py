@@ -15,7 +15,7 @@ import _enact
 import ast, base64, binascii, bisect, calendar, collections, collections.abc, contextlib, copy, csv, dataclasses
 import datetime, decimal, enum, fractions, functools, hashlib, heapq, hmac, html, io, itertools, json, linecache
 import math, operator, os, random, re, statistics, string, struct, textwrap, time, traceback, types, typing
-import unicodedata, urllib.parse, uuid, zlib, zoneinfo, socket, threading, _thread
+import unicodedata, urllib.parse, uuid, zlib, zoneinfo, socket, subprocess, threading, _thread
 
 
 def __enact_setup():
@@ -73,6 +73,8 @@ def __enact_setup():
 
     def no_processes(*args, **kwargs):
         raise PermissionError(13, f"{sandbox} cannot start processes")
+
+    subprocess.Popen.__init__ = no_processes
 
     for name in ("system", "popen", "fork", "forkpty", "execv", "execve", "execl", "execle", "execlp",
                  "execvp", "execvpe", "spawnv", "spawnve", "posix_spawn", "posix_spawnp", "kill", "killpg"):
@@ -220,12 +222,38 @@ def __enact_make_runner():
             ast.increment_lineno(tree, first_line - 1)
         return compile(tree, filename, "exec", dont_inherit=True)
 
-    def trace_of(e, filename):
-        # Drop the runner's own frames: the trace starts at the task.
-        tb = e.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename == "<enact>":
+    keep_frames = 40
+
+    def task_frames(tb):
+        # The traceback entries of an exception without the runner's and
+        # the sandbox's own frames (file "<enact>"), relinked in place.
+        kept = []
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename != "<enact>":
+                kept.append(tb)
             tb = tb.tb_next
-        return "".join(traceback.format_exception(type(e), e, tb))
+        for a, b in zip(kept, kept[1:] + [None]):
+            a.tb_next = b
+        return kept
+
+    def trace_of(e, filename):
+        seen = set()
+        chained = e
+        while chained is not None and id(chained) not in seen:
+            seen.add(id(chained))
+            frames = task_frames(chained.__traceback__)
+            chained.__traceback__ = frames[0] if frames else None
+            chained = chained.__cause__ or chained.__context__
+        frames = task_frames(e.__traceback__)
+        if len(frames) <= 2 * keep_frames:
+            return "".join(traceback.format_exception(type(e), e, e.__traceback__))
+        # A deep stack (a recursion error) is shown by its two ends:
+        # formatting a thousand frames costs this interpreter a second.
+        frames[keep_frames - 1].tb_next = None
+        omitted = len(frames) - 2 * keep_frames
+        return ("Traceback (most recent call last):\n" + "".join(traceback.format_tb(frames[0]))
+                + f"  [... {omitted} more frames ...]\n" + "".join(traceback.format_tb(frames[-keep_frames]))
+                + "".join(traceback.format_exception_only(type(e), e)))
 
     def describe(e):
         name = type(e).__name__
