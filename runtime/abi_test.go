@@ -96,7 +96,7 @@ func TestWithoutAHostNothingIsGranted(t *testing.T) {
 func TestMalformedRequestsFromScripts(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ lang, code string }{
-		{"python", "import js, json\nreturn json.loads(js.enact_host('{not json'))['error']"},
+		{"python", "import _enact, json\nreturn json.loads(_enact.call('{not json'))['error']"},
 		{"javascript", "return JSON.parse(globalThis.__enact_host === undefined ? '{}' : 'x').error ?? { code: 'hidden' };"},
 	} {
 		res := mustRun(t, load(t, scriptDoc(tc.lang, tc.code, "")), nil)

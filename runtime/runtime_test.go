@@ -275,7 +275,7 @@ func TestGuestErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, lang, code, msg, trace string
 	}{
-		{"python raise", "python", "x = 1\nraise ValueError('bad celsius')", "ValueError: bad celsius", `File "main", line 2`},
+		{"python raise", "python", "x = 1\nraise ValueError('bad celsius')", "ValueError: bad celsius", `File "TestGuestErrors/python_raise.yaml", line 10, in <module>`},
 		{"python syntax", "python", "x = = 1", "SyntaxError", ""},
 		{"python not serializable", "python", "return {'s': {1, 2}}", "TypeError", ""},
 		{"javascript throw", "javascript", "const x = 1;\nthrow new TypeError('bad celsius');", "TypeError: bad celsius", "main:2"},

@@ -12,7 +12,7 @@ import builtins
 import _enact
 
 # Pre-imported: part of the snapshot, free for every run.
-import ast, base64, binascii, bisect, calendar, collections, collections.abc, contextlib, copy, csv, dataclasses
+import ast, base64, errno, binascii, bisect, calendar, collections, collections.abc, contextlib, copy, csv, dataclasses
 import datetime, decimal, enum, fractions, functools, hashlib, heapq, hmac, html, io, itertools, json, linecache
 import math, operator, os, random, re, statistics, string, struct, textwrap, time, traceback, types, typing
 import unicodedata, urllib.parse, uuid, zlib, zoneinfo, socket, subprocess, threading, _thread
@@ -76,13 +76,16 @@ def __enact_setup():
 
     subprocess.Popen.__init__ = no_processes
 
-    for name in ("system", "popen", "fork", "forkpty", "execv", "execve", "execl", "execle", "execlp",
+    os.system = os.popen = no_processes
+    for name in ("fork", "forkpty", "execv", "execve", "execl", "execle", "execlp",
                  "execvp", "execvpe", "spawnv", "spawnve", "posix_spawn", "posix_spawnp", "kill", "killpg"):
         if hasattr(os, name):
             setattr(os, name, no_processes)
 
     real_open = io.open
     stdlib = "/usr/local/"
+    # What WASI answers for a path outside the one mount.
+    outside = {errno.ENOTCAPABLE, errno.EPERM, errno.EACCES, errno.ENOENT}
 
     def sandbox_open(file, mode="r", *args, **kwargs):
         if isinstance(file, int):
@@ -94,7 +97,7 @@ def __enact_setup():
         try:
             return real_open(file, mode, *args, **kwargs)
         except OSError as e:
-            if e.errno in (76, 63, 2, 44) and not str(os.fspath(file)).startswith(stdlib):
+            if e.errno in outside and not str(os.fspath(file)).startswith(stdlib):
                 raise PermissionError(13, f"{sandbox} has no files", file) from None
             raise
 
@@ -111,7 +114,7 @@ def __enact_setup():
             try:
                 return real(path, *args, **kwargs)
             except OSError as e:
-                if e.errno in (76, 63):
+                if e.errno in outside and not str(os.fspath(path)).startswith(stdlib):
                     raise PermissionError(13, f"{sandbox} has no files", path) from None
                 raise
 
@@ -259,7 +262,7 @@ def __enact_make_runner():
         name = type(e).__name__
         if isinstance(e, SyntaxError):
             return name, e.msg or ""
-        if isinstance(e, OSError) and e.errno in (76, 63):
+        if isinstance(e, OSError) and e.errno == errno.ENOTCAPABLE:
             return name, f"{e} (the Enact sandbox has no files)"
         return name, str(e)
 
