@@ -89,10 +89,13 @@
 //
 // # Sandbox
 //
-// Guests get no filesystem, no environment variables, no arguments, no
-// sockets and no clock other than wall and monotonic time: the WASI
-// functions the interpreters import are the sandbox's own (see wasi.go) and
-// answer "not capable" to every path and socket call; prebuilt plugins may
+// Guests get no writable filesystem, no environment variables, no
+// arguments, no sockets and no clock other than wall and monotonic time:
+// the WASI functions the interpreters import are the sandbox's own (see
+// wasi.go) and answer "not capable" to every socket call and to every path
+// outside the one read-only directory an interpreter may be given (the
+// Python engine's standard library, an archive embedded in the binary and
+// mounted at /usr/local; see wasifs.go and python.go); prebuilt plugins may
 // import only the Extism kernel and the same WASI subset (package plugins
 // refuses anything else before compilation).
 package runtime

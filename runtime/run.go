@@ -293,8 +293,8 @@ func decodeEnvelope(envelope []byte, language, task string, memRefused bool) (ma
 		} `json:"error"`
 	}
 	if err := json.Unmarshal(envelope, &env); err != nil {
-		// MicroPython's json.dumps writes the repr of what it cannot
-		// encode (a set, bytes, an object) instead of raising.
+		// Both runners encode with their language's own JSON encoder, which
+		// raises on what it cannot encode; this is a guard, not a path.
 		return nil, &Error{Code: CodeGuestError, Message: fmt.Sprintf(
 			"TypeError: the task returned a value that is not JSON-serialisable (%v): %s", err, truncate(string(envelope), 120))}
 	}

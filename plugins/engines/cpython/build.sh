@@ -26,7 +26,7 @@ TZ_SHA256=3254eb870c8a949518214805aee5e4276af7699988ea8b9a3a583cd0f1eab31c
 
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
 here=$repo/plugins/engines/cpython
-out=$repo/plugins/engines
+out=${ENACT_CPYTHON_OUT:-$repo/plugins/engines}
 # A fixed build directory: paths end up in nothing that is shipped, but a
 # fixed place keeps two builds as alike as possible.
 work=${ENACT_CPYTHON_WORK:-/tmp/enact-cpython-build}
