@@ -1,4 +1,6 @@
 # Exceptions: custom hierarchies, chaining, raise from, finally, notes, traceback formatting.
+# (errno values differ between platforms: only names are used.)
+import errno
 import traceback
 class AppError(Exception):
     """Base error."""
@@ -50,7 +52,7 @@ for v in ["1", "x", None]:
         print("done", v)
 e = ValueError("with note")
 e.add_note("extra context")
-print(e.__notes__, e.args, str(KeyError("k")), str(KeyError()), repr(OSError(2, "No such file")), OSError(2, "x").errno)
+print(e.__notes__, e.args, str(KeyError("k")), str(KeyError()), type(OSError(errno.ENOENT, "No such file")).__name__, OSError(errno.ENOENT, "No such file").strerror, OSError(errno.ENOENT, "x").errno == errno.ENOENT)
 try:
     raise NotFound("y")
 except NotFound as err:
