@@ -1,0 +1,26 @@
+# Everyday str methods.
+s = "the quick brown fox's DAY-out"
+print(s.title())
+print(s.capitalize())
+print(s.upper(), s.lower(), s.swapcase(), sep=" | ")
+print("Straße".casefold(), "Straße".lower(), "ǅ".casefold())
+print("MASSE".casefold() == "Maße".casefold())
+print(repr("  padded\t\n".strip()), repr("xxhixx".strip("x")), repr("..a..".lstrip(".")), repr("..a..".rstrip(".")))
+print("report.csv".removesuffix(".csv"), "v1.2".removeprefix("v"))
+print("abc".center(9, "*"), "abc".ljust(6, "-") + "|", "abc".rjust(6) + "|", "42".zfill(5), "-42".zfill(5))
+print("hello world".count("o"), "hello".find("l"), "hello".rfind("l"), "hello".find("z"))
+try:
+    "hello".index("z")
+except ValueError as e:
+    print("ValueError:", e)
+print("a,b,,c".replace(",", ";"), "aaaa".replace("a", "b", 2))
+print("Hello".startswith(("He", "X")), "Hello".endswith("lo"), "abc123".isalnum(), "123".isdigit(), "   ".isspace())
+print("Title Case Words".istitle(), "snake_case".isidentifier(), "ABC".isupper(), "½".isnumeric(), "½".isdigit())
+print("-".join(["a", "b", "c"]), "".join(reversed("stressed")))
+print("tab\tsep".expandtabs(4) + "|")
+table = str.maketrans({"a": "4", "e": "3", "o": None})
+print("leetspeak code".translate(table))
+print("%r" % "quote's", ascii("café ☕"), repr('say "hi"'))
+print("ß".upper(), "ﬁ".upper(), len("ﬁ".upper()))
+print("x".join("123"), "word " * 3)
+print("AbC".lower() == "abc", "a" < "b" < "ba", max("apple", "pear", "fig"), min(["b", "a", "C"]))

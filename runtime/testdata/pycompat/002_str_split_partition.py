@@ -1,0 +1,21 @@
+# split, rsplit, splitlines, partition.
+line = "  alpha  beta\tgamma\n delta  "
+print(line.split())
+print("a,b,,c,".split(","))
+print("a,b,c,d".split(",", 2))
+print("a,b,c,d".rsplit(",", 1))
+print("a b  c".split(" "))
+print("".split(), "".split(","))
+print("one\ntwo\r\nthree\rfour\n".splitlines())
+print("one\ntwo\n".splitlines(keepends=True))
+print("key=value=more".partition("="))
+print("key=value=more".rpartition("="))
+print("novalue".partition("="))
+print("path/to/file.tar.gz".rpartition("/")[2].split(".", 1))
+host, _, port = "example.com:8080".partition(":")
+print(host, int(port) + 1)
+name, *rest = "John Ronald Reuel Tolkien".split()
+print(name, rest)
+print([w for w in "The rain in Spain".lower().split() if "ain" in w])
+csvish = "name: Ada ; age: 36 ; lang: en"
+print(dict(part.strip().split(": ", 1) for part in csvish.split(";")))

@@ -1,0 +1,22 @@
+# re: findall, module-level split, word boundaries, counted repetition.
+import re
+text = "The year 1999 ended; 2000 began. Call 555-1234 or 555-98765 now! cat catalog concat"
+print(re.findall(r"\d+", text))
+print(re.findall(r"\b\d{4}\b", text))
+print(re.findall(r"\b\d{3}-\d{4}\b", text))
+print(re.findall(r"\bcat\b", text), re.findall(r"cat", text), re.findall(r"\Bcat", text))
+print(re.findall(r"[A-Z][a-z]+", text))
+print(re.split(r"[;.!]\s*", text))
+print(re.split(r"(\s)", "a b  c"), re.split(r"\s+", " lead and trail "), re.split(r",", "a,b,c", maxsplit=1))
+print(re.findall(r"(\w+)=(\d+)", "a=1, bb=22, c=x, ddd=333"))
+print(re.findall(r"a{2,3}", "a aa aaa aaaa aaaaa"), re.findall(r"x{2}", "xxxxx"), re.findall(r"o{,2}", "ooo"))
+print(re.search(r"\d+", "abc 42 def 7").group(), re.match(r"\d+", "abc 42") is None)
+print(re.sub(r"\s+", " ", "  too   many    spaces "), re.subn(r"a", "A", "banana"))
+print(re.escape("1+1=2? (yes) [sure]"), re.findall(re.escape("a.b"), "a.b axb a.b"))
+print([m.span() for m in re.finditer(r"o", "foo boo")])
+print(re.findall(r"^\w+", "first line\nsecond line", re.M), re.findall(r"line$", "first line\nsecond line"))
+pattern = re.compile(r"(?P<user>[\w.]+)@(?P<domain>[\w.]+\.\w+)")
+print(pattern.findall("mail ada@example.com and bob.s@mail.co.uk"))
+print(re.findall(r"[^aeiou\s]+", "programming is fun"), re.findall(r"\W+", "a, b; c"))
+print(re.findall(r"\d+(?:\.\d+)?", "pi 3.14, e 2.718, n 42"), re.findall(r"colou?r", "color colour colr"))
+print(re.split(r"\b", "hi there")[:5], re.findall(r"(?i)HELLO", "hello Hello HELLO"))

@@ -1,0 +1,15 @@
+# difflib.
+import difflib
+a = "one\ntwo\nthree\nfour\nfive\n".splitlines(keepends=True)
+b = "one\n2\nthree\nfour\nsix\nseven\n".splitlines(keepends=True)
+print("".join(difflib.unified_diff(a, b, fromfile="a.txt", tofile="b.txt")), end="")
+print("".join(difflib.unified_diff(a, b, n=0, lineterm="\n")), end="")
+print("".join(difflib.context_diff(a, b, fromfile="a", tofile="b")), end="")
+print("".join(difflib.ndiff(["apple\n", "banana\n"], ["apple\n", "bananas\n"])), end="")
+sm = difflib.SequenceMatcher(None, "kitten sitting", "sitting kitten")
+print(round(sm.ratio(), 6), sm.quick_ratio(), sm.get_matching_blocks())
+print(difflib.SequenceMatcher(None, "abcd", "bcde").get_opcodes())
+print(difflib.SequenceMatcher(None, "hello", "hello").ratio(), difflib.SequenceMatcher(None, "", "").ratio(), difflib.SequenceMatcher(None, "abc", "xyz").ratio())
+print(difflib.get_close_matches("appel", ["ape", "apple", "peach", "puppy", "applet"]), difflib.get_close_matches("wrd", ["word", "sword", "ward"], n=2, cutoff=0.5))
+s = difflib.SequenceMatcher(lambda c: c == " ", "private Thread currentThread;", "private volatile Thread currentThread;")
+print(round(s.ratio(), 4), s.find_longest_match(0, 29, 0, 38))

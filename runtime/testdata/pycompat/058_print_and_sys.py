@@ -1,0 +1,18 @@
+# print options and sys facts that do not depend on the platform.
+import sys
+print("a", "b", "c", sep="-", end="!\n")
+print("no newline", end="")
+print(" ... continued")
+print(*range(5), sep=", ")
+print()
+print("multi", "args", 1, 2.0, None, True, [1], {"k": "v"}, sep="|")
+print("flush", flush=True)
+print("", end="")
+print("tab\tsep\\n literal", "unicode: é ☕ 😀 北京")
+print(sys.version_info >= (3, 13), sys.version_info[:2], sys.version_info.major, tuple(sys.version_info[:3]) >= (3, 13, 0), sys.implementation.name)
+print(sys.byteorder, sys.float_info.max, sys.float_info.epsilon, sys.float_info.dig, sys.maxunicode, sys.getdefaultencoding())
+print(type(sys.argv).__name__, sys.stdout.encoding.lower().replace("-", ""), callable(sys.exit))
+sys.stdout.write("written directly\n")
+print(sys.stdout.write("count me") , "")
+print("end", end="\n\n")
+print("after blank line", end="")

@@ -1,0 +1,4 @@
+# Uncaught: a syntax error (nothing runs).
+print("never printed")
+values = [1, 2, 3
+print(values)

@@ -1,0 +1,4 @@
+# Uncaught: AttributeError with a suggestion.
+name = "ada"
+print(name.upper())
+print(name.uper())

@@ -1,0 +1,5 @@
+# Uncaught: TypeError mixing int and str.
+count = 3
+label = "items: "
+print(label + str(count))
+print(count + label)

@@ -1,0 +1,4 @@
+# Uncaught: IndexError.
+queue = ["a", "b"]
+print(queue.pop(), queue.pop())
+queue.pop()

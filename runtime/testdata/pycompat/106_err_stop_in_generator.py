@@ -1,0 +1,4 @@
+# Uncaught: next() on an exhausted iterator.
+it = iter([1])
+print(next(it))
+next(it)
