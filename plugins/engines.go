@@ -38,7 +38,7 @@ var (
 		language: "python",
 		pkg:      "deb-src:python3.13",
 		version:  "3.13.5-2+deb13u5",
-		sha256:   "8f68a028de285ab7fc52a910ea9270e31286120e0f88b79406352bb4bcf07231",
+		sha256:   "7bcce8eb33922d9acecab17af7f059004ce306f2eeed1fd6508fad6c289d5a20",
 		bytes:    cpythonWasm,
 	}
 	javascript = &Engine{

@@ -15,7 +15,7 @@ import _enact
 import ast, base64, errno, binascii, bisect, calendar, collections, collections.abc, contextlib, copy, csv, dataclasses
 import datetime, decimal, enum, fractions, functools, hashlib, heapq, hmac, html, io, itertools, json, linecache
 import math, operator, os, random, re, statistics, string, struct, textwrap, time, traceback, types, typing
-import unicodedata, urllib.parse, uuid, zlib, zoneinfo, socket, subprocess, threading, _thread
+import unicodedata, urllib.parse, uuid, zlib, zoneinfo, socket, subprocess, threading, _thread, asyncio
 
 
 def __enact_setup():
@@ -127,8 +127,70 @@ def __enact_setup():
         wrap_paths(name)
 
 
+def __enact_complete():
+    """Fills in what this build of the standard library lacks."""
+
+    # asyncio's selector loop wakes itself through a socket pair, which
+    # WASI has not: the sandbox has one thread and no signals, so nothing
+    # ever needs to wake the loop from outside. Waiting for a timer is a
+    # select() on no descriptors, which WASI serves as a sleep.
+    from asyncio import selector_events
+
+    def make_self_pipe(self):
+        self._ssock = self._csock = None
+
+    def close_self_pipe(self):
+        pass
+
+    selector_events.BaseSelectorEventLoop._make_self_pipe = make_self_pipe
+    selector_events.BaseSelectorEventLoop._close_self_pipe = close_self_pipe
+
+    # hashlib.pbkdf2_hmac comes from OpenSSL, which the engine has not;
+    # this is PBKDF2 (RFC 8018) over the built-in hashes.
+    if not hasattr(hashlib, "pbkdf2_hmac"):
+        ipad = bytes(b ^ 0x36 for b in range(256))
+        opad = bytes(b ^ 0x5C for b in range(256))
+
+        def pbkdf2_hmac(hash_name, password, salt, iterations, dklen=None):
+            """Password-based key derivation function 2, with HMAC as its pseudorandom function."""
+            password = bytes(memoryview(password))
+            salt = bytes(memoryview(salt))
+            inner, outer = hashlib.new(hash_name), hashlib.new(hash_name)
+            if iterations < 1:
+                raise ValueError("iteration value must be greater than 0.")
+            if dklen is None:
+                dklen = inner.digest_size
+            if dklen < 1:
+                raise ValueError("key length must be greater than 0.")
+            if len(password) > inner.block_size:
+                password = hashlib.new(hash_name, password).digest()
+            password = password.ljust(inner.block_size, b"\0")
+            inner.update(password.translate(ipad))
+            outer.update(password.translate(opad))
+
+            def prf(message):
+                i, o = inner.copy(), outer.copy()
+                i.update(message)
+                o.update(i.digest())
+                return o.digest()
+
+            key, block = b"", 1
+            while len(key) < dklen:
+                u = prf(salt + block.to_bytes(4, "big"))
+                acc = int.from_bytes(u, "big")
+                for _ in range(iterations - 1):
+                    u = prf(u)
+                    acc ^= int.from_bytes(u, "big")
+                key += acc.to_bytes(inner.digest_size, "big")
+                block += 1
+            return key[:dklen]
+
+        hashlib.pbkdf2_hmac = pbkdf2_hmac
+
+
 __enact_setup()
-del __enact_setup
+__enact_complete()
+del __enact_setup, __enact_complete
 
 
 class _EnactActionError(Exception):
@@ -262,6 +324,8 @@ def __enact_make_runner():
         name = type(e).__name__
         if isinstance(e, SyntaxError):
             return name, e.msg or ""
+        if isinstance(e, SystemExit):
+            return name, str(e.code)
         if isinstance(e, OSError) and e.errno == errno.ENOTCAPABLE:
             return name, f"{e} (the Enact sandbox has no files)"
         return name, str(e)
@@ -291,6 +355,11 @@ def __enact_make_runner():
                 exec(compile_task(code, filename, max(first_line, 1)), g)
             except Return as r:
                 value = r.args[0] if r.args else None
+            except SystemExit as e:
+                # sys.exit() and sys.exit(0) end a script successfully, with
+                # nothing returned; another code or a message is a failure.
+                if e.code is not None and e.code != 0:
+                    raise
             try:
                 out = json_dumps({"ok": value}, allow_nan=False)
             except (TypeError, ValueError, RecursionError) as e:
@@ -299,7 +368,9 @@ def __enact_make_runner():
         except BaseException as e:
             name, message = describe(e)
             try:
-                trace = trace_of(e, filename)
+                # A failing sys.exit prints its message, not a traceback,
+                # as CPython does.
+                trace = message + "\n" if isinstance(e, SystemExit) else trace_of(e, filename)
             except BaseException as f:
                 trace = f"(the traceback could not be formatted: {type(f).__name__})"
             return json_dumps({"error": {"type": name, "message": message, "trace": trace}})

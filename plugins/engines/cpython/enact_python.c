@@ -9,7 +9,7 @@
  *
  *   int32 enact_init(const char *boot)
  *       Initialises the interpreter (isolated: no environment, no site, no
- *       arguments, no bytecode writing, the standard library at
+ *       arguments, no bytecode writing, UTF-8 mode, the standard library at
  *       /usr/local/lib/python3.13) and executes boot, a NUL-terminated
  *       Python source compiled as the file "<enact>", in __main__. boot must leave a callable named
  *       __enact_run there. Returns 0, or 1 after printing the error to
@@ -108,6 +108,16 @@ enact_init(const char *boot)
     if (PyImport_AppendInittab("_enact", PyInit__enact) != 0) {
         return 1;
     }
+    /* UTF-8 mode: the sandbox has no locale, and text (print, open, the
+     * file system's names) is UTF-8 whatever the host's locale is. */
+    PyPreConfig preconfig;
+    PyPreConfig_InitIsolatedConfig(&preconfig);
+    preconfig.utf8_mode = 1;
+    PyStatus status = Py_PreInitialize(&preconfig);
+    if (PyStatus_Exception(status)) {
+        fprintf(stderr, "enact_init: %s\n", status.err_msg ? status.err_msg : "pre-initialisation failed");
+        return 1;
+    }
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.site_import = 0;
@@ -116,7 +126,7 @@ enact_init(const char *boot)
     config.buffered_stdio = 0;
     config.safe_path = 1;
     config.module_search_paths_set = 1;
-    PyStatus status = PyConfig_SetString(&config, &config.home, L"/usr/local");
+    status = PyConfig_SetString(&config, &config.home, L"/usr/local");
     if (!PyStatus_Exception(status)) {
         status = PyConfig_SetString(&config, &config.program_name, L"python3");
     }

@@ -4,7 +4,7 @@ from graphlib import TopologicalSorter, CycleError
 a = array("i", [1, 2, 3])
 a.append(4)
 a.extend([5, 6])
-print(a, a.itemsize, a.tolist(), a[1:3], sum(a), array("d", [0.5, 1.5]) * 2, array("b", b"\x01\xff").tolist(), array("u", "hé").tounicode())
+print(a, a.itemsize, a.tolist(), a[1:3], sum(a), array("d", [0.5, 1.5]) * 2, array("b", b"\x01\xff").tolist(), array("w", "hé").tounicode())
 print(array("H", [1, 256]).tobytes().hex() if array("H").itemsize == 2 else "?", array("q", [2 ** 40]).tolist(), array("f", [0.1])[0])
 # Dependencies as lists (sets of strings iterate in an order that depends on the hash seed).
 ts = TopologicalSorter({"deploy": ["build", "test"], "test": ["build"], "build": ["fetch"], "docs": []})
