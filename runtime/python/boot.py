@@ -301,14 +301,23 @@ def __enact_make_runner():
             a.tb_next = b
         return kept
 
+    keep_chained = 4
+
     def trace_of(e, filename):
-        seen = set()
-        chained = e
-        while chained is not None and id(chained) not in seen:
-            seen.add(id(chained))
+        # The exceptions chained to e (raise from, or raised while handling
+        # another): the first few are shown, as a deep chain (a recursion
+        # error inside handlers) could take minutes to format.
+        chained, depth = e, 0
+        while chained is not None:
             frames = task_frames(chained.__traceback__)
             chained.__traceback__ = frames[0] if frames else None
-            chained = chained.__cause__ or chained.__context__
+            depth += 1
+            following = chained.__cause__ or (None if chained.__suppress_context__ else chained.__context__)
+            if depth >= keep_chained and following is not None:
+                chained.__cause__ = chained.__context__ = None
+                chained.__suppress_context__ = True
+                following = None
+            chained = following
         frames = task_frames(e.__traceback__)
         if len(frames) <= 2 * keep_frames:
             return "".join(traceback.format_exception(type(e), e, e.__traceback__))
