@@ -27,10 +27,32 @@ import (
 //   - Subprocess: the baseline a user would otherwise reach for, python3 -c
 //     or node -e computing the same thing in a new process.
 
-var converters = map[string]string{
-	"python":     "temperature-converter.yaml",
-	"javascript": "temperature-converter-js.yaml",
+// benchCases are the capabilities measured, by row name: the
+// TemperatureConverter in both languages, and an import-heavy Python
+// program (testdata/bench/import-heavy.yaml: re, json, collections,
+// dataclasses, datetime, statistics and a small workload over each).
+var benchCases = map[string]struct{ lang, file string }{
+	"python":     {"python", filepath.Join("..", "capabilities", "examples", "temperature-converter.yaml")},
+	"javascript": {"javascript", filepath.Join("..", "capabilities", "examples", "temperature-converter-js.yaml")},
+	"pyimports":  {"python", filepath.Join("testdata", "bench", "import-heavy.yaml")},
 }
+
+// benchRows is the order of the rows.
+var benchRows = []string{"python", "pyimports", "javascript"}
+
+// importHeavy is the import-heavy program as a python3 -c argument.
+const importHeavy = `import re, json, collections, dataclasses, datetime, statistics
+@dataclasses.dataclass
+class Word:
+    text: str
+    count: int
+text = "alpha beta gamma beta alpha beta 2024-03-01 2024-04-15"
+words = re.findall(r"[a-z]+", text)
+counts = collections.Counter(words)
+top = [dataclasses.asdict(Word(w, n)) for w, n in counts.most_common(2)]
+days = [datetime.date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", text)]
+print(json.dumps({"top": top, "gap": (days[1] - days[0]).days, "mean": statistics.mean(counts.values())}))
+`
 
 // timed runs f b.N times and reports p50 and p99 in microseconds.
 func timed(b *testing.B, f func() error) {
@@ -54,18 +76,22 @@ func timed(b *testing.B, f func() error) {
 	b.ReportMetric(pct(0.99), "p99-µs")
 }
 
-func benchEngine(b *testing.B, cfg runtime.Config, lang string) {
+func benchEngine(b *testing.B, cfg runtime.Config, row string) {
 	e, err := runtime.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer e.Close(context.Background())
-	c := loadFile(b, filepath.Join("..", "capabilities", "examples", converters[lang]))
+	bc := benchCases[row]
+	c := loadFile(b, bc.file)
 	ctx := context.Background()
-	if err := e.Warm(ctx, lang); err != nil {
+	if err := e.Warm(ctx, bc.lang); err != nil {
 		b.Fatal(err)
 	}
-	in := map[string]any{"celsius": 100}
+	in := map[string]any{}
+	if row != "pyimports" {
+		in["celsius"] = 100
+	}
 	// Let the pool fill before timing.
 	for range 3 {
 		if _, err := e.Run(ctx, c, in); err != nil {
@@ -80,14 +106,14 @@ func benchEngine(b *testing.B, cfg runtime.Config, lang string) {
 }
 
 func BenchmarkWarm(b *testing.B) {
-	for _, lang := range []string{"python", "javascript"} {
-		b.Run(lang, func(b *testing.B) { benchEngine(b, runtime.Config{PoolSize: 4}, lang) })
+	for _, row := range benchRows {
+		b.Run(row, func(b *testing.B) { benchEngine(b, runtime.Config{PoolSize: 4}, row) })
 	}
 }
 
 func BenchmarkFresh(b *testing.B) {
-	for _, lang := range []string{"python", "javascript"} {
-		b.Run(lang, func(b *testing.B) { benchEngine(b, runtime.Config{}, lang) })
+	for _, row := range benchRows {
+		b.Run(row, func(b *testing.B) { benchEngine(b, runtime.Config{}, row) })
 	}
 }
 
@@ -121,11 +147,14 @@ func enactRun(b *testing.B) string {
 func BenchmarkNewProcess(b *testing.B) {
 	bin := enactRun(b)
 	home := b.TempDir()
-	for _, lang := range []string{"python", "javascript"} {
-		b.Run(lang, func(b *testing.B) {
-			file := filepath.Join("..", "capabilities", "examples", converters[lang])
+	for _, row := range benchRows {
+		b.Run(row, func(b *testing.B) {
+			file, input := benchCases[row].file, `{"celsius": 100}`
+			if row == "pyimports" {
+				input = `{}`
+			}
 			cmd := func() error {
-				c := exec.Command(bin, "run", file, "--input", `{"celsius": 100}`)
+				c := exec.Command(bin, "run", file, "--input", input)
 				c.Env = append(os.Environ(), "ENACT_HOME="+home)
 				out, err := c.CombinedOutput()
 				if err != nil {
@@ -147,6 +176,7 @@ func BenchmarkSubprocess(b *testing.B) {
 		args      []string
 	}{
 		{"python", "python3", []string{"-c", "import json; celsius = 100; print(json.dumps({'fahrenheit': celsius * 9/5 + 32}))"}},
+		{"pyimports", "python3", []string{"-c", importHeavy}},
 		{"javascript", "node", []string{"-e", "const celsius = 100; console.log(JSON.stringify({ fahrenheit: celsius * 9 / 5 + 32 }))"}},
 	} {
 		b.Run(tc.lang, func(b *testing.B) {
@@ -158,8 +188,14 @@ func BenchmarkSubprocess(b *testing.B) {
 
 // realExecutable resolves an interpreter past version-manager shims (pyenv's
 // python3 is a shell script that costs ~150 ms by itself), so the baseline
-// is the interpreter, not the shim.
+// is the interpreter, not the shim. Python is the distribution's own,
+// /usr/bin/python3, when there is one.
 func realExecutable(b *testing.B, name string) string {
+	if name == "python3" {
+		if _, err := os.Stat("/usr/bin/python3"); err == nil {
+			return "/usr/bin/python3"
+		}
+	}
 	path, err := exec.LookPath(name)
 	if err != nil {
 		b.Skipf("%s not installed", name)
