@@ -143,6 +143,12 @@ type Config struct {
 	DefaultTimeout, MaxTimeout time.Duration
 	// MaxOutput bounds the printed output kept per run, in bytes.
 	MaxOutput int
+	// PluginConfig is Extism configuration the operator gives prebuilt
+	// plugins, by capability id: for each key, it overrides the
+	// capability's own plugin.config. It is for values that are not the
+	// author's to fix (a region, an account name); results and receipts
+	// record its keys and a digest, never its values. New copies it.
+	PluginConfig map[string]map[string]string
 	// PoolSize is how many prepared instances to keep ready per script
 	// language and memory limit. 0 prepares none: every task instantiates
 	// its engine on demand (right for a one-shot CLI run).
@@ -219,6 +225,11 @@ func New(cfg Config) (*Engine, error) {
 	} else {
 		cache = wazero.NewCompilationCache()
 	}
+	opCfg := make(map[string]map[string]string, len(cfg.PluginConfig))
+	for id, kv := range cfg.PluginConfig {
+		opCfg[id] = maps.Clone(kv)
+	}
+	cfg.PluginConfig = opCfg
 	pages := uint32(min(cfg.MaxMemory/65536, 65536))
 	return &Engine{
 		cfg:   cfg,
@@ -377,9 +388,15 @@ func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin, plan *modu
 			}
 			wasm, le.growFuncs = bound.Wasm, bound.GrowFuncs
 		}
-		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}}}
+		renamed, err := plugins.RenameImports(wasm, renameLogImports)
+		if err != nil {
+			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "serve the plugin's log imports: " + err.Error(), cause: err}
+			return
+		}
+		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: renamed, Name: "main"}}}
 		le.cp, le.err = extism.NewCompiledPlugin(context.WithoutCancel(ctx), manifest,
-			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true}, []extism.HostFunction{extismEnactCall()})
+			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true},
+			append([]extism.HostFunction{extismEnactCall()}, extismLogFunctions()...))
 		if le.err != nil {
 			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "compile plugin: " + le.err.Error()}
 		}

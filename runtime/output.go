@@ -52,6 +52,8 @@ type callState struct {
 	output *boundedBuffer
 	// host answers the guest's action requests (never nil during a run).
 	host hostfns.Handler
+	// logs keeps what prebuilt plugins log (nil outside a run).
+	logs *pluginLogs
 }
 
 type callStateKey struct{}
