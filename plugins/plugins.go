@@ -15,12 +15,20 @@
 //	      path: textstats.wasm   # relative, inside the capability's directory
 //	      sha256: 3f5c…          # hex sha256 of the file's bytes
 //	      function: run          # exported function to call (default "run")
+//	      input: json            # json (default) or raw
+//	      output: json           # json (default), text or bytes
+//	      config: {key: value}   # Extism configuration (config_get)
+//
+// The plugin's input and output modes and configuration are read by
+// package capabilities (capabilities.PluginRef) and exposed by InputMode,
+// RawInput, OutputMode and Config; the runtime applies them.
 //
 // Build checks, before anything runs: the path stays inside the capability's
 // directory (no "..", no absolute path, no symbolic link leading out), the
 // file is at most MaxPluginSize bytes, its digest matches, it is a Wasm
-// binary, and it imports nothing outside the Extism kernel and the
-// sandbox's WASI subset (no filesystem, sockets or HTTP), and its table,
+// binary, it imports nothing outside the Extism kernel (minus HTTP) and
+// WASI preview 1 minus sockets (CheckImports), it exports the function to
+// call with the Extism signature () -> i32 (CheckExport), and its table,
 // memory, global, element, data and code sections decode (ModuleFootprint:
 // what the module will claim once instantiated, which the runtime prices
 // against env.resources.memory before compiling it). Script tasks

@@ -41,7 +41,19 @@
 // invalid_input or invalid_output with the limit named.
 //
 // A prebuilt (Extism) plugin receives the same variables as one JSON
-// object, its call's input, and returns a JSON object as its output.
+// object, its call's input, and returns a JSON object as its output; or,
+// as its plugin.input and plugin.output say, receives the bytes of its one
+// string input (raw; base64-decoded when the property has contentEncoding
+// base64) and returns text or bytes, given as the output named "output"
+// (bytes in base64). Its Extism configuration (config_get) is the
+// capability's plugin.config overlaid with Config.PluginConfig for the
+// capability; TaskResult records the keys and a digest, never the values.
+// Its Extism vars start empty in every run. What it logs through Extism's
+// log functions is kept in Result.Logs (bounded by MaxLogEntries and
+// MaxLogMessage) and in the output as "[level] message" lines: the
+// module's imports of those functions are renamed before compilation to
+// functions of the runtime (see extism.go), so the go-sdk's process-wide
+// log level and standard logger are never involved.
 //
 // What a task prints (Python print, console.log, a plugin's standard output
 // and error) is captured, interleaved, into Result.Output, keeping the
@@ -92,9 +104,10 @@
 // Guests get no filesystem, no environment variables, no arguments, no
 // sockets and no clock other than wall and monotonic time: the WASI
 // functions the interpreters import are the sandbox's own (see wasi.go) and
-// answer "not capable" to every path and socket call; prebuilt plugins may
-// import only the Extism kernel and the same WASI subset (package plugins
-// refuses anything else before compilation).
+// answer "not capable" to every path and socket call. Prebuilt plugins
+// get wazero's WASI through Extism with no directory open (every path call
+// fails) and may import only the Extism kernel minus HTTP and WASI minus
+// sockets (package plugins refuses anything else before compilation).
 package runtime
 
 import (
