@@ -156,12 +156,14 @@ type Config struct {
 	DefaultTimeout, MaxTimeout time.Duration
 	// MaxOutput bounds the printed output kept per run, in bytes.
 	MaxOutput int
-	// PluginConfig is Extism configuration the operator gives prebuilt
-	// plugins, by capability id: for each key, it overrides the
-	// capability's own plugin.config. It is for values that are not the
-	// author's to fix (a region, an account name); results and receipts
-	// record its keys and a digest, never its values. New copies it.
-	PluginConfig map[string]map[string]string
+	// PluginConfig returns the Extism configuration the operator gives
+	// the prebuilt plugins of a capability (by id), or nil: for each key,
+	// it overrides the capability's own plugin.config. It is for values
+	// that are not the author's to fix (a region, an account name);
+	// results and receipts record its keys and a digest, never its values.
+	// It is called once per prebuilt task run, possibly concurrently; nil
+	// gives none. (*policy.Policy).PluginConfig is one.
+	PluginConfig func(capabilityID string) map[string]string
 	// PoolSize is how many prepared instances to keep ready per script
 	// language and memory limit. 0 prepares none: every task instantiates
 	// its engine on demand (right for a one-shot CLI run).
@@ -238,11 +240,6 @@ func New(cfg Config) (*Engine, error) {
 	} else {
 		cache = wazero.NewCompilationCache()
 	}
-	opCfg := make(map[string]map[string]string, len(cfg.PluginConfig))
-	for id, kv := range cfg.PluginConfig {
-		opCfg[id] = maps.Clone(kv)
-	}
-	cfg.PluginConfig = opCfg
 	pages := uint32(min(cfg.MaxMemory/65536, 65536))
 	return &Engine{
 		cfg:   cfg,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/plugins"
+	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/runtime"
 )
 
@@ -124,9 +125,11 @@ func TestExtismSleepReadsItsConfig(t *testing.T) {
 
 func TestExtismOperatorConfigOverridesAndIsNotRecordedInClear(t *testing.T) {
 	t.Parallel()
-	e, err := runtime.New(runtime.Config{PluginConfig: map[string]map[string]string{
-		"extism-config": {"thing": "from the operator"},
-	}})
+	p, err := policy.Load([]byte("version: 1\nplugin_config:\n  extism-config:\n    thing: from the operator\n"), "policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := runtime.New(runtime.Config{PluginConfig: p.PluginConfig})
 	if err != nil {
 		t.Fatal(err)
 	}

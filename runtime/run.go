@@ -198,7 +198,11 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 			out, tr.Pooled, err = e.runScript(ctx, p, vars, res.MemoryLimit)
 		} else {
 			var cfg map[string]string
-			cfg, tr.ConfigKeys, tr.ConfigDigest = pluginConfig(p, e.cfg.PluginConfig[c.ID])
+			var operator map[string]string
+			if e.cfg.PluginConfig != nil {
+				operator = e.cfg.PluginConfig(c.ID)
+			}
+			cfg, tr.ConfigKeys, tr.ConfigDigest = pluginConfig(p, operator)
 			out, err = e.runPrebuilt(ctx, p, vars, res.MemoryLimit, output, cfg, logs)
 		}
 		tr.Duration = time.Since(tstart)
