@@ -111,12 +111,14 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -432,10 +434,13 @@ func extismEnactCall() extism.HostFunction {
 			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, "enact_call: "+err.Error())
 		} else if n > hostfns.MaxRequestBytes {
 			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, fmt.Sprintf("the request is %d bytes; the limit is %d", n, hostfns.MaxRequestBytes))
-		} else if req, err := p.ReadBytes(stack[0]); err != nil {
-			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, "enact_call: "+err.Error())
+		} else if req, ok := p.Memory().Read(uint32(stack[0]), uint32(n)); !ok {
+			// Read directly, not through ReadBytes, which asks the kernel
+			// for the length again: every kernel call costs a nested
+			// wazero call.
+			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, "enact_call: the request is outside the plugin's memory")
 		} else {
-			reply = hostCall(ctx, req)
+			reply = hostCall(ctx, bytes.Clone(req))
 		}
 		off, err := p.WriteBytes(reply)
 		if err != nil {
@@ -464,7 +469,9 @@ func (e *Engine) plugins(c *capabilities.Capability) ([]*plugins.Plugin, error) 
 	}
 	ps, err := plugins.Build(c)
 	if err != nil {
-		return nil, &Error{Code: CodePluginError, Message: err.Error(), cause: err}
+		// The code says plugin_error already: no "plugins:" after it.
+		msg := strings.ReplaceAll(err.Error(), "): plugins: ", "): ")
+		return nil, &Error{Code: CodePluginError, Message: msg, cause: err}
 	}
 	e.mu.Lock()
 	if len(e.built) > 1024 {

@@ -347,55 +347,82 @@ func writeFile(t testing.TB, path, doc string) {
 	}
 }
 
-// BenchmarkExtismHostCalls runs count_vowels on 1 MiB of raw input (the
-// Rust PDK reads its input 8 bytes per host call: ~131k kernel calls per
-// run, as many loads again to copy it) through the engine and, side by
-// side, through the plain go-sdk: with its defaults, and with a manifest
-// timeout, which is how the go-sdk makes a guest's loops interruptible
-// (wazero's CloseOnContextDone, which the engine always has). It reports
-// ns per input host call.
+// BenchmarkExtismHostCalls compares host calls through the engine with
+// the plain go-sdk, side by side, on two plugins:
+//
+//   - hostcalls (testdata/hostcalls, built here from WAT): a loop of 1M
+//     calls to the kernel's input_load_u64, nothing else;
+//   - count_vowels (the Extism project's, Rust PDK) on 1 MiB of raw input,
+//     which it reads 8 bytes per host call (131k calls, as many loads
+//     again to copy it) and then scans.
+//
+// The go-sdk runs with its defaults, and with a manifest timeout, which is
+// how the go-sdk makes a guest's loops interruptible (wazero's
+// CloseOnContextDone, which the engine always has). ns/call is the run's
+// time over the host calls it makes.
 func BenchmarkExtismHostCalls(b *testing.B) {
 	const size = 1 << 20
 	text := strings.Repeat("hello world, ", size/13+1)[:size]
-	calls := float64(size / 8)
-	b.Run("engine", func(b *testing.B) {
-		c := extismCapability(b, "count_vowels")
-		e := engine(b)
-		in := map[string]any{"text": text}
-		if _, err := e.Run(context.Background(), c, in); err != nil {
-			b.Fatal(err)
-		}
-		for b.Loop() {
-			if _, err := e.Run(context.Background(), c, in); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/calls, "ns/call")
-	})
-	for name, timeout := range map[string]uint64{"go-sdk": 0, "go-sdk-timeout": 30000} {
-		b.Run(name, func(b *testing.B) {
-			wasm, err := os.ReadFile(filepath.Join(extismWasmDir(b), "count_vowels.wasm"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx := context.Background()
-			cp, err := extism.NewCompiledPlugin(ctx, extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasm}}, Timeout: timeout},
-				extism.PluginConfig{EnableWasi: true}, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer cp.Close(ctx)
-			for b.Loop() {
-				p, err := cp.Instance(ctx, extism.PluginInstanceConfig{})
+	hostcalls, err := os.ReadFile(filepath.Join("testdata", "hostcalls", "hostcalls.wasm"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, fn string
+		c        func(b *testing.B) *capabilities.Capability
+		wasm     func(b *testing.B) []byte
+		inputs   map[string]any
+		raw      []byte
+		calls    float64
+	}{
+		{"hostcalls", "run", func(b *testing.B) *capabilities.Capability {
+			return loadFile(b, filepath.Join("testdata", "hostcalls", "hostcalls.yaml"))
+		}, func(*testing.B) []byte { return hostcalls }, map[string]any{"n": "ZA=="}, []byte{100}, 1e6},
+		{"count_vowels", "count_vowels", func(b *testing.B) *capabilities.Capability { return extismCapability(b, "count_vowels") },
+			func(b *testing.B) []byte {
+				wasm, err := os.ReadFile(filepath.Join(extismWasmDir(b), "count_vowels.wasm"))
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, _, err := p.Call("count_vowels", []byte(text)); err != nil {
+				return wasm
+			}, map[string]any{"text": text}, []byte(text), size / 8},
+	} {
+		b.Run(tc.name+"/engine", func(b *testing.B) {
+			c, e := tc.c(b), engine(b)
+			if _, err := e.Run(context.Background(), c, tc.inputs); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := e.Run(context.Background(), c, tc.inputs); err != nil {
 					b.Fatal(err)
 				}
-				p.Close(ctx)
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/calls, "ns/call")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/tc.calls, "ns/call")
 		})
+		for _, sdk := range []struct {
+			name    string
+			timeout uint64
+		}{{"go-sdk", 0}, {"go-sdk-timeout", 30000}} {
+			b.Run(tc.name+"/"+sdk.name, func(b *testing.B) {
+				ctx := context.Background()
+				cp, err := extism.NewCompiledPlugin(ctx, extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: tc.wasm(b)}}, Timeout: sdk.timeout},
+					extism.PluginConfig{EnableWasi: true}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer cp.Close(ctx)
+				for b.Loop() {
+					p, err := cp.Instance(ctx, extism.PluginInstanceConfig{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, _, err := p.Call(tc.fn, tc.raw); err != nil {
+						b.Fatal(err)
+					}
+					p.Close(ctx)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/tc.calls, "ns/call")
+			})
+		}
 	}
 }
