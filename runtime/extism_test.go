@@ -426,3 +426,38 @@ func BenchmarkExtismHostCalls(b *testing.B) {
 		}
 	}
 }
+
+func TestAssemblyScriptExamplePlugin(t *testing.T) {
+	t.Parallel()
+	c := loadFile(t, filepath.Join("..", "plugins", "examples", "greet", "greet.yaml"))
+	res, err := engine(t).Run(t.Context(), c, map[string]any{"name": "Ada"})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if got, want := jsonOf(t, res.Outputs), `{"output":"Hello, Ada!"}`; got != want {
+		t.Errorf("outputs %s, want %s", got, want)
+	}
+	want := []runtime.LogEntry{{Task: "greet", Level: "info", Message: "greeting 3 characters with Hello"}}
+	if diff := cmp.Diff(want, res.Logs); diff != "" {
+		t.Errorf("logs:\n%s", diff)
+	}
+	p, err := policy.Load([]byte("version: 1\nplugin_config:\n  Greet:\n    greeting: Bonjour\n"), "policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := runtime.New(runtime.Config{PluginConfig: p.PluginConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	res, err = e.Run(t.Context(), c, map[string]any{"name": ""})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if got, want := jsonOf(t, res.Outputs), `{"output":"Bonjour, stranger!"}`; got != want {
+		t.Errorf("outputs %s, want %s", got, want)
+	}
+	if len(res.Logs) != 2 || res.Logs[0].Level != "warn" || res.Logs[0].Message != "no name given" {
+		t.Errorf("logs %+v, want a warning first", res.Logs)
+	}
+}
