@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/enact-run/enact/cmd/enact-run/internal/mcpserver"
 	"github.com/enact-run/enact/runtime"
@@ -61,4 +64,51 @@ func TestCapabilitiesThatCannotRunAreNotServed(t *testing.T) {
 	if n := strings.Count(logs.String(), "it cannot run here"); n != 2 {
 		t.Errorf("%d lines say a capability cannot run; want 2:\n%s", n, logs.String())
 	}
+}
+
+func TestPluginLogsReachTheServerLog(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join("..", "..", "..", "..", "plugins", "examples", "greet")
+	dir := t.TempDir()
+	for _, f := range []string{"greet.wasm", "greet.yaml"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs syncBuffer
+	srv, err := mcpserver.New(mcpserver.Config{Dir: dir, Runner: newRunner(t), Actor: "agent@acme.com",
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := transports[0].connect(t, srv, nil)
+	res := call(t, cs, &mcp.CallToolParams{Name: "Greet", Arguments: map[string]any{"name": "Ada"}})
+	if res.IsError {
+		t.Fatalf("tool error: %s", text(res))
+	}
+	if want := `level=INFO msg="plugin log: greeting 3 characters with Hello" capability=Greet task=greet`; !strings.Contains(logs.String(), want) {
+		t.Errorf("server log lacks %q:\n%s", want, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
