@@ -118,6 +118,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -400,15 +401,15 @@ func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin, plan *modu
 			}
 			wasm, le.growFuncs = bound.Wasm, bound.GrowFuncs
 		}
-		renamed, err := plugins.RenameImports(wasm, renameLogImports)
+		renamed, err := plugins.RenameImports(wasm, renameKernelImports)
 		if err != nil {
-			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "serve the plugin's log imports: " + err.Error(), cause: err}
+			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "serve the plugin's kernel imports: " + err.Error(), cause: err}
 			return
 		}
 		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: renamed, Name: "main"}}}
 		le.cp, le.err = extism.NewCompiledPlugin(context.WithoutCancel(ctx), manifest,
 			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true},
-			append([]extism.HostFunction{extismEnactCall()}, extismLogFunctions()...))
+			slices.Concat([]extism.HostFunction{extismEnactCall()}, extismLogFunctions(), extismKernelFunctions()))
 		if le.err != nil {
 			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "compile plugin: " + le.err.Error()}
 		}
@@ -430,9 +431,7 @@ func (e *Engine) plan(p *plugins.Plugin, memLimit uint64) (*modulePlan, error) {
 func extismEnactCall() extism.HostFunction {
 	f := extism.NewHostFunctionWithStack("enact_call", func(ctx context.Context, p *extism.CurrentPlugin, stack []uint64) {
 		var reply []byte
-		if n, err := p.Length(stack[0]); err != nil {
-			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, "enact_call: "+err.Error())
-		} else if n > hostfns.MaxRequestBytes {
+		if n := kernelLength(ctx, stack[0]); n > hostfns.MaxRequestBytes {
 			reply = hostfns.ErrorReply(hostfns.CodeInvalidRequest, fmt.Sprintf("the request is %d bytes; the limit is %d", n, hostfns.MaxRequestBytes))
 		} else if req, ok := p.Memory().Read(uint32(stack[0]), uint32(n)); !ok {
 			// Read directly, not through ReadBytes, which asks the kernel
@@ -442,9 +441,9 @@ func extismEnactCall() extism.HostFunction {
 		} else {
 			reply = hostCall(ctx, bytes.Clone(req))
 		}
-		off, err := p.WriteBytes(reply)
-		if err != nil {
-			panic(fmt.Errorf("enact_call: write reply: %w", err))
+		off := kernelAlloc(ctx, uint64(len(reply)))
+		if off != 0 && !p.Memory().Write(uint32(off), reply) {
+			panic(fmt.Errorf("enact_call: write reply: the block at %d is outside the kernel's memory", off))
 		}
 		if off == 0 {
 			// The kernel's alloc returns 0 when its memory cannot grow:

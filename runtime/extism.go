@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero/api"
 
 	"github.com/enact-run/enact/plugins"
 )
@@ -91,16 +93,147 @@ var extismLogLevels = map[string]string{
 	"log_trace": "trace", "log_debug": "debug", "log_info": "info", "log_warn": "warn", "log_error": "error",
 }
 
-// renameLogImports points a module's imports of the Extism log functions
-// (and get_log_level) at extismLogModule.
-func renameLogImports(module, name string) (string, bool) {
+// renameKernelImports points a module's imports of the Extism log
+// functions (and get_log_level) at extismLogModule, and those of the
+// kernel functions in kernelForwards at extismKernelModule.
+func renameKernelImports(module, name string) (string, bool) {
 	if module != "extism:host/env" {
 		return "", false
 	}
 	if _, ok := extismLogLevels[name]; ok || name == "get_log_level" {
 		return extismLogModule, true
 	}
+	if _, ok := kernelIndex[name]; ok {
+		return extismKernelModule, true
+	}
 	return "", false
+}
+
+// extismKernelModule is the module the runtime serves the Extism kernel's
+// memory and I/O functions from. The go-sdk forwards each of a plugin's
+// calls of them to the kernel module after looking the function up by name
+// (api.Module.ExportedFunction), and every lookup builds a new call engine
+// with a stack of its own: ~10 µs per call. The runtime forwards them to
+// functions it looks up once per instance.
+const extismKernelModule = "enact:extism/kernel"
+
+// kernelForwards are the kernel functions served from extismKernelModule,
+// with their signatures (those of the Extism kernel, extism-runtime.wasm).
+// input_load_u64, load_u64 and store_u64 stay with the go-sdk: it serves
+// them in Go without calling the kernel.
+var kernelForwards = []struct {
+	name            string
+	params, results []extism.ValueType
+}{
+	{"alloc", i64s(1), i64s(1)},
+	{"free", i64s(1), nil},
+	{"load_u8", i64s(1), []extism.ValueType{extism.ValueTypeI32}},
+	{"input_load_u8", i64s(1), []extism.ValueType{extism.ValueTypeI32}},
+	{"store_u8", []extism.ValueType{extism.ValueTypeI64, extism.ValueTypeI32}, nil},
+	{"input_set", i64s(2), nil},
+	{"output_set", i64s(2), nil},
+	{"input_length", nil, i64s(1)},
+	{"input_offset", nil, i64s(1)},
+	{"output_length", nil, i64s(1)},
+	{"output_offset", nil, i64s(1)},
+	{"length", i64s(1), i64s(1)},
+	{"length_unsafe", i64s(1), i64s(1)},
+	{"reset", nil, nil},
+	{"error_set", i64s(1), nil},
+	{"error_get", nil, i64s(1)},
+	{"memory_bytes", nil, i64s(1)},
+}
+
+func i64s(n int) []extism.ValueType {
+	out := make([]extism.ValueType, n)
+	for i := range out {
+		out[i] = extism.ValueTypeI64
+	}
+	return out
+}
+
+// kernelIndex is the position of each name in kernelForwards.
+var kernelIndex = func() map[string]int {
+	m := make(map[string]int, len(kernelForwards))
+	for i, f := range kernelForwards {
+		m[f.name] = i
+	}
+	return m
+}()
+
+// kernelFuncs are the kernel functions of one plugin instance, looked up
+// on first use. An instance runs on one goroutine at a time, and so do
+// these.
+type kernelFuncs struct {
+	mod api.Module
+	fns [32]api.Function
+}
+
+// kernelFunc returns the kernel function at index i of kernelForwards for
+// the instance making the current call (the go-sdk puts its kernel module
+// in the call's context), looked up once per instance and run.
+func kernelFunc(ctx context.Context, i int) api.Function {
+	mod, _ := ctx.Value(extism.PluginCtxKey("extism")).(api.Module)
+	if mod == nil {
+		panic(errors.New("enact: an Extism kernel call outside a plugin call"))
+	}
+	st := callStateFrom(ctx)
+	if st == nil {
+		return mod.ExportedFunction(kernelForwards[i].name)
+	}
+	if st.kernel == nil || st.kernel.mod != mod {
+		st.kernel = &kernelFuncs{mod: mod}
+	}
+	f := st.kernel.fns[i]
+	if f == nil {
+		if f = mod.ExportedFunction(kernelForwards[i].name); f == nil {
+			panic(fmt.Errorf("enact: the Extism kernel has no function %s", kernelForwards[i].name))
+		}
+		st.kernel.fns[i] = f
+	}
+	return f
+}
+
+// kernelCall calls the kernel function at index i of kernelForwards.
+func kernelCall(ctx context.Context, i int, stack []uint64) {
+	if err := kernelFunc(ctx, i).CallWithStack(ctx, stack); err != nil {
+		panic(err)
+	}
+}
+
+// extismKernelFunctions serve the imports renameKernelImports moved to
+// extismKernelModule.
+func extismKernelFunctions() []extism.HostFunction {
+	fns := make([]extism.HostFunction, 0, len(kernelForwards))
+	for i, k := range kernelForwards {
+		f := extism.NewHostFunctionWithStack(k.name, func(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
+			kernelCall(ctx, i, stack)
+		}, k.params, k.results)
+		f.SetNamespace(extismKernelModule)
+		fns = append(fns, f)
+	}
+	return fns
+}
+
+// kernelLength is the length of the Extism memory block at offset, 0 for
+// none.
+func kernelLength(ctx context.Context, offset uint64) uint64 {
+	stack := []uint64{offset}
+	kernelCall(ctx, kernelIndex["length"], stack)
+	return stack[0]
+}
+
+// kernelAlloc allocates n bytes of Extism memory, returning 0 when the
+// kernel's memory cannot grow.
+func kernelAlloc(ctx context.Context, n uint64) uint64 {
+	stack := []uint64{n}
+	kernelCall(ctx, kernelIndex["alloc"], stack)
+	return stack[0]
+}
+
+// kernelFree frees the Extism memory block at offset.
+func kernelFree(ctx context.Context, offset uint64) {
+	kernelCall(ctx, kernelIndex["free"], []uint64{offset})
 }
 
 // extismLogFunctions serve the imports renameLogImports renamed: each log
@@ -111,11 +244,11 @@ func extismLogFunctions() []extism.HostFunction {
 	var fns []extism.HostFunction
 	for name, level := range extismLogLevels {
 		f := extism.NewHostFunctionWithStack(name, func(ctx context.Context, p *extism.CurrentPlugin, stack []uint64) {
-			msg, err := p.ReadString(stack[0])
-			if err != nil {
-				msg = "(unreadable log message: " + err.Error() + ")"
+			msg := "(unreadable log message)"
+			if b, ok := p.Memory().Read(uint32(stack[0]), uint32(kernelLength(ctx, stack[0]))); ok {
+				msg = string(b)
 			}
-			_ = p.Free(stack[0])
+			kernelFree(ctx, stack[0])
 			if st := callStateFrom(ctx); st != nil && st.logs != nil {
 				st.logs.add(level, msg)
 			}

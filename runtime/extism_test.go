@@ -352,6 +352,11 @@ func writeFile(t testing.TB, path, doc string) {
 //
 //   - hostcalls (testdata/hostcalls, built here from WAT): a loop of 1M
 //     calls to the kernel's input_load_u64, nothing else;
+//   - load_u8 (the same module's load): 100k calls to the kernel's
+//     load_u8, which the go-sdk forwards to the kernel module;
+//   - enact_call (the same module's act): 10k action requests through
+//     extism:host/user.enact_call, answered not_granted at once (the
+//     go-sdk runs get a host function doing the same reads and writes);
 //   - count_vowels (the Extism project's, Rust PDK) on 1 MiB of raw input,
 //     which it reads 8 bytes per host call (131k calls, as many loads
 //     again to copy it) and then scans.
@@ -378,6 +383,12 @@ func BenchmarkExtismHostCalls(b *testing.B) {
 		{"hostcalls", "run", func(b *testing.B) *capabilities.Capability {
 			return loadFile(b, filepath.Join("testdata", "hostcalls", "hostcalls.yaml"))
 		}, func(*testing.B) []byte { return hostcalls }, map[string]any{"n": "ZA=="}, []byte{100}, 1e6},
+		{"load_u8", "load", func(b *testing.B) *capabilities.Capability {
+			return loadFile(b, filepath.Join("testdata", "hostcalls", "hostcalls-load.yaml"))
+		}, func(*testing.B) []byte { return hostcalls }, map[string]any{"n": "Cg=="}, []byte{10}, 1e5},
+		{"enact_call", "act", func(b *testing.B) *capabilities.Capability {
+			return loadFile(b, filepath.Join("testdata", "hostcalls", "hostcalls-act.yaml"))
+		}, func(*testing.B) []byte { return hostcalls }, map[string]any{"n": "AQ=="}, []byte{1}, 1e4},
 		{"count_vowels", "count_vowels", func(b *testing.B) *capabilities.Capability { return extismCapability(b, "count_vowels") },
 			func(b *testing.B) []byte {
 				wasm, err := os.ReadFile(filepath.Join(extismWasmDir(b), "count_vowels.wasm"))
@@ -406,7 +417,7 @@ func BenchmarkExtismHostCalls(b *testing.B) {
 			b.Run(tc.name+"/"+sdk.name, func(b *testing.B) {
 				ctx := context.Background()
 				cp, err := extism.NewCompiledPlugin(ctx, extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: tc.wasm(b)}}, Timeout: sdk.timeout},
-					extism.PluginConfig{EnableWasi: true}, nil)
+					extism.PluginConfig{EnableWasi: true}, []extism.HostFunction{sdkEnactCall()})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -460,4 +471,22 @@ func TestAssemblyScriptExamplePlugin(t *testing.T) {
 	if len(res.Logs) != 2 || res.Logs[0].Level != "warn" || res.Logs[0].Message != "no name given" {
 		t.Errorf("logs %+v, want a warning first", res.Logs)
 	}
+}
+
+// sdkEnactCall is enact_call as a plain go-sdk host would write it, for
+// the side-by-side benchmark: read the request, answer, write the reply.
+func sdkEnactCall() extism.HostFunction {
+	reply := []byte(`{"ok":false,"error":{"code":"not_granted","message":"no"}}`)
+	f := extism.NewHostFunctionWithStack("enact_call", func(ctx context.Context, p *extism.CurrentPlugin, stack []uint64) {
+		if _, err := p.ReadBytes(stack[0]); err != nil {
+			panic(err)
+		}
+		off, err := p.WriteBytes(reply)
+		if err != nil {
+			panic(err)
+		}
+		stack[0] = off
+	}, []extism.ValueType{extism.ValueTypePTR}, []extism.ValueType{extism.ValueTypePTR})
+	f.SetNamespace("extism:host/user")
+	return f
 }

@@ -54,6 +54,9 @@ type callState struct {
 	host hostfns.Handler
 	// logs keeps what prebuilt plugins log (nil outside a run).
 	logs *pluginLogs
+	// kernel caches the Extism kernel functions of the prebuilt plugin
+	// instance running now (see kernelFunc).
+	kernel *kernelFuncs
 }
 
 type callStateKey struct{}
