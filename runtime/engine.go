@@ -53,7 +53,11 @@
 // MaxLogMessage) and in the output as "[level] message" lines: the
 // module's imports of those functions are renamed before compilation to
 // functions of the runtime (see extism.go), so the go-sdk's process-wide
-// log level and standard logger are never involved.
+// log level and standard logger are never involved. Its imports of the
+// kernel's memory and I/O functions (alloc, length, load_u8, output_set…)
+// are renamed the same way, to functions that call the kernel through
+// functions looked up once per instance rather than on every call as the
+// go-sdk does (BenchmarkExtismHostCalls: a load_u8 ~13 µs → ~2.5 µs).
 //
 // What a task prints (Python print, console.log, a plugin's standard output
 // and error) is captured, interleaved, into Result.Output, keeping the
