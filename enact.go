@@ -259,8 +259,15 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		res.Run = rr
 		if rr != nil {
 			res.Output, res.OutputTruncated = rr.Output, rr.OutputTruncated
+			red := run.Redactor()
 			for _, t := range rr.Tasks {
-				outcome.Plugins = append(outcome.Plugins, receipts.Plugin{Task: t.ID, Digest: t.Plugin})
+				p := receipts.Plugin{Task: t.ID, Digest: t.Plugin, ConfigKeys: t.ConfigKeys, ConfigDigest: t.ConfigDigest}
+				for _, l := range rr.Logs {
+					if l.Task == t.ID {
+						p.Logs = append(p.Logs, receipts.Log{Level: l.Level, Message: red.String(l.Message)})
+					}
+				}
+				outcome.Plugins = append(outcome.Plugins, p)
 			}
 		}
 		var re *runtime.Error
@@ -364,6 +371,11 @@ func redactResult(red *receipts.Redactor, res *Result) {
 	if rr := res.Run; rr != nil {
 		cp := *rr
 		cp.Outputs, cp.Output = red.Map(rr.Outputs), red.String(rr.Output)
+		cp.Logs = make([]runtime.LogEntry, len(rr.Logs))
+		for i, l := range rr.Logs {
+			l.Message = red.String(l.Message)
+			cp.Logs[i] = l
+		}
 		res.Run = &cp
 	}
 }

@@ -173,8 +173,8 @@ func TestLoad(t *testing.T) {
 		doc: head + "tasks:\n  - id: w\n    type: wasm\n    plugin:\n      path: plugins/w.wasm\n      sha256: " + sha + "\n" +
 			"  - id: v\n    type: wasm\n    plugin: {path: ./v.wasm, sha256: " + sha + ", function: _handle2}\n",
 		want: &Capability{Enact: "1.0.0", ID: "T", Description: "d", Type: "atomic", Tasks: []Task{
-			{ID: "w", Type: "wasm", Plugin: &PluginRef{Path: "plugins/w.wasm", SHA256: sha, Function: "run"}, Line: 5},
-			{ID: "v", Type: "wasm", Plugin: &PluginRef{Path: "./v.wasm", SHA256: sha, Function: "_handle2"}, Line: 10},
+			{ID: "w", Type: "wasm", Plugin: &PluginRef{Path: "plugins/w.wasm", SHA256: sha, Function: "run", Input: "json", Output: "json"}, Line: 5},
+			{ID: "v", Type: "wasm", Plugin: &PluginRef{Path: "./v.wasm", SHA256: sha, Function: "_handle2", Input: "json", Output: "json"}, Line: 10},
 		}},
 	}, {
 		name: "composite without tasks, later 1.x protocol",
@@ -204,7 +204,7 @@ func TestLoad(t *testing.T) {
 			Tasks: []Task{
 				{ID: "a", Type: "script", Language: "python", Code: "x", Line: 8, CodeLine: 11, Extensions: map[string]any{"x-task": "t"},
 					Dependencies: &Dependencies{Packages: []Package{{Name: "p"}}}},
-				{ID: "w", Type: "wasm", Plugin: &PluginRef{Path: "w.wasm", SHA256: sha, Function: "run"}, Line: 14},
+				{ID: "w", Type: "wasm", Plugin: &PluginRef{Path: "w.wasm", SHA256: sha, Function: "run", Input: "json", Output: "json"}, Line: 14},
 			}},
 	}, {
 		name: "env vars and resources",

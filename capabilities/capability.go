@@ -118,6 +118,23 @@ type PluginRef struct {
 	SHA256 string
 	// Function is the export to call; "run" when absent.
 	Function string
+	// Input is how the task's variables reach the plugin: "json" (the
+	// default: one JSON object) or "raw" (the bytes of RawInput).
+	Input string
+	// RawInput names the one string property of the inputs schema whose
+	// value is the input of a "raw" plugin, "" otherwise.
+	RawInput string
+	// RawBase64 says RawInput has contentEncoding base64: its value is
+	// decoded before it is passed.
+	RawBase64 bool
+	// Output is how the plugin's output becomes outputs: "json" (the
+	// default: a JSON object of output names to values), "text" (UTF-8
+	// text, the output named "output") or "bytes" (any bytes, the output
+	// named "output" in base64).
+	Output string
+	// Config is the Extism configuration the author gives the plugin
+	// (config_get), nil when absent. The operator may add keys at run time.
+	Config map[string]string
 }
 
 // Env is what a capability needs from its environment.
@@ -304,6 +321,11 @@ func (l *loader) build(doc map[string]any) *Capability {
 	}
 	c.inputs = l.compile(doc["inputs"], "inputs")
 	c.outputs = l.compile(doc["outputs"], "outputs")
+	for i := range c.Tasks {
+		if p := c.Tasks[i].Plugin; p != nil && p.Input == "raw" {
+			p.RawInput, p.RawBase64 = l.rawInput(doc["inputs"], c.Tasks[i].ID, i)
+		}
+	}
 	c.Env = l.env(obj(doc, "env"))
 	return c
 }
@@ -327,9 +349,22 @@ func (l *loader) task(t map[string]any, i int, seen map[string]int) Task {
 		}
 	}
 	if p := obj(t, "plugin"); p != nil {
-		task.Plugin = &PluginRef{Path: str(p, "path"), SHA256: str(p, "sha256"), Function: str(p, "function")}
+		task.Plugin = &PluginRef{Path: str(p, "path"), SHA256: str(p, "sha256"), Function: str(p, "function"),
+			Input: str(p, "input"), Output: str(p, "output")}
 		if task.Plugin.Function == "" {
 			task.Plugin.Function = "run"
+		}
+		if task.Plugin.Input == "" {
+			task.Plugin.Input = "json"
+		}
+		if task.Plugin.Output == "" {
+			task.Plugin.Output = "json"
+		}
+		for k, v := range obj(p, "config") {
+			if task.Plugin.Config == nil {
+				task.Plugin.Config = map[string]string{}
+			}
+			task.Plugin.Config[k], _ = v.(string)
 		}
 		clean := path.Clean(task.Plugin.Path)
 		if strings.HasPrefix(task.Plugin.Path, "/") || strings.Contains(task.Plugin.Path, "\\") || clean == ".." || strings.HasPrefix(clean, "../") {
@@ -337,6 +372,35 @@ func (l *loader) task(t map[string]any, i int, seen map[string]int) Task {
 		}
 	}
 	return task
+}
+
+// rawInput finds the property a raw-input plugin receives: the inputs
+// schema must declare exactly one property, of type string. It returns the
+// property's name and whether it is base64-encoded.
+func (l *loader) rawInput(inputs any, task string, i int) (string, bool) {
+	at := []string{"tasks", fmt.Sprint(i), "plugin", "input"}
+	schema, _ := inputs.(map[string]any)
+	props, _ := schema["properties"].(map[string]any)
+	if len(props) != 1 {
+		l.add(at, "input", fmt.Sprintf("task %q takes raw input, so the inputs schema must declare exactly one property, a string (it declares %d)", task, len(props)))
+		return "", false
+	}
+	for name, v := range props {
+		prop, _ := v.(map[string]any)
+		if prop["type"] != "string" {
+			l.add(at, "input", fmt.Sprintf("task %q takes raw input, so inputs property %q must have type string", task, name))
+			return "", false
+		}
+		switch enc := prop["contentEncoding"]; enc {
+		case nil:
+			return name, false
+		case "base64":
+			return name, true
+		default:
+			l.add(at, "input", fmt.Sprintf("inputs property %q has contentEncoding %v; a raw input is given as text or with contentEncoding base64", name, enc))
+		}
+	}
+	return "", false
 }
 
 func (l *loader) env(e map[string]any) Env {

@@ -15,12 +15,20 @@
 //	      path: textstats.wasm   # relative, inside the capability's directory
 //	      sha256: 3f5c…          # hex sha256 of the file's bytes
 //	      function: run          # exported function to call (default "run")
+//	      input: json            # json (default) or raw
+//	      output: json           # json (default), text or bytes
+//	      config: {key: value}   # Extism configuration (config_get)
+//
+// The plugin's input and output modes and configuration are read by
+// package capabilities (capabilities.PluginRef) and exposed by InputMode,
+// RawInput, OutputMode and Config; the runtime applies them.
 //
 // Build checks, before anything runs: the path stays inside the capability's
 // directory (no "..", no absolute path, no symbolic link leading out), the
 // file is at most MaxPluginSize bytes, its digest matches, it is a Wasm
-// binary, and it imports nothing outside the Extism kernel and the
-// sandbox's WASI subset (no filesystem, sockets or HTTP), and its table,
+// binary, it imports nothing outside the Extism kernel (minus HTTP) and
+// WASI preview 1 minus sockets (CheckImports), it exports the function to
+// call with the Extism signature () -> i32 (CheckExport), and its table,
 // memory, global, element, data and code sections decode (ModuleFootprint:
 // what the module will claim once instantiated, which the runtime prices
 // against env.resources.memory before compiling it). Script tasks
@@ -35,6 +43,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,6 +107,9 @@ type Plugin struct {
 	digest   string
 	// footprint is what a prebuilt module declares (nil for scripts).
 	footprint *Footprint
+	// ref is a prebuilt task's plugin reference (nil for scripts); its
+	// Config map is never handed out.
+	ref *capabilities.PluginRef
 }
 
 // scriptFormat names the layout of a script plugin's artifact.
@@ -151,6 +163,43 @@ func (p *Plugin) Engine() *Engine { return p.engine }
 
 // Function is the export a prebuilt module is called through.
 func (p *Plugin) Function() string { return p.function }
+
+// InputMode is how a prebuilt plugin takes its input: "json" (the JSON
+// object of the task's variables) or "raw" (the bytes of RawInput); "" for
+// a script.
+func (p *Plugin) InputMode() string {
+	if p.ref == nil {
+		return ""
+	}
+	return p.ref.Input
+}
+
+// RawInput names the variable whose bytes a "raw" plugin receives, and
+// says whether its value is base64 to decode first.
+func (p *Plugin) RawInput() (name string, base64 bool) {
+	if p.ref == nil {
+		return "", false
+	}
+	return p.ref.RawInput, p.ref.RawBase64
+}
+
+// OutputMode is how a prebuilt plugin's output becomes outputs: "json",
+// "text" or "bytes"; "" for a script.
+func (p *Plugin) OutputMode() string {
+	if p.ref == nil {
+		return ""
+	}
+	return p.ref.Output
+}
+
+// Config returns a copy of the Extism configuration the capability gives a
+// prebuilt plugin (nil when none).
+func (p *Plugin) Config() map[string]string {
+	if p.ref == nil || p.ref.Config == nil {
+		return nil
+	}
+	return maps.Clone(p.ref.Config)
+}
 
 // Wasm returns a copy of a prebuilt module's bytes (nil for scripts).
 func (p *Plugin) Wasm() []byte {
@@ -254,7 +303,19 @@ func build(c *capabilities.Capability, t capabilities.Task) (*Plugin, error) {
 		if fn == "" {
 			fn = "run"
 		}
+		if err := CheckExport(wasm, fn); err != nil {
+			return nil, err
+		}
+		ref := *t.Plugin
+		ref.Config = maps.Clone(ref.Config)
+		if ref.Input == "" {
+			ref.Input = "json"
+		}
+		if ref.Output == "" {
+			ref.Output = "json"
+		}
 		return &Plugin{
+			ref:       &ref,
 			taskID:    t.ID,
 			kind:      KindWasm,
 			function:  fn,
@@ -319,9 +380,9 @@ func readPlugin(dir, rel, want string) ([]byte, error) {
 // CheckImports refuses a prebuilt module that imports anything the sandbox
 // does not provide: only the guest ABI (extism:host/user.enact_call), the
 // functions of the Extism kernel (extism:host/env) minus its HTTP calls,
-// and the WASI preview 1 calls that need no
-// filesystem, sockets or process control beyond exiting. The error lists
-// every offending import.
+// and the WASI preview 1 calls but the socket ones (filesystem calls are
+// linked, but no directory is ever open to them). The error lists every
+// offending import.
 func CheckImports(wasm []byte) error {
 	imports, err := Imports(wasm)
 	if err != nil {
@@ -359,14 +420,23 @@ var extismKernel = setOf(
 	"log_trace", "log_debug", "log_info", "log_warn", "log_error", "get_log_level",
 )
 
-// wasiSubset is the part of WASI preview 1 a plugin may import. There are no
-// preopened directories, so the descriptor calls only ever see standard
-// input (empty), output and error.
+// wasiSubset is the part of WASI preview 1 a plugin may import: all of it
+// but the socket calls. There are no preopened directories, so the
+// descriptor calls only ever see standard input (empty), output and error,
+// and every path call fails (no directory descriptor is open; wasi-libc
+// reports ENOTCAPABLE for any path). Toolchains link the filesystem calls
+// whether or not a plugin uses files (TinyGo's println, wasi-libc, the
+// Haskell PDK), so refusing them would refuse such plugins for nothing.
 var wasiSubset = setOf(
 	"args_get", "args_sizes_get", "environ_get", "environ_sizes_get",
-	"clock_res_get", "clock_time_get", "random_get", "sched_yield", "poll_oneoff", "proc_exit",
+	"clock_res_get", "clock_time_get", "random_get", "sched_yield", "poll_oneoff", "proc_exit", "proc_raise",
 	"fd_write", "fd_read", "fd_close", "fd_sync", "fd_fdstat_get", "fd_fdstat_set_flags", "fd_seek",
 	"fd_prestat_get", "fd_prestat_dir_name",
+	"fd_advise", "fd_allocate", "fd_datasync", "fd_fdstat_set_rights", "fd_filestat_get",
+	"fd_filestat_set_size", "fd_filestat_set_times", "fd_pread", "fd_pwrite", "fd_readdir",
+	"fd_renumber", "fd_tell",
+	"path_create_directory", "path_filestat_get", "path_filestat_set_times", "path_link", "path_open",
+	"path_readlink", "path_remove_directory", "path_rename", "path_symlink", "path_unlink_file",
 )
 
 func setOf(names ...string) map[string]bool {

@@ -136,6 +136,15 @@
 // actions. A rules entry has name and reason (required), exactly one of
 // deny_if and allow_if, and optionally when, pass_reason, actions and run.
 //
+// plugin_config gives the prebuilt (Extism) plugins of a capability
+// configuration values that are not the capability author's to fix, by
+// capability id; each value is a string and overrides the capability's own
+// plugin.config key of the same name (Policy.PluginConfig):
+//
+//	plugin_config:
+//	  TextStats:
+//	    region: eu-west
+//
 // # Secrets
 //
 // secrets names the inputs that hold secrets (Secrets); names match input

@@ -33,6 +33,9 @@ type Policy struct {
 	schemas []string
 	// kvShared are the kv namespaces capabilities share (section kv).
 	kvShared []KVShare
+	// pluginConfig is the operator's Extism configuration of prebuilt
+	// plugins, by capability id (section plugin_config).
+	pluginConfig map[string]map[string]string
 }
 
 type actorEntry struct {
@@ -123,7 +126,7 @@ func Load(data []byte, name string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p := &Policy{name: name, digest: "sha256:" + hex.EncodeToString(sum[:])}
 	d := &decoder{name: name}
-	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv")
+	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv", "plugin_config")
 	if !ok && top == nil {
 		return nil, d.err()
 	}
@@ -185,6 +188,9 @@ func Load(data []byte, name string) (*Policy, error) {
 	}
 	if f, has := top["kv"]; has {
 		p.kvShared = d.kv(f.val)
+	}
+	if f, has := top["plugin_config"]; has {
+		p.pluginConfig = d.pluginConfig(f.val)
 	}
 	if err := d.err(); err != nil {
 		return nil, err
@@ -628,4 +634,39 @@ func (d *decoder) postgres(n *yaml.Node) (map[string][]string, []string) {
 		out[name] = cols
 	}
 	return out, schemas
+}
+
+// pluginConfig reads plugin_config: by capability id, the Extism
+// configuration (string keys to string values) the operator gives that
+// capability's prebuilt plugins.
+func (d *decoder) pluginConfig(n *yaml.Node) map[string]map[string]string {
+	caps, ok := d.fields(n, "plugin_config")
+	if !ok {
+		return nil
+	}
+	out := make(map[string]map[string]string, len(caps))
+	for id, f := range caps {
+		what := "plugin_config." + id
+		kvs, ok := d.fields(f.val, what)
+		if !ok {
+			continue
+		}
+		cfg := make(map[string]string, len(kvs))
+		for k, v := range kvs {
+			if s, ok := d.str(v.val, what+"."+k); ok {
+				cfg[k] = s
+			}
+		}
+		out[id] = cfg
+	}
+	return out
+}
+
+// PluginConfig returns a copy of the Extism configuration the policy file's
+// plugin_config section gives the prebuilt plugins of a capability, nil
+// when it gives none. Its values override the capability's own
+// plugin.config key by key; results and receipts record only the keys and
+// a digest of the values.
+func (p *Policy) PluginConfig(capabilityID string) map[string]string {
+	return maps.Clone(p.pluginConfig[capabilityID])
 }

@@ -34,7 +34,7 @@ func TestLoadErrors(t *testing.T) {
 		{"version 2", "version: 2\n", "test.yaml:1: version 2 is not supported; this engine reads version 1"},
 		{"version string", "version: \"1\"\n", "test.yaml:1: version must be an integer, not a string"},
 		{"unknown field", "version: 1\nallows: [x.y]\n",
-			"test.yaml:2: the policy file: unknown field \"allows\" (known fields: version, actors, allow, policies, rules, secrets, postgres, api_tokens, kv)"},
+			"test.yaml:2: the policy file: unknown field \"allows\" (known fields: version, actors, allow, policies, rules, secrets, postgres, api_tokens, kv, plugin_config)"},
 		{"duplicate key", "version: 1\nallow: []\nallow: []\n", "test.yaml:3: the policy file: field \"allow\" appears twice (first at line 2)"},
 		{"alias", "version: 1\nallow: &a [x.y]\nsecrets: *a\n", "test.yaml:2: anchors are not supported; write the value out"},
 		{"merge key", "version: 1\npostgres:\n  <<: {tables: {}}\n", "test.yaml:3: merge keys (<<) are not supported; write the fields out"},
@@ -277,5 +277,23 @@ func TestAPITokens(t *testing.T) {
 		if _, err := policy.Load([]byte(bad), "bad.yaml"); err == nil || !strings.Contains(err.Error(), "bad.yaml:") {
 			t.Errorf("%q: err = %v, want a load error with a line", bad, err)
 		}
+	}
+}
+
+func TestPluginConfig(t *testing.T) {
+	t.Parallel()
+	p, err := policy.Load([]byte("version: 1\nplugin_config:\n  TextStats:\n    region: eu-west\n    tier: \"2\"\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"region": "eu-west", "tier": "2"}, p.PluginConfig("TextStats")); diff != "" {
+		t.Errorf("config:\n%s", diff)
+	}
+	if got := p.PluginConfig("Other"); got != nil {
+		t.Errorf("config of another capability: %v", got)
+	}
+	_, err = policy.Load([]byte("version: 1\nplugin_config:\n  TextStats:\n    tier: 2\n"), "p.yaml")
+	if err == nil || !strings.Contains(err.Error(), "p.yaml:4: plugin_config.TextStats.tier must be a string, not an integer") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -30,7 +30,12 @@
 //	status           free text: "completed", "dry_run", "recovered", …
 //	actions          [action]: every action the run asked for, in order,
 //	                 whatever the gate decided (below)
-//	plugins          [{"task", "digest"}]: the plugin that ran each task
+//	plugins          [{"task", "digest"}]: the plugin that ran each task; a
+//	                 prebuilt plugin also has "config_keys" (sorted) and
+//	                 "config_digest" ("sha256:" and the hex SHA-256 of its
+//	                 Extism configuration as a JSON object with sorted keys;
+//	                 the values never appear) when it had a configuration,
+//	                 and "logs" [{"level", "message"}] when it logged
 //	idempotency_key  the run's idempotency key; "" if none
 //	outputs          object: the run's outputs
 //	error            optional {"code", "message"}: why the run failed

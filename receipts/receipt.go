@@ -97,10 +97,26 @@ type Action struct {
 	DurationMS     float64         `json:"duration_ms"`      // milliseconds (Millis)
 }
 
-// Plugin is the digest of the plugin that ran a task.
+// Plugin is the digest of the plugin that ran a task, with what a
+// prebuilt plugin was configured with and logged.
 type Plugin struct {
 	Task   string `json:"task"`
 	Digest string `json:"digest"`
+	// ConfigKeys are the sorted keys of the plugin's Extism configuration
+	// and ConfigDigest the digest of their values; the values are never
+	// recorded. Both absent when the plugin had no configuration.
+	ConfigKeys   []string `json:"config_keys,omitempty"`
+	ConfigDigest string   `json:"config_digest,omitempty"`
+	// Logs are the lines the plugin logged through Extism's log
+	// functions (bounded by the runtime), secrets redacted.
+	Logs []Log `json:"logs,omitempty"`
+}
+
+// Log is one line a plugin logged: its level (trace, debug, info, warn,
+// error) and message.
+type Log struct {
+	Level   string `json:"level"`
+	Message string `json:"message"`
 }
 
 // Error is a failure recorded in a receipt: a stable code and a message.

@@ -52,6 +52,11 @@ type callState struct {
 	output *boundedBuffer
 	// host answers the guest's action requests (never nil during a run).
 	host hostfns.Handler
+	// logs keeps what prebuilt plugins log (nil outside a run).
+	logs *pluginLogs
+	// kernel caches the Extism kernel functions of the prebuilt plugin
+	// instance running now (see kernelFunc).
+	kernel *kernelFuncs
 }
 
 type callStateKey struct{}

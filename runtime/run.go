@@ -39,6 +39,11 @@ type Result struct {
 	Timeout     time.Duration
 	// Duration is the wall time of the whole run.
 	Duration time.Duration
+	// Logs are the lines prebuilt plugins logged through Extism's log
+	// functions, in order, at most MaxLogEntries; LogsDropped counts those
+	// past the bound. Each line is also in Output, as "[level] message".
+	Logs        []LogEntry
+	LogsDropped int
 }
 
 // TaskResult describes one task of a run.
@@ -48,6 +53,14 @@ type TaskResult struct {
 	Duration time.Duration
 	// Pooled says the task ran on an instance prepared ahead of the run.
 	Pooled bool
+	// ConfigKeys are the sorted keys of the Extism configuration a
+	// prebuilt plugin ran with (the capability's plugin.config and the
+	// operator's Config.PluginConfig), and ConfigDigest the digest of
+	// their values ("sha256:" and the hex SHA-256 of the configuration as
+	// a JSON object with sorted keys); both empty when it had none. The
+	// values themselves are never part of a result.
+	ConfigKeys   []string
+	ConfigDigest string
 }
 
 // Limits returns the memory limit and timeout a capability would run with,
@@ -161,8 +174,12 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 	ctx, cancel := context.WithTimeout(ctx, res.Timeout)
 	defer cancel()
 	output := newBoundedBuffer(e.cfg.MaxOutput)
-	ctx = withCallState(ctx, &callState{output: output, host: host})
-	defer func() { res.Output, res.OutputTruncated = output.result() }()
+	logs := &pluginLogs{output: output}
+	ctx = withCallState(ctx, &callState{output: output, host: host, logs: logs})
+	defer func() {
+		res.Output, res.OutputTruncated = output.result()
+		res.Logs, res.LogsDropped = logs.result()
+	}()
 
 	vars := maps.Clone(in)
 	// Optional inputs the caller left out, with no default, are still
@@ -180,7 +197,13 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 		if p.Kind() == plugins.KindScript {
 			out, tr.Pooled, err = e.runScript(ctx, p, vars, res.MemoryLimit)
 		} else {
-			out, err = e.runPrebuilt(ctx, p, vars, res.MemoryLimit, output)
+			var cfg map[string]string
+			var operator map[string]string
+			if e.cfg.PluginConfig != nil {
+				operator = e.cfg.PluginConfig(c.ID)
+			}
+			cfg, tr.ConfigKeys, tr.ConfigDigest = pluginConfig(p, operator)
+			out, err = e.runPrebuilt(ctx, p, vars, res.MemoryLimit, output, cfg, logs)
 		}
 		tr.Duration = time.Since(tstart)
 		res.Tasks = append(res.Tasks, tr)
@@ -376,7 +399,7 @@ func canonicalNumbers(v any) any {
 // and the Extism kernel's (charged as they grow, so the plugin's input,
 // output and host-call replies, which live in the kernel's memory, count
 // too).
-func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[string]any, memLimit uint64, output *boundedBuffer) (map[string]any, error) {
+func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[string]any, memLimit uint64, output *boundedBuffer, config map[string]string, logs *pluginLogs) (map[string]any, error) {
 	plan, err := e.plan(p, memLimit)
 	if err != nil {
 		return nil, err
@@ -385,7 +408,7 @@ func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[st
 	if err != nil {
 		return nil, err
 	}
-	input, err := marshalJSON(vars)
+	input, err := prebuiltInput(p, vars)
 	if err != nil {
 		return nil, err
 	}
@@ -414,6 +437,9 @@ func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[st
 		return nil, e.prebuiltError(ctx, budget, le, err)
 	}
 	defer plugin.Close(context.WithoutCancel(ctx))
+	// Extism vars start empty in every run: each instance is new.
+	plugin.Config = config
+	logs.startTask(p.TaskID())
 	rc, out, err := plugin.CallWithContext(ctx, p.Function(), input)
 	if err != nil || rc != 0 {
 		if err == nil {
@@ -424,7 +450,7 @@ func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[st
 	if len(out) > maxResultBytes {
 		return nil, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the plugin returned %d bytes; the limit is %d", len(out), maxResultBytes)}
 	}
-	return decodeOutputs(out, "plugin")
+	return prebuiltOutputs(p, out)
 }
 
 func (e *Engine) prebuiltError(ctx context.Context, budget *memoryBudget, le *lazyExtism, err error) error {

@@ -182,3 +182,25 @@ func TestHelpExplainsItself(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateChecksThePluginExport(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join("..", "..", "plugins", "examples", "textstats")
+	dir := t.TempDir()
+	for _, f := range []string{"textstats.wasm", "textstats.yaml"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "textstats.yaml" {
+			b = []byte(strings.Replace(string(b), "function: run", "function: nosuch", 1))
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, _ := invoke(t, t.TempDir(), "", "validate", filepath.Join(dir, "textstats.yaml"))
+	if code != exitInvalid || !strings.Contains(stdout, `"nosuch" is no function named so; it exports _initialize, run`) {
+		t.Errorf("code %d, want %d naming the exports:\n%s", code, exitInvalid, stdout)
+	}
+}

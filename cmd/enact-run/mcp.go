@@ -39,6 +39,8 @@ Add it to an MCP client's configuration, for example:
 			srv, err := mcpserver.New(mcpserver.Config{
 				Dir: dir, Shipped: !noShipped, Actor: actor, Runner: client, Receipts: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) },
+				// A capability whose plugins are refused is not offered.
+				Check: st.engine.Check,
 				// Standard output is the protocol: logs go to standard error.
 				Logger: slog.New(slog.NewTextHandler(c.stderr, nil)),
 			})

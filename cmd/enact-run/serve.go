@@ -23,6 +23,7 @@ func (c *cli) serveCommand() *cobra.Command {
 		Long: `Serve capabilities over HTTP:
   GET  /healthz                liveness
   GET  /v1/capabilities        what can run
+  GET  /v1/capabilities?invalid=true   what is not served, and why
   POST /v1/runs                {"capability": id, "inputs": {...}, "idempotency_key": "...", "dry_run": false}
   GET  /v1/runs/{id}           a run, from its receipt
   GET  /v1/receipts/{id}       the receipt, exactly as signed
@@ -51,6 +52,8 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 				Dir: dir, Shipped: !noShipped, Actor: anonymous, Runner: client, Receipts: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) }, Logger: log,
 				HTTPSessionIdle: sessionIdle, MaxHTTPSessions: maxSessions,
+				// A capability whose plugins are refused is not offered.
+				Check: st.engine.Check,
 			})
 			if err != nil {
 				return c.fail(exitInvalid, err)
@@ -61,6 +64,13 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 			go client.watch(ctx, 2*time.Second, log, func() { _ = mcpSrv.Reload() })
 			api, err := httpapi.New(httpapi.Config{
 				Runner: client, Receipts: client, Capabilities: mcpSrv.Capabilities,
+				Invalid: func() []httpapi.InvalidCapability {
+					var out []httpapi.InvalidCapability
+					for _, v := range mcpSrv.Invalid() {
+						out = append(out, httpapi.InvalidCapability(v))
+					}
+					return out
+				},
 				Auth: auth, AnonymousActor: anonymous, Logger: log,
 			})
 			if err != nil {

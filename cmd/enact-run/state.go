@@ -44,6 +44,9 @@ type state struct {
 	closers  []func() error
 	// retention is how long idempotency keys are remembered.
 	retention time.Duration
+	// current is the policy runs use now (a server reloads it); the
+	// engine reads its plugin_config through it.
+	current atomic.Pointer[policy.Policy]
 }
 
 type stateOptions struct {
@@ -107,7 +110,13 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 		s.Close()
 		return nil, err
 	}
-	cfg := runtime.Config{CacheDir: cache}
+	s.current.Store(s.policy)
+	cfg := runtime.Config{CacheDir: cache, PluginConfig: func(id string) map[string]string {
+		if p := s.current.Load(); p != nil {
+			return p.PluginConfig(id)
+		}
+		return nil
+	}}
 	if opts.longLived {
 		cfg.PoolSize = 2
 	}
@@ -261,6 +270,7 @@ func (l *liveClient) use(p *policy.Policy) error {
 	}
 	l.client.Store(client)
 	l.policy.Store(p)
+	l.st.current.Store(p)
 	return nil
 }
 

@@ -3,6 +3,7 @@
 //
 //	GET  /healthz             {"status":"ok"}, without authentication
 //	GET  /v1/capabilities     [{id, version, description, input_schema, output_schema}], by id
+//	GET  /v1/capabilities?invalid=true  [{file, id, reason}]: capabilities not served because they cannot run here
 //	POST /v1/runs             {"capability", "inputs", "idempotency_key"?, "dry_run"?} → run report
 //	GET  /v1/runs/{id}        the run report rebuilt from the run's receipt
 //	GET  /v1/receipts/{id}    the receipt envelope, byte for byte
@@ -74,6 +75,9 @@ type Config struct {
 	// Capabilities returns the capabilities served, by id. It is called on
 	// every request, so that reloads show.
 	Capabilities func() map[string]*capabilities.Capability
+	// Invalid, when set, lists the capabilities not served because they
+	// cannot run here, for GET /v1/capabilities?invalid=true.
+	Invalid func() []InvalidCapability
 	// Auth authenticates bearer tokens. When nil, no token is needed and
 	// every request acts as AnonymousActor.
 	Auth Authenticator
@@ -262,7 +266,23 @@ type capabilityInfo struct {
 	OutputSchema json.RawMessage `json:"output_schema"`
 }
 
+// InvalidCapability is one entry of GET /v1/capabilities?invalid=true: a
+// capability that loads but is not served, and why.
+type InvalidCapability struct {
+	File   string `json:"file"`
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
 func (a *api) listCapabilities(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("invalid") == "true" {
+		out := []InvalidCapability{}
+		if a.cfg.Invalid != nil {
+			out = append(out, a.cfg.Invalid()...)
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
 	caps := a.cfg.Capabilities()
 	out := make([]capabilityInfo, 0, len(caps))
 	for id, c := range caps {
@@ -364,6 +384,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 	res, err := a.cfg.Runner.Run(context.WithoutCancel(r.Context()), enact.RunRequest{
 		Capability: c, Inputs: req.Inputs, Actor: actor, IdempotencyKey: key, DryRun: req.DryRun,
 	})
+	logPluginLines(r.Context(), a.log, c.ID, res)
 	logAttrs := []any{"capability", c.ID, "actor", actor.Email, "duration", time.Since(start)}
 	if err != nil {
 		var re *runtime.Error
@@ -530,4 +551,24 @@ func isLoopbackHost(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// logPluginLines passes what a run's prebuilt plugins logged to the
+// server's log, at the matching level (trace counts as debug).
+func logPluginLines(ctx context.Context, log *slog.Logger, capability string, res *enact.Result) {
+	if res == nil || res.Run == nil {
+		return
+	}
+	for _, l := range res.Run.Logs {
+		level := slog.LevelInfo
+		switch l.Level {
+		case "trace", "debug":
+			level = slog.LevelDebug
+		case "warn":
+			level = slog.LevelWarn
+		case "error":
+			level = slog.LevelError
+		}
+		log.Log(ctx, level, "plugin log: "+l.Message, "capability", capability, "task", l.Task, "run_id", res.RunID)
+	}
 }

@@ -43,6 +43,12 @@ type Config struct {
 	// Mutating reports whether an action changes anything, for the
 	// annotations; nil counts every declared action as mutating.
 	Mutating func(actionID string) bool
+	// Check reports why a capability that loads cannot run here (a plugin
+	// refused by its imports, sha256 or exports; limits beyond the
+	// runner's), or nil; such a capability is not served as a tool but
+	// logged once and listed by Invalid. Nil serves every capability that
+	// loads. (*runtime.Engine).Check is one.
+	Check func(*capabilities.Capability) error
 	// Logger receives the files skipped and the reloads; nil discards.
 	Logger *slog.Logger
 	// Version is the server version announced to clients; "" is "dev".
@@ -76,6 +82,29 @@ type Server struct {
 	files []fileInfo
 	// shipped are the shipped capabilities, loaded once.
 	shipped []*capabilities.Capability
+	// invalid are the capabilities Check refused at the last Reload, by
+	// id; reported holds the digests already logged.
+	invalid  []Invalid
+	reported map[string]bool
+}
+
+// Invalid is a capability that loads but is not served because it cannot
+// run here.
+type Invalid struct {
+	// File is the capability's file (its name in Dir, or "shipped/…").
+	File string `json:"file"`
+	// ID is the capability id.
+	ID string `json:"id"`
+	// Reason is what Check said.
+	Reason string `json:"reason"`
+}
+
+// Invalid returns the capabilities the last Reload did not serve because
+// Check refused them, sorted by id.
+func (s *Server) Invalid() []Invalid {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Invalid(nil), s.invalid...)
 }
 
 // New loads the capabilities and returns a server offering them as tools.
@@ -146,6 +175,25 @@ func (s *Server) Reload() error {
 		return err
 	}
 	s.files = files
+	s.invalid = nil
+	if s.cfg.Check != nil {
+		if s.reported == nil {
+			s.reported = map[string]bool{}
+		}
+		for _, id := range sortedKeys(caps) {
+			c := caps[id]
+			err := s.cfg.Check(c)
+			if err == nil {
+				continue
+			}
+			delete(caps, id)
+			s.invalid = append(s.invalid, Invalid{File: c.Name, ID: c.ID, Reason: err.Error()})
+			if key := c.Digest + "\x00" + c.Name; !s.reported[key] {
+				s.reported[key] = true
+				s.log.Warn("mcpserver: not serving capability: it cannot run here", "file", c.Name, "id", c.ID, "error", err)
+			}
+		}
+	}
 	ids := make([]string, 0, len(caps))
 	for id := range caps {
 		ids = append(ids, id)
