@@ -78,9 +78,9 @@ func instantiateEnv(ctx context.Context, r wazero.Runtime, calls *emscriptenCall
 	// A JsProxy being collected; nothing to release on this side.
 	fn("proxy_js_free_obj", func(context.Context, api.Module, []uint64) {}, []api.ValueType{i32}, nil)
 	// QuickJS's bridge to its host: the guest ABI's entry point for
-	// JavaScript (see javascriptBridge).
+	// JavaScript and the runtime's own bridge (see javascriptProxy).
 	fn("jsFunctionProxy", func(ctx context.Context, m api.Module, s []uint64) {
-		s[0] = javascriptBridge(ctx, instanceOf(live, m), uint32(s[2]), uint32(s[3]))
+		s[0] = javascriptProxy(ctx, instanceOf(live, m), uint32(s[2]), uint32(s[3]))
 	}, []api.ValueType{i32, api.ValueTypeI64, i32, i32}, []api.ValueType{api.ValueTypeI64})
 	fn("emscripten_resize_heap", resizeHeap, []api.ValueType{i32}, []api.ValueType{i32})
 	fn("_abort_js", func(context.Context, api.Module, []uint64) {

@@ -44,7 +44,10 @@ func javascriptInterpreter() *interpreter {
 			if err := closeModules(ctx, m, uint32(jsctx)); err != nil {
 				return 0, err
 			}
-			if err := installHost(ctx, m, jsctx); err != nil {
+			if err := jsInstallProxy(ctx, m, jsctx, jsProxyHost, "__enact_host"); err != nil {
+				return 0, err
+			}
+			if err := jsInstallProxy(ctx, m, jsctx, jsProxySys, "__enact_sys"); err != nil {
 				return 0, err
 			}
 			return uint32(jsctx), nil
@@ -59,39 +62,6 @@ func javascriptInterpreter() *interpreter {
 	}
 }
 
-// installHost defines the global __enact_host, a QuickJS function proxy
-// whose calls reach jsFunctionProxy; the program prelude moves it into the
-// `enact` object.
-func installHost(ctx context.Context, m api.Module, jsctx uint64) error {
-	call := func(name string, args ...uint64) (uint64, error) {
-		res, err := m.ExportedFunction(name).Call(ctx, args...)
-		if err != nil || len(res) == 0 {
-			return 0, err
-		}
-		return res[0], nil
-	}
-	fn, err := call("QJS_CreateFunctionProxy", jsctx, 1, 0, 0)
-	if err != nil {
-		return err
-	}
-	global, err := call("JS_GetGlobalObject", jsctx)
-	if err != nil {
-		return err
-	}
-	const name = "__enact_host"
-	ptr, err := call("malloc", uint64(len(name)+1))
-	if err != nil || uint32(ptr) == 0 {
-		return errGuestOutOfMemory
-	}
-	if !m.Memory().WriteString(uint32(ptr), name+"\x00") {
-		return fmt.Errorf("runtime: write outside guest memory")
-	}
-	if ok, err := call("JS_SetPropertyStr", jsctx, global, ptr, fn); err != nil || int32(ok) < 0 {
-		return fmt.Errorf("runtime: define __enact_host: %v", err)
-	}
-	return nil
-}
-
 // jsPrelude removes what QuickJS's standard library adds to the global
 // object beyond the language: file and process access (std, os, bjson and
 // the process's arguments), timers built on them, and the engine's Go
@@ -99,8 +69,9 @@ func installHost(ctx context.Context, m api.Module, jsctx uint64) error {
 const jsPrelude = `for (const k of ["std", "os", "bjson", "scriptArgs", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "QJS_PROXY_VALUE"]) delete globalThis[k];`
 
 // jsStartup prepares the global object for programs: the prelude, a
-// Math.random to be seeded per run, and the enact object.
-const jsStartup = jsPrelude + jsRandom + javascriptEnact
+// Math.random to be seeded per run, the web-platform APIs (js/webapi.js)
+// and the enact object.
+var jsStartup = jsPrelude + jsRandom + jsWebAPI + javascriptEnact
 
 // jsRandom replaces Math.random with xoshiro128**, seeded per run from the
 // host's random source by the program's first statement
@@ -159,29 +130,31 @@ func javascriptProgram(code string, vars map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return jsSeed() + `(async () => {
+	// The wrapper's completion value is undefined, not its promise: the
+	// host's event loop (jsLoop) waits for the task, not QJS_Eval.
+	return jsSeed() + `void (async () => {
   const __enact_in = ` + string(in) + `;
-  const stringify = JSON.stringify, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor;
+  const loop = __enact_loop, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor;
   define(globalThis, "inputs", { value: __enact_in, writable: true, configurable: true });
   for (const k of ` + string(keys) + `) define(globalThis, k, { value: __enact_in[k], writable: true, configurable: true });
   try {
-    const r = await new AsyncFunction(` + string(src) + `)();
-    return stringify({ ok: r === undefined ? null : r });
+    loop.ok(await new AsyncFunction(` + string(src) + `)());
   } catch (e) {
-    const err = (e !== null && typeof e === "object") ? e : { name: typeof e, message: String(e) };
-    return stringify({ error: { type: String(err.name ?? "Error"), message: String(err.message ?? e), trace: String(err.stack ?? "") } });
+    loop.fail(e);
   }
 })()`, nil
 }
 
-// execJavaScript evaluates a program on a prepared QuickJS instance and
-// returns the string it completes with.
+// execJavaScript evaluates a program on a prepared QuickJS instance, runs
+// its event loop (jsLoop) and returns the envelope the task settled with.
 func execJavaScript(ctx context.Context, inst *instance, program string) ([]byte, error) {
+	ctx = withJSRunClock(ctx)
 	val, err := evalJavaScript(ctx, inst, program, "<task>")
 	if err != nil {
 		return nil, err
 	}
-	return jsString(ctx, inst, val)
+	_, _ = inst.call(ctx, "JS_FreeValue", uint64(inst.handle), val)
+	return jsLoop(ctx, inst)
 }
 
 // evalJavaScript evaluates source as a global script and returns its
@@ -203,6 +176,9 @@ func evalJavaScript(ctx context.Context, inst *instance, source, file string) (u
 	if err != nil {
 		return 0, err
 	}
+	// The engine keeps neither the source nor the options.
+	_, _ = inst.call(ctx, "free", opts)
+	_, _ = inst.call(ctx, "free", uint64(addrs[0]))
 	isExc, err := inst.call(ctx, "QJS_IsException", val)
 	if err != nil {
 		return 0, err
@@ -242,7 +218,14 @@ func jsString(ctx context.Context, inst *instance, val uint64) ([]byte, error) {
 	if n > maxResultBytes {
 		return nil, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the task returned %d bytes of JSON; the limit is %d", n, maxResultBytes)}
 	}
-	return inst.read(ptr, n)
+	s, err := inst.read(ptr, n)
+	if err != nil {
+		return nil, err
+	}
+	// Both the string and the word that packed it are the caller's to free.
+	_, _ = inst.call(ctx, "JS_FreeCString", uint64(inst.handle), uint64(ptr))
+	_, _ = inst.call(ctx, "free", packed)
+	return s, nil
 }
 
 var jsTraceLine = regexp.MustCompile(`<input>:(\d+)`)
