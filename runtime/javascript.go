@@ -111,14 +111,14 @@ func jsSeed() string {
 // declare its own `const celsius` or destructure `inputs`. The body is
 // compiled with the AsyncFunction constructor so that a syntax error in the
 // task is reported like any other exception.
-func javascriptProgram(code string, vars map[string]any) (string, error) {
+func javascriptProgram(code string, vars map[string]any, order *KeyOrder) (string, error) {
 	names := []string{}
 	for _, name := range sortedKeys(vars) {
 		if isJSIdentifier(name) {
 			names = append(names, name)
 		}
 	}
-	in, err := marshalJSON(vars)
+	in, err := orderedJSON(vars, order)
 	if err != nil {
 		return "", err
 	}

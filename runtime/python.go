@@ -70,7 +70,7 @@ __enact_result = '{"ok": null}'
 // assigning to an input works), and the result or the exception is encoded
 // as JSON into the global __enact_result. The task's first line is line 2
 // of the program; pythonTraceback maps the numbers back.
-func pythonProgram(code string, vars map[string]any) (string, error) {
+func pythonProgram(code string, vars map[string]any, order *KeyOrder) (string, error) {
 	params, args := []string{"inputs"}, []string{"__enact_args"}
 	for _, name := range sortedKeys(vars) {
 		if isPythonIdentifier(name) {
@@ -78,7 +78,7 @@ func pythonProgram(code string, vars map[string]any) (string, error) {
 			args = append(args, "__enact_args["+strconv.Quote(name)+"]")
 		}
 	}
-	in, err := marshalJSON(vars)
+	in, err := orderedJSON(vars, order)
 	if err != nil {
 		return "", err
 	}

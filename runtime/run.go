@@ -138,6 +138,13 @@ func (e *Engine) Run(ctx context.Context, c *capabilities.Capability, inputs map
 // ABI in package hostfns) are answered by host, normally the gate's
 // handler for this run. A nil host grants nothing.
 func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs map[string]any, host hostfns.Handler) (*Result, error) {
+	return e.RunOrdered(ctx, c, inputs, nil, host)
+}
+
+// RunOrdered is RunWith for a caller that has its inputs as JSON text:
+// order (see KeyOrderOf) is the text's key order, which the tasks' inputs
+// keep. A nil order sorts the keys.
+func (e *Engine) RunOrdered(ctx context.Context, c *capabilities.Capability, inputs map[string]any, order *KeyOrder, host hostfns.Handler) (*Result, error) {
 	if host == nil {
 		host = hostfns.NoActions
 	}
@@ -178,7 +185,7 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 		tr := TaskResult{ID: p.TaskID(), Plugin: p.Digest()}
 		var out map[string]any
 		if p.Kind() == plugins.KindScript {
-			out, tr.Pooled, err = e.runScript(ctx, p, vars, res.MemoryLimit)
+			out, tr.Pooled, err = e.runScript(ctx, p, vars, order, res.MemoryLimit)
 		} else {
 			out, err = e.runPrebuilt(ctx, p, vars, res.MemoryLimit, output)
 		}
@@ -250,16 +257,16 @@ func declaredInputs(c *capabilities.Capability) []string {
 }
 
 // runScript runs one script task on a fresh or pooled, never-used instance.
-func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[string]any, memLimit uint64) (map[string]any, bool, error) {
+func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[string]any, order *KeyOrder, memLimit uint64) (map[string]any, bool, error) {
 	in, err := e.interpreter(ctx, p.Language())
 	if err != nil {
 		return nil, false, err
 	}
 	var program string
 	if in.language == "python" {
-		program, err = pythonProgram(p.Code(), vars)
+		program, err = pythonProgram(p.Code(), vars, order)
 	} else {
-		program, err = javascriptProgram(p.Code(), vars)
+		program, err = javascriptProgram(p.Code(), vars, order)
 	}
 	if err != nil {
 		return nil, false, err
