@@ -232,11 +232,16 @@ var jsTraceLine = regexp.MustCompile(`<input>:(\d+)`)
 
 // javascriptTraceback makes QuickJS's stack name the task and its own line
 // numbers (the AsyncFunction constructor puts the body on line 3) and
-// drops the wrapper's frames.
+// drops the frames of the wrapper (<task>), of the runtime's own code
+// (<enact>, <loop>) and the native calls those made.
 func javascriptTraceback(taskID, trace string) string {
 	var keep []string
-	for _, line := range strings.Split(trace, "\n") {
-		if strings.Contains(line, "<task>") {
+	lines := strings.Split(trace, "\n")
+	internal := func(line string) bool {
+		return strings.Contains(line, "(<task>") || strings.Contains(line, "(<enact>") || strings.Contains(line, "(<loop>")
+	}
+	for i, line := range lines {
+		if internal(line) || strings.HasSuffix(line, "(native)") && i+1 < len(lines) && internal(lines[i+1]) {
 			continue
 		}
 		keep = append(keep, jsTraceLine.ReplaceAllStringFunc(line, func(m string) string {

@@ -146,8 +146,18 @@
   // ------------------------------------------------- AbortController/Signal
   const signalKey = {};
   class AbortSignal extends EventTarget {
-    #aborted = false; #reason = undefined;
-    constructor(key) { super(); if (key !== signalKey) throw new TypeError("Illegal constructor"); this.onabort = null; }
+    #aborted = false; #reason = undefined; #onabort = null; #onabortAdded = false;
+    constructor(key) { super(); if (key !== signalKey) throw new TypeError("Illegal constructor"); }
+    // An event handler attribute: its listener takes its place among the
+    // others when first set, as in the DOM.
+    get onabort() { return this.#onabort; }
+    set onabort(fn) {
+      this.#onabort = typeof fn === "function" ? fn : null;
+      if (this.#onabort && !this.#onabortAdded) {
+        this.#onabortAdded = true;
+        this.addEventListener("abort", (ev) => this.#onabort?.call(this, ev));
+      }
+    }
     get aborted() { return this.#aborted; }
     get reason() { return this.#reason; }
     throwIfAborted() { if (this.#aborted) throw this.#reason; }
@@ -168,9 +178,7 @@
       if (this.#aborted) return;
       this.#aborted = true;
       this.#reason = reason === undefined ? domError("This operation was aborted", "AbortError") : reason;
-      const ev = new Event("abort");
-      if (typeof this.onabort === "function") { try { this.onabort.call(this, ev); } catch (e) { reportError(e); } }
-      this.dispatchEvent(ev);
+      this.dispatchEvent(new Event("abort"));
     }
   }
   const abortSignal = AbortSignal._abort; delete AbortSignal._abort;
