@@ -7,11 +7,12 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
-	_ "embed"
+	"embed"
 	"encoding/binary"
 	"fmt"
 	"hash"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
@@ -40,6 +41,7 @@ import (
 //	__enact_sys(4, alg, kbuf, koff, klen, buf, off, len, out)
 //	                                         writes the HMAC of buf[off:off+len] under kbuf[koff:koff+klen]
 //	                                         into out; returns its size
+//	__enact_sys(5, name)                     returns the source of the web API module name (a string)
 //
 // alg is 1 (SHA-1), 256, 384 or 512 (SHA-2). A call with bad arguments
 // throws TypeError in the guest.
@@ -59,6 +61,33 @@ import (
 //go:embed js/webapi.js
 var jsWebAPI string
 
+// jsModules are the web APIs webapi.js compiles on first use, by name
+// (the file's name without .js). The host keeps their text, so that
+// neither it nor their compiled form is in the start-up snapshot.
+//
+//go:embed js/events.js js/base64.js js/encoding.js js/clone.js js/crypto.js js/url.js js/inspect.js
+var jsModuleFiles embed.FS
+
+var jsModules = func() map[string]string {
+	m := map[string]string{}
+	entries, err := jsModuleFiles.ReadDir("js")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		b, err := jsModuleFiles.ReadFile("js/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		m[strings.TrimSuffix(e.Name(), ".js")] = string(b)
+	}
+	return m
+}()
+
+// jsModuleLine is the line from which webapi.js compiles its modules
+// (MODULE_LINE there): frames of <input> at or past it are the runtime's.
+const jsModuleLine = 100000
+
 // The ids of the QuickJS function proxies the runtime installs.
 const (
 	jsProxyHost = 1
@@ -71,6 +100,7 @@ const (
 	sysRandom = 2
 	sysDigest = 3
 	sysHMAC   = 4
+	sysModule = 5
 )
 
 // maxRandomBytes is crypto.getRandomValues's quota per call.
@@ -100,6 +130,11 @@ func javascriptSys(ctx context.Context, inst *instance, argc, argv uint32) uint6
 			panic(err)
 		}
 		args = append(args, binary.LittleEndian.Uint64(b))
+	}
+	if len(args) == 2 {
+		if op, err := inst.call(ctx, "QJS_ToFloat64", uint64(inst.handle), args[0]); err == nil && math.Float64frombits(op) == sysModule {
+			return jsModuleSource(ctx, inst, args[1])
+		}
 	}
 	v, err := sysCall(ctx, inst, args)
 	if err != nil {
@@ -191,6 +226,28 @@ func sysCall(ctx context.Context, inst *instance, args []uint64) (float64, error
 		return float64(h.Size()), nil
 	}
 	return 0, fmt.Errorf("__enact_sys: unknown operation %v", op)
+}
+
+// jsModuleSource returns the source of a web API module as a new string.
+func jsModuleSource(ctx context.Context, inst *instance, nameVal uint64) uint64 {
+	name, err := jsString(ctx, inst, nameVal)
+	if err != nil {
+		return jsThrowTypeError(ctx, inst, "__enact_sys: the module name is not a string")
+	}
+	src, ok := jsModules[string(name)]
+	if !ok {
+		return jsThrowTypeError(ctx, inst, fmt.Sprintf("__enact_sys: no module %q", truncate(string(name), 40)))
+	}
+	addrs, err := inst.cStrings(ctx, 0, src)
+	if err != nil {
+		panic(err)
+	}
+	v, err := inst.call(ctx, "QJS_NewString", uint64(inst.handle), uint64(addrs[0]))
+	if err != nil {
+		panic(err)
+	}
+	_, _ = inst.call(ctx, "free", uint64(addrs[0]))
+	return v
 }
 
 // hashFor returns the hash named by __enact_sys's alg number.

@@ -8,6 +8,6 @@ set -e
 node --version > NODE_VERSION
 for f in *.js; do
   { printf '(async () => {\n'; cat "$f"; printf '\n})().catch((e) => { console.log("uncaught", e); });\n'; } > /tmp/enact-jscompat.js
-  node /tmp/enact-jscompat.js > "${f%.js}.out" 2>&1 || true
+  node /tmp/enact-jscompat.js > "${f%.js}.want" 2>&1 || true
 done
 rm -f /tmp/enact-jscompat.js
