@@ -149,17 +149,22 @@ func javascriptProgram(code string, vars map[string]any, order *KeyOrder) (strin
 // its event loop (jsLoop) and returns the envelope the task settled with.
 func execJavaScript(ctx context.Context, inst *instance, program string) ([]byte, error) {
 	ctx = withJSRunClock(ctx)
-	val, err := evalJavaScript(ctx, inst, program, "<task>")
-	if err != nil {
+	if _, err := evalJavaScript(ctx, inst, program, "<task>"); err != nil {
 		return nil, err
 	}
-	_, _ = inst.call(ctx, "JS_FreeValue", uint64(inst.handle), val)
 	return jsLoop(ctx, inst)
 }
 
 // evalJavaScript evaluates source as a global script and returns its
 // completion value; an exception is an error.
 func evalJavaScript(ctx context.Context, inst *instance, source, file string) (uint64, error) {
+	return evalScript(ctx, inst, source, file, false)
+}
+
+// evalScript is evalJavaScript; release frees the copies of the source and
+// file name afterwards (the engine keeps neither), for code evaluated
+// again and again in one instance. Otherwise they go with the instance.
+func evalScript(ctx context.Context, inst *instance, source, file string, release bool) (uint64, error) {
 	jsctx := uint64(inst.handle)
 	addrs, err := inst.cStrings(ctx, 0, source, file)
 	if err != nil {
@@ -176,9 +181,10 @@ func evalJavaScript(ctx context.Context, inst *instance, source, file string) (u
 	if err != nil {
 		return 0, err
 	}
-	// The engine keeps neither the source nor the options.
-	_, _ = inst.call(ctx, "free", opts)
-	_, _ = inst.call(ctx, "free", uint64(addrs[0]))
+	if release {
+		_, _ = inst.call(ctx, "free", opts)
+		_, _ = inst.call(ctx, "free", uint64(addrs[0]))
+	}
 	isExc, err := inst.call(ctx, "QJS_IsException", val)
 	if err != nil {
 		return 0, err
@@ -202,30 +208,32 @@ func evalJavaScript(ctx context.Context, inst *instance, source, file string) (u
 // jsString converts a JavaScript value to a string with QJS_ToCString and
 // copies it out, refusing more than maxResultBytes.
 func jsString(ctx context.Context, inst *instance, val uint64) ([]byte, error) {
-	packed, err := inst.call(ctx, "QJS_ToCString", uint64(inst.handle), val)
+	text, _, err := jsCString(ctx, inst, val)
+	return text, err
+}
+
+// jsCString is jsString that also returns what QJS_ToCString allocated
+// (the word packing the C string's address and length, at packed): the
+// caller's to free, or the instance's to drop.
+func jsCString(ctx context.Context, inst *instance, val uint64) (text []byte, packed uint64, err error) {
+	packed, err = inst.call(ctx, "QJS_ToCString", uint64(inst.handle), val)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if uint32(packed) == 0 {
-		return nil, fmt.Errorf("runtime: javascript: the value has no string form")
+		return nil, 0, fmt.Errorf("runtime: javascript: the value has no string form")
 	}
 	b, err := inst.read(uint32(packed), 8)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	v := binary.LittleEndian.Uint64(b)
 	ptr, n := uint32(v>>32), uint32(v)
 	if n > maxResultBytes {
-		return nil, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the task returned %d bytes of JSON; the limit is %d", n, maxResultBytes)}
+		return nil, 0, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the task returned %d bytes of JSON; the limit is %d", n, maxResultBytes)}
 	}
-	s, err := inst.read(ptr, n)
-	if err != nil {
-		return nil, err
-	}
-	// Both the string and the word that packed it are the caller's to free.
-	_, _ = inst.call(ctx, "JS_FreeCString", uint64(inst.handle), uint64(ptr))
-	_, _ = inst.call(ctx, "free", packed)
-	return s, nil
+	text, err = inst.read(ptr, n)
+	return text, packed, err
 }
 
 var jsTraceLine = regexp.MustCompile(`<input>:(\d+)`)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -360,23 +361,29 @@ func javascriptProxy(ctx context.Context, inst *instance, argc, argv uint32) uin
 // jsLoop drives a started program's timers until its promise settles (see
 // "The event loop" above) and returns the envelope.
 func jsLoop(ctx context.Context, inst *instance) ([]byte, error) {
-	for {
-		val, err := evalJavaScript(ctx, inst, "__enact_loop.tick()", "<loop>")
+	// Most tasks have settled by the first tick: that one allocates the
+	// least and frees nothing (the instance goes after the run). Later
+	// ticks free what they allocate, so a run of timers does not
+	// accumulate garbage until its deadline.
+	for again := false; ; again = true {
+		val, err := evalScript(ctx, inst, "__enact_loop.tick()", "<loop>", again)
 		if err != nil {
 			return nil, err
 		}
-		isStr, err := inst.call(ctx, "QJS_IsString", val)
+		text, packed, err := jsCString(ctx, inst, val)
 		if err != nil {
 			return nil, err
 		}
-		if uint32(isStr) != 0 {
-			return jsString(ctx, inst, val)
+		if len(text) > 0 && text[0] == '{' {
+			return text, nil
 		}
-		bits, err := inst.call(ctx, "QJS_ToFloat64", uint64(inst.handle), val)
+		wait, err := strconv.ParseFloat(string(text), 64)
 		if err != nil {
+			return nil, fmt.Errorf("runtime: javascript: the event loop answered %q", truncate(string(text), 40))
+		}
+		if err := jsRelease(ctx, inst, val, packed); err != nil {
 			return nil, err
 		}
-		wait := math.Float64frombits(bits)
 		if wait < 0 {
 			return nil, &Error{Code: CodeGuestError, Message: jsNeverSettles}
 		}
@@ -390,6 +397,23 @@ func jsLoop(ctx context.Context, inst *instance) ([]byte, error) {
 			}
 		}
 	}
+}
+
+// jsRelease frees a value and the C string jsCString made of it.
+func jsRelease(ctx context.Context, inst *instance, val, packed uint64) error {
+	jsctx := uint64(inst.handle)
+	word, err := inst.read(uint32(packed), 8)
+	if err != nil {
+		return err
+	}
+	if _, err := inst.call(ctx, "JS_FreeCString", jsctx, binary.LittleEndian.Uint64(word)>>32); err != nil {
+		return err
+	}
+	if _, err := inst.call(ctx, "free", packed); err != nil {
+		return err
+	}
+	_, err = inst.call(ctx, "JS_FreeValue", jsctx, val)
+	return err
 }
 
 // jsInstallProxy defines a global function proxy of the given id.

@@ -62,7 +62,7 @@
 
   // ------------------------------------------------------------------ timers
   // Timers are kept here, ordered by when they are due and then by when
-  // they were set; the host drives them through __enact_tick (see
+  // they were set; the host drives them through __enact_loop.tick (see
   // jsLoop in runtime/jsweb.go), sleeping while none is due.
   let timerSeq = 0;
   const timers = new Map();
@@ -86,11 +86,11 @@
     if (typeof fn !== "function") throw new TypeError(`The "callback" argument must be of type function. Received ${inspect(fn)}`);
     nativeQueueMicrotask(() => { try { fn(); } catch (e) { reportError(e); } });
   });
-  // __enact_tick(settled) runs the next timer when it is due and says what
-  // the host should do next: a string is the run's envelope (the task's
-  // promise settled, or a callback threw); a number n >= 0 asks to be called
-  // again after n milliseconds; -1 says nothing is left that could settle
-  // the task's promise.
+  // __enact_loop.tick() runs the next timer when it is due and says, as a
+  // string, what the host should do next: a JSON object is the run's
+  // envelope (the task's promise settled, or a callback threw); a number
+  // n >= 0 asks to be called again after n milliseconds; -1 says nothing is
+  // left that could settle the task's promise.
   let loopResult = null;
   const stringify = JSON.stringify;
   const failure = (e) => {
@@ -105,13 +105,13 @@
     if (loopResult !== null) return loopResult;
     let next = null;
     for (const t of timers.values()) if (next === null || t.due < next.due || (t.due === next.due && t.seq < next.seq)) next = t;
-    if (next === null) return -1;
+    if (next === null) return "-1";
     const now = perfNow();
-    if (next.due > now) return Math.max(next.due - now, 0);
+    if (next.due > now) return String(Math.max(next.due - now, 0));
     if (next.delay > 0) { next.due = Math.max(next.due + next.delay, now); next.seq = ++timerSeq; }
     else timers.delete(next.id);
     try { next.fn.apply(globalThis, next.args); } catch (e) { reportError(e); }
-    return 0;
+    return "0";
   };
   Object.defineProperty(globalThis, "__enact_loop", { value: Object.freeze({
     tick,
