@@ -246,11 +246,6 @@ func javascriptTraceback(taskID, trace string) string {
 	var keep []string
 	lines := strings.Split(trace, "\n")
 	internal := func(line string) bool {
-		if m := jsTraceLine.FindStringSubmatch(line); m != nil {
-			if n, _ := strconv.Atoi(m[1]); n >= jsModuleLine {
-				return true
-			}
-		}
 		return strings.Contains(line, "(<task>") || strings.Contains(line, "(<enact>") || strings.Contains(line, "(<loop>")
 	}
 	for i, line := range lines {

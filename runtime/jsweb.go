@@ -42,7 +42,8 @@ import (
 //	__enact_sys(4, alg, kbuf, koff, klen, buf, off, len, out)
 //	                                         writes the HMAC of buf[off:off+len] under kbuf[koff:koff+klen]
 //	                                         into out; returns its size
-//	__enact_sys(5, name)                     returns the source of the web API module name (a string)
+//	__enact_sys(5, name)                     compiles the web API module name (js/name.js) and returns
+//	                                         its value, a function
 //
 // alg is 1 (SHA-1), 256, 384 or 512 (SHA-2). A call with bad arguments
 // throws TypeError in the guest.
@@ -84,10 +85,6 @@ var jsModules = func() map[string]string {
 	}
 	return m
 }()
-
-// jsModuleLine is the line from which webapi.js compiles its modules
-// (MODULE_LINE there): frames of <input> at or past it are the runtime's.
-const jsModuleLine = 100000
 
 // The ids of the QuickJS function proxies the runtime installs.
 const (
@@ -229,7 +226,11 @@ func sysCall(ctx context.Context, inst *instance, args []uint64) (float64, error
 	return 0, fmt.Errorf("__enact_sys: unknown operation %v", op)
 }
 
-// jsModuleSource returns the source of a web API module as a new string.
+// jsModuleSource compiles a web API module, under the file name <enact>,
+// and returns its value. It runs inside a JavaScript call, and QJS_Eval
+// runs every pending job after evaluating: so the engine's job list is
+// set aside meanwhile (an empty list in its place) and put back after,
+// and the task's promise reactions keep their order.
 func jsModuleSource(ctx context.Context, inst *instance, nameVal uint64) uint64 {
 	name, err := jsString(ctx, inst, nameVal)
 	if err != nil {
@@ -239,16 +240,44 @@ func jsModuleSource(ctx context.Context, inst *instance, nameVal uint64) uint64 
 	if !ok {
 		return jsThrowTypeError(ctx, inst, fmt.Sprintf("__enact_sys: no module %q", truncate(string(name), 40)))
 	}
-	addrs, err := inst.cStrings(ctx, 0, src)
+	mem := inst.mod.Memory()
+	rt, ok := mem.ReadUint32Le(inst.handle + qjsCtxRuntime)
+	if !ok || rt == 0 {
+		panic(fmt.Errorf("runtime: javascript: no runtime behind the context"))
+	}
+	jobs := rt + qjsRtJobList
+	prev, ok1 := mem.ReadUint32Le(jobs)
+	next, ok2 := mem.ReadUint32Le(jobs + 4)
+	if !ok1 || !ok2 {
+		panic(fmt.Errorf("runtime: javascript: job list outside guest memory"))
+	}
+	if !mem.WriteUint32Le(jobs, jobs) || !mem.WriteUint32Le(jobs+4, jobs) {
+		panic(fmt.Errorf("runtime: javascript: job list outside guest memory"))
+	}
+	addrs, err := inst.cStrings(ctx, 0, src, "<enact>")
 	if err != nil {
 		panic(err)
 	}
-	v, err := inst.call(ctx, "QJS_NewString", uint64(inst.handle), uint64(addrs[0]))
+	opts, err := inst.call(ctx, "QJS_CreateEvalOption", uint64(addrs[0]), 0, 0, uint64(addrs[1]), 0 /* JS_EVAL_TYPE_GLOBAL */)
+	if err != nil || uint32(opts) == 0 {
+		panic(fmt.Errorf("runtime: javascript: compile module %s: %v", name, err))
+	}
+	// A function of its own: the instance's memoised QJS_Eval is the one
+	// running the code that asked, and a wazero function's call stack
+	// serves one call at a time.
+	res, err := inst.mod.ExportedFunction("QJS_Eval").Call(ctx, uint64(inst.handle), opts)
 	if err != nil {
 		panic(err)
 	}
+	val := res[0]
+	_, _ = inst.call(ctx, "free", opts)
 	_, _ = inst.call(ctx, "free", uint64(addrs[0]))
-	return v
+	// Whatever the module's evaluation queued has run; the list is empty
+	// again and takes back the task's jobs, whose nodes still point at it.
+	if !mem.WriteUint32Le(jobs, prev) || !mem.WriteUint32Le(jobs+4, next) {
+		panic(fmt.Errorf("runtime: javascript: job list outside guest memory"))
+	}
+	return val
 }
 
 // hashFor returns the hash named by __enact_sys's alg number.

@@ -139,6 +139,13 @@ const buf = new Uint8Array(64); const view = new Uint8Array(buf.buffer, 8, 16);
 crypto.getRandomValues(view);
 return { outside: buf.slice(0, 8).every((b) => b === 0) && buf.slice(24).every((b) => b === 0), uuid: crypto.randomUUID()[14] };`,
 			`{"outside":true,"uuid":"4"}`},
+		{"a module compiled on first use keeps the order of pending jobs", `
+const log = [];
+Promise.resolve().then(() => log.push("micro"));
+log.push(new URL("https://a.example/").host);
+await new Promise((r) => setTimeout(() => { log.push(btoa("x")); Promise.resolve().then(() => log.push("after")); r(); }, 1));
+log.push(typeof structuredClone);
+return { log };`, `{"log":["a.example","micro","eA==","after","function"]}`},
 		{"BigInt.asUintN and asIntN", `
 return { u: String(BigInt.asUintN(64, -1n)), i: String(BigInt.asIntN(64, 2n ** 64n - 1n)), u8: String(BigInt.asUintN(8, -255n)) };`,
 			`{"i":"-1","u":"18446744073709551615","u8":"1"}`},
@@ -298,4 +305,39 @@ for (;;) big = big.concat(structuredClone(big));`,
 	_, err := run(t, c, nil)
 	wantCode(t, err, runtime.CodeMemoryLimit)
 	stillWorks(t)
+}
+
+// BenchmarkJavaScriptWebAPIFirstUse measures a run that uses one of the
+// web APIs compiled on first use (a fresh instance each run, pooled), next
+// to a run that uses none: the difference is the module's compilation.
+func BenchmarkJavaScriptWebAPIFirstUse(b *testing.B) {
+	e, err := runtime.New(runtime.Config{PoolSize: 4})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	for _, bc := range []struct{ name, code string }{
+		{"none", "return { n: 1 };"},
+		{"console.log string", "console.log('hello', 'world');"},
+		{"console.log object", "console.log({ a: 1, b: [1, 2] });"},
+		{"setTimeout", "await new Promise((r) => setTimeout(r, 0));"},
+		{"TextEncoder", "return { n: new TextEncoder().encode('héllo').length };"},
+		{"URL", "return { h: new URL('https://example.com/a?b=1').host };"},
+		{"crypto.randomUUID", "return { u: crypto.randomUUID() };"},
+		{"structuredClone", "return { n: structuredClone({ a: [1] }).a[0] };"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := load(b, scriptDoc("javascript", bc.code, ""))
+			ctx := context.Background()
+			for range 3 {
+				if _, err := e.Run(ctx, c, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			timed(b, func() error {
+				_, err := e.Run(ctx, c, nil)
+				return err
+			})
+		})
+	}
 }

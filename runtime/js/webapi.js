@@ -150,11 +150,8 @@
   // then replaces itself, and every other global of the module, with a
   // plain value. A run that uses none of them pays nothing for them, and
   // the start-up snapshot holds neither their text nor their compiled
-  // form. Module code is compiled after MODULE_LINE empty lines, so that
-  // the host can tell its stack frames from the task's (the engine names
-  // both <input>).
-  const MODULE_LINE = 100000;
-  const geval = globalThis.eval;
+  // form. The host compiles a module's source under the name <enact> (so
+  // that its frames are told from the task's) and returns its function.
   const toTag = (v) => Object.prototype.toString.call(v).slice(8, -1);
   const platformClasses = [Performance];
   const loaded = new Map();
@@ -162,7 +159,7 @@
   const load = (name) => {
     let m = loaded.get(name);
     if (m) return m;
-    m = geval("\n".repeat(MODULE_LINE) + sys(SYS_MODULE, name))(shared);
+    m = sys(SYS_MODULE, name)(shared);
     loaded.set(name, m);
     for (const [k, v] of Object.entries(m.globals)) {
       const d = Object.getOwnPropertyDescriptor(globalThis, k);
