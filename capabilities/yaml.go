@@ -329,12 +329,45 @@ func (cv *converter) scalar(n *yaml.Node, path []string) any {
 type lines struct {
 	root *yaml.Node
 	maps map[*yaml.Node]map[string]entry
+	src  []byte // the document
 }
 
 // at returns the line of the value at path: the line of its key in a
 // mapping, of the item in a sequence, or of the nearest enclosing value
 // when path does not exist.
 func (l *lines) at(path []string) int {
+	_, line := l.find(path)
+	return line
+}
+
+// scalarStart returns where the text of the scalar at path starts in the
+// document (1-based line and column), or zeros when there is none: for a
+// block scalar (| or >), the line after its indicator and the column of
+// its indentation; for a quoted one, just inside the quote.
+func (l *lines) scalarStart(path []string) (line, column int) {
+	n, _ := l.find(path)
+	if n == nil || n.Kind != yaml.ScalarNode || n.Line == 0 {
+		return 0, 0
+	}
+	switch {
+	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		docLines := bytes.Split(l.src, []byte("\n"))
+		for i := n.Line; i < len(docLines); i++ { // docLines[n.Line] is the line after the indicator
+			text := bytes.TrimRight(docLines[i], "\r")
+			if len(bytes.TrimSpace(text)) == 0 {
+				continue
+			}
+			return n.Line + 1, len(text) - len(bytes.TrimLeft(text, " ")) + 1
+		}
+		return 0, 0
+	case n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
+		return n.Line, n.Column + 1
+	}
+	return n.Line, n.Column
+}
+
+// find returns the node at path, or nil, and the line at returns.
+func (l *lines) find(path []string) (*yaml.Node, int) {
 	n, line := deref(l.root), l.root.Line
 	for _, tok := range path {
 		var next *yaml.Node
@@ -358,9 +391,9 @@ func (l *lines) at(path []string) int {
 			}
 		}
 		if next == nil {
-			return line
+			return nil, line
 		}
 		n = deref(next)
 	}
-	return line
+	return n, line
 }

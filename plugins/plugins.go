@@ -90,10 +90,13 @@ type Plugin struct {
 	kind     Kind
 	language string
 	code     string
-	engine   *Engine
-	function string
-	artifact []byte
-	digest   string
+	// file, codeLine and codeColumn place code in its document (CodeAt).
+	file                 string
+	codeLine, codeColumn int
+	engine               *Engine
+	function             string
+	artifact             []byte
+	digest               string
 	// footprint is what a prebuilt module declares (nil for scripts).
 	footprint *Footprint
 }
@@ -135,6 +138,12 @@ func (p *Plugin) Language() string { return p.language }
 
 // Code is the script source, or "" for a prebuilt module.
 func (p *Plugin) Code() string { return p.code }
+
+// CodeAt names where the script's text starts: the capability document's
+// name (as given to capabilities.Load) and the line and column of the
+// script's first character (see capabilities.Task.CodeLine); zeros when
+// unknown.
+func (p *Plugin) CodeAt() (file string, line, column int) { return p.file, p.codeLine, p.codeColumn }
 
 // Engine is the interpreter a script runs on, or nil for a prebuilt module.
 func (p *Plugin) Engine() *Engine { return p.engine }
@@ -219,6 +228,8 @@ func build(c *capabilities.Capability, t capabilities.Task) (*Plugin, error) {
 			kind:     KindScript,
 			language: t.Language,
 			code:     t.Code,
+			file:     c.Name,
+			codeLine: t.CodeLine, codeColumn: t.CodeColumn,
 			engine:   engine,
 			artifact: artifact,
 			digest:   digestOf(artifact),

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/enact-run/enact/plugins"
 )
 
 // jsHeadroom is memory left outside QuickJS's own allocation limit, so that
@@ -236,13 +238,16 @@ func jsCString(ctx context.Context, inst *instance, val uint64) (text []byte, pa
 	return text, packed, err
 }
 
-var jsTraceLine = regexp.MustCompile(`<input>:(\d+)`)
+var jsTraceLine = regexp.MustCompile(`<input>:(\d+)(?::(\d+))?`)
 
-// javascriptTraceback makes QuickJS's stack name the task and its own line
-// numbers (the AsyncFunction constructor puts the body on line 3) and
-// drops the frames of the wrapper (<task>), of the runtime's own code
-// (<enact>, <loop>) and the native calls those made.
-func javascriptTraceback(taskID, trace string) string {
+// javascriptTraceback makes QuickJS's stack name the task's code where it
+// is in the capability document (file:line:column, from p.CodeAt), or else
+// the task and the code's own line numbers (the AsyncFunction constructor
+// puts the body on line 3), and drops the frames of the wrapper (<task>),
+// of the runtime's own code (<enact>, <loop>) and the native calls those
+// made.
+func javascriptTraceback(p *plugins.Plugin, trace string) string {
+	file, line0, col0 := p.CodeAt()
 	var keep []string
 	lines := strings.Split(trace, "\n")
 	internal := func(line string) bool {
@@ -253,8 +258,19 @@ func javascriptTraceback(taskID, trace string) string {
 			continue
 		}
 		keep = append(keep, jsTraceLine.ReplaceAllStringFunc(line, func(m string) string {
-			n, _ := strconv.Atoi(jsTraceLine.FindStringSubmatch(m)[1])
-			return fmt.Sprintf("%s:%d", taskID, max(n-2, 1))
+			sub := jsTraceLine.FindStringSubmatch(m)
+			n, _ := strconv.Atoi(sub[1])
+			n = max(n-2, 1)
+			if file == "" || line0 == 0 {
+				if sub[2] != "" {
+					return fmt.Sprintf("%s:%d:%s", p.TaskID(), n, sub[2])
+				}
+				return fmt.Sprintf("%s:%d", p.TaskID(), n)
+			}
+			if c, err := strconv.Atoi(sub[2]); err == nil {
+				return fmt.Sprintf("%s:%d:%d", file, line0+n-1, col0+c-1)
+			}
+			return fmt.Sprintf("%s:%d", file, line0+n-1)
 		}))
 	}
 	return strings.TrimRight(strings.Join(keep, "\n"), "\n")

@@ -286,13 +286,14 @@ func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[stri
 		}
 		return nil, pooled, err
 	}
-	out, err := decodeEnvelope(envelope, in.language, p.TaskID(), inst.budget.refused.Load())
+	out, err := decodeEnvelope(envelope, in.language, p, inst.budget.refused.Load())
 	return out, pooled, err
 }
 
 // decodeEnvelope turns a script's {"ok": value} or {"error": {...}} into
 // outputs or an *Error.
-func decodeEnvelope(envelope []byte, language, task string, memRefused bool) (map[string]any, error) {
+func decodeEnvelope(envelope []byte, language string, p *plugins.Plugin, memRefused bool) (map[string]any, error) {
+	task := p.TaskID()
 	var env struct {
 		OK    json.RawMessage `json:"ok"`
 		Error *struct {
@@ -314,7 +315,7 @@ func decodeEnvelope(envelope []byte, language, task string, memRefused bool) (ma
 		if language == "python" {
 			trace = pythonTraceback(task, trace)
 		} else {
-			trace = javascriptTraceback(task, trace)
+			trace = javascriptTraceback(p, trace)
 		}
 		msg, text := env.Error.Type, env.Error.Message
 		if language != "python" {

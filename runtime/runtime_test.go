@@ -278,7 +278,7 @@ func TestGuestErrors(t *testing.T) {
 		{"python raise", "python", "x = 1\nraise ValueError('bad celsius')", "ValueError: bad celsius", `File "main", line 2`},
 		{"python syntax", "python", "x = = 1", "SyntaxError", ""},
 		{"python not serializable", "python", "return {'s': {1, 2}}", "TypeError", ""},
-		{"javascript throw", "javascript", "const x = 1;\nthrow new TypeError('bad celsius');", "TypeError: bad celsius", "main:2"},
+		{"javascript throw", "javascript", "const x = 1;\nthrow new TypeError('bad celsius');", "TypeError: bad celsius", ".yaml:10:"},
 		{"javascript syntax", "javascript", "const = ;", "SyntaxError", ""},
 		{"javascript throws a string", "javascript", "throw 'plain';", "plain", ""},
 		{"javascript cyclic result", "javascript", "const a = {}; a.a = a; return a;", "TypeError", ""},

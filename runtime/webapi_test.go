@@ -341,3 +341,25 @@ func BenchmarkJavaScriptWebAPIFirstUse(b *testing.B) {
 		})
 	}
 }
+
+// TestJavaScriptTracesNameTheDocument checks that an error's trace points
+// into the capability document: file, line and column of the code.
+func TestJavaScriptTracesNameTheDocument(t *testing.T) {
+	t.Parallel()
+	// scriptDoc puts the code's first line on line 9, indented by 6.
+	// Columns are QuickJS's (which points near, not always at, the
+	// expression) shifted by the indentation.
+	for _, tc := range []struct{ code, want string }{
+		{"const a = 1;\nmissing();", t.Name() + ".yaml:10:7"},
+		{"const a = 1;\nconst b = a +;", t.Name() + ".yaml:10:"},
+		{"function f() {\n  throw new Error('deep');\n}\nf();", "at f (" + t.Name() + ".yaml:10:"},
+		{"function f() {\n  throw new Error('deep');\n}\nf();", t.Name() + ".yaml:12:7"},
+	} {
+		c := load(t, scriptDoc("javascript", tc.code, ""))
+		_, err := run(t, c, nil)
+		re := wantCode(t, err, runtime.CodeGuestError)
+		if !strings.Contains(re.Trace, tc.want) {
+			t.Errorf("%q: trace %q does not name %s", tc.code, re.Trace, tc.want)
+		}
+	}
+}
