@@ -67,7 +67,7 @@ var jsWebAPI string
 // (the file's name without .js). The host keeps their text, so that
 // neither it nor their compiled form is in the start-up snapshot.
 //
-//go:embed js/events.js js/base64.js js/encoding.js js/clone.js js/crypto.js js/url.js js/inspect.js
+//go:embed js/events.js js/base64.js js/encoding.js js/clone.js js/crypto.js js/url.js js/inspect.js js/intl.js
 var jsModuleFiles embed.FS
 
 var jsModules = func() map[string]string {

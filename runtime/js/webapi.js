@@ -173,6 +173,7 @@
   for (const [module, names] of Object.entries({
     encoding: ["TextEncoder", "TextDecoder"], clone: ["structuredClone"], url: ["URL", "URLSearchParams"],
     events: ["Event", "CustomEvent", "EventTarget", "AbortController", "AbortSignal"], base64: ["atob", "btoa"],
+    intl: ["Intl"],
     crypto: ["crypto", "Crypto", "SubtleCrypto", "CryptoKey"],
   })) {
     for (const name of names) {
@@ -181,6 +182,28 @@
       Object.defineProperty(globalThis, name, { get, set(v) { defineGlobal(name, v); }, configurable: true, enumerable: false });
     }
   }
+  // The locale-sensitive methods of the built-ins use Intl (intl.js).
+  let defaultCollator = null;
+  define(Number.prototype, "toLocaleString", function toLocaleString(locales, options) {
+    return new (load("intl").NumberFormat)(locales, options).format(Number.prototype.valueOf.call(this));
+  });
+  define(BigInt.prototype, "toLocaleString", function toLocaleString(locales, options) {
+    return new (load("intl").NumberFormat)(locales, options).format(BigInt.prototype.valueOf.call(this));
+  });
+  define(String.prototype, "localeCompare", function localeCompare(that, locales, options) {
+    if (this === null || this === undefined) throw new TypeError("String.prototype.localeCompare called on null or undefined");
+    const c = locales === undefined && options === undefined ? (defaultCollator ??= new (load("intl").Collator)()) : new (load("intl").Collator)(locales, options);
+    return c.compare(String(this), String(that));
+  });
+  const dateFormat = (defaults) => function (locales, options) {
+    const DTF = load("intl").DateTimeFormat;
+    const o = options ?? {};
+    return new DTF(locales, o.dateStyle === undefined && o.timeStyle === undefined ? { ...o, ...defaults } : o).format(Date.prototype.getTime.call(this));
+  };
+  define(Date.prototype, "toLocaleString", dateFormat({ dateStyle: "numeric", timeStyle: "medium" }));
+  define(Date.prototype, "toLocaleDateString", dateFormat({ dateStyle: "numeric" }));
+  define(Date.prototype, "toLocaleTimeString", dateFormat({ timeStyle: "medium" }));
+
   // console.log of strings alone does not need the formatter.
   const formatArgs = (args) => args.every((a) => typeof a === "string") && !(args.length > 1 && args[0].includes("%")) ? args.join(" ") : load("inspect").formatArgs(args);
 
