@@ -15,6 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// Time zones for Intl.DateTimeFormat come from Go's database: the
+	// system's, else this copy, so that every host formats them alike.
+	_ "time/tzdata"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -42,6 +45,8 @@ import (
 //	__enact_sys(4, alg, kbuf, koff, klen, buf, off, len, out)
 //	                                         writes the HMAC of buf[off:off+len] under kbuf[koff:koff+klen]
 //	                                         into out; returns its size
+//	__enact_sys(6, zone, ms)                 the offset from UTC, in minutes, of the IANA time zone zone
+//	                                         (a string) at ms Unix milliseconds; throws for an unknown zone
 //	__enact_sys(5, name)                     compiles the web API module name (js/name.js) and returns
 //	                                         its value, a function
 //
@@ -99,6 +104,7 @@ const (
 	sysDigest = 3
 	sysHMAC   = 4
 	sysModule = 5
+	sysZone   = 6
 )
 
 // maxRandomBytes is crypto.getRandomValues's quota per call.
@@ -129,9 +135,13 @@ func javascriptSys(ctx context.Context, inst *instance, argc, argv uint32) uint6
 		}
 		args = append(args, binary.LittleEndian.Uint64(b))
 	}
-	if len(args) == 2 {
-		if op, err := inst.call(ctx, "QJS_ToFloat64", uint64(inst.handle), args[0]); err == nil && math.Float64frombits(op) == sysModule {
+	if len(args) >= 2 {
+		op, err := inst.call(ctx, "QJS_ToFloat64", uint64(inst.handle), args[0])
+		if err == nil && math.Float64frombits(op) == sysModule {
 			return jsModuleSource(ctx, inst, args[1])
+		}
+		if err == nil && math.Float64frombits(op) == sysZone && len(args) == 3 {
+			return jsZoneOffset(ctx, inst, args[1], args[2])
 		}
 	}
 	v, err := sysCall(ctx, inst, args)
@@ -278,6 +288,33 @@ func jsModuleSource(ctx context.Context, inst *instance, nameVal uint64) uint64 
 		panic(fmt.Errorf("runtime: javascript: job list outside guest memory"))
 	}
 	return val
+}
+
+// jsZoneOffset answers __enact_sys(6, zone, ms) from Go's time zone
+// database (the system's, or the copy embedded in the binary).
+func jsZoneOffset(ctx context.Context, inst *instance, zoneVal, msVal uint64) uint64 {
+	zone, err := jsString(ctx, inst, zoneVal)
+	if err != nil || len(zone) == 0 || len(zone) > 64 {
+		return jsThrowTypeError(ctx, inst, "__enact_sys: the time zone is not a name")
+	}
+	loc, err := time.LoadLocation(string(zone))
+	if err != nil || string(zone) == "Local" {
+		return jsThrowTypeError(ctx, inst, fmt.Sprintf("Invalid time zone specified: %s", zone))
+	}
+	bits, err := inst.call(ctx, "QJS_ToFloat64", uint64(inst.handle), msVal)
+	if err != nil {
+		panic(err)
+	}
+	ms := math.Float64frombits(bits)
+	if math.IsNaN(ms) || math.Abs(ms) > 8.64e15 {
+		return jsThrowTypeError(ctx, inst, "__enact_sys: the time is out of range")
+	}
+	_, offset := time.UnixMilli(int64(ms)).In(loc).Zone()
+	res, err := inst.call(ctx, "QJS_NewFloat64", uint64(inst.handle), math.Float64bits(float64(offset)/60))
+	if err != nil {
+		panic(err)
+	}
+	return res
 }
 
 // hashFor returns the hash named by __enact_sys's alg number.

@@ -2,7 +2,8 @@
 // back to en-US): NumberFormat (decimal, percent, currency; fraction and
 // integer digits, grouping), PluralRules (cardinal, and ordinal for
 // English), Collator (sensitivity base/accent/case/variant, numeric) and
-// DateTimeFormat (numeric dates, dateStyle and timeStyle, in UTC only).
+// DateTimeFormat (numeric dates, dateStyle long, timeStyle; IANA time
+// zones from the host's database, UTC by default).
 // The data below follows what node 20's ICU prints for these locales.
 // A module of the sandbox's web APIs, compiled on first use (see webapi.js).
 (shared) => {
@@ -217,16 +218,25 @@
     de: ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"],
     fr: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
   };
+  // zoneOffset is the offset of an IANA time zone from UTC at a time, in
+  // minutes, from the host's time zone database.
+  const zoneOffset = (zone, ms) => {
+    if (zone === "UTC") return 0;
+    try { return shared.sys(6, zone, ms); } catch { throw new RangeError(`Invalid time zone specified: ${zone}`); }
+  };
   class DateTimeFormat {
     #o;
     constructor(locales, options = {}) {
-      const tz = options.timeZone === undefined ? "UTC" : String(options.timeZone);
-      if (tz.toUpperCase() !== "UTC" && tz !== "Etc/UTC" && tz !== "GMT") throw new RangeError(`Invalid time zone specified: ${tz} (the sandbox formats dates in UTC only)`);
-      this.#o = { locale: resolveLocale(locales), timeZone: "UTC", dateStyle: options.dateStyle, timeStyle: options.timeStyle };
+      let tz = options.timeZone === undefined ? "UTC" : String(options.timeZone);
+      if (/^(utc|etc\/utc|gmt|etc\/gmt)$/i.test(tz)) tz = "UTC";
+      zoneOffset(tz, 0);
+      this.#o = { locale: resolveLocale(locales), timeZone: tz, dateStyle: options.dateStyle, timeStyle: options.timeStyle };
     }
     format(date = Date.now()) {
-      const d = new Date(typeof date === "number" ? date : Number(date));
-      if (Number.isNaN(d.getTime())) throw new RangeError("Invalid time value");
+      const t = typeof date === "number" ? date : Number(date);
+      if (Number.isNaN(t)) throw new RangeError("Invalid time value");
+      // The zone's wall clock, read with the UTC accessors.
+      const d = new Date(t + zoneOffset(this.#o.timeZone, t) * 60000);
       const o = this.#o, L = LOCALES[o.locale], lang = o.locale.slice(0, 2);
       const Y = d.getUTCFullYear(), M = d.getUTCMonth() + 1, D = d.getUTCDate();
       const pad = (n) => String(n).padStart(2, "0");
