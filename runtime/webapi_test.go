@@ -325,6 +325,8 @@ func BenchmarkJavaScriptWebAPIFirstUse(b *testing.B) {
 		{"URL", "return { h: new URL('https://example.com/a?b=1').host };"},
 		{"crypto.randomUUID", "return { u: crypto.randomUUID() };"},
 		{"structuredClone", "return { n: structuredClone({ a: [1] }).a[0] };"},
+		{"Intl.NumberFormat", "return { s: (1234.5).toLocaleString('de-DE', { style: 'currency', currency: 'EUR' }) };"},
+		{"1000 Intl.NumberFormat calls", "const f = new Intl.NumberFormat('en-US'); let s = ''; for (let i = 0; i < 1000; i++) s = f.format(i * 1.5); return { s };"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			c := load(b, scriptDoc("javascript", bc.code, ""))
