@@ -131,8 +131,12 @@ func (c *Client) Prune(ctx context.Context) (int64, error) {
 
 // RunRequest is one run to perform.
 type RunRequest struct {
-	Capability     *capabilities.Capability
-	Inputs         map[string]any
+	Capability *capabilities.Capability
+	Inputs     map[string]any
+	// InputsJSON, when set, is the JSON text Inputs was decoded from; only
+	// its key order is used: the tasks see their inputs' keys in that order
+	// (see runtime.KeyOrder). Without it the keys reach the tasks sorted.
+	InputsJSON     []byte
 	Actor          policy.Actor
 	IdempotencyKey string
 	// DryRun performs reads, and checks and records writes without
@@ -255,7 +259,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		res.Error = &runtime.Error{Code: hostfns.CodeDenied, Message: msg}
 		outcome.Err = &receipts.Error{Code: hostfns.CodeDenied, Message: msg}
 	} else {
-		rr, err := c.engine.RunWith(ctx, req.Capability, in, run)
+		rr, err := c.engine.RunOrdered(ctx, req.Capability, in, runtime.KeyOrderOf(req.InputsJSON), run)
 		res.Run = rr
 		if rr != nil {
 			res.Output, res.OutputTruncated = rr.Output, rr.OutputTruncated

@@ -88,11 +88,11 @@ type Task struct {
 	Extensions map[string]any
 	// Line is the line of the task in the document.
 	Line int
-	// CodeLine is the line of the document on which Code's first line
-	// stands (for a block scalar, the line after "code: |"), so that an
-	// interpreter's line numbers can name lines of the document; 0 when
-	// unknown.
-	CodeLine int
+	// CodeLine and CodeColumn place the script's text in the document
+	// (1-based; zero when unknown): the script's line L, column C is the
+	// document's line CodeLine+L-1, column CodeColumn+C-1 (exact for a
+	// block scalar, `code: |`, whose lines share one indentation).
+	CodeLine, CodeColumn int
 }
 
 // Dependencies is what a script task needs from its runtime.
@@ -232,7 +232,7 @@ func Load(data []byte, name string) (*Capability, error) {
 	if len(cv.errs) > 0 {
 		return nil, collect(cv.errs)
 	}
-	l := &loader{name: name, lines: lines{root: root, maps: map[*yaml.Node]map[string]entry{}}}
+	l := &loader{name: name, lines: lines{root: root, maps: map[*yaml.Node]map[string]entry{}, src: data}}
 	if err := protocolSchema().Validate(v); err != nil {
 		ve, ok := err.(*jsonschema.ValidationError)
 		if !ok {
@@ -333,7 +333,10 @@ func (l *loader) build(doc map[string]any) *Capability {
 func (l *loader) task(t map[string]any, i int, seen map[string]int) Task {
 	at := []string{"tasks", fmt.Sprint(i)}
 	task := Task{ID: str(t, "id"), Type: str(t, "type"), Language: str(t, "language"), Code: str(t, "code"),
-		Extensions: extensions(t), Line: l.lines.at(at), CodeLine: l.lines.textLine(append(at[:len(at):len(at)], "code"))}
+		Extensions: extensions(t), Line: l.lines.at(at)}
+	if task.Code != "" {
+		task.CodeLine, task.CodeColumn = l.lines.scalarStart(append(at[:2:2], "code"))
+	}
 	if first, dup := seen[task.ID]; dup {
 		l.add(append(at, "id"), "unique", fmt.Sprintf("duplicate task id %q (first used at line %d)", task.ID, first))
 	} else {

@@ -329,33 +329,45 @@ func (cv *converter) scalar(n *yaml.Node, path []string) any {
 type lines struct {
 	root *yaml.Node
 	maps map[*yaml.Node]map[string]entry
+	src  []byte // the document
 }
 
 // at returns the line of the value at path: the line of its key in a
 // mapping, of the item in a sequence, or of the nearest enclosing value
 // when path does not exist.
 func (l *lines) at(path []string) int {
-	line, _ := l.find(path)
+	_, line := l.find(path)
 	return line
 }
 
-// textLine returns the line on which the text of the string at path
-// begins: the line after a block scalar's indicator (| or >), else the
-// value's own line; 0 when path does not exist.
-func (l *lines) textLine(path []string) int {
-	_, n := l.find(path)
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return 0
+// scalarStart returns where the text of the scalar at path starts in the
+// document (1-based line and column), or zeros when there is none: for a
+// block scalar (| or >), the line after its indicator and the column of
+// its indentation; for a quoted one, just inside the quote.
+func (l *lines) scalarStart(path []string) (line, column int) {
+	n, _ := l.find(path)
+	if n == nil || n.Kind != yaml.ScalarNode || n.Line == 0 {
+		return 0, 0
 	}
-	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		return n.Line + 1
+	switch {
+	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		docLines := bytes.Split(l.src, []byte("\n"))
+		for i := n.Line; i < len(docLines); i++ { // docLines[n.Line] is the line after the indicator
+			text := bytes.TrimRight(docLines[i], "\r")
+			if len(bytes.TrimSpace(text)) == 0 {
+				continue
+			}
+			return n.Line + 1, len(text) - len(bytes.TrimLeft(text, " ")) + 1
+		}
+		return 0, 0
+	case n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
+		return n.Line, n.Column + 1
 	}
-	return n.Line
+	return n.Line, n.Column
 }
 
-// find returns the line of the value at path (as at does) and its node,
-// nil when path does not exist.
-func (l *lines) find(path []string) (int, *yaml.Node) {
+// find returns the node at path, or nil, and the line at returns.
+func (l *lines) find(path []string) (*yaml.Node, int) {
 	n, line := deref(l.root), l.root.Line
 	for _, tok := range path {
 		var next *yaml.Node
@@ -379,9 +391,9 @@ func (l *lines) find(path []string) (int, *yaml.Node) {
 			}
 		}
 		if next == nil {
-			return line, nil
+			return nil, line
 		}
 		n = deref(next)
 	}
-	return line, n
+	return n, line
 }

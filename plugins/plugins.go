@@ -99,12 +99,13 @@ type Plugin struct {
 	kind     Kind
 	language string
 	code     string
-	source   string // the document's name, for tracebacks
-	codeLine int    // the document's line of the code's first line
-	engine   *Engine
-	function string
-	artifact []byte
-	digest   string
+	// file, codeLine and codeColumn place code in its document (CodeAt).
+	file                 string
+	codeLine, codeColumn int
+	engine               *Engine
+	function             string
+	artifact             []byte
+	digest               string
 	// footprint is what a prebuilt module declares (nil for scripts).
 	footprint *Footprint
 	// ref is a prebuilt task's plugin reference (nil for scripts); its
@@ -150,13 +151,11 @@ func (p *Plugin) Language() string { return p.language }
 // Code is the script source, or "" for a prebuilt module.
 func (p *Plugin) Code() string { return p.code }
 
-// Source is the name of the document the task comes from (the path given
-// to capabilities.LoadFile), "" when unknown.
-func (p *Plugin) Source() string { return p.source }
-
-// CodeLine is the line of the document on which the script's first line
-// stands, 0 when unknown.
-func (p *Plugin) CodeLine() int { return p.codeLine }
+// CodeAt names where the script's text starts: the capability document's
+// name (as given to capabilities.Load) and the line and column of the
+// script's first character (see capabilities.Task.CodeLine); zeros when
+// unknown.
+func (p *Plugin) CodeAt() (file string, line, column int) { return p.file, p.codeLine, p.codeColumn }
 
 // Engine is the interpreter a script runs on, or nil for a prebuilt module.
 func (p *Plugin) Engine() *Engine { return p.engine }
@@ -278,8 +277,8 @@ func build(c *capabilities.Capability, t capabilities.Task) (*Plugin, error) {
 			kind:     KindScript,
 			language: t.Language,
 			code:     t.Code,
-			source:   c.Name,
-			codeLine: t.CodeLine,
+			file:     c.Name,
+			codeLine: t.CodeLine, codeColumn: t.CodeColumn,
 			engine:   engine,
 			artifact: artifact,
 			digest:   digestOf(artifact),

@@ -23,9 +23,9 @@ func instantiateEnv(ctx context.Context, r wazero.Runtime, live *sync.Map, guest
 	}
 
 	// QuickJS's bridge to its host: the guest ABI's entry point for
-	// JavaScript (see javascriptBridge).
+	// JavaScript and the runtime's own bridge (see javascriptProxy).
 	fn("jsFunctionProxy", func(ctx context.Context, m api.Module, s []uint64) {
-		s[0] = javascriptBridge(ctx, instanceOf(live, m), uint32(s[2]), uint32(s[3]))
+		s[0] = javascriptProxy(ctx, instanceOf(live, m), uint32(s[2]), uint32(s[3]))
 	}, []api.ValueType{i32, api.ValueTypeI64, i32, i32}, []api.ValueType{api.ValueTypeI64})
 	for _, g := range guests {
 		for _, f := range g.ImportedFunctions() {

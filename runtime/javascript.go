@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/enact-run/enact/plugins"
 )
 
 // jsHeadroom is memory left outside QuickJS's own allocation limit, so that
@@ -44,7 +46,10 @@ func javascriptInterpreter() *interpreter {
 			if err := closeModules(ctx, m, uint32(jsctx)); err != nil {
 				return 0, err
 			}
-			if err := installHost(ctx, m, jsctx); err != nil {
+			if err := jsInstallProxy(ctx, m, jsctx, jsProxyHost, "__enact_host"); err != nil {
+				return 0, err
+			}
+			if err := jsInstallProxy(ctx, m, jsctx, jsProxySys, "__enact_sys"); err != nil {
 				return 0, err
 			}
 			return uint32(jsctx), nil
@@ -59,39 +64,6 @@ func javascriptInterpreter() *interpreter {
 	}
 }
 
-// installHost defines the global __enact_host, a QuickJS function proxy
-// whose calls reach jsFunctionProxy; the program prelude moves it into the
-// `enact` object.
-func installHost(ctx context.Context, m api.Module, jsctx uint64) error {
-	call := func(name string, args ...uint64) (uint64, error) {
-		res, err := m.ExportedFunction(name).Call(ctx, args...)
-		if err != nil || len(res) == 0 {
-			return 0, err
-		}
-		return res[0], nil
-	}
-	fn, err := call("QJS_CreateFunctionProxy", jsctx, 1, 0, 0)
-	if err != nil {
-		return err
-	}
-	global, err := call("JS_GetGlobalObject", jsctx)
-	if err != nil {
-		return err
-	}
-	const name = "__enact_host"
-	ptr, err := call("malloc", uint64(len(name)+1))
-	if err != nil || uint32(ptr) == 0 {
-		return errGuestOutOfMemory
-	}
-	if !m.Memory().WriteString(uint32(ptr), name+"\x00") {
-		return fmt.Errorf("runtime: write outside guest memory")
-	}
-	if ok, err := call("JS_SetPropertyStr", jsctx, global, ptr, fn); err != nil || int32(ok) < 0 {
-		return fmt.Errorf("runtime: define __enact_host: %v", err)
-	}
-	return nil
-}
-
 // jsPrelude removes what QuickJS's standard library adds to the global
 // object beyond the language: file and process access (std, os, bjson and
 // the process's arguments), timers built on them, and the engine's Go
@@ -99,8 +71,9 @@ func installHost(ctx context.Context, m api.Module, jsctx uint64) error {
 const jsPrelude = `for (const k of ["std", "os", "bjson", "scriptArgs", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "QJS_PROXY_VALUE"]) delete globalThis[k];`
 
 // jsStartup prepares the global object for programs: the prelude, a
-// Math.random to be seeded per run, and the enact object.
-const jsStartup = jsPrelude + jsRandom + javascriptEnact
+// Math.random to be seeded per run, the web-platform APIs (js/webapi.js)
+// and the enact object.
+var jsStartup = jsPrelude + jsRandom + jsWebAPI + javascriptEnact
 
 // jsRandom replaces Math.random with xoshiro128**, seeded per run from the
 // host's random source by the program's first statement
@@ -140,14 +113,14 @@ func jsSeed() string {
 // declare its own `const celsius` or destructure `inputs`. The body is
 // compiled with the AsyncFunction constructor so that a syntax error in the
 // task is reported like any other exception.
-func javascriptProgram(code string, vars map[string]any) (string, error) {
+func javascriptProgram(code string, vars map[string]any, order *KeyOrder) (string, error) {
 	names := []string{}
 	for _, name := range sortedKeys(vars) {
 		if isJSIdentifier(name) {
 			names = append(names, name)
 		}
 	}
-	in, err := marshalJSON(vars)
+	in, err := orderedJSON(vars, order)
 	if err != nil {
 		return "", err
 	}
@@ -159,34 +132,41 @@ func javascriptProgram(code string, vars map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return jsSeed() + `(async () => {
+	// The wrapper's completion value is undefined, not its promise: the
+	// host's event loop (jsLoop) waits for the task, not QJS_Eval.
+	return jsSeed() + `void (async () => {
   const __enact_in = ` + string(in) + `;
-  const stringify = JSON.stringify, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor;
+  const loop = __enact_loop, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor;
   define(globalThis, "inputs", { value: __enact_in, writable: true, configurable: true });
   for (const k of ` + string(keys) + `) define(globalThis, k, { value: __enact_in[k], writable: true, configurable: true });
   try {
-    const r = await new AsyncFunction(` + string(src) + `)();
-    return stringify({ ok: r === undefined ? null : r });
+    loop.ok(await new AsyncFunction(` + string(src) + `)());
   } catch (e) {
-    const err = (e !== null && typeof e === "object") ? e : { name: typeof e, message: String(e) };
-    return stringify({ error: { type: String(err.name ?? "Error"), message: String(err.message ?? e), trace: String(err.stack ?? "") } });
+    loop.fail(e);
   }
 })()`, nil
 }
 
-// execJavaScript evaluates a program on a prepared QuickJS instance and
-// returns the string it completes with.
+// execJavaScript evaluates a program on a prepared QuickJS instance, runs
+// its event loop (jsLoop) and returns the envelope the task settled with.
 func execJavaScript(ctx context.Context, inst *instance, program string) ([]byte, error) {
-	val, err := evalJavaScript(ctx, inst, program, "<task>")
-	if err != nil {
+	ctx = withJSRunClock(ctx)
+	if _, err := evalJavaScript(ctx, inst, program, "<task>"); err != nil {
 		return nil, err
 	}
-	return jsString(ctx, inst, val)
+	return jsLoop(ctx, inst)
 }
 
 // evalJavaScript evaluates source as a global script and returns its
 // completion value; an exception is an error.
 func evalJavaScript(ctx context.Context, inst *instance, source, file string) (uint64, error) {
+	return evalScript(ctx, inst, source, file, false)
+}
+
+// evalScript is evalJavaScript; release frees the copies of the source and
+// file name afterwards (the engine keeps neither), for code evaluated
+// again and again in one instance. Otherwise they go with the instance.
+func evalScript(ctx context.Context, inst *instance, source, file string, release bool) (uint64, error) {
 	jsctx := uint64(inst.handle)
 	addrs, err := inst.cStrings(ctx, 0, source, file)
 	if err != nil {
@@ -202,6 +182,10 @@ func evalJavaScript(ctx context.Context, inst *instance, source, file string) (u
 	val, err := inst.call(ctx, "QJS_Eval", jsctx, opts)
 	if err != nil {
 		return 0, err
+	}
+	if release {
+		_, _ = inst.call(ctx, "free", opts)
+		_, _ = inst.call(ctx, "free", uint64(addrs[0]))
 	}
 	isExc, err := inst.call(ctx, "QJS_IsException", val)
 	if err != nil {
@@ -226,39 +210,67 @@ func evalJavaScript(ctx context.Context, inst *instance, source, file string) (u
 // jsString converts a JavaScript value to a string with QJS_ToCString and
 // copies it out, refusing more than maxResultBytes.
 func jsString(ctx context.Context, inst *instance, val uint64) ([]byte, error) {
-	packed, err := inst.call(ctx, "QJS_ToCString", uint64(inst.handle), val)
+	text, _, err := jsCString(ctx, inst, val)
+	return text, err
+}
+
+// jsCString is jsString that also returns what QJS_ToCString allocated
+// (the word packing the C string's address and length, at packed): the
+// caller's to free, or the instance's to drop.
+func jsCString(ctx context.Context, inst *instance, val uint64) (text []byte, packed uint64, err error) {
+	packed, err = inst.call(ctx, "QJS_ToCString", uint64(inst.handle), val)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if uint32(packed) == 0 {
-		return nil, fmt.Errorf("runtime: javascript: the value has no string form")
+		return nil, 0, fmt.Errorf("runtime: javascript: the value has no string form")
 	}
 	b, err := inst.read(uint32(packed), 8)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	v := binary.LittleEndian.Uint64(b)
 	ptr, n := uint32(v>>32), uint32(v)
 	if n > maxResultBytes {
-		return nil, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the task returned %d bytes of JSON; the limit is %d", n, maxResultBytes)}
+		return nil, 0, &Error{Code: CodeOutputLimit, Message: fmt.Sprintf("the task returned %d bytes of JSON; the limit is %d", n, maxResultBytes)}
 	}
-	return inst.read(ptr, n)
+	text, err = inst.read(ptr, n)
+	return text, packed, err
 }
 
-var jsTraceLine = regexp.MustCompile(`<input>:(\d+)`)
+var jsTraceLine = regexp.MustCompile(`<input>:(\d+)(?::(\d+))?`)
 
-// javascriptTraceback makes QuickJS's stack name the task and its own line
-// numbers (the AsyncFunction constructor puts the body on line 3) and
-// drops the wrapper's frames.
-func javascriptTraceback(taskID, trace string) string {
+// javascriptTraceback makes QuickJS's stack name the task's code where it
+// is in the capability document (file:line:column, from p.CodeAt), or else
+// the task and the code's own line numbers (the AsyncFunction constructor
+// puts the body on line 3), and drops the frames of the wrapper (<task>),
+// of the runtime's own code (<enact>, <loop>) and the native calls those
+// made.
+func javascriptTraceback(p *plugins.Plugin, trace string) string {
+	file, line0, col0 := p.CodeAt()
 	var keep []string
-	for _, line := range strings.Split(trace, "\n") {
-		if strings.Contains(line, "<task>") {
+	lines := strings.Split(trace, "\n")
+	internal := func(line string) bool {
+		return strings.Contains(line, "(<task>") || strings.Contains(line, "(<enact>") || strings.Contains(line, "(<loop>")
+	}
+	for i, line := range lines {
+		if internal(line) || strings.HasSuffix(line, "(native)") && i+1 < len(lines) && internal(lines[i+1]) {
 			continue
 		}
 		keep = append(keep, jsTraceLine.ReplaceAllStringFunc(line, func(m string) string {
-			n, _ := strconv.Atoi(jsTraceLine.FindStringSubmatch(m)[1])
-			return fmt.Sprintf("%s:%d", taskID, max(n-2, 1))
+			sub := jsTraceLine.FindStringSubmatch(m)
+			n, _ := strconv.Atoi(sub[1])
+			n = max(n-2, 1)
+			if file == "" || line0 == 0 {
+				if sub[2] != "" {
+					return fmt.Sprintf("%s:%d:%s", p.TaskID(), n, sub[2])
+				}
+				return fmt.Sprintf("%s:%d", p.TaskID(), n)
+			}
+			if c, err := strconv.Atoi(sub[2]); err == nil {
+				return fmt.Sprintf("%s:%d:%d", file, line0+n-1, col0+c-1)
+			}
+			return fmt.Sprintf("%s:%d", file, line0+n-1)
 		}))
 	}
 	return strings.TrimRight(strings.Join(keep, "\n"), "\n")

@@ -95,13 +95,13 @@ type pythonRequest struct {
 }
 
 // pythonProgram builds the request that runs a task's code with the given
-// variables.
-func pythonProgram(p *plugins.Plugin, vars map[string]any) (string, error) {
-	in, err := marshalJSON(vars)
+// variables, whose JSON keeps the caller's key order.
+func pythonProgram(p *plugins.Plugin, vars map[string]any, order *KeyOrder) (string, error) {
+	in, err := orderedJSON(vars, order)
 	if err != nil {
 		return "", err
 	}
-	file := p.Source()
+	file, line, _ := p.CodeAt()
 	if file == "" {
 		file = "<task " + p.TaskID() + ">"
 	}
@@ -110,7 +110,7 @@ func pythonProgram(p *plugins.Plugin, vars map[string]any) (string, error) {
 	req, err := marshalJSON(pythonRequest{
 		Code:   strings.ReplaceAll(p.Code(), "\r\n", "\n"),
 		File:   file,
-		Line:   max(p.CodeLine(), 1),
+		Line:   max(line, 1),
 		Inputs: string(in),
 		Seed:   hex.EncodeToString(seed[:]),
 	})

@@ -151,6 +151,13 @@ func (e *Engine) Run(ctx context.Context, c *capabilities.Capability, inputs map
 // ABI in package hostfns) are answered by host, normally the gate's
 // handler for this run. A nil host grants nothing.
 func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs map[string]any, host hostfns.Handler) (*Result, error) {
+	return e.RunOrdered(ctx, c, inputs, nil, host)
+}
+
+// RunOrdered is RunWith for a caller that has its inputs as JSON text:
+// order (see KeyOrderOf) is the text's key order, which the tasks' inputs
+// keep. A nil order sorts the keys.
+func (e *Engine) RunOrdered(ctx context.Context, c *capabilities.Capability, inputs map[string]any, order *KeyOrder, host hostfns.Handler) (*Result, error) {
 	if host == nil {
 		host = hostfns.NoActions
 	}
@@ -195,7 +202,7 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 		tr := TaskResult{ID: p.TaskID(), Plugin: p.Digest()}
 		var out map[string]any
 		if p.Kind() == plugins.KindScript {
-			out, tr.Pooled, err = e.runScript(ctx, p, vars, res.MemoryLimit)
+			out, tr.Pooled, err = e.runScript(ctx, p, vars, order, res.MemoryLimit)
 		} else {
 			var cfg map[string]string
 			var operator map[string]string
@@ -273,16 +280,16 @@ func declaredInputs(c *capabilities.Capability) []string {
 }
 
 // runScript runs one script task on a fresh or pooled, never-used instance.
-func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[string]any, memLimit uint64) (map[string]any, bool, error) {
+func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[string]any, order *KeyOrder, memLimit uint64) (map[string]any, bool, error) {
 	in, err := e.interpreter(ctx, p.Language())
 	if err != nil {
 		return nil, false, err
 	}
 	var program string
 	if in.language == "python" {
-		program, err = pythonProgram(p, vars)
+		program, err = pythonProgram(p, vars, order)
 	} else {
-		program, err = javascriptProgram(p.Code(), vars)
+		program, err = javascriptProgram(p.Code(), vars, order)
 	}
 	if err != nil {
 		return nil, false, err
@@ -302,13 +309,13 @@ func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[stri
 		}
 		return nil, pooled, err
 	}
-	out, err := decodeEnvelope(envelope, in.language, p.TaskID(), inst.budget.refused.Load())
+	out, err := decodeEnvelope(envelope, in.language, p, inst.budget.refused.Load())
 	return out, pooled, err
 }
 
 // decodeEnvelope turns a script's {"ok": value} or {"error": {...}} into
 // outputs or an *Error.
-func decodeEnvelope(envelope []byte, language, task string, memRefused bool) (map[string]any, error) {
+func decodeEnvelope(envelope []byte, language string, p *plugins.Plugin, memRefused bool) (map[string]any, error) {
 	var env struct {
 		OK    json.RawMessage `json:"ok"`
 		Error *struct {
@@ -330,7 +337,7 @@ func decodeEnvelope(envelope []byte, language, task string, memRefused bool) (ma
 		if language == "python" {
 			// CPython's runner names the document and its lines itself.
 		} else {
-			trace = javascriptTraceback(task, trace)
+			trace = javascriptTraceback(p, trace)
 		}
 		msg, text := env.Error.Type, env.Error.Message
 		if language != "python" {

@@ -141,9 +141,10 @@ func (c *cli) load(ref string) (*capabilities.Capability, error) {
 }
 
 // readInput decodes --input: inline JSON, @file, or @- for standard input.
-func (c *cli) readInput(arg string) (map[string]any, error) {
+// It also returns the text, whose key order the tasks' inputs keep.
+func (c *cli) readInput(arg string) (map[string]any, []byte, error) {
 	if arg == "" {
-		return map[string]any{}, nil
+		return map[string]any{}, nil, nil
 	}
 	data := []byte(arg)
 	if strings.HasPrefix(arg, "@") {
@@ -154,25 +155,25 @@ func (c *cli) readInput(arg string) (map[string]any, error) {
 			data, err = readLimited(arg[1:], maxInputBytes)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("--input: %w", err)
+			return nil, nil, fmt.Errorf("--input: %w", err)
 		}
 		if len(data) > maxInputBytes {
-			return nil, fmt.Errorf("--input: more than %d MiB", maxInputBytes>>20)
+			return nil, nil, fmt.Errorf("--input: more than %d MiB", maxInputBytes>>20)
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var in map[string]any
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("--input must be a JSON object: %w", err)
+		return nil, nil, fmt.Errorf("--input must be a JSON object: %w", err)
 	}
 	if dec.More() {
-		return nil, errors.New("--input must be exactly one JSON object")
+		return nil, nil, errors.New("--input must be exactly one JSON object")
 	}
 	if in == nil {
-		return nil, errors.New("--input must be a JSON object, not null")
+		return nil, nil, errors.New("--input must be a JSON object, not null")
 	}
-	return in, nil
+	return in, data, nil
 }
 
 const maxInputBytes = 16 << 20
@@ -299,7 +300,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		return failWith(exitInvalid, "invalid_capability", err)
 	}
 	report.Capability, report.Digest = capability.ID, capability.Digest
-	in, err := c.readInput(f.input)
+	in, inText, err := c.readInput(f.input)
 	if err != nil {
 		return failWith(exitUsage, runtime.CodeInvalidInput, err)
 	}
@@ -323,7 +324,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	}
 	actor := c.actor(f.actor)
 	res, err := client.Run(ctx, enact.RunRequest{
-		Capability: capability, Inputs: in, Actor: policy.Actor{Email: actor},
+		Capability: capability, Inputs: in, InputsJSON: inText, Actor: policy.Actor{Email: actor},
 		IdempotencyKey: f.idempotencyKey, DryRun: f.dryRun,
 	})
 	if err != nil {

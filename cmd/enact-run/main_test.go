@@ -204,3 +204,17 @@ func TestValidateChecksThePluginExport(t *testing.T) {
 		t.Errorf("code %d, want %d naming the exports:\n%s", code, exitInvalid, stdout)
 	}
 }
+
+// TestRunKeepsTheInputsKeyOrder runs a JavaScript task that prints its
+// inputs' keys: they arrive in the order of --input, not sorted.
+func TestRunKeepsTheInputsKeyOrder(t *testing.T) {
+	t.Parallel()
+	doc := filepath.Join(t.TempDir(), "keys.yaml")
+	if err := os.WriteFile(doc, []byte("enact: 1.0.0\nid: Keys\ndescription: prints its inputs' keys\ntasks:\n  - id: keys\n    type: script\n    language: js\n    code: |\n      console.log(Object.keys(inputs).join(' '), Object.keys(inputs.nested).join(' '));\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := invoke(t, t.TempDir(), `{"zeta": 1, "alpha": 2, "nested": {"y": 1, "b": 2}, "mid": 3}`, "run", doc, "--input", "@-")
+	if code != exitPass || !strings.Contains(stdout, "zeta alpha nested mid y b\n") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+}

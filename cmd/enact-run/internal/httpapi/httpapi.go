@@ -381,8 +381,13 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 	// A client that goes away does not cancel the run: it finishes (within
 	// its own timeout) and its receipt is written.
 	start := time.Now()
+	// The inputs' text, for its key order (the tasks see the caller's).
+	var raw struct {
+		Inputs json.RawMessage `json:"inputs"`
+	}
+	_ = json.Unmarshal(body, &raw)
 	res, err := a.cfg.Runner.Run(context.WithoutCancel(r.Context()), enact.RunRequest{
-		Capability: c, Inputs: req.Inputs, Actor: actor, IdempotencyKey: key, DryRun: req.DryRun,
+		Capability: c, Inputs: req.Inputs, InputsJSON: raw.Inputs, Actor: actor, IdempotencyKey: key, DryRun: req.DryRun,
 	})
 	logPluginLines(r.Context(), a.log, c.ID, res)
 	logAttrs := []any{"capability", c.ID, "actor", actor.Email, "duration", time.Since(start)}

@@ -29,6 +29,7 @@ func (s *Server) handler(t *tool) mcp.ToolHandler {
 		res, err := s.cfg.Runner.Run(ctx, enact.RunRequest{
 			Capability:     t.cap,
 			Inputs:         inputs,
+			InputsJSON:     req.Params.Arguments,
 			Actor:          policy.Actor{Email: s.actor(req)},
 			IdempotencyKey: key,
 		})

@@ -1,0 +1,6 @@
+function named() {}
+const arrow = () => 1;
+async function af() {}
+function* gen() {}
+console.log(named, arrow, af, gen, function () {}, Math.max);
+console.log({ method() {}, arrow });

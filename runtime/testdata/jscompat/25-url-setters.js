@@ -1,0 +1,12 @@
+const u = new URL("https://example.com/path?a=1");
+u.pathname = "/new path/ä";
+u.searchParams.append("b", "two words");
+u.hash = "frag ment";
+u.port = "8443";
+u.hostname = "other.org";
+console.log(u.href);
+u.search = "?x=y";
+console.log(u.searchParams.get("x"), u.href);
+u.protocol = "http";
+u.username = "me@home";
+console.log(u.href);

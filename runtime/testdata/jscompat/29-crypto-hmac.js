@@ -1,0 +1,10 @@
+const enc = new TextEncoder();
+const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
+const key = await crypto.subtle.importKey("raw", enc.encode("key"), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+console.log(key.type, key.extractable, key.algorithm.name, key.algorithm.hash.name, key.algorithm.length, key.usages);
+const sig = await crypto.subtle.sign("HMAC", key, enc.encode("The quick brown fox jumps over the lazy dog"));
+console.log(hex(sig));
+console.log(await crypto.subtle.verify("HMAC", key, sig, enc.encode("The quick brown fox jumps over the lazy dog")));
+console.log(await crypto.subtle.verify("HMAC", key, sig, enc.encode("tampered")));
+const k512 = await crypto.subtle.importKey("raw", enc.encode("key"), { name: "HMAC", hash: { name: "SHA-512" } }, true, ["sign"]);
+console.log(hex(await crypto.subtle.sign({ name: "HMAC" }, k512, enc.encode("msg"))).slice(0, 32), hex(await crypto.subtle.exportKey("raw", k512)));

@@ -1,0 +1,15 @@
+const target = new EventTarget();
+const calls = [];
+const h = (e) => calls.push(`h:${e.type}:${e.target === target}`);
+target.addEventListener("ping", h);
+target.addEventListener("ping", h);
+target.addEventListener("ping", { handleEvent: (e) => calls.push("object") }, { once: true });
+target.dispatchEvent(new Event("ping"));
+target.dispatchEvent(new Event("ping"));
+target.removeEventListener("ping", h);
+target.dispatchEvent(new Event("ping"));
+const ev = new Event("x", { cancelable: true });
+target.addEventListener("x", (e) => e.preventDefault());
+console.log(calls, target.dispatchEvent(ev), ev.defaultPrevented);
+const ce = new CustomEvent("c", { detail: { n: 1 } });
+console.log(ce.detail, ce.type, ce instanceof Event);

@@ -1,0 +1,17 @@
+console.info("info", 1);
+console.warn("warn", { a: 1 });
+console.error("error", [1]);
+console.debug("debug");
+console.group("Group");
+console.log("inside");
+console.group();
+console.log("deeper\nmultiline");
+console.groupEnd();
+console.groupEnd();
+console.log("outside");
+console.count(); console.count(); console.count("x"); console.countReset(); console.count();
+console.assert(1 === 1, "not printed");
+console.assert(false, "printed %s", "with format");
+console.assert(false);
+console.dir({ a: { b: { c: { d: 1 } } } }, { depth: 0 });
+console.log();
