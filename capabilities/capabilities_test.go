@@ -136,7 +136,7 @@ func TestLoadFile(t *testing.T) {
 		Description: "Converts temperature from Celsius to Fahrenheit",
 		Authors:     []Author{{Name: "Your Name", Email: "your.email@example.com"}},
 		Tasks: []Task{{
-			ID: "convertTemperature", Type: "script", Language: "python", Line: 17, CodeLine: 21,
+			ID: "convertTemperature", Type: "script", Language: "python", Line: 17, CodeLine: 21, CodeColumn: 7,
 			Code: "fahrenheit = celsius * 9/5 + 32\nreturn {\"fahrenheit\": fahrenheit}\n",
 		}},
 		Digest: "sha256:" + hex.EncodeToString(sum[:]),
@@ -165,8 +165,8 @@ func TestLoad(t *testing.T) {
 		doc: "enact: 1.0.0\nid: tools/conv.v2\ndescription: d\n" +
 			"tasks:\n  - {id: a, type: script, language: py, code: x}\n  - {id: b, type: script, language: js, code: y}\n",
 		want: &Capability{Enact: "1.0.0", ID: "tools/conv.v2", Description: "d", Type: "atomic", Tasks: []Task{
-			{ID: "a", Type: "script", Language: "python", LanguageAlias: "py", Code: "x", Line: 5, CodeLine: 5},
-			{ID: "b", Type: "script", Language: "javascript", LanguageAlias: "js", Code: "y", Line: 6, CodeLine: 6},
+			{ID: "a", Type: "script", Language: "python", LanguageAlias: "py", Code: "x", Line: 5, CodeLine: 5, CodeColumn: 47},
+			{ID: "b", Type: "script", Language: "javascript", LanguageAlias: "js", Code: "y", Line: 6, CodeLine: 6, CodeColumn: 47},
 		}},
 	}, {
 		name: "wasm task",
@@ -186,7 +186,7 @@ func TestLoad(t *testing.T) {
 			"tasks:\n  - id: a\n    type: script\n    language: python\n    code: x\n    dependencies:\n      version: '>=3.9'\n      packages:\n        - name: numpy\n          version: '>=1.24'\n        - name: re\n",
 		want: &Capability{Enact: "1.0.0", ID: "T", Description: "d", Type: "atomic",
 			Authors: []Author{{Name: "A", Email: "a@example.com", URL: "https://a.example"}, {Name: "B"}},
-			Tasks: []Task{{ID: "a", Type: "script", Language: "python", Code: "x", Line: 8, CodeLine: 11,
+			Tasks: []Task{{ID: "a", Type: "script", Language: "python", Code: "x", Line: 8, CodeLine: 11, CodeColumn: 11,
 				Dependencies: &Dependencies{Version: ">=3.9", Packages: []Package{{Name: "numpy", Version: ">=1.24"}, {Name: "re"}}}}}},
 	}, {
 		name: "x- fields everywhere",
@@ -202,7 +202,7 @@ func TestLoad(t *testing.T) {
 			}},
 			Authors: []Author{{Name: "A"}},
 			Tasks: []Task{
-				{ID: "a", Type: "script", Language: "python", Code: "x", Line: 8, CodeLine: 11, Extensions: map[string]any{"x-task": "t"},
+				{ID: "a", Type: "script", Language: "python", Code: "x", Line: 8, CodeLine: 11, CodeColumn: 11, Extensions: map[string]any{"x-task": "t"},
 					Dependencies: &Dependencies{Packages: []Package{{Name: "p"}}}},
 				{ID: "w", Type: "wasm", Plugin: &PluginRef{Path: "w.wasm", SHA256: sha, Function: "run", Input: "json", Output: "json"}, Line: 14},
 			}},
@@ -210,7 +210,7 @@ func TestLoad(t *testing.T) {
 		name: "env vars and resources",
 		doc:  head + script + "env:\n  vars:\n    type: object\n    properties:\n      KEY: {type: string}\n  resources:\n    memory: 64MiB\n    timeout: 1.5s\n",
 		want: &Capability{Enact: "1.0.0", ID: "T", Description: "d", Type: "atomic",
-			Tasks: []Task{{ID: "a", Type: "script", Language: "python", Code: "x", Line: 5, CodeLine: 8}},
+			Tasks: []Task{{ID: "a", Type: "script", Language: "python", Code: "x", Line: 5, CodeLine: 8, CodeColumn: 11}},
 			Env: Env{Vars: json.RawMessage(`{"properties":{"KEY":{"type":"string"}},"type":"object"}`),
 				Resources: Resources{Memory: 64 << 20, Timeout: 1500 * time.Millisecond}}},
 	}, {
@@ -220,8 +220,8 @@ func TestLoad(t *testing.T) {
 		want: &Capability{Enact: "1.0.0", ID: "T", Description: "d", Type: "atomic",
 			Extensions: map[string]any{"x-base": map[string]any{"type": "script", "language": "python"}},
 			Tasks: []Task{
-				{ID: "a", Type: "script", Language: "python", Code: "x", Line: 6, CodeLine: 8},
-				{ID: "b", Type: "script", Language: "python", Code: "y", Line: 9, CodeLine: 9},
+				{ID: "a", Type: "script", Language: "python", Code: "x", Line: 6, CodeLine: 8, CodeColumn: 11},
+				{ID: "b", Type: "script", Language: "python", Code: "y", Line: 9, CodeLine: 9, CodeColumn: 49},
 			}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
