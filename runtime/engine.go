@@ -154,7 +154,8 @@ const maxResultBytes = 8 << 20
 // bounded by the defaults above and nothing is written to disk.
 type Config struct {
 	// CacheDir holds compiled modules across processes; "" keeps them in
-	// memory only.
+	// memory only, in one cache shared by every such engine of the
+	// process.
 	CacheDir string
 	// DefaultMemory and MaxMemory bound what each task of a run may hold
 	// in bytes (all its linear memories and a prebuilt module's tables,
@@ -248,7 +249,7 @@ func New(cfg Config) (*Engine, error) {
 		}
 		cache = c
 	} else {
-		cache = wazero.NewCompilationCache()
+		cache = memoryCache()
 	}
 	pages := uint32(min(cfg.MaxMemory/65536, 65536))
 	return &Engine{
@@ -323,7 +324,11 @@ func (e *Engine) Close(ctx context.Context) error {
 			errs = append(errs, le.cp.Close(ctx))
 		}
 	}
-	errs = append(errs, e.cache.Close(ctx))
+	if e.cfg.CacheDir != "" {
+		// The in-memory cache is the process's, shared by every engine
+		// without a directory, and outlives them.
+		errs = append(errs, e.cache.Close(ctx))
+	}
 	return errors.Join(errs...)
 }
 
@@ -491,6 +496,13 @@ func (e *Engine) plugins(c *capabilities.Capability) ([]*plugins.Plugin, error) 
 }
 
 var errEngineClosed = errors.New("runtime: engine closed")
+
+// memoryCache is the compilation cache of engines configured without a
+// directory: one per process, so that a second engine (a test's, a
+// reloaded server's) finds the interpreters compiled instead of spending
+// seconds on CPython again. wazero caches may be shared by runtimes; the
+// compiled code of a module stays while any runtime uses it.
+var memoryCache = sync.OnceValue(wazero.NewCompilationCache)
 
 // newCacheMu serialises wazero.NewCompilationCacheWithDir: wazero v1.12
 // caches its own version string in an unsynchronised global on first use,

@@ -29,8 +29,11 @@ func TestNoStateSurvivesBetweenRuns(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := load(t, scriptDoc(tc.lang, tc.code, ""))
+			// The pool prepares its instances in the background; the runs
+			// go on (each on a fresh or pooled instance) until one was
+			// pooled, at most 200 of them.
 			pooled := 0
-			for i := range 8 {
+			for i := 0; i < 8 || (pooled == 0 && i < 200); i++ {
 				res, err := e.Run(ctx, c, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -41,7 +44,7 @@ func TestNoStateSurvivesBetweenRuns(t *testing.T) {
 				if res.Tasks[0].Pooled {
 					pooled++
 				}
-				time.Sleep(20 * time.Millisecond) // let the pool refill
+				time.Sleep(50 * time.Millisecond) // let the pool refill
 			}
 			if pooled == 0 {
 				t.Error("no run used a pooled instance")
