@@ -105,9 +105,9 @@ func ModuleFootprint(wasm []byte) (*Footprint, error) {
 		case secData:
 			err = f.readData(body)
 		case secCode:
-			_, err = scanCode(body, func(_, _, _ int, table uint32) {
-				if int(table) < len(f.Tables) {
-					f.Tables[table].Grown = true
+			_, err = scanCode(body, func(_, _, _ int, op tableOp) {
+				if op.code == opTableGrow && int(op.index) < len(f.Tables) {
+					f.Tables[op.index].Grown = true
 				}
 			})
 		}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package runtime
+
+func preadImage(*memImage, []byte) (int, error) { return 0, errImageUnavailable }
+
+func pwriteImage(*memImage, []byte) error { return errImageUnavailable }
