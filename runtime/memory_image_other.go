@@ -14,3 +14,5 @@ func newImageFile([]byte) (*imageFile, error) { return nil, errImageUnavailable 
 func (*imageFile) close() {}
 
 func imageMemory(*memoryBudget, uint64, *memImage) experimental.LinearMemory { return nil }
+
+func learnImagePages(*memImage, []byte) {}
