@@ -34,8 +34,11 @@ type imageFile struct {
 // The first hotSamples instances freed are sampled: their written pages
 // are those of the image range that /proc/self/pagemap shows as private
 // anonymous pages (a write made a private copy), their read pages those
-// it shows mapped from the file. The union is kept, and read pages are
-// mapped at start too (MADV_POPULATE_READ), which costs no memory. A
+// it shows mapped from the file. A page at least half the samples wrote
+// is copied at start; one at least half of them touched is mapped
+// (MADV_POPULATE_READ, which costs no memory). Going by the majority
+// keeps one odd run among the samples (a guest that writes its whole
+// memory) from making every later instance copy everything. A
 // page copied at start that a run then does not write costs the memory
 // of a page and the time of a copy; one it writes that was not copied
 // costs a fault, as without learning. Where pagemap or
@@ -44,7 +47,9 @@ type imageFile struct {
 type hotPages struct {
 	mu      sync.Mutex
 	samples int
-	state   []pageUse
+	// written and touched count, per page, the samples that wrote it and
+	// that read or wrote it.
+	written, touched []uint8
 	// ranges are what to do at start, once learned.
 	ranges atomic.Pointer[[]hotRange]
 }
@@ -195,24 +200,31 @@ func learnImagePages(img *memImage, region []byte) {
 	if h.ranges.Load() != nil {
 		return
 	}
-	if h.state == nil {
-		h.state = make([]pageUse, len(use))
+	if h.written == nil {
+		h.written, h.touched = make([]uint8, len(use)), make([]uint8, len(use))
 	}
 	for i, u := range use {
-		h.state[i] = max(h.state[i], u)
+		if u == pageWritten {
+			h.written[i]++
+		}
+		if u != pageUnused {
+			h.touched[i]++
+		}
 	}
 	if h.samples++; h.samples < hotSamples {
 		return
 	}
 	ps := os.Getpagesize()
 	ranges := []hotRange{}
-	for i, u := range h.state {
-		if u == pageUnused {
-			continue
-		}
-		advice := unix.MADV_POPULATE_READ
-		if u == pageWritten {
+	for i := range h.written {
+		var advice int
+		switch {
+		case 2*int(h.written[i]) >= hotSamples:
 			advice = unix.MADV_POPULATE_WRITE
+		case 2*int(h.touched[i]) >= hotSamples:
+			advice = unix.MADV_POPULATE_READ
+		default:
+			continue
 		}
 		if n := len(ranges); n > 0 && ranges[n-1].end == i*ps && ranges[n-1].advice == advice {
 			ranges[n-1].end += ps
@@ -220,7 +232,7 @@ func learnImagePages(img *memImage, region []byte) {
 			ranges = append(ranges, hotRange{i * ps, (i + 1) * ps, advice})
 		}
 	}
-	h.state = nil
+	h.written, h.touched = nil, nil
 	h.ranges.Store(&ranges)
 }
 

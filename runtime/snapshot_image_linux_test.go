@@ -36,19 +36,26 @@ func minorFaults() int64 {
 }
 
 // Once hotSamples instances restored from an image have been freed, new
-// instances start with the pages those wrote already copied and the pages
-// they read already mapped, and their memory is still the image's.
+// instances start with the pages most of those wrote already copied and
+// the pages they read already mapped, and their memory is still the
+// image's. One sampled run that writes its whole memory does not make
+// every later instance copy everything.
 func TestImageLearnsHotPages(t *testing.T) {
 	t.Parallel()
 	e, in := imageEngine(t, false)
 	ctx := context.Background()
 	const limit = 32 << 20
-	for range hotSamples + 1 {
+	for i := range hotSamples + 1 {
 		inst, err := e.newInstance(ctx, in, limit)
 		if err != nil {
 			t.Fatal(err)
 		}
-		jsRun(t, in, inst, "return { s: JSON.stringify({ a: [1, 2, 3] }) };")
+		if i == 1 { // the first restored instance
+			mem := inst.mod.Memory()
+			mem.Write(0, make([]byte, mem.Size()))
+		} else {
+			jsRun(t, in, inst, "return { s: JSON.stringify({ a: [1, 2, 3] }) };")
+		}
 		inst.close(ctx)
 	}
 	img, _ := in.images.get(limit)
@@ -71,8 +78,8 @@ func TestImageLearnsHotPages(t *testing.T) {
 			mapped += rg.end - rg.start
 		}
 	}
-	if copied == 0 || mapped == 0 {
-		t.Fatalf("learned %d bytes to copy and %d to map, want both", copied, mapped)
+	if copied == 0 || mapped == 0 || copied > int(img.size)/2 {
+		t.Fatalf("learned %d bytes to copy and %d to map of an image of %d, want both, copies under half", copied, mapped, img.size)
 	}
 	inst, err := e.newInstance(ctx, in, limit)
 	if err != nil {
