@@ -399,3 +399,62 @@ func BenchmarkJavaScriptStartMemory(b *testing.B) {
 		})
 	}
 }
+
+// Instances restored at once from one image each run on their own, and
+// an instance still running when the engine closes (closing the image
+// file) keeps its memory.
+func TestImageConcurrentAndAfterClose(t *testing.T) {
+	t.Parallel()
+	e, in := imageEngine(t, false)
+	ctx := context.Background()
+	const limit = 32 << 20
+	first, err := e.newInstance(ctx, in, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.close(ctx)
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 5 {
+				inst, err := e.newInstance(ctx, in, limit)
+				if err != nil {
+					errs <- err
+					return
+				}
+				program, _ := javascriptProgram(fmt.Sprintf("globalThis.v = (globalThis.v ?? 0) + %d; return { v };", g*10+i), map[string]any{})
+				env, err := in.exec(ctx, inst, program)
+				inst.close(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if want := fmt.Sprintf(`{"ok":{"v":%d}}`, g*10+i); strings.ReplaceAll(string(env), " ", "") != want {
+					errs <- fmt.Errorf("goroutine %d run %d: %s, want %s", g, i, env, want)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	live, err := e.newInstance(ctx, in, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.close(ctx)
+	if !live.budget.imageMapped {
+		t.Fatal("not restored from the image")
+	}
+	in.images.close() // what Engine.Close does, without closing the runtime under the instance
+	if img, _ := in.images.get(limit); img != nil {
+		t.Error("a closed image set still hands out images")
+	}
+	if out := jsRun(t, in, live, "return { s: [1, 2].map(x => x + 1).join() };"); out["s"] != "2,3" {
+		t.Errorf("after the image file closed: %v", out)
+	}
+}
