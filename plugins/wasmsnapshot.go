@@ -100,8 +100,53 @@ func sectionRank(id byte) int {
 // has a mutable global of a reference or vector type; or whose active
 // data segments use an offset other than a constant. A malformed module
 // fails with ErrNotWasm, as ModuleFootprint does.
+//
+// ForImage is RewriteForImage and CheckImageCode together.
 func ForImage(wasm []byte) (*ImageModule, error) {
-	f, err := ModuleFootprint(wasm)
+	if err := CheckImageCode(wasm); err != nil {
+		return nil, err
+	}
+	return RewriteForImage(wasm)
+}
+
+// CheckImageCode is the part of ForImage's checks that reads the code
+// section: it fails with ErrNoImage when the code can change a table, and
+// with ErrNotWasm on a malformed module. It is the costly part (about
+// 5 ms per MB of code), so a caller may run it apart from RewriteForImage,
+// as long as nothing starts from an image before it has passed.
+func CheckImageCode(wasm []byte) error {
+	if _, err := Imports(wasm); err != nil {
+		return err
+	}
+	r := &reader{b: wasm[8:]}
+	for !r.done() {
+		id := r.byte()
+		body := r.bytes(r.u32())
+		if r.err != nil {
+			return fmt.Errorf("%w: truncated section", ErrNotWasm)
+		}
+		if id != secCode {
+			continue
+		}
+		var op *tableOp
+		if _, err := scanCode(body, func(_, _, _ int, o tableOp) {
+			if op == nil {
+				op = &o
+			}
+		}); err != nil {
+			return err
+		}
+		if op != nil {
+			return fmt.Errorf("%w: its code changes tables (%s)", ErrNoImage, op)
+		}
+	}
+	return nil
+}
+
+// RewriteForImage is ForImage without CheckImageCode: it reads and
+// rewrites every section but the code, which it copies unread.
+func RewriteForImage(wasm []byte) (*ImageModule, error) {
+	f, err := moduleFootprint(wasm, false)
 	if err != nil {
 		return nil, err
 	}
@@ -145,18 +190,6 @@ func ForImage(wasm []byte) (*ImageModule, error) {
 				return nil, err
 			}
 			haveExports = true
-		case secCode:
-			var op *tableOp
-			if _, err := scanCode(body, func(_, _, _ int, o tableOp) {
-				if op == nil {
-					op = &o
-				}
-			}); err != nil {
-				return nil, err
-			}
-			if op != nil {
-				return nil, fmt.Errorf("%w: its code changes tables (%s)", ErrNoImage, op)
-			}
 		}
 	}
 	for _, g := range im.Globals {
@@ -165,7 +198,7 @@ func ForImage(wasm []byte) (*ImageModule, error) {
 		}
 	}
 
-	out := append([]byte(nil), wasm[:8]...)
+	out := append(make([]byte, 0, len(wasm)+64*len(im.Globals)+64), wasm[:8]...)
 	exportsDone := false
 	var dataAt int  // where the data section's body starts in out
 	var segAt []int // where each active segment's bytes start in it

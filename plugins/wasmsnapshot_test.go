@@ -295,3 +295,24 @@ func FuzzForImage(f *testing.F) {
 		}
 	})
 }
+
+// RewriteForImage leaves the code unread; CheckImageCode is what refuses
+// code that changes a table.
+func TestCheckImageCodeApart(t *testing.T) {
+	t.Parallel()
+	w := (&asm{}).
+		add(1, vec([]byte{0x60, 0, 0})).add(3, vec([]byte{0})).
+		add(4, vec([]byte{0x70, 0, 1})).add(5, vec([]byte{0, 1})).
+		add(10, vec(body(wasmtest.I32Const(0), wasmtest.I32Const(0), []byte{0xfc, 12, 0, 0}))).
+		bytes()
+	if _, err := plugins.RewriteForImage(w); err != nil {
+		t.Fatalf("RewriteForImage: %v", err)
+	}
+	err := plugins.CheckImageCode(w)
+	if !errors.Is(err, plugins.ErrNoImage) || !strings.Contains(err.Error(), "table.init on table 0") {
+		t.Errorf("CheckImageCode: %v", err)
+	}
+	if err := plugins.CheckImageCode(imageTestModule()); err != nil {
+		t.Errorf("CheckImageCode of a module that changes no table: %v", err)
+	}
+}

@@ -18,12 +18,14 @@ import (
 // from an image of a started instance's linear memory instead of from a
 // page-copy snapshot (snapshot.go):
 //
-//   - The engine's module is compiled as plugins.ForImage rewrites it: its
-//     active data segments are passive, so instantiating it writes nothing
-//     into memory, and its mutable globals are exported. An instance that
-//     starts from scratch gets the segments written by the host
-//     (writeData), which is what instantiating the original would have
-//     done.
+//   - The engine's module is compiled as plugins.RewriteForImage rewrites
+//     it: its active data segments are passive, so instantiating it writes
+//     nothing into memory, and its mutable globals are exported. An
+//     instance that starts from scratch gets the segments written by the
+//     host (writeData), which is what instantiating the original would
+//     have done. plugins.CheckImageCode (the code changes no table) runs
+//     in the background; no image is taken before it passes, and none
+//     ever if it fails (instances then start from scratch).
 //   - Once per memory limit (or once for all, interpreter.imageAnyLimit)
 //     an instance is started from scratch (init, then startup), and its
 //     whole linear memory is written to a sealed memfd (the image): only
@@ -38,7 +40,8 @@ import (
 //     instance's own copy. The image itself is never written (a private
 //     mapping, and the file is sealed against writes).
 //
-// Soundness rests on what plugins.ForImage checks: the module's state
+// Soundness rests on what plugins.ForImage checks (RewriteForImage and
+// CheckImageCode): the module's state
 // after start-up is its memory, its mutable globals and its tables, and
 // its code cannot change a table, so every table is as instantiation
 // leaves it. What the host keeps per instance (the handle init returned,
@@ -56,9 +59,17 @@ type imageSet struct {
 	// interpreter.imageAnyLimit).
 	anyLimit bool
 
+	// checked is closed once CheckImageCode has run (in the background:
+	// it reads all the code), codeErr then its verdict. No image is taken
+	// before it has passed.
+	checked chan struct{}
+	codeErr error
+
 	mu     sync.Mutex
 	byLim  map[uint64]*memImage
 	closed bool
+	// refused: the code check failed, and no image will be taken.
+	refused bool
 	// lastErr is the last failure to take an image; runs then start from
 	// scratch.
 	lastErr error
@@ -85,13 +96,20 @@ func prepareImages(in *interpreter, wasm []byte, disabled bool) []byte {
 	if !in.image || disabled || !imagesAvailable() {
 		return wasm
 	}
-	im, err := plugins.ForImage(wasm)
+	im, err := plugins.RewriteForImage(wasm)
 	if err != nil {
 		// Not fatal: the engine keeps its page-copy snapshots.
 		in.imageErr = err
 		return wasm
 	}
-	in.images = &imageSet{module: im, anyLimit: in.imageAnyLimit}
+	s := &imageSet{module: im, anyLimit: in.imageAnyLimit, checked: make(chan struct{})}
+	// The code check costs ~5 ms per MB of code: it runs beside
+	// compilation and the first start-up, which need only the rewrite.
+	go func() {
+		s.codeErr = plugins.CheckImageCode(wasm)
+		close(s.checked)
+	}()
+	in.images = s
 	in.snapshots = nil
 	return im.Wasm
 }
@@ -110,7 +128,7 @@ func (s *imageSet) get(limit uint64) (img *memImage, wanted bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	img = s.byLim[s.key(limit)]
-	return img, img == nil && !s.closed && len(s.byLim) < maxSnapshots
+	return img, img == nil && !s.closed && !s.refused && len(s.byLim) < maxSnapshots
 }
 
 // put records an image, unless one is already there (two instances were
@@ -157,8 +175,15 @@ func (s *imageSet) writeData(m api.Module) error {
 	return nil
 }
 
-// capture takes the image of a started instance under a limit.
+// capture takes the image of a started instance under a limit, once the
+// code check has passed.
 func (s *imageSet) capture(m api.Module, limit uint64, handle uint32) {
+	if <-s.checked; s.codeErr != nil {
+		s.mu.Lock()
+		s.refused, s.lastErr = true, s.codeErr
+		s.mu.Unlock()
+		return
+	}
 	img, err := s.take(m, handle)
 	if err != nil {
 		s.mu.Lock()

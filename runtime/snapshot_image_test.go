@@ -458,3 +458,19 @@ func TestImageConcurrentAndAfterClose(t *testing.T) {
 		t.Errorf("after the image file closed: %v", out)
 	}
 }
+
+// An engine whose code check fails takes no image, says why, and keeps
+// starting instances from scratch.
+func TestImageCodeCheckFailureTakesNone(t *testing.T) {
+	t.Parallel()
+	s := &imageSet{module: &plugins.ImageModule{}, checked: make(chan struct{})}
+	s.codeErr = fmt.Errorf("%w: its code changes tables (table.set 0)", plugins.ErrNoImage)
+	close(s.checked)
+	if _, wanted := s.get(DefaultMemory); !wanted {
+		t.Fatal("an image is not wanted before the first capture")
+	}
+	s.capture(nil, DefaultMemory, 1)
+	if img, wanted := s.get(DefaultMemory); img != nil || wanted || !errors.Is(s.lastErr, plugins.ErrNoImage) {
+		t.Errorf("after a failed check: image %v, wanted %v, error %v", img, wanted, s.lastErr)
+	}
+}
