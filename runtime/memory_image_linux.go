@@ -71,9 +71,6 @@ type hotRange struct {
 	advice     int
 }
 
-// hotSamples is how many freed instances the hot pages are learned from.
-const hotSamples = 4
-
 var (
 	imagesOnce sync.Once
 	imagesOK   bool

@@ -84,6 +84,10 @@ type memImage struct {
 	globals []uint64 // the mutable globals after start-up, as ForImage lists them
 }
 
+// hotSamples is how many freed instances an image's hot pages are learned
+// from (see hotPages, Linux).
+const hotSamples = 4
+
 // errImageUnavailable is what the image allocator reports when it could not
 // map an image (the instance then has plain memory and must not run).
 var errImageUnavailable = errors.New("runtime: the start-up image could not be mapped")
