@@ -35,10 +35,11 @@ type imageFile struct {
 // are those of the image range that /proc/self/pagemap shows as private
 // anonymous pages (a write made a private copy), their read pages those
 // it shows mapped from the file. A page at least half the samples wrote
-// is copied at start; one at least half of them touched is mapped
-// (MADV_POPULATE_READ, which costs no memory). Going by the majority
-// keeps one odd run among the samples (a guest that writes its whole
-// memory) from making every later instance copy everything. A
+// is copied at start; any other page one of them touched is mapped
+// (MADV_POPULATE_READ, which costs no private memory). Going by the
+// majority for copies keeps one odd run among the samples (a guest that
+// writes its whole memory) from making every later instance copy
+// everything. A
 // page copied at start that a run then does not write costs the memory
 // of a page and the time of a copy; one it writes that was not copied
 // costs a fault, as without learning. Where pagemap or
@@ -218,7 +219,7 @@ func learnImagePages(img *memImage, region []byte) {
 		switch {
 		case 2*int(h.written[i]) >= hotSamples:
 			advice = unix.MADV_POPULATE_WRITE
-		case 2*int(h.touched[i]) >= hotSamples:
+		case h.touched[i] > 0:
 			advice = unix.MADV_POPULATE_READ
 		default:
 			continue
