@@ -10,14 +10,34 @@ const (
 	secCode     = 10
 )
 
+// tableOp is an instruction that changes a table or an element segment:
+// its opcode (opTableSet, or the 0xfc prefix's sub-opcode) and the index
+// it names first (the table; the element segment for table.init and
+// elem.drop).
+type tableOp struct {
+	code, index uint32
+}
+
+// The table-changing instructions scanCode reports.
+const (
+	opTableInit = 12
+	opElemDrop  = 13
+	opTableCopy = 14
+	opTableGrow = 15
+	opTableFill = 17
+	opTableSet  = 0x26
+)
+
 // scanCode walks every instruction of every function body in a code
-// section and calls grow(pos, table) for each table.grow, pos being the
-// offset of its 0xfc prefix in body and end the offset just past it. It
+// section and calls visit(fn, pos, end, op) for each instruction that
+// changes a table (table.set, table.grow, table.fill, table.copy,
+// table.init, elem.drop), pos being the offset of its opcode in body and
+// end the offset just past it. It
 // knows the instruction set wazero enables by default (WebAssembly 2.0:
 // MVP, sign extension, saturating conversions, multi-value, bulk memory,
 // reference types, SIMD); any other opcode is an error, so nothing can
 // hide a table.grow behind an instruction the scanner skips wrongly.
-func scanCode(body []byte, grow func(fn, pos, end int, table uint32)) (int, error) {
+func scanCode(body []byte, visit func(fn, pos, end int, op tableOp)) (int, error) {
 	r := &reader{b: body}
 	n, err := r.count("code", 1)
 	if err != nil {
@@ -30,7 +50,7 @@ func scanCode(body []byte, grow func(fn, pos, end int, table uint32)) (int, erro
 			return 0, fmt.Errorf("%w: malformed code section at function body %d", ErrNotWasm, fn)
 		}
 		base := len(body) - len(r.b) - len(code)
-		if err := scanBody(code, func(pos, end int, table uint32) { grow(fn, base+pos, base+end, table) }); err != nil {
+		if err := scanBody(code, func(pos, end int, op tableOp) { visit(fn, base+pos, base+end, op) }); err != nil {
 			return 0, fmt.Errorf("%w: function body %d: %v", ErrNotWasm, fn, err)
 		}
 	}
@@ -40,7 +60,7 @@ func scanCode(body []byte, grow func(fn, pos, end int, table uint32)) (int, erro
 	return int(n), nil
 }
 
-func scanBody(code []byte, grow func(pos, end int, table uint32)) error {
+func scanBody(code []byte, visit func(pos, end int, op tableOp)) error {
 	r := &reader{b: code}
 	groups := r.u32()
 	if r.err == nil && uint64(groups) > uint64(len(r.b)) {
@@ -69,8 +89,13 @@ func scanBody(code []byte, grow func(pos, end int, table uint32)) error {
 					r.s64()
 				}
 			}
-		case op == 0x0c, op == 0x0d, op == 0x10, op >= 0x20 && op <= 0x26, op == 0xd2:
+		case op == 0x0c, op == 0x0d, op == 0x10, op >= 0x20 && op <= 0x25, op == 0xd2:
 			r.u32()
+		case op == opTableSet:
+			t := r.u32()
+			if r.err == nil {
+				visit(pos, len(code)-len(r.b), tableOp{opTableSet, t})
+			}
 		case op == 0x0e: // br_table
 			n := r.u32()
 			if r.err == nil && uint64(n) > uint64(len(r.b)) {
@@ -105,15 +130,24 @@ func scanBody(code []byte, grow func(pos, end int, table uint32)) error {
 		case op == 0xfc:
 			switch sub := r.u32(); {
 			case sub <= 7:
-			case sub == 8, sub == 10, sub == 12, sub == 14:
+			case sub == 8, sub == 10:
 				r.u32()
 				r.u32()
-			case sub == 9, sub == 11, sub == 13, sub == 16, sub == 17:
+			case sub == 9, sub == 11, sub == 16:
 				r.u32()
-			case sub == 15:
+			case sub == opTableInit, sub == opTableCopy:
+				// table.init elem table; table.copy dst src
+				first, second := r.u32(), r.u32()
+				if sub == opTableInit {
+					first = second
+				}
+				if r.err == nil {
+					visit(pos, len(code)-len(r.b), tableOp{sub, first})
+				}
+			case sub == opElemDrop, sub == opTableGrow, sub == opTableFill:
 				t := r.u32()
 				if r.err == nil {
-					grow(pos, len(code)-len(r.b), t)
+					visit(pos, len(code)-len(r.b), tableOp{sub, t})
 				}
 			default:
 				return fmt.Errorf("unsupported instruction 0xfc %d", sub)
@@ -295,9 +329,9 @@ func rewriteCode(body []byte, wrapper map[int]uint32, order []int) ([]byte, erro
 		table    int
 	}
 	cuts := map[int][]cut{}
-	n, err := scanCode(body, func(fn, pos, end int, table uint32) {
-		if _, ok := wrapper[int(table)]; ok {
-			cuts[fn] = append(cuts[fn], cut{pos, end, int(table)})
+	n, err := scanCode(body, func(fn, pos, end int, op tableOp) {
+		if _, ok := wrapper[int(op.index)]; ok && op.code == opTableGrow {
+			cuts[fn] = append(cuts[fn], cut{pos, end, int(op.index)})
 		}
 	})
 	if err != nil {

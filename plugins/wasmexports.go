@@ -12,11 +12,8 @@ var (
 	ErrExportSignature = errors.New("plugins: the exported function does not have the Extism signature () -> i32")
 )
 
-// Section ids CheckExport reads.
-const (
-	secImport = 2
-	secExport = 7
-)
+// Section ids CheckExport reads (secExport is wasmsnapshot.go's).
+const secImport = 2
 
 // funcType is a function signature as value type bytes.
 type funcType struct{ params, results []byte }

@@ -71,6 +71,12 @@ const (
 // (so nothing it cannot price reaches the compiler). It never allocates in
 // proportion to a count the module states.
 func ModuleFootprint(wasm []byte) (*Footprint, error) {
+	return moduleFootprint(wasm, true)
+}
+
+// moduleFootprint is ModuleFootprint, reading the code section only when
+// code is set (Tables' Grown is then left false).
+func moduleFootprint(wasm []byte, code bool) (*Footprint, error) {
 	if _, err := Imports(wasm); err != nil {
 		return nil, err
 	}
@@ -105,9 +111,12 @@ func ModuleFootprint(wasm []byte) (*Footprint, error) {
 		case secData:
 			err = f.readData(body)
 		case secCode:
-			_, err = scanCode(body, func(_, _, _ int, table uint32) {
-				if int(table) < len(f.Tables) {
-					f.Tables[table].Grown = true
+			if !code {
+				break
+			}
+			_, err = scanCode(body, func(_, _, _ int, op tableOp) {
+				if op.code == opTableGrow && int(op.index) < len(f.Tables) {
+					f.Tables[op.index].Grown = true
 				}
 			})
 		}

@@ -213,6 +213,9 @@ type Engine struct {
 	built    map[string][]*plugins.Plugin
 	pools    map[poolKey]*pool
 	closed   bool
+	// noImages keeps every interpreter on page-copy snapshots (a test
+	// hook; see snapshot_image.go).
+	noImages bool
 }
 
 type lazyInterp struct {
@@ -316,6 +319,7 @@ func (e *Engine) Close(ctx context.Context) error {
 		li.once.Do(func() { li.err = errEngineClosed })
 		if li.in != nil {
 			errs = append(errs, li.in.rt.Close(ctx))
+			li.in.images.close() // [image]
 		}
 	}
 	for _, le := range prebuilt {
@@ -368,6 +372,7 @@ func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpre
 	default:
 		in = javascriptInterpreter()
 	}
+	wasm = prepareImages(in, wasm, e.noImages) // [image] the module rewritten for memory images, or as it is
 	rt := wazero.NewRuntimeWithConfig(ctx, e.rtConfig)
 	compiled, err := rt.CompileModule(ctx, wasm)
 	in.live = &sync.Map{}

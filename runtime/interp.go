@@ -37,9 +37,16 @@ type interpreter struct {
 	// snapshots, when set, hold started memories to restore instead of
 	// running init again (see snapshot.go).
 	snapshots *snapshots
-	// moduleConfig, when set, completes the configuration of each
-	// instance.
-	moduleConfig func(wazero.ModuleConfig) wazero.ModuleConfig
+	// [image] image asks for instances to start from a copy-on-write
+	// image of a started memory (snapshot_image.go) where the platform
+	// allows it, in place of snapshots. imageAnyLimit says init does not
+	// depend on the memory limit, so one image serves every limit it
+	// fits. images is set when the engine's module was compiled for
+	// images (prepareImages); imageErr says why a module that asked has
+	// none.
+	image, imageAnyLimit bool
+	images               *imageSet
+	imageErr             error
 	// exec runs one program on a prepared instance and returns the JSON
 	// envelope the program produced.
 	exec func(ctx context.Context, inst *instance, program string) ([]byte, error)
@@ -69,18 +76,27 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 			"the %s engine needs %d MiB of memory to start; the limit is %d MiB",
 			in.language, (in.minMemory+(1<<20)-1)>>20, memLimit>>20)}
 	}
-	budget := &memoryBudget{limit: memLimit}
-	ictx := experimental.WithMemoryAllocator(ctx, budget)
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
-	if in.moduleConfig != nil {
-		cfg = in.moduleConfig(cfg)
+	// [image] Start from the memory image when there is one.
+	var imageWanted bool
+	if in.images != nil {
+		inst, ok, wanted, err := e.startFromImage(ctx, in, memLimit)
+		if ok {
+			return inst, err
+		}
+		imageWanted = wanted
 	}
-	mod, err := in.rt.InstantiateModule(ictx, in.compiled, cfg)
+	inst, err := e.instantiate(ctx, in, &memoryBudget{limit: memLimit})
 	if err != nil {
-		return nil, fmt.Errorf("runtime: instantiate %s engine: %w", in.language, err)
+		return nil, err
 	}
-	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, live: in.live, mount: in.mount}
-	in.live.Store(mod, inst)
+	mod := inst.mod
+	// [image] A module compiled for images writes no data itself.
+	if in.images != nil {
+		if err := in.images.writeData(mod); err != nil {
+			inst.close(ctx)
+			return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
+		}
+	}
 	var fresh []byte // the memory before start-up, when a snapshot is to be taken
 	if in.snapshots != nil {
 		snap, wanted := in.snapshots.get(memLimit)
@@ -104,11 +120,27 @@ func (e *Engine) newInstance(ctx context.Context, in *interpreter, memLimit uint
 		inst.close(ctx)
 		return nil, fmt.Errorf("runtime: start %s engine: %w", in.language, err)
 	}
+	if imageWanted { // [image]
+		in.images.capture(mod, memLimit, inst.handle)
+	}
 	if fresh != nil {
 		if snap, err := takeSnapshot(mod, fresh, inst.handle); err == nil {
 			in.snapshots.put(memLimit, snap)
 		}
 	}
+	return inst, nil
+}
+
+// instantiate instantiates an interpreter's module under a budget (not
+// started) and registers the instance.
+func (e *Engine) instantiate(ctx context.Context, in *interpreter, budget *memoryBudget) (*instance, error) {
+	ictx := experimental.WithMemoryAllocator(ctx, budget)
+	mod, err := in.rt.InstantiateModule(ictx, in.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	if err != nil {
+		return nil, fmt.Errorf("runtime: instantiate %s engine: %w", in.language, err)
+	}
+	inst := &instance{mod: mod, budget: budget, funcs: map[string]api.Function{}, live: in.live, mount: in.mount}
+	in.live.Store(mod, inst)
 	return inst, nil
 }
 

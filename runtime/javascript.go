@@ -26,6 +26,7 @@ func javascriptInterpreter() *interpreter {
 	return &interpreter{
 		language:  "javascript",
 		snapshots: &snapshots{},
+		image:     true,
 		init: func(ctx context.Context, m api.Module, memLimit uint64) (uint32, error) {
 			limit := uint64(0)
 			if memLimit > 2*jsHeadroom {

@@ -18,6 +18,10 @@ type memoryBudget struct {
 	limit   uint64
 	used    atomic.Uint64
 	refused atomic.Bool
+	// image, when set, is mapped as the start of the first memory
+	// allocated (see snapshot_image.go); imageMapped says it was.
+	image       *memImage
+	imageMapped bool
 }
 
 // charge counts n more bytes against the limit, or refuses them (and
@@ -44,6 +48,14 @@ func (b *memoryBudget) release(n uint64) { b.used.Add(-n) }
 // Allocate implements experimental.MemoryAllocator.
 func (b *memoryBudget) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
 	reserve := min(max(maxBytes, capacity), b.limit)
+	if img := b.image; img != nil {
+		// One memory starts from the image: an interpreter has one.
+		b.image = nil
+		if mem := imageMemory(b, reserve, img); mem != nil {
+			b.imageMapped = true
+			return mem
+		}
+	}
 	if mem := mmapMemory(b, reserve); mem != nil {
 		return mem
 	}

@@ -18,6 +18,9 @@ type mappedMemory struct {
 	region  []byte
 	size    uint64
 	started bool
+	// image is the image mapped over the start of region, if any (see
+	// imageMemory).
+	image *memImage
 }
 
 func mmapMemory(b *memoryBudget, reserve uint64) experimental.LinearMemory {
@@ -48,6 +51,9 @@ func (m *mappedMemory) Reallocate(size uint64) []byte {
 // Free implements experimental.LinearMemory.
 func (m *mappedMemory) Free() {
 	if m.region != nil {
+		if m.image != nil {
+			learnImagePages(m.image, m.region)
+		}
 		m.budget.release(m.size)
 		_ = syscall.Munmap(m.region)
 		m.region = nil

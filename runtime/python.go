@@ -51,8 +51,12 @@ func pythonInterpreter() *interpreter {
 	return &interpreter{
 		language:  "python",
 		snapshots: &snapshots{},
-		init:      initCPython,
-		exec:      execCPython,
+		// One copy-on-write image of the initialised interpreter serves
+		// every memory limit: initialisation does not depend on it.
+		image:         true,
+		imageAnyLimit: true,
+		init:          initCPython,
+		exec:          execCPython,
 	}
 }
 

@@ -22,6 +22,11 @@ import (
 //
 // Only the pages that differ from a freshly instantiated module are kept
 // and copied, so restoring writes little beyond what start-up allocated.
+//
+// Where the platform can map files privately (Linux), an interpreter that
+// asks for it starts from a copy-on-write memory image instead, which
+// copies nothing up front (snapshot_image.go); page-copy snapshots are the
+// fallback elsewhere and for a module the image rewrite refuses.
 
 // pageSize is the granularity of the snapshot's diff.
 const pageSize = 4096
