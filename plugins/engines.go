@@ -17,7 +17,7 @@ var cpythonWasm []byte
 var pythonStdlibZip []byte
 
 // pythonStdlibSHA256 pins engines/python-stdlib.zip.
-const pythonStdlibSHA256 = "f0863fc1c3544ca1713929eb77157f7782835bb57e6b4713c09a91b5c8189bb5"
+const pythonStdlibSHA256 = "444b2bed05e0978b62e937486e9e4d0cd41c2c189594937d59b1698184916915"
 
 //go:embed engines/quickjs-ng.wasm
 var quickjsWasm []byte
@@ -38,7 +38,7 @@ var (
 		language: "python",
 		pkg:      "deb-src:python3.13",
 		version:  "3.13.5-2+deb13u5",
-		sha256:   "7bcce8eb33922d9acecab17af7f059004ce306f2eeed1fd6508fad6c289d5a20",
+		sha256:   "ced079c9784be4e87ac45620e227bfc48f6d8af5782931ccc3a0eeeeb43838d6",
 		bytes:    cpythonWasm,
 	}
 	javascript = &Engine{

@@ -14,6 +14,6 @@ chmod 0644 "$dir/quickjs-ng.wasm"
 cd "$dir"
 sha256sum -c <<SUMS
 88fcbeead33cca3ec8394feb0fb3eec8047ec9ac5062aba7a63799cee11989b7  quickjs-ng.wasm
-CPYTHON_WASM_SHA256  cpython.wasm
-PYTHON_STDLIB_SHA256  python-stdlib.zip
+ced079c9784be4e87ac45620e227bfc48f6d8af5782931ccc3a0eeeeb43838d6  cpython.wasm
+444b2bed05e0978b62e937486e9e4d0cd41c2c189594937d59b1698184916915  python-stdlib.zip
 SUMS

@@ -256,35 +256,50 @@ def __enact_make_runner():
     class Return(BaseException):
         """A top-level return of the task: carries its value out."""
 
-    class TopLevelReturns(ast.NodeTransformer):
-        # Statements at module level only: functions, lambdas and classes
-        # keep their own meaning of return.
-        def visit_FunctionDef(self, node):
-            return node
+    # Statements that hold statements, by the fields that hold them: a
+    # top-level return may stand in any of these, but not in a function or
+    # class body.
+    blocks = {
+        ast.If: ("body", "orelse"), ast.For: ("body", "orelse"), ast.AsyncFor: ("body", "orelse"),
+        ast.While: ("body", "orelse"), ast.With: ("body",), ast.AsyncWith: ("body",),
+        ast.Try: ("body", "orelse", "finalbody"), ast.TryStar: ("body", "orelse", "finalbody"),
+    }
 
-        visit_AsyncFunctionDef = visit_FunctionDef
-        visit_ClassDef = visit_FunctionDef
-        visit_Lambda = visit_FunctionDef
+    def placed(node, where):
+        node.lineno, node.col_offset = where.lineno, where.col_offset
+        node.end_lineno, node.end_col_offset = where.end_lineno, where.end_col_offset
+        return node
 
-        def visit_Return(self, node):
-            value = node.value if node.value is not None else ast.Constant(None)
-            call = ast.Call(func=ast.Name("__enact_return__", ast.Load()), args=[value], keywords=[])
-            return ast.copy_location(ast.Raise(exc=call, cause=None), node)
+    def rewrite_returns(stmts):
+        # Replaces each top-level `return X` by `raise __enact_return__(X)`;
+        # says whether there was one.
+        found = False
+        for i, st in enumerate(stmts):
+            kind = type(st)
+            if kind is ast.Return:
+                value = st.value if st.value is not None else placed(ast.Constant(None), st)
+                call = placed(ast.Call(placed(ast.Name("__enact_return__", ast.Load()), st), [value], []), st)
+                stmts[i] = placed(ast.Raise(call, None), st)
+                found = True
+            elif kind in blocks:
+                for field in blocks[kind]:
+                    found = rewrite_returns(getattr(st, field)) or found
+                if kind is ast.Try or kind is ast.TryStar:
+                    for handler in st.handlers:
+                        found = rewrite_returns(handler.body) or found
+            elif kind is ast.Match:
+                for case in st.cases:
+                    found = rewrite_returns(case.body) or found
+        return found
 
     def compile_task(code, filename, first_line):
-        try:
-            tree = ast.parse(code, filename, "exec")
-        except SyntaxError as e:
-            # The parser counts from the code's first line; the document
-            # from its own.
-            for attr in ("lineno", "end_lineno"):
-                if getattr(e, attr, None):
-                    setattr(e, attr, getattr(e, attr) + first_line - 1)
-            raise
-        tree = TopLevelReturns().visit(tree)
-        ast.fix_missing_locations(tree)
-        if first_line > 1:
-            ast.increment_lineno(tree, first_line - 1)
+        # Blank lines before the code give it the document's line numbers,
+        # in tracebacks and in syntax errors alike.
+        src = "\n" * (first_line - 1) + code
+        if "return" not in code:
+            return compile(src, filename, "exec", dont_inherit=True)
+        tree = ast.parse(src, filename, "exec")
+        rewrite_returns(tree.body)
         return compile(tree, filename, "exec", dont_inherit=True)
 
     keep_frames = 40
@@ -395,3 +410,11 @@ def __enact_make_runner():
 
 __enact_run = __enact_make_runner()
 del __enact_make_runner
+
+# Everything made so far lives as long as the snapshot: move it out of the
+# garbage collector's sight, so that a run's collections walk only what the
+# run made and never fault in the snapshot's pages to inspect them.
+import gc
+gc.collect()
+gc.freeze()
+del gc
