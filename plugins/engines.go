@@ -120,3 +120,6 @@ func PythonStdlib() (*zip.Reader, error) {
 	})
 	return stdlib.zip, stdlib.err
 }
+
+// PythonStdlibSHA256 is the pinned digest of the standard library archive.
+func PythonStdlibSHA256() string { return pythonStdlibSHA256 }

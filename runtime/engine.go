@@ -372,7 +372,7 @@ func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpre
 	default:
 		in = javascriptInterpreter()
 	}
-	wasm = prepareImages(in, wasm, e.noImages) // [image] the module rewritten for memory images, or as it is
+	wasm = prepareImages(in, wasm, e.noImages, e.cfg.CacheDir) // [image] the module rewritten for memory images, or as it is
 	rt := wazero.NewRuntimeWithConfig(ctx, e.rtConfig)
 	compiled, err := rt.CompileModule(ctx, wasm)
 	in.live = &sync.Map{}

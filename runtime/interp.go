@@ -45,8 +45,12 @@ type interpreter struct {
 	// images (prepareImages); imageErr says why a module that asked has
 	// none.
 	image, imageAnyLimit bool
-	images               *imageSet
-	imageErr             error
+	// imageIdentity, when set, names what an image depends on beside the
+	// module (the start-up code and its inputs): an anyLimit image is
+	// then kept in the engine's cache directory across processes.
+	imageIdentity string
+	images        *imageSet
+	imageErr      error
 	// exec runs one program on a prepared instance and returns the JSON
 	// envelope the program produced.
 	exec func(ctx context.Context, inst *instance, program string) ([]byte, error)

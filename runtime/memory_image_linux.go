@@ -21,6 +21,9 @@ type imageFile struct {
 	mu  sync.RWMutex // held for reading while mapping, so close cannot reuse fd under it
 	fd  int          // -1 once closed
 	hot hotPages
+	// offset is where the memory starts in the file: 0 in a memfd, the
+	// header's size in an image file on disk (image_disk_linux.go).
+	offset int64
 }
 
 // hotPages learns which pages of an image the instances restored from it
@@ -165,7 +168,7 @@ func imageMemory(b *memoryBudget, reserve uint64, img *memImage) experimental.Li
 		mem.Free()
 		return nil
 	}
-	_, err := unix.MmapPtr(img.file.fd, 0, unsafe.Pointer(&mem.region[0]), uintptr(img.size),
+	_, err := unix.MmapPtr(img.file.fd, img.file.offset, unsafe.Pointer(&mem.region[0]), uintptr(img.size),
 		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED)
 	if err != nil {
 		mem.Free()

@@ -55,6 +55,10 @@ func pythonInterpreter() *interpreter {
 		// every memory limit: initialisation does not depend on it.
 		image:         true,
 		imageAnyLimit: true,
+		// The image is kept on disk too (a new process maps it instead of
+		// initialising CPython): it depends on the boot code and the
+		// standard library as well as on the module.
+		imageIdentity: "cpython\x00" + pythonBoot + "\x00" + plugins.PythonStdlibSHA256(),
 		init:          initCPython,
 		exec:          execCPython,
 	}

@@ -2,8 +2,11 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 
 	"github.com/tetratelabs/wazero/api"
@@ -73,6 +76,12 @@ type imageSet struct {
 	// lastErr is the last failure to take an image; runs then start from
 	// scratch.
 	lastErr error
+
+	// dir and diskKey, when set, keep the image (of an anyLimit set) on disk
+	// across processes (image_disk_linux.go); loaded says the disk was
+	// looked at.
+	dir, diskKey string
+	loaded       bool
 }
 
 // memImage is the linear memory of a started instance, in a file mapped
@@ -96,7 +105,7 @@ var errImageUnavailable = errors.New("runtime: the start-up image could not be m
 // when it asks to, the platform can, and its module qualifies. It returns
 // the module to compile: the rewritten one, or wasm unchanged. With images,
 // the page-copy snapshots are not used.
-func prepareImages(in *interpreter, wasm []byte, disabled bool) []byte {
+func prepareImages(in *interpreter, wasm []byte, disabled bool, cacheDir string) []byte {
 	if !in.image || disabled || !imagesAvailable() {
 		return wasm
 	}
@@ -107,6 +116,13 @@ func prepareImages(in *interpreter, wasm []byte, disabled bool) []byte {
 		return wasm
 	}
 	s := &imageSet{module: im, anyLimit: in.imageAnyLimit, checked: make(chan struct{})}
+	if cacheDir != "" && in.imageAnyLimit && in.imageIdentity != "" {
+		h := sha256.New()
+		h.Write(im.Wasm)
+		h.Write([]byte{0})
+		h.Write([]byte(in.imageIdentity))
+		s.dir, s.diskKey = filepath.Join(cacheDir, "images"), hex.EncodeToString(h.Sum(nil))
+	}
 	// The code check costs ~5 ms per MB of code: it runs beside
 	// compilation and the first start-up, which need only the rewrite.
 	go func() {
@@ -132,6 +148,18 @@ func (s *imageSet) get(limit uint64) (img *memImage, wanted bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	img = s.byLim[s.key(limit)]
+	if img == nil && s.dir != "" && !s.loaded && !s.closed {
+		// Once per process: an image a process before this one saved.
+		s.loaded = true
+		if disk, err := loadImage(s.dir, s.diskKey, len(s.module.Globals)); disk != nil {
+			if s.byLim == nil {
+				s.byLim = map[uint64]*memImage{}
+			}
+			s.byLim[s.key(limit)], img = disk, disk
+		} else if err != nil {
+			s.lastErr = err
+		}
+	}
 	return img, img == nil && !s.closed && !s.refused && len(s.byLim) < maxSnapshots
 }
 
@@ -216,7 +244,15 @@ func (s *imageSet) take(m api.Module, handle uint32) (*memImage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: image: %w", err)
 	}
-	return &memImage{file: file, size: uint64(len(buf)), handle: handle, globals: globals}, nil
+	img := &memImage{file: file, size: uint64(len(buf)), handle: handle, globals: globals}
+	if s.dir != "" {
+		if err := saveImage(s.dir, s.diskKey, img, buf); err != nil {
+			s.mu.Lock()
+			s.lastErr = fmt.Errorf("runtime: image: saving it: %w", err)
+			s.mu.Unlock()
+		}
+	}
+	return img, nil
 }
 
 // restore brings an instance whose memory the image allocator mapped to

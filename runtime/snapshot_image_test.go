@@ -251,7 +251,7 @@ func TestImageRefusedModuleKeepsSnapshots(t *testing.T) {
 	t.Parallel()
 	in := &interpreter{image: true, snapshots: &snapshots{}}
 	w := []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 5, 3, 1, 0, 1, 8, 1, 0}
-	if got := prepareImages(in, w, false); !bytes.Equal(got, w) || in.images != nil || in.snapshots == nil {
+	if got := prepareImages(in, w, false, ""); !bytes.Equal(got, w) || in.images != nil || in.snapshots == nil {
 		t.Fatalf("a refused module was rewritten: images %v", in.images)
 	}
 	if imagesAvailable() && !errors.Is(in.imageErr, plugins.ErrNoImage) {
