@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -256,6 +257,60 @@ func TestHostileMCPHTTPSessionBound(t *testing.T) {
 	}
 	defer cs.Close()
 	convert(t, cs, 2)
+	// The place is taken again.
+	if _, err := connectHTTP(hs.URL, nil); err == nil || !strings.Contains(err.Error(), "Service Unavailable") {
+		t.Errorf("a session over the bound again: %v", err)
+	}
+	if n := f.srv.HTTPSessions(); n != 3 {
+		t.Errorf("%d sessions open, want 3", n)
+	}
+}
+
+// Clients connecting at once never open more sessions than the bound; once
+// they are done, the free places are given to the next clients one by one,
+// up to the bound exactly. (The go-sdk's client probes with a request
+// without a session id before it initializes: neither may cost a place
+// after its answer.)
+func TestHostileMCPHTTPSessionBoundConcurrent(t *testing.T) {
+	t.Parallel()
+	const bound, clients = 5, 24
+	f, hs := newSessionFixture(t, -1, bound)
+	connect := func() bool {
+		cs, err := connectHTTP(hs.URL, nil)
+		if err != nil {
+			if !strings.Contains(err.Error(), "Service Unavailable") {
+				t.Errorf("a client: %v, want a session or Service Unavailable", err)
+			}
+			return false
+		}
+		t.Cleanup(func() { cs.Close() })
+		return true
+	}
+	var wg sync.WaitGroup
+	var accepted atomic.Int32
+	for range clients {
+		wg.Go(func() {
+			if connect() {
+				accepted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	at := int(accepted.Load())
+	if n := f.srv.HTTPSessions(); at < 1 || at > bound || n != at {
+		t.Fatalf("%d of %d clients at once got a session, %d sessions open; the bound is %d", at, clients, n, bound)
+	}
+	for i := at; i < bound; i++ {
+		if !connect() {
+			t.Fatalf("client %d was refused below the bound of %d", i+1, bound)
+		}
+	}
+	if connect() {
+		t.Errorf("a client got a session past the bound of %d", bound)
+	}
+	if n := f.srv.HTTPSessions(); n != bound {
+		t.Errorf("%d sessions open, want %d", n, bound)
+	}
 }
 
 // 300 initialize-only sessions no longer stay: over the bound they are

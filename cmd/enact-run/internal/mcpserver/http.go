@@ -37,7 +37,8 @@ const codeServerBusy = -32000
 // (a client that keeps one open without calling should ping); at most
 // Config.MaxHTTPSessions are open at once, and an initialize over the bound
 // is refused with 503, Retry-After and a JSON-RPC error naming the bound:
-// no open session is evicted for it.
+// no open session is evicted for it. (Any POST without a session id may
+// open one: it holds a place from its admission until its answer starts.)
 func (s *Server) HTTPHandler() http.Handler {
 	idle := s.cfg.HTTPSessionIdle
 	switch {
@@ -52,9 +53,10 @@ func (s *Server) HTTPHandler() http.Handler {
 	}
 	g := newGuard(s.cfg)
 	return &httpGuard{
-		srv:   s,
-		guard: g,
-		max:   maxSessions,
+		srv:    s,
+		guard:  g,
+		max:    maxSessions,
+		opened: map[string]struct{}{},
 		next: mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
 			Logger:              s.log,
 			SessionTimeout:      idle,
@@ -65,6 +67,17 @@ func (s *Server) HTTPHandler() http.Handler {
 
 // httpGuard checks POST bodies and bounds the sessions before the go-sdk's
 // handler.
+//
+// The go-sdk's stateful handler binds a session for every POST without a
+// session id, before it reads the message, and closes it after the answer
+// unless the message was an initialize; only an initialize's answer carries
+// the new session's id (Mcp-Session-Id). Its own client probes with such a
+// POST ("server/discover") before it initializes, and sends the initialize
+// as soon as the probe is answered, while the probe's session may still be
+// bound. So the guard reserves a place for each POST without a session id
+// when it admits it, and settles the reservation when the answer starts: on
+// the session id the answer names, or on nothing. A session the guard saw
+// named is counted by its id until the go-sdk drops it.
 type httpGuard struct {
 	srv   *Server
 	guard guard
@@ -72,19 +85,92 @@ type httpGuard struct {
 	next  http.Handler
 
 	mu      sync.Mutex
-	opening int // initializes in flight
+	opening int                 // admitted POSTs without a session id whose answer has not started
+	opened  map[string]struct{} // the session ids those answers named (pruned once the session is gone)
 }
 
-// HTTPSessions returns the number of HTTP sessions open.
+// HTTPSessions returns the number of HTTP sessions open: the initialized
+// ones. (The session the go-sdk binds for a request without a session id
+// that is not an initialize lives during that request only.)
 func (s *Server) HTTPSessions() int {
 	n := 0
 	for ss := range s.mcp.Sessions() {
-		if ss.ID() != "" { // stdio sessions have no id
+		if ss.ID() != "" && ss.InitializeParams() != nil { // stdio sessions have no id
 			n++
 		}
 	}
 	return n
 }
+
+// countLocked returns the number of places taken: the open sessions whose
+// id an answer named, and the reservations. An initialized session whose id
+// no answer named (none with the go-sdk's stateful handler, but for one
+// opened past this guard) counts too, except that up to h.opening of them
+// may be the sessions of the reserved requests, already counted.
+func (h *httpGuard) countLocked() int {
+	named, other := 0, 0
+	alive := make(map[string]struct{}, len(h.opened))
+	for ss := range h.srv.mcp.Sessions() {
+		id := ss.ID()
+		if id == "" { // stdio
+			continue
+		}
+		if _, ok := h.opened[id]; ok {
+			named++
+			alive[id] = struct{}{}
+		} else if ss.InitializeParams() != nil {
+			other++
+		}
+	}
+	if len(alive) < len(h.opened) {
+		h.opened = alive // the ids are random: a session gone does not come back
+	}
+	return named + max(h.opening, other)
+}
+
+// settle ends the reservation of one admitted request, once: the session id
+// in its answer's header, if any, takes the place.
+func (h *httpGuard) settle(settled *bool, header http.Header) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if *settled {
+		return
+	}
+	*settled = true
+	h.opening--
+	if id := header.Get("Mcp-Session-Id"); id != "" {
+		h.opened[id] = struct{}{}
+	}
+}
+
+// settlingWriter settles its request's reservation when the answer starts
+// (the go-sdk may write it from another goroutine than the request's).
+type settlingWriter struct {
+	http.ResponseWriter
+	settle func()
+}
+
+func (w *settlingWriter) WriteHeader(status int) {
+	if status >= 200 { // not an informational header
+		w.settle()
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *settlingWriter) Write(b []byte) (int, error) {
+	w.settle()
+	return w.ResponseWriter.Write(b)
+}
+
+// FlushError lets http.ResponseController flush (writing the header) through
+// the settling.
+func (w *settlingWriter) FlushError() error {
+	w.settle()
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *settlingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (h *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.Body == nil {
@@ -122,12 +208,9 @@ func (h *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	// A new session. The one being opened is counted twice while its
-	// initialize runs (it is among the server's sessions already), so
-	// concurrent initializes near the bound may be refused a little early,
-	// never let past it.
+	// Perhaps a new session: admitted while a place is free.
 	h.mu.Lock()
-	if open := h.srv.HTTPSessions() + h.opening; open >= h.max {
+	if open := h.countLocked(); open >= h.max {
 		h.mu.Unlock()
 		h.srv.log.Warn("mcpserver: refused a session", "code", CodeTooManySessions, "open", open, "max", h.max)
 		w.Header().Set("Retry-After", strconv.Itoa(60))
@@ -137,12 +220,11 @@ func (h *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.opening++
 	h.mu.Unlock()
-	defer func() {
-		h.mu.Lock()
-		h.opening--
-		h.mu.Unlock()
-	}()
-	h.next.ServeHTTP(w, r)
+	settled := false
+	sw := &settlingWriter{ResponseWriter: w}
+	sw.settle = func() { h.settle(&settled, w.Header()) }
+	defer sw.settle() // an answer the go-sdk did not start
+	h.next.ServeHTTP(sw, r)
 }
 
 func codeForDropped(code string) int64 {
