@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -391,4 +392,25 @@ func redactError(red *receipts.Redactor, err error) error {
 		return errors.New(msg)
 	}
 	return err
+}
+
+// LogPlugins passes what the run's prebuilt plugins logged to a server's
+// log, at the matching level (trace counts as debug), naming the
+// capability, the task and the run. A nil result logs nothing.
+func (r *Result) LogPlugins(ctx context.Context, log *slog.Logger, capability string) {
+	if r == nil || r.Run == nil {
+		return
+	}
+	for _, l := range r.Run.Logs {
+		level := slog.LevelInfo
+		switch l.Level {
+		case "trace", "debug":
+			level = slog.LevelDebug
+		case "warn":
+			level = slog.LevelWarn
+		case "error":
+			level = slog.LevelError
+		}
+		log.Log(ctx, level, "plugin log: "+l.Message, "capability", capability, "task", l.Task, "run_id", r.RunID)
+	}
 }

@@ -389,7 +389,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 	res, err := a.cfg.Runner.Run(context.WithoutCancel(r.Context()), enact.RunRequest{
 		Capability: c, Inputs: req.Inputs, InputsJSON: raw.Inputs, Actor: actor, IdempotencyKey: key, DryRun: req.DryRun,
 	})
-	logPluginLines(r.Context(), a.log, c.ID, res)
+	res.LogPlugins(r.Context(), a.log, c.ID)
 	logAttrs := []any{"capability", c.ID, "actor", actor.Email, "duration", time.Since(start)}
 	if err != nil {
 		var re *runtime.Error
@@ -556,24 +556,4 @@ func isLoopbackHost(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// logPluginLines passes what a run's prebuilt plugins logged to the
-// server's log, at the matching level (trace counts as debug).
-func logPluginLines(ctx context.Context, log *slog.Logger, capability string, res *enact.Result) {
-	if res == nil || res.Run == nil {
-		return
-	}
-	for _, l := range res.Run.Logs {
-		level := slog.LevelInfo
-		switch l.Level {
-		case "trace", "debug":
-			level = slog.LevelDebug
-		case "warn":
-			level = slog.LevelWarn
-		case "error":
-			level = slog.LevelError
-		}
-		log.Log(ctx, level, "plugin log: "+l.Message, "capability", capability, "task", l.Task, "run_id", res.RunID)
-	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -33,7 +32,7 @@ func (s *Server) handler(t *tool) mcp.ToolHandler {
 			Actor:          policy.Actor{Email: s.actor(req)},
 			IdempotencyKey: key,
 		})
-		logPluginLines(ctx, s.log, t.cap.ID, res)
+		res.LogPlugins(ctx, s.log, t.cap.ID)
 		if err != nil {
 			code := ""
 			var re *runtime.Error
@@ -162,24 +161,4 @@ func errorResult(code, msg string, res *enact.Result) *mcp.CallToolResult {
 		}
 	}
 	return r
-}
-
-// logPluginLines passes what a run's prebuilt plugins logged to the
-// server's log, at the matching level (trace counts as debug).
-func logPluginLines(ctx context.Context, log *slog.Logger, capability string, res *enact.Result) {
-	if res == nil || res.Run == nil {
-		return
-	}
-	for _, l := range res.Run.Logs {
-		level := slog.LevelInfo
-		switch l.Level {
-		case "trace", "debug":
-			level = slog.LevelDebug
-		case "warn":
-			level = slog.LevelWarn
-		case "error":
-			level = slog.LevelError
-		}
-		log.Log(ctx, level, "plugin log: "+l.Message, "capability", capability, "task", l.Task, "run_id", res.RunID)
-	}
 }
