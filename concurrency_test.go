@@ -16,6 +16,7 @@ import (
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/hostfns/postgres"
 	"github.com/enact-run/enact/internal/pgtest"
+	"github.com/enact-run/enact/internal/testcache"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -189,7 +190,9 @@ func newClient(t testing.TB, p *policy.Policy, store receipts.Store, conns ...ho
 // engine is safe for concurrent use and keeps no state of a run, so the
 // runners of a test (and the tests) differ by their gate and store, and the
 // interpreters are compiled once for the package rather than once a client.
-var sharedEngine = sync.OnceValues(func() (*runtime.Engine, error) { return runtime.New(runtime.Config{}) })
+var sharedEngine = sync.OnceValues(func() (*runtime.Engine, error) {
+	return runtime.New(runtime.Config{CacheDir: testcache.Dir()})
+})
 
 // pgConnector opens the Postgres connector on dsn with the policy's
 // table allowlist.

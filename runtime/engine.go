@@ -216,6 +216,10 @@ type Engine struct {
 	// noImages keeps every interpreter on page-copy snapshots (a test
 	// hook; see snapshot_image.go).
 	noImages bool
+	// imageDir, when set, is where images are kept on disk instead of
+	// under the cache directory (a test hook: a test's own images beside a
+	// shared compilation cache).
+	imageDir string
 }
 
 type lazyInterp struct {
@@ -372,7 +376,11 @@ func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpre
 	default:
 		in = javascriptInterpreter()
 	}
-	wasm = prepareImages(in, wasm, e.noImages, e.cfg.CacheDir) // [image] the module rewritten for memory images, or as it is
+	imageDir := e.cfg.CacheDir
+	if e.imageDir != "" {
+		imageDir = e.imageDir
+	}
+	wasm = prepareImages(in, wasm, e.noImages, imageDir) // [image] the module rewritten for memory images, or as it is
 	rt := wazero.NewRuntimeWithConfig(ctx, e.rtConfig)
 	compiled, err := rt.CompileModule(ctx, wasm)
 	in.live = &sync.Map{}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/enact-run/enact/internal/testcache"
 )
 
 // The CPython engine's image is kept in the cache directory: a second
@@ -17,13 +19,17 @@ func TestImageKeptOnDisk(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
+	// The compiled code comes from the test binaries' shared cache; the
+	// images are this test's own.
+	compiled := testcache.Dir()
 	request := `{"code":"return {'x': sum(range(10))}","file":"f.yaml","line":1,"inputs":"{}","seed":"01"}`
 	start := func(t *testing.T) (*interpreter, *instance) {
 		t.Helper()
-		e, err := New(Config{CacheDir: dir})
+		e, err := New(Config{CacheDir: compiled})
 		if err != nil {
 			t.Fatal(err)
 		}
+		e.imageDir = dir
 		t.Cleanup(func() { e.Close(ctx) })
 		in, err := e.interpreter(ctx, "python")
 		if err != nil {

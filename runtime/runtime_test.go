@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/internal/testcache"
 	"github.com/enact-run/enact/runtime"
 )
 
@@ -29,7 +30,7 @@ func engine(t testing.TB) *runtime.Engine {
 	t.Helper()
 	engineOnce.Do(func() {
 		var err error
-		shared, err = runtime.New(runtime.Config{MaxOutput: 64 << 10})
+		shared, err = runtime.New(runtime.Config{MaxOutput: 64 << 10, CacheDir: testcache.Dir()})
 		if err != nil {
 			panic(err)
 		}

@@ -14,23 +14,20 @@ import (
 	"github.com/enact-run/enact/hostfns/github/githubfake"
 	"github.com/enact-run/enact/hostfns/hubspot/hubspotfake"
 	"github.com/enact-run/enact/internal/pgtest"
+	"github.com/enact-run/enact/internal/testcache"
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "enact-run-test-cache-")
-	if err != nil {
-		panic(err)
-	}
-	testCacheDir = dir
+	testCacheDir = testcache.Dir()
 	code := m.Run()
 	pgtest.Stop()
-	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
 // testCacheDir is the compilation cache every test's runner shares
-// (ENACT_CACHE_DIR), so that the interpreters are compiled once for the
-// package, not once per ENACT_HOME.
+// (ENACT_CACHE_DIR): the module's shared test cache (internal/testcache),
+// so that the interpreters are compiled once, not once per ENACT_HOME or
+// package.
 var testCacheDir string
 
 // testEnv is the environment of an in-process run: ENACT_HOME is home,
