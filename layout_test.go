@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"internal/crashpoint":   {},
 	"internal/teststate":    {"receipts", "hostfns/kv"},
 	"internal/wasmtest":     {},
+	"internal/testcache":    {},
 }
 
 const module = "github.com/enact-run/enact"
