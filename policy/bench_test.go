@@ -50,6 +50,9 @@ func benchInput() policy.Input {
 			"repo": "acme/app", "branch": "agent/fix-login", "message": "Fix login",
 			"files": []any{map[string]any{"path": "login.go", "content": "package login"}, map[string]any{"path": "login_test.go", "content": "package login"}},
 		}},
+		// What the gate measures before deciding (max_files_per_commit
+		// counts the files the commit really changes).
+		Facts: map[string]any{"github.commit_changes": map[string]any{"count": 2}},
 	}
 }
 
