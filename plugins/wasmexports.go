@@ -101,20 +101,9 @@ func CheckExport(wasm []byte, name string) error {
 			for range n {
 				s.name()
 				s.name()
-				switch s.byte() {
-				case 0:
-					funcTypes = append(funcTypes, s.u32())
-				case 1:
-					s.byte()
-					s.limits()
-				case 2:
-					s.limits()
-				case 3:
-					s.byte()
-					s.byte()
-				case 4:
-					s.byte()
-					s.u32()
+				kind := s.byte()
+				if t, _ := s.importDesc(kind); kind == 0 {
+					funcTypes = append(funcTypes, t)
 				}
 			}
 		case secFunction:
@@ -225,21 +214,7 @@ func RenameImports(wasm []byte, rename func(module, name string) (string, bool))
 			entry := len(body) - len(s.b)
 			mod, name := s.name(), s.name()
 			kind := s.byte()
-			switch kind {
-			case 0:
-				s.u32()
-			case 1:
-				s.byte()
-				s.limits()
-			case 2:
-				s.limits()
-			case 3:
-				s.byte()
-				s.byte()
-			case 4:
-				s.byte()
-				s.u32()
-			}
+			s.importDesc(kind)
 			if s.err != nil {
 				return nil, fmt.Errorf("%w: malformed import section", ErrNotWasm)
 			}

@@ -49,28 +49,10 @@ func Imports(wasm []byte) ([]Import, error) {
 			mod, name := s.name(), s.name()
 			kind := s.byte()
 			imp := Import{Module: mod, Name: name}
-			switch kind {
-			case 0:
-				imp.Kind = "func"
-				s.u32()
-			case 1:
-				imp.Kind = "table"
-				s.byte()
-				s.limits()
-			case 2:
-				imp.Kind = "memory"
-				s.limits()
-			case 3:
-				imp.Kind = "global"
-				s.byte()
-				s.byte()
-			case 4:
-				imp.Kind = "tag"
-				s.byte()
-				s.u32()
-			default:
+			if _, ok := s.importDesc(kind); !ok {
 				return nil, fmt.Errorf("%w: unknown import kind %d", ErrNotWasm, kind)
 			}
+			imp.Kind = importKinds[kind]
 			if s.err != nil {
 				return nil, fmt.Errorf("%w: malformed import section", ErrNotWasm)
 			}
@@ -125,6 +107,33 @@ func (r *reader) bytes(n uint32) []byte {
 }
 
 func (r *reader) name() string { return string(r.bytes(r.u32())) }
+
+// importKinds names the kinds of import an importDesc reads.
+var importKinds = [...]string{"func", "table", "memory", "global", "tag"}
+
+// importDesc reads the descriptor of an import of the given kind (what
+// follows its two names and its kind byte) and returns a function import's
+// type index; ok is false for a kind the format does not have.
+func (r *reader) importDesc(kind byte) (typeIndex uint32, ok bool) {
+	switch kind {
+	case 0:
+		return r.u32(), true
+	case 1:
+		r.byte()
+		r.limits()
+	case 2:
+		r.limits()
+	case 3:
+		r.byte()
+		r.byte()
+	case 4:
+		r.byte()
+		r.u32()
+	default:
+		return 0, false
+	}
+	return 0, true
+}
 
 func (r *reader) limits() {
 	flags := r.byte()
