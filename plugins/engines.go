@@ -87,16 +87,20 @@ func (e *Engine) SHA256() string { return e.sha256 }
 // Wasm returns a copy of the engine's module bytes after checking them
 // against the pinned digest.
 func (e *Engine) Wasm() ([]byte, error) {
-	e.once.Do(func() {
-		sum := sha256.Sum256(e.bytes)
-		if got := hex.EncodeToString(sum[:]); got != e.sha256 {
-			e.err = fmt.Errorf("%w: engine %s is %s, pinned %s", ErrHashMismatch, e.name, got, e.sha256)
-		}
-	})
+	e.once.Do(func() { e.err = checkPinned("engine "+e.name, e.bytes, e.sha256) })
 	if e.err != nil {
 		return nil, e.err
 	}
 	return append([]byte(nil), e.bytes...), nil
+}
+
+// checkPinned checks embedded bytes against their pinned hex sha256.
+func checkPinned(what string, b []byte, want string) error {
+	sum := sha256.Sum256(b)
+	if got := hex.EncodeToString(sum[:]); got != want {
+		return fmt.Errorf("%w: %s is %s, pinned %s", ErrHashMismatch, what, got, want)
+	}
+	return nil
 }
 
 var stdlib struct {
@@ -111,12 +115,9 @@ var stdlib struct {
 // pinned digest.
 func PythonStdlib() (*zip.Reader, error) {
 	stdlib.once.Do(func() {
-		sum := sha256.Sum256(pythonStdlibZip)
-		if got := hex.EncodeToString(sum[:]); got != pythonStdlibSHA256 {
-			stdlib.err = fmt.Errorf("%w: the Python standard library archive is %s, pinned %s", ErrHashMismatch, got, pythonStdlibSHA256)
-			return
+		if stdlib.err = checkPinned("the Python standard library archive", pythonStdlibZip, pythonStdlibSHA256); stdlib.err == nil {
+			stdlib.zip, stdlib.err = zip.NewReader(bytes.NewReader(pythonStdlibZip), int64(len(pythonStdlibZip)))
 		}
-		stdlib.zip, stdlib.err = zip.NewReader(bytes.NewReader(pythonStdlibZip), int64(len(pythonStdlibZip)))
 	})
 	return stdlib.zip, stdlib.err
 }
