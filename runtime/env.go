@@ -44,12 +44,3 @@ func instantiateEnv(ctx context.Context, r wazero.Runtime, live *sync.Map, guest
 	return err
 }
 
-// writeWords writes little-endian 32-bit words at ptr.
-func writeWords(m api.Module, ptr uint32, words ...uint32) bool {
-	for i, w := range words {
-		if !m.Memory().WriteUint32Le(ptr+uint32(i)*4, w) {
-			return false
-		}
-	}
-	return true
-}

@@ -80,14 +80,6 @@ func marshalJSON(v any) ([]byte, error) {
 	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
 }
 
-func lastLine(s string) string {
-	s = strings.TrimRight(s, "\n")
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
-}
-
 // asError returns err as an *Error if it is one.
 func asError(err error) (*Error, bool) {
 	var e *Error

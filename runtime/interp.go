@@ -234,18 +234,3 @@ func instanceOf(live *sync.Map, m api.Module) *instance {
 	return v.(*instance)
 }
 
-// readCString reads a NUL-terminated string of at most limit bytes.
-func readCString(m api.Module, ptr, limit uint32) (string, bool) {
-	mem := m.Memory()
-	for n := uint32(0); n < limit; n++ {
-		c, ok := mem.ReadByte(ptr + n)
-		if !ok {
-			return "", false
-		}
-		if c == 0 {
-			b, _ := mem.Read(ptr, n)
-			return string(b), true
-		}
-	}
-	return "", false
-}
