@@ -43,4 +43,3 @@ func instantiateEnv(ctx context.Context, r wazero.Runtime, live *sync.Map, guest
 	_, err := b.Instantiate(ctx)
 	return err
 }
-

@@ -233,4 +233,3 @@ func instanceOf(live *sync.Map, m api.Module) *instance {
 	}
 	return v.(*instance)
 }
-
