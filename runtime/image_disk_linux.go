@@ -104,14 +104,8 @@ func saveImage(dir, key string, img *memImage, mem []byte) error {
 	if err := tmp.Truncate(imageHeaderSize + int64(len(mem))); err != nil {
 		return err
 	}
-	for off := 0; off < len(mem); off += pageSize {
-		page := mem[off:min(off+pageSize, len(mem))]
-		if bytes.Equal(page, zeroPage[:len(page)]) {
-			continue
-		}
-		if _, err := tmp.WriteAt(page, imageHeaderSize+int64(off)); err != nil {
-			return err
-		}
+	if err := writePages(tmp, imageHeaderSize, mem); err != nil {
+		return err
 	}
 	if err := tmp.Close(); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,43 @@ func imagesAvailable() bool {
 // zeroPage is what pages absent from an image file read as.
 var zeroPage [pageSize]byte
 
+// writePages writes mem at offset base of w, leaving out its all-zero
+// pages (holes in a file truncated to size first read as zeros), in one
+// write per run of other pages.
+func writePages(w io.WriterAt, base int64, mem []byte) error {
+	for off := 0; off < len(mem); {
+		if bytes.Equal(mem[off:min(off+pageSize, len(mem))], zeroPage[:min(pageSize, len(mem)-off)]) {
+			off += pageSize
+			continue
+		}
+		end := off + pageSize
+		for end < len(mem) && !bytes.Equal(mem[end:min(end+pageSize, len(mem))], zeroPage[:min(pageSize, len(mem)-end)]) {
+			end += pageSize
+		}
+		end = min(end, len(mem))
+		if _, err := w.WriteAt(mem[off:end], base+int64(off)); err != nil {
+			return err
+		}
+		off = end
+	}
+	return nil
+}
+
+// fdWriter writes to a file descriptor at an offset (pwrite, all of it).
+type fdWriter int
+
+func (fd fdWriter) WriteAt(p []byte, off int64) (int, error) {
+	done := 0
+	for done < len(p) {
+		n, err := unix.Pwrite(int(fd), p[done:], off+int64(done))
+		if err != nil {
+			return done, err
+		}
+		done += n
+	}
+	return done, nil
+}
+
 // newImageFile writes mem into a new memfd, leaving holes where mem's
 // pages are all zero, and seals it.
 func newImageFile(mem []byte) (*imageFile, error) {
@@ -115,23 +153,8 @@ func (f *imageFile) fill(mem []byte) error {
 	if err := unix.Ftruncate(f.fd, int64(len(mem))); err != nil {
 		return fmt.Errorf("ftruncate: %w", err)
 	}
-	for off := 0; off < len(mem); {
-		if bytes.Equal(mem[off:min(off+pageSize, len(mem))], zeroPage[:min(pageSize, len(mem)-off)]) {
-			off += pageSize
-			continue
-		}
-		end := off + pageSize
-		for end < len(mem) && !bytes.Equal(mem[end:min(end+pageSize, len(mem))], zeroPage[:min(pageSize, len(mem)-end)]) {
-			end += pageSize
-		}
-		end = min(end, len(mem))
-		for off < end {
-			n, err := unix.Pwrite(f.fd, mem[off:end], int64(off))
-			if err != nil {
-				return fmt.Errorf("write: %w", err)
-			}
-			off += n
-		}
+	if err := writePages(fdWriter(f.fd), 0, mem); err != nil {
+		return fmt.Errorf("write: %w", err)
 	}
 	seals := unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE | unix.F_SEAL_SEAL
 	if _, err := unix.FcntlInt(uintptr(f.fd), unix.F_ADD_SEALS, seals); err != nil {
