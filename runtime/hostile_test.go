@@ -118,12 +118,7 @@ func TestFloodOfPrintedOutputIsTruncated(t *testing.T) {
 			} else if got := jsonOf(t, res.Outputs); got != `{"done":true}` {
 				t.Errorf("outputs = %s", got)
 			}
-			if !res.OutputTruncated {
-				t.Error("output not marked truncated")
-			}
-			if len(res.Output) != limit {
-				t.Errorf("kept %d bytes of output, want exactly %d", len(res.Output), limit)
-			}
+			wantTruncatedAt(t, res, limit)
 			stillWorks(t)
 		})
 	}
@@ -291,5 +286,17 @@ func TestLimitsBeyondTheRunnersMaximum(t *testing.T) {
 		if !strings.Contains(re.Message, "env.resources."+name) {
 			t.Errorf("%s: message does not name the resource: %s", name, re.Message)
 		}
+	}
+}
+
+// wantTruncatedAt checks that a run's output was cut at exactly limit bytes
+// and marked so.
+func wantTruncatedAt(t *testing.T, res *runtime.Result, limit int) {
+	t.Helper()
+	if !res.OutputTruncated {
+		t.Error("output not marked truncated")
+	}
+	if len(res.Output) != limit {
+		t.Errorf("kept %d bytes of output, want exactly %d", len(res.Output), limit)
 	}
 }

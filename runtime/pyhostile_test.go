@@ -170,12 +170,7 @@ func TestPythonHostileOutputFloodIsTruncated(t *testing.T) {
 			if got := jsonOf(t, res.Outputs); got != `{"done":true}` {
 				t.Errorf("outputs = %s", got)
 			}
-			if !res.OutputTruncated {
-				t.Error("output not marked truncated")
-			}
-			if len(res.Output) != limit {
-				t.Errorf("kept %d bytes of output, want exactly %d", len(res.Output), limit)
-			}
+			wantTruncatedAt(t, res, limit)
 			stillWorks(t)
 		})
 	}
