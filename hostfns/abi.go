@@ -86,7 +86,7 @@ var NoActions Handler = HandlerFunc(func(_ context.Context, request []byte) []by
 	if err != nil {
 		return ErrorReply(CodeInvalidRequest, err.Error())
 	}
-	return ErrorReply(CodeNotGranted, fmt.Sprintf("action %q is not granted to this run: it grants no actions", req.Action))
+	return ErrorReply(CodeNotGranted, fmt.Sprintf("action %q is not granted to this run: it grants no actions (declare it under x-enact.actions in the capability)", req.Action))
 })
 
 var actionID = regexp.MustCompile(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)

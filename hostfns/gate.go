@@ -385,7 +385,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		rec.ArgsDigest = d
 	}
 	if !r.granted[req.Action] {
-		return deny(CodeNotGranted, fmt.Sprintf("action %s is not granted to this run (granted: %s)", req.Action, strings.Join(r.Granted(), ", ")), nil)
+		return deny(CodeNotGranted, fmt.Sprintf("action %s is not granted to this run (granted: %s); declare it under x-enact.actions in the capability", req.Action, strings.Join(r.Granted(), ", ")), nil)
 	}
 	a := r.g.actions[req.Action]
 	args, err := decodeArgs(req.Args)

@@ -242,6 +242,15 @@ func (d *decoder) apiTokens(n *yaml.Node) map[string]string {
 	return out
 }
 
+// TokenCount is how many api_tokens the policy lists: with none, the HTTP
+// API and /mcp let nobody in unless the server names an anonymous actor.
+func (p *Policy) TokenCount() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.tokens)
+}
+
 // TokenActor returns the actor an API bearer token acts for, with the
 // roles the actors section gives it, and whether the token is known. The
 // token is hashed and compared in constant time against every entry.

@@ -47,6 +47,11 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 			var auth httpapi.Authenticator
 			if anonymous == "" {
 				auth = client.TokenActor
+				if client.policy.Load().TokenCount() == 0 {
+					log.Warn("no api_tokens in the policy in effect: every request will be refused with 401; "+
+						"add a token's sha256 under api_tokens (enact-run token create ACTOR prints one), or pass --anonymous-actor",
+						"policy", policyNameOf(st.policyPath))
+				}
 			}
 			mcpSrv, err := mcpserver.New(mcpserver.Config{
 				Dir: dir, Shipped: !noShipped, Actor: anonymous, Runner: client, Receipts: client,
@@ -107,4 +112,12 @@ func addrOrDefault(a string) string {
 		return httpapi.DefaultAddr
 	}
 	return a
+}
+
+// policyNameOf names the policy in effect for a log line.
+func policyNameOf(path string) string {
+	if path == "" {
+		return "built-in default"
+	}
+	return path
 }

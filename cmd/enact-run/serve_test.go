@@ -149,6 +149,27 @@ func TestServeAuthenticatesAndRuns(t *testing.T) {
 	if code, _ := post("wrong"); code != http.StatusUnauthorized {
 		t.Errorf("wrong token: %d", code)
 	}
+	// /mcp refuses like /v1: 401, a JSON error, the Bearer challenge.
+	for _, token := range []string{"", "wrong"} {
+		req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		derr := json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != `Bearer realm="enact"` ||
+			derr != nil || e.Error.Code != "unauthorized" || !strings.Contains(resp.Header.Get("Content-Type"), "json") {
+			t.Errorf("/mcp with token %q: %d %q %q, body %+v (%v)", token, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), resp.Header.Get("Content-Type"), e, derr)
+		}
+	}
 	code, body := post("tok-123")
 	if code != http.StatusOK || body["outputs"].(map[string]any)["fahrenheit"] != 212.0 {
 		t.Errorf("run: %d %v", code, body)
@@ -169,5 +190,24 @@ func TestServeAuthenticatesAndRuns(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// A server whose policy lists no api_tokens (and names no anonymous actor)
+// would refuse every request: it says so when it starts.
+func TestServeWarnsWhenNoTokenCanLogIn(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	base := startServeLogged(t, t.TempDir(), logs)
+	if code := postRun(t, base, "anything"); code != http.StatusUnauthorized {
+		t.Errorf("a request to a server without tokens: %d, want 401", code)
+	}
+	if out := logs.String(); !strings.Contains(out, "no api_tokens in the policy in effect") || !strings.Contains(out, "--anonymous-actor") {
+		t.Errorf("no warning at start:\n%s", out)
+	}
+	quiet := &syncBuffer{}
+	startServeLogged(t, t.TempDir(), quiet, "--anonymous-actor", "agent@acme.com")
+	if strings.Contains(quiet.String(), "no api_tokens") {
+		t.Errorf("warned although an anonymous actor is named:\n%s", quiet.String())
 	}
 }

@@ -235,16 +235,22 @@ func (a *api) authed(next http.HandlerFunc) http.HandlerFunc {
 			actor, ok = a.cfg.Auth(token)
 		}
 		if !ok || actor.Email == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="enact"`)
-			msg := "a valid bearer token is required (Authorization: Bearer TOKEN)"
-			if token != "" {
-				msg = "the bearer token was refused"
-			}
-			writeError(w, http.StatusUnauthorized, CodeUnauthorized, msg)
+			refuseUnauthenticated(w, token)
 			return
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))
 	}
+}
+
+// refuseUnauthenticated answers 401 with a JSON error and the Bearer
+// challenge; token is what the request presented, if anything.
+func refuseUnauthenticated(w http.ResponseWriter, token string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="enact"`)
+	msg := "a valid bearer token is required (Authorization: Bearer TOKEN)"
+	if token != "" {
+		msg = "the bearer token was refused"
+	}
+	writeError(w, http.StatusUnauthorized, CodeUnauthorized, msg)
 }
 
 // bearer extracts the token of an "Authorization: Bearer TOKEN" header.

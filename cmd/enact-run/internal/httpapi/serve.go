@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
+
+	"github.com/enact-run/enact/policy"
 )
 
 // DefaultAddr is where Serve listens when given no address: loopback only.
@@ -71,7 +73,9 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *sl
 
 // MCPAuth authenticates the MCP endpoint with the same bearer tokens as the
 // API: mount mcpserver's HTTPHandler behind it, and the actor's email
-// becomes the MCP calls' actor (TokenInfo.UserID).
+// becomes the MCP calls' actor (TokenInfo.UserID). A request without a
+// valid token is refused exactly as /v1 refuses it: 401, a JSON error body
+// and a WWW-Authenticate header.
 func MCPAuth(a Authenticator) func(http.Handler) http.Handler {
 	verify := func(_ context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
 		actor, ok := a(token)
@@ -80,5 +84,21 @@ func MCPAuth(a Authenticator) func(http.Handler) http.Handler {
 		}
 		return &auth.TokenInfo{UserID: actor.Email, Extra: map[string]any{"roles": actor.Roles}}, nil
 	}
-	return auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
+	sdk := auth.RequireBearerToken(verify, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
+	return func(next http.Handler) http.Handler {
+		inner := sdk(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			token, ok := bearer(r.Header.Get("Authorization"))
+			if ok {
+				var actor policy.Actor
+				actor, ok = a(token)
+				ok = ok && actor.Email != ""
+			}
+			if !ok {
+				refuseUnauthenticated(w, token)
+				return
+			}
+			inner.ServeHTTP(w, r)
+		})
+	}
 }

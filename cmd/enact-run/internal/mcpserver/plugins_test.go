@@ -112,3 +112,36 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestDuplicateIDsAreRefusedNamingBothFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"a.yaml":     strings.Replace(throws, "id: Throws", "id: Twice", 1),
+		"b.yaml":     strings.Replace(throws, "id: Throws", "id: Twice", 1),
+		"other.yaml": throws,
+	})
+	var logs bytes.Buffer
+	srv, err := mcpserver.New(mcpserver.Config{Dir: dir, Runner: newRunner(t), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(srv.Tools(), ","); got != "Throws" {
+		t.Errorf("tools %s, want Throws only: neither file with the id Twice may be served", got)
+	}
+	invalid := srv.Invalid()
+	if len(invalid) != 2 {
+		t.Fatalf("invalid = %+v, want both files of Twice", invalid)
+	}
+	for i, other := range []string{"b.yaml", "a.yaml"} {
+		if invalid[i].ID != "Twice" || !strings.Contains(invalid[i].Reason, "also defined in "+other) {
+			t.Errorf("invalid[%d] = %+v, want it to name %s", i, invalid[i], other)
+		}
+	}
+	if err := srv.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "its id is not unique"); n != 2 {
+		t.Errorf("%d log lines about the duplicate id; want 2 (one per file, not repeated at reload):\n%s", n, logs.String())
+	}
+}

@@ -170,16 +170,22 @@ func (s *Server) Tools() []string {
 func (s *Server) Reload() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	caps, files, err := s.load()
+	caps, files, dups, err := s.load()
 	if err != nil {
 		return err
 	}
 	s.files = files
-	s.invalid = nil
-	if s.cfg.Check != nil {
-		if s.reported == nil {
-			s.reported = map[string]bool{}
+	s.invalid = dups
+	if s.reported == nil {
+		s.reported = map[string]bool{}
+	}
+	for _, d := range dups {
+		if key := "dup\x00" + d.File + "\x00" + d.Reason; !s.reported[key] {
+			s.reported[key] = true
+			s.log.Error("mcpserver: not serving capability: its id is not unique", "file", d.File, "id", d.ID, "error", d.Reason)
 		}
+	}
+	if s.cfg.Check != nil {
 		for _, id := range sortedKeys(caps) {
 			c := caps[id]
 			err := s.cfg.Check(c)
@@ -238,34 +244,54 @@ func (s *Server) Reload() error {
 }
 
 // load returns the capabilities to serve by id: the shipped ones, replaced
-// by those in Dir with the same id.
-func (s *Server) load() (map[string]*capabilities.Capability, []fileInfo, error) {
+// by those in Dir with the same id. Two files of Dir with the same id are
+// an error: neither is served, and both are returned as invalid, each
+// naming the other, for the operator to rename one.
+func (s *Server) load() (map[string]*capabilities.Capability, []fileInfo, []Invalid, error) {
 	caps := map[string]*capabilities.Capability{}
 	for _, c := range s.shipped {
 		caps[c.ID] = c
 	}
 	if s.cfg.Dir == "" {
-		return caps, nil, nil
+		return caps, nil, nil, nil
 	}
 	files, err := capabilityFiles(s.cfg.Dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	fromDir := map[string]string{} // id -> file
+	byID := map[string][]*capabilities.Capability{}
+	var ids []string
 	for _, f := range files {
 		c, err := capabilities.LoadFile(filepath.Join(s.cfg.Dir, f.name))
 		if err != nil {
 			s.log.Warn("mcpserver: skipping capability file", "file", f.name, "error", err)
 			continue
 		}
-		if first, ok := fromDir[c.ID]; ok {
-			s.log.Warn("mcpserver: skipping capability file: id already served", "file", f.name, "id", c.ID, "served_from", first)
+		if len(byID[c.ID]) == 0 {
+			ids = append(ids, c.ID)
+		}
+		byID[c.ID] = append(byID[c.ID], c)
+	}
+	var dups []Invalid
+	for _, id := range ids {
+		same := byID[id]
+		if len(same) == 1 {
+			caps[id] = same[0]
 			continue
 		}
-		fromDir[c.ID] = f.name
-		caps[c.ID] = c
+		delete(caps, id) // not the shipped one either: the operator meant to replace it
+		for _, c := range same {
+			var others []string
+			for _, o := range same {
+				if o != c {
+					others = append(others, filepath.Base(o.Name))
+				}
+			}
+			dups = append(dups, Invalid{File: c.Name, ID: id, Reason: fmt.Sprintf(
+				"capability id %q is also defined in %s; ids must be unique in the directory, so neither is served", id, strings.Join(others, ", "))})
+		}
 	}
-	return caps, files, nil
+	return caps, files, dups, nil
 }
 
 type fileInfo struct {
