@@ -221,6 +221,12 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	if err := c.engine.Check(req.Capability); err != nil {
 		return nil, err
 	}
+	// A connector the runner lacks is the operator's to configure: the
+	// run is refused before it takes its idempotency key, so a retry after
+	// the fix runs.
+	if err := c.gate.Configured(req.Capability); err != nil {
+		return nil, err
+	}
 	// Fail closed: a run whose receipt could not be stored does not start.
 	// The store calls before the run are bounded like the records after.
 	pctx, cancel := context.WithTimeout(ctx, receipts.RecordTimeout)
@@ -303,7 +309,15 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	}
 	res.Receipt = env
 	crashpoint.Hit(crashpoint.AfterReceipt)
-	if req.IdempotencyKey != "" {
+	if req.IdempotencyKey != "" && run.Blocked() {
+		// Refused before any task ran: nothing happened under the key, so
+		// it is given back, and a retry is judged afresh (by the policy in
+		// effect then) rather than replaying this refusal.
+		if err := c.gate.Ledger().ReleaseKey(rctx, hostfns.RunKey(req.Actor.Email, req.IdempotencyKey), runID); err != nil {
+			c.handBack(runID)
+			return res, redactError(red, fmt.Errorf("enact: the run was refused but its idempotency key could not be released: %w", err))
+		}
+	} else if req.IdempotencyKey != "" {
 		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error})
 		if err := c.gate.Ledger().FinishKey(rctx, hostfns.RunKey(req.Actor.Email, req.IdempotencyKey), runID, stored); err != nil {
 			c.handBack(runID)

@@ -16,6 +16,7 @@ import (
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/teststate"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 )
@@ -172,5 +173,36 @@ func TestCrashedRuns(t *testing.T) {
 	res, err := client.Run(ctx, enact.RunRequest{Capability: c, Inputs: in, IdempotencyKey: "died-between-actions"})
 	if err != nil || res.Status != enact.StatusPass || res.Replayed {
 		t.Errorf("a run that died between actions may run again: %+v %v", res, err)
+	}
+}
+
+// A run refused before any task ran leaves its key free: the retry is
+// judged again by the policy in effect then, not answered with the old
+// refusal.
+func TestBlockedRunDoesNotHoldItsKey(t *testing.T) {
+	t.Parallel()
+	strict, err := policy.Load([]byte("version: 1\nallow: [kv.*]\npolicies:\n  - use: require_actor_role\n    with: {allowed_roles: [admin]}\n"), "strict.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := policy.Load([]byte("version: 1\nallow: [kv.*]\n"), "open.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := teststate.New(t)
+	c := counterCap(t)
+	req := enact.RunRequest{Capability: c, Inputs: map[string]any{"name": "blocked-first"}, Actor: policy.Actor{Email: "a@b.c"}, IdempotencyKey: "k-blocked"}
+	blocked, err := newClient(t, strict, st.Store, st.KV).Run(t.Context(), req)
+	if err != nil || blocked.Status != enact.StatusBlock || blocked.Receipt == nil {
+		t.Fatalf("under the strict policy: %+v %v", blocked, err)
+	}
+	again, err := newClient(t, open, st.Store, st.KV).Run(t.Context(), req)
+	if err != nil || again.Status != enact.StatusPass || again.Replayed || fmt.Sprint(again.Outputs["executions"]) != "1" {
+		t.Fatalf("the retry under the relaxed policy: %+v %v", again, err)
+	}
+	// And now the key holds the run that happened.
+	replay, err := newClient(t, open, st.Store, st.KV).Run(t.Context(), req)
+	if err != nil || !replay.Replayed || replay.RunID != again.RunID {
+		t.Fatalf("a retry after the run: %+v %v", replay, err)
 	}
 }

@@ -26,6 +26,7 @@ const MaxReplyBytes = 4 << 20
 const (
 	CodeInvalidRequest = "invalid_request" // the request is not a valid envelope
 	CodeNotGranted     = "not_granted"     // the action is not in the run's grant
+	CodeNotConfigured  = "not_configured"  // no connector of this runner provides the action (NotConfiguredError)
 	CodeInvalidArgs    = "invalid_args"    // the arguments break the action's schema
 	CodeDenied         = "denied"          // a policy said no
 	CodeConnectorError = "connector_error" // the connector failed (see message)

@@ -168,6 +168,46 @@ func (e *RefusedError) Error() string {
 	return "the capability declares actions this runner does not grant (" + strings.Join(parts, "; ") + ")"
 }
 
+// NotConfiguredError refuses a run whose capability declares actions the
+// policy allows but no connector of this runner provides: a configuration
+// error of the runner (a connector's credentials are missing), not a policy
+// decision. Nothing ran and no receipt is written; once the operator
+// configures the connector, the same request runs.
+type NotConfiguredError struct {
+	// Actions are the declared actions no connector provides, sorted.
+	Actions []string
+}
+
+func (e *NotConfiguredError) Error() string {
+	return "not_configured: the capability declares actions that no connector of this runner provides: " +
+		strings.Join(e.Actions, ", ")
+}
+
+// Configured returns a *NotConfiguredError when the capability declares
+// actions the policy allows and no connector provides. Actions the policy
+// does not allow are left to Begin, which blocks the run for them.
+func (g *Gate) Configured(c *capabilities.Capability) error {
+	declared, err := Declared(c)
+	if err != nil {
+		return err
+	}
+	ok, notAllowed := policy.Grant(g.policy, declared)
+	if len(notAllowed) > 0 {
+		return nil
+	}
+	var missing []string
+	for _, id := range ok {
+		if _, known := g.actions[id]; !known {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	return &NotConfiguredError{Actions: missing}
+}
+
 // RunInfo describes a run about to start.
 type RunInfo struct {
 	// RunID identifies the run; one is generated when empty.

@@ -57,8 +57,10 @@ Try it:
   enact-run validate my-capability.yaml
 
 Exit codes: 0 passed, 1 the run failed, 2 bad command line, 3 a policy
-blocked the run, 4 invalid capability or inputs (nothing ran), 5 the runner
-itself failed. State lives under $ENACT_HOME, default ~/.enact: the
+blocked the run (or the capability declares actions the policy does not
+allow), 4 invalid capability or inputs (nothing ran), 5 the runner itself
+failed, 6 the idempotency key is held by another request or an unfinished
+run, 7 the runner lacks a connector the capability needs (nothing ran). State lives under $ENACT_HOME, default ~/.enact: the
 compilation cache (or $ENACT_CACHE_DIR), the signing keys (keys/), the receipts (receipts.db) and
 the embedded key-value store (kv.db). --store (or $ENACT_STORE_URL) moves
 the receipts, idempotency keys and journal to a Postgres database that a
@@ -330,7 +332,10 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	if err != nil {
 		var re *runtime.Error
 		var ie *enact.IdempotencyError
+		var nc *hostfns.NotConfiguredError
 		switch {
+		case errors.As(err, &nc):
+			return failWith(exitConfig, hostfns.CodeNotConfigured, fmt.Errorf("%w\n%s", err, connectorHint(nc.Actions)))
 		case errors.As(err, &re):
 			return failWith(exitInvalid, re.Code, err)
 		case errors.As(err, &ie):
@@ -519,4 +524,32 @@ func actionsOf(env *receipts.Envelope) []reportAction {
 		out = append(out, ra)
 	}
 	return out
+}
+
+// connectorEnv says, per connector, which environment variables configure
+// it on this runner (see openConnectors).
+var connectorEnv = map[string]string{
+	"postgres": "ENACT_POSTGRES_URL (a postgres:// URL)",
+	"github":   "GITHUB_TOKEN and GITHUB_REPOSITORY (owner/repo; GITHUB_API_URL for GitHub Enterprise)",
+	"hubspot":  "HUBSPOT_TOKEN (HUBSPOT_BASE_URL to point elsewhere)",
+}
+
+// connectorHint tells the operator how to configure the connectors of
+// actions no connector provides.
+func connectorHint(actions []string) string {
+	seen := map[string]bool{}
+	var lines []string
+	for _, a := range actions {
+		name, _, _ := strings.Cut(a, ".")
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		if env, ok := connectorEnv[name]; ok {
+			lines = append(lines, fmt.Sprintf("  %s: set %s in the runner's environment", name, env))
+		} else {
+			lines = append(lines, fmt.Sprintf("  %s: no connector of that name is built into this runner", name))
+		}
+	}
+	return "configure the connector, then run again (the idempotency key was not used):\n" + strings.Join(lines, "\n")
 }

@@ -11,7 +11,9 @@
 // policy blocked the run; 4 the
 // capability or its inputs are invalid, so nothing ran; 5 the runner itself
 // failed (state directory, cache); 6 the idempotency key is in use by
-// another request, a run in flight, or a run that died mid-action. State lives under $ENACT_HOME (default
+// another request, a run in flight, or a run that died mid-action; 7 the
+// runner is not configured for the capability (a connector it declares has
+// no credentials here). State lives under $ENACT_HOME (default
 // ~/.enact): the on-disk compilation cache is $ENACT_HOME/cache/wazero, or $ENACT_CACHE_DIR.
 package main
 
@@ -49,6 +51,9 @@ const (
 	// exitIdempotency: the idempotency key belongs to another request,
 	// to a run still in flight, or to a run that died mid-action.
 	exitIdempotency = 6
+	// exitConfig: the runner lacks configuration the run needs (a
+	// connector's credentials): nothing ran, no key was taken.
+	exitConfig = 7
 )
 
 // run is the whole program, with its world passed in so tests can drive it.

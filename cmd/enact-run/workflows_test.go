@@ -81,8 +81,20 @@ func TestAgentPRWorkflow(t *testing.T) {
 	args := []string{"run", "agent_pr_workflow", "--policy", workflows + "agent_pr_workflow.policy.yaml", "--actor", "agent@acme.com", "--idempotency-key", "pr-1", "--input", input}
 	mainBefore, _ := fake.Branch("main")
 
-	code, rep, raw := runWorkflow(t, home, env, args...)
-	if code != exitPass || outputs(rep)["error"] != nil {
+	// Without GitHub configured the runner says what to set, and is not a
+	// policy BLOCK; the key stays free, so the same request runs once the
+	// connector is configured.
+	code, rep, raw := runWorkflow(t, home, nil, args...)
+	if e, _ := rep["error"].(map[string]any); code != exitConfig || e["code"] != "not_configured" ||
+		!strings.Contains(e["message"].(string), "GITHUB_TOKEN") || rep["receipt_id"] != "" {
+		t.Fatalf("without GitHub configured: code %d, %s", code, raw)
+	}
+	if prs := fake.PullRequests(); len(prs) != 0 {
+		t.Fatalf("%d pull requests before GitHub was configured", len(prs))
+	}
+
+	code, rep, raw = runWorkflow(t, home, env, args...)
+	if code != exitPass || outputs(rep)["error"] != nil || rep["replayed"] == true {
 		t.Fatalf("first run: code %d, %s", code, raw)
 	}
 	noSecret(t, raw, fake.Token())

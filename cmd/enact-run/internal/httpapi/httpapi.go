@@ -44,6 +44,7 @@ import (
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/cmd/enact-run/internal/jsonguard"
+	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -400,6 +401,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var re *runtime.Error
 		var ie *enact.IdempotencyError
+		var nc *hostfns.NotConfiguredError
 		switch {
 		case errors.As(err, &ie):
 			report.ReceiptID = ie.RunID
@@ -412,10 +414,13 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &re) && re.Code == runtime.CodeInvalidInput:
 			a.log.Info("httpapi: run refused", append(logAttrs, "code", re.Code)...)
 			fail(http.StatusBadRequest, re.Code, re.Message)
+		case errors.As(err, &nc):
+			a.log.Warn("httpapi: run refused: a connector is not configured", append(logAttrs, "actions", nc.Actions)...)
+			fail(http.StatusUnprocessableEntity, hostfns.CodeNotConfigured, nc.Error())
 		case errors.As(err, &re):
 			// plugin_error, unsupported: the capability cannot run here.
 			a.log.Warn("httpapi: run refused", append(logAttrs, "code", re.Code, "error", re.Message)...)
-			fail(http.StatusInternalServerError, re.Code, re.Message)
+			fail(http.StatusUnprocessableEntity, re.Code, re.Message)
 		case res != nil:
 			// The run happened but its receipt could not be stored.
 			a.log.Error("httpapi: run not recorded", append(logAttrs, "run_id", res.RunID, "error", err)...)
@@ -441,10 +446,8 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 	case enact.StatusBlock:
 		status = http.StatusForbidden
 	default:
-		status = http.StatusInternalServerError
-		if res.Error != nil && res.Error.Code == runtime.CodeTimeout {
-			status = http.StatusGatewayTimeout
-		}
+		// The run ran and failed: the server did its job, the report
+		// (status FAILED, error) says what went wrong.
 	}
 	if res.Error != nil {
 		report.Error = &errorBody{Code: res.Error.Code, Message: res.Error.Message, Task: res.Error.Task, Trace: res.Error.Trace}

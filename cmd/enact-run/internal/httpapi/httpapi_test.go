@@ -305,7 +305,7 @@ func TestRefusals(t *testing.T) {
 		{"two values", adminToken, []byte(`{"capability": "TemperatureConverterJS"} {}`), 400, "invalid_request", ""},
 		{"too large", adminToken, []byte(`{"capability": "TemperatureConverterJS", "inputs": {"celsius": 1, "pad": "` + strings.Repeat("x", 70<<10) + `"}}`), 413, "too_large", ""},
 		{"denied", agentToken, tc(map[string]any{"celsius": 1}), 403, "denied", "require_actor_role"},
-		{"timeout", adminToken, map[string]any{"capability": "Spins"}, 504, "timeout", ""},
+		{"timeout", adminToken, map[string]any{"capability": "Spins"}, 200, "timeout", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

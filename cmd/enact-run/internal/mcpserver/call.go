@@ -11,6 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/runtime"
 )
@@ -36,8 +37,12 @@ func (s *Server) handler(t *tool) mcp.ToolHandler {
 		if err != nil {
 			code := ""
 			var re *runtime.Error
-			if errors.As(err, &re) {
+			var nc *hostfns.NotConfiguredError
+			switch {
+			case errors.As(err, &re):
 				code = re.Code
+			case errors.As(err, &nc):
+				code = hostfns.CodeNotConfigured
 			}
 			return errorResult(code, err.Error(), res), nil
 		}
