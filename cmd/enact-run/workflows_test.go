@@ -62,6 +62,14 @@ func runWorkflow(t *testing.T, home string, env map[string]string, args ...strin
 
 func outputs(rep map[string]any) map[string]any { m, _ := rep["outputs"].(map[string]any); return m }
 
+// runError is the message of a failed run's error in its report: for a
+// workflow whose action was denied or failed, the action's code and reason.
+func runError(rep map[string]any) string {
+	e, _ := rep["error"].(map[string]any)
+	msg, _ := e["message"].(string)
+	return msg
+}
+
 // noSecret asserts a credential never reaches a report (outputs, printed
 // output, the receipt).
 func noSecret(t *testing.T, raw, secret string) {
@@ -128,7 +136,7 @@ func TestAgentPRWorkflow(t *testing.T) {
 	// Pushing to main is denied by policy; main does not move.
 	toMain := strings.Replace(input, "agent/fix-typo", "main", 1)
 	code, rep, raw = runWorkflow(t, home, env, "run", "agent_pr_workflow", "--policy", workflows+"agent_pr_workflow.policy.yaml", "--actor", "agent@acme.com", "--input", toMain)
-	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "no_push_to_main") {
+	if e := runError(rep); code != exitFailed || !strings.Contains(e, "no_push_to_main") {
 		t.Errorf("push to main: code %d, %s", code, raw)
 	}
 	if after, _ := fake.Branch("main"); after != mainBefore || len(fake.PullRequests()) != 1 {
@@ -175,12 +183,12 @@ func TestNewLeadWorkflow(t *testing.T) {
 
 	// A contractor may not write a contact's personal data.
 	code, rep, raw = runWorkflow(t, home, env, "run", "new_lead_workflow", "--policy", workflows+"new_lead_workflow.policy.yaml", "--actor", "bob@contractor.example", "--input", `{"email": "sam@acme.com", "company": "Sam Co"}`)
-	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "contractor_cannot_write_pii") {
+	if e := runError(rep); code != exitFailed || !strings.Contains(e, "contractor_cannot_write_pii") {
 		t.Errorf("contractor: code %d, %s", code, raw)
 	}
 	// Under the strict policy an existing contact is a duplicate: denied.
 	code, rep, raw = runWorkflow(t, home, env, "run", "new_lead_workflow", "--policy", workflows+"new_lead_workflow.strict.policy.yaml", "--actor", "agent@acme.com", "--input", `{"email": "JANE@acme.com", "company": "Acme Again"}`)
-	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "no_duplicate_contacts") {
+	if e := runError(rep); code != exitFailed || !strings.Contains(e, "no_duplicate_contacts") {
 		t.Errorf("duplicate contact: code %d, %s", code, raw)
 	}
 	if len(fake.Contacts()) != 1 || len(fake.Deals()) != 1 {
@@ -228,11 +236,11 @@ func TestDBSafeInsertWorkflow(t *testing.T) {
 	}
 	// Denied: audit tables, and a contractor writing an email address.
 	code, rep, raw = runWorkflow(t, home, env, "run", "db_safe_insert", "--policy", workflows+"db_safe_insert.policy.yaml", "--actor", "agent@acme.com", "--input", `{"table": "audit_log", "values": {"note": "x"}}`)
-	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "denied") {
+	if e := runError(rep); code != exitFailed || !strings.Contains(e, "denied") {
 		t.Errorf("audit table: code %d, %s", code, raw)
 	}
 	code, rep, raw = runWorkflow(t, home, env, "run", "db_safe_insert", "--policy", workflows+"db_safe_insert.policy.yaml", "--actor", "bob@contractor.example", "--input", `{"table": "customers", "values": {"email": "sam@acme.com", "plan": "free"}}`)
-	if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "denied") {
+	if e := runError(rep); code != exitFailed || !strings.Contains(e, "denied") {
 		t.Errorf("contractor PII: code %d, %s", code, raw)
 	}
 	if count("customers") != 1 || count("audit_log") != 0 {
@@ -330,7 +338,7 @@ func TestHostilePostgresSharedStoreWorkflow(t *testing.T) {
 		`{"table": "enact.receipts", "values": {"seq": 99, "run_id": "forged", "hash": "h", "actor": "a", "capability": "c", "decision": "PASS", "timestamp": "t", "envelope": "\\x00"}}`,
 	} {
 		code, rep, raw, stderr := runDB(env, input)
-		if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "invalid_args") || !strings.Contains(e, "Enact's own records") {
+		if e := runError(rep); code != exitFailed || !strings.Contains(e, "invalid_args") || !strings.Contains(e, "Enact's own records") {
 			t.Errorf("%s: code %d, %s", input, code, raw)
 		}
 		if !strings.Contains(stderr, "WARNING: postgres connector") || !strings.Contains(stderr, "superuser") {
@@ -340,7 +348,7 @@ func TestHostilePostgresSharedStoreWorkflow(t *testing.T) {
 	}
 	for _, table := range []string{"audit_log", "public.audit_log", "PUBLIC.AUDIT_LOG", "Public.Audit_Log"} {
 		code, rep, raw, _ := runDB(env, `{"table": "`+table+`", "values": {"note": "forged"}}`)
-		if e, _ := outputs(rep)["error"].(string); code != exitPass || !strings.Contains(e, "denied") {
+		if e := runError(rep); code != exitFailed || !strings.Contains(e, "denied") {
 			t.Errorf("%s: code %d, %s", table, code, raw)
 		}
 		if got := receiptTarget(rep); got["table"] != "public.audit_log" {
