@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,10 +34,7 @@ func costlyOutputsDoc() string {
 // timeout (cancelled).
 func TestHostileTimeSIGTERMEndsARun(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "enact-run")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := realBinary(t)
 	dir := t.TempDir()
 	spin := writeFile(t, dir, "spin.yaml", "enact: 1.0.0\nid: Spin\ndescription: loops\nenv:\n  resources:\n    timeout: 30s\ntasks:\n  - id: spin\n    type: script\n    language: js\n    code: for (;;) {}\n")
 	costly := writeFile(t, dir, "costly.yaml", costlyOutputsDoc())

@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -16,10 +15,7 @@ import (
 // client: each gets its own JSON-RPC error, and the process keeps serving.
 func TestHostileMCPLinesWithTheRealBinary(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "enact-run")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := realBinary(t)
 	cmd := exec.Command(bin, "mcp", "--actor", "agent@acme.com")
 	cmd.Env = append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+t.TempDir())
 	stdin, err := cmd.StdinPipe()

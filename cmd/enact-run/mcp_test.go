@@ -16,10 +16,7 @@ import (
 // mcp` as an MCP client would, and drives it with the SDK's own client.
 func TestMCPOverStdioWithTheRealBinary(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "enact-run")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := realBinary(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "greet.yaml"), []byte("enact: 1.0.0\nid: acme/greet\ndescription: greets\ninputs:\n  type: object\n  properties:\n    name: {type: string}\n  required: [name]\ntasks:\n  - id: g\n    type: script\n    language: python\n    code: |\n      return {'greeting': 'hello ' + name}\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -63,10 +60,7 @@ func TestMCPOverStdioWithTheRealBinary(t *testing.T) {
 // `enact-run mcp` process over stdio (TemperatureConverterJS, warm),
 // reporting p50 and p99.
 func BenchmarkMCPStdioRoundTrip(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "enact-run")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := realBinary(b)
 	cmd := exec.Command(bin, "mcp", "--actor", "agent@acme.com")
 	cmd.Env = append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+b.TempDir())
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil).Connect(b.Context(), &mcp.CommandTransport{Command: cmd}, nil)

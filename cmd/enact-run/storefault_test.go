@@ -47,11 +47,7 @@ func cliWorld(t *testing.T) (bin, base string, cred *syscall.Credential) {
 		}
 		cred = &syscall.Credential{Uid: unprivileged, Gid: unprivileged}
 	}
-	bin = filepath.Join(base, "enact-run")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin, base, cred
+	return realBinary(t), base, cred
 }
 
 // readOnly removes the write permission of paths and everything under

@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 	testCacheDir = testcache.Dir()
 	code := m.Run()
 	pgtest.Stop()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	os.Exit(code)
 }
 
