@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,6 +33,10 @@ type cli struct {
 	// Root flags.
 	storeURL     string        // --store
 	keyRetention time.Duration // --key-retention
+
+	// log is the server log of serve and mcp (--log-level, --log-format);
+	// nil until one of them sets it up.
+	log *slog.Logger
 }
 
 // fail records the exit code and returns err so cobra prints it once.

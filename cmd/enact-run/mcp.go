@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +12,7 @@ import (
 func (c *cli) mcpCommand() *cobra.Command {
 	var dir, actor, policyFile, receiptsDir string
 	var noShipped bool
+	var logs logFlags
 	cmd := &cobra.Command{
 		Use:   "mcp",
 		Short: "Serve capabilities as MCP tools over standard input and output",
@@ -30,6 +30,9 @@ Add it to an MCP client's configuration, for example:
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := c.setupLog(logs); err != nil {
+				return err
+			}
 			st, client, err := c.openServer(ctx, policyFile, receiptsDir)
 			if err != nil {
 				return err
@@ -42,7 +45,7 @@ Add it to an MCP client's configuration, for example:
 				// A capability whose plugins are refused is not offered.
 				Check: st.engine.Check,
 				// Standard output is the protocol: logs go to standard error.
-				Logger: slog.New(slog.NewTextHandler(c.stderr, nil)),
+				Logger: c.serverLog(),
 			})
 			if err != nil {
 				return c.fail(exitInvalid, err)
@@ -50,7 +53,7 @@ Add it to an MCP client's configuration, for example:
 			if dir != "" {
 				go srv.Watch(ctx, 2*time.Second)
 			}
-			go client.watch(ctx, 2*time.Second, slog.New(slog.NewTextHandler(c.stderr, nil)), func() { _ = srv.Reload() })
+			go client.watch(ctx, 2*time.Second, c.serverLog(), func() { _ = srv.Reload() })
 			if err := srv.ServeStdio(ctx, c.stdin, c.stdout); err != nil {
 				return c.fail(exitInternal, err)
 			}
@@ -63,5 +66,6 @@ Add it to an MCP client's configuration, for example:
 	fl.StringVar(&actor, "actor", "", "email the runs act for (default $ENACT_ACTOR, else local@localhost)")
 	fl.StringVar(&policyFile, "policy", "", "policy file (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
 	fl.StringVar(&receiptsDir, "receipts-dir", "", "store receipts as JSON files in this directory")
+	logs.add(fl)
 	return cmd
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -17,6 +16,7 @@ func (c *cli) serveCommand() *cobra.Command {
 	var noShipped bool
 	var sessionIdle time.Duration
 	var maxSessions int
+	var logs logFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API and MCP (streamable HTTP at /mcp)",
@@ -38,12 +38,15 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := c.setupLog(logs); err != nil {
+				return err
+			}
 			st, client, err := c.openServer(ctx, policyFile, receiptsDir)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			log := slog.New(slog.NewTextHandler(c.stderr, nil))
+			log := c.serverLog()
 			var auth httpapi.Authenticator
 			if anonymous == "" {
 				auth = client.TokenActor
@@ -103,6 +106,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 	fl.StringVar(&receiptsDir, "receipts-dir", "", "store receipts as JSON files in this directory")
 	fl.StringVar(&anonymous, "anonymous-actor", "", "let unauthenticated callers in, acting as this email (no tokens checked)")
 	fl.DurationVar(&sessionIdle, "mcp-session-idle", mcpserver.DefaultHTTPSessionIdle, "close an MCP session after this long without a request (negative: never)")
+	logs.add(fl)
 	fl.IntVar(&maxSessions, "mcp-max-sessions", mcpserver.DefaultMaxHTTPSessions, "refuse a new MCP session (503) while this many are open (negative: no bound)")
 	return cmd
 }

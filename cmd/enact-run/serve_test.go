@@ -211,3 +211,32 @@ func TestServeWarnsWhenNoTokenCanLogIn(t *testing.T) {
 		t.Errorf("warned although an anonymous actor is named:\n%s", quiet.String())
 	}
 }
+
+// --log-format json writes one JSON object a line at the --log-level
+// asked; bad values are usage errors.
+func TestServeLogFlags(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	startServeLogged(t, t.TempDir(), logs, "--log-format", "json", "--log-level", "warn")
+	var warned bool
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not a JSON log line: %q", line)
+		}
+		if rec["level"] == "INFO" {
+			t.Errorf("an info line at --log-level warn: %q", line)
+		}
+		warned = warned || strings.Contains(rec["msg"].(string), "no api_tokens")
+	}
+	if !warned {
+		t.Errorf("the no-token warning is missing:\n%s", logs.String())
+	}
+	for _, args := range [][]string{{"--log-level", "loud"}, {"--log-format", "xml"}} {
+		var stderr bytes.Buffer
+		code := run(t.Context(), append([]string{"serve"}, args...), strings.NewReader(""), io.Discard, &stderr, testEnv(t.TempDir(), nil))
+		if code != exitUsage || !strings.Contains(stderr.String(), args[0]) {
+			t.Errorf("serve %v: exit %d, %s", args, code, stderr.String())
+		}
+	}
+}

@@ -399,7 +399,7 @@ func (c *cli) openServer(ctx context.Context, policyFile, receiptsDir string) (*
 		st.Close()
 		return nil, nil, c.fail(exitInternal, err)
 	}
-	go client.housekeep(ctx, time.Hour, slog.New(slog.NewTextHandler(c.stderr, nil)))
+	go client.housekeep(ctx, time.Hour, c.serverLog())
 	return st, client, nil
 }
 
