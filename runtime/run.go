@@ -105,6 +105,9 @@ func (e *Engine) check(c *capabilities.Capability) ([]*plugins.Plugin, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFloors(ps, memLimit); err != nil {
+		return nil, err
+	}
 	for _, p := range ps {
 		if p.Kind() == plugins.KindWasm {
 			if _, err := e.plan(p, memLimit); err != nil {
