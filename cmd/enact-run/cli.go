@@ -409,14 +409,19 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 
 func (c *cli) validateCommand() *cobra.Command {
 	var asJSON bool
+	var policyFile string
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check capability files without running them",
 		Long: `Check capability files: the document against the Enact Protocol schema
 (strictly: unknown fields are errors unless they start with x-), the inputs
 and outputs JSON Schemas, resources, script dependencies the sandbox cannot
-satisfy, and prebuilt plugin files (path, sha256, Wasm, imports).
-Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
+satisfy, prebuilt plugin files (path, sha256, Wasm, imports), a memory
+limit below what an interpreter needs to start, and the declared actions:
+each must be an action of this runner's connectors and allowed by the
+policy in effect (--policy, $ENACT_POLICY, $ENACT_HOME/policy.yaml or the
+built-in default). Nothing is compiled or run. Exit code 0 when every file
+is valid, 4 otherwise.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			engine, err := runtime.New(runtime.Config{})
@@ -424,6 +429,17 @@ Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 				return c.fail(exitInternal, err)
 			}
 			defer engine.Close(context.WithoutCancel(cmd.Context()))
+			home, err := c.home()
+			if err != nil {
+				return c.fail(exitInternal, err)
+			}
+			pol, polPath, err := c.loadPolicy(policyFile, home)
+			if err != nil {
+				return c.fail(exitInvalid, err)
+			}
+			if polPath == "" {
+				polPath = "the built-in default policy"
+			}
 			type fileResult struct {
 				File   string   `json:"file"`
 				ID     string   `json:"id,omitempty"`
@@ -441,8 +457,13 @@ Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 					err = engine.Check(capability)
 				}
 				if err != nil {
-					bad++
 					r.Errors = splitErrors(err)
+				}
+				if capability != nil {
+					r.Errors = append(r.Errors, checkActions(capability, pol, polPath)...)
+				}
+				if len(r.Errors) > 0 {
+					bad++
 				} else {
 					r.Valid = true
 				}
@@ -471,6 +492,7 @@ Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as a JSON array")
+	cmd.Flags().StringVar(&policyFile, "policy", "", "the policy to check declared actions against (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
 	return cmd
 }
 

@@ -120,6 +120,25 @@ func TestValidate(t *testing.T) {
 			t.Errorf("validate output lacks %q:\n%s", want, stdout)
 		}
 	}
+
+	// Declared actions: a typo gets a suggestion; an action the policy in
+	// effect does not allow would be blocked, so it is reported; under the
+	// workflow's own policy the same file is valid. A memory limit below
+	// the interpreter's floor is reported too.
+	dir := t.TempDir()
+	typo := writeFile(t, dir, "typo.yaml", "enact: 1.0.0\nid: Typo\ndescription: x\nx-enact:\n  actions: [kv.pt]\nenv:\n  resources:\n    memory: 8MiB\ntasks:\n  - id: t\n    type: script\n    language: python\n    code: \"1\"\n")
+	code, stdout, _ = invoke(t, home, "", "validate", typo, workflows+"agent_pr_workflow.yaml")
+	for _, want := range []string{"kv.pt is no action of this runner's connectors (did you mean kv.put?)",
+		"github.create_pr is not allowed by the policy in effect (the built-in default policy)",
+		"env.resources.memory: 8 MiB is below what the python engine needs to start (20 MiB)"} {
+		if code != exitInvalid || !strings.Contains(stdout, want) {
+			t.Errorf("validate: code %d, output lacks %q:\n%s", code, want, stdout)
+		}
+	}
+	code, stdout, _ = invoke(t, home, "", "validate", "--policy", workflows+"agent_pr_workflow.policy.yaml", workflows+"agent_pr_workflow.yaml")
+	if code != exitPass || !strings.Contains(stdout, "ok ") {
+		t.Errorf("validate under the workflow's policy: code %d\n%s", code, stdout)
+	}
 }
 
 func TestBuildWritesContentAddressedArtifacts(t *testing.T) {
