@@ -179,6 +179,10 @@ type Config struct {
 	// language and memory limit. 0 prepares none: every task instantiates
 	// its engine on demand (right for a one-shot CLI run).
 	PoolSize int
+	// Preparing, when set, is told when an interpreter starts being
+	// prepared (compiled, or loaded from CacheDir) and returns what to
+	// call when it is ready: a CLI shows progress with it. Nil: nothing.
+	Preparing func(language string) (done func())
 }
 
 func (c Config) withDefaults() Config {
@@ -379,6 +383,10 @@ func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpre
 	imageDir := e.cfg.CacheDir
 	if e.imageDir != "" {
 		imageDir = e.imageDir
+	}
+	if e.cfg.Preparing != nil {
+		done := e.cfg.Preparing(lang)
+		defer done()
 	}
 	wasm = prepareImages(in, wasm, e.noImages, imageDir) // [image] the module rewritten for memory images, or as it is
 	rt := wazero.NewRuntimeWithConfig(ctx, e.rtConfig)

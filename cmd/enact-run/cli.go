@@ -101,7 +101,7 @@ func (c *cli) engine() (*runtime.Engine, error) {
 	if err := os.MkdirAll(cache, 0o700); err != nil {
 		return nil, fmt.Errorf("compilation cache %s is not writable: %w", cache, err)
 	}
-	return runtime.New(runtime.Config{CacheDir: cache})
+	return runtime.New(runtime.Config{CacheDir: cache, Preparing: c.preparingNotice(cache)})
 }
 
 // cacheDir is the on-disk compilation cache: $ENACT_CACHE_DIR, else

@@ -119,6 +119,8 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	}}
 	if opts.longLived {
 		cfg.PoolSize = 2
+	} else {
+		cfg.Preparing = c.preparingNotice(cache)
 	}
 	if s.engine, err = runtime.New(cfg); err != nil {
 		s.Close()
