@@ -32,7 +32,7 @@ type buildTask struct {
 	Function string `json:"function,omitempty"`
 }
 
-func (c *cli) doBuild(ctx context.Context, file, out string) error {
+func (c *cli) doBuild(ctx context.Context, file, out string, asJSON bool) error {
 	capability, err := c.load(file)
 	if err != nil {
 		return c.fail(exitInvalid, err)
@@ -77,7 +77,9 @@ func (c *cli) doBuild(ctx context.Context, file, out string) error {
 			}
 		}
 		m.Tasks = append(m.Tasks, t)
-		c.printf(c.stdout, "%-20s %s\n", t.ID, filepath.Join(out, t.Artifact))
+		if !asJSON {
+			c.printf(c.stdout, "%-20s %s\n", t.ID, filepath.Join(out, t.Artifact))
+		}
 	}
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -85,6 +87,10 @@ func (c *cli) doBuild(ctx context.Context, file, out string) error {
 	}
 	if err := os.WriteFile(filepath.Join(out, "plugins.json"), append(data, '\n'), 0o644); err != nil {
 		return c.fail(exitInternal, err)
+	}
+	if asJSON {
+		c.printf(c.stdout, "%s\n", data)
+		return nil
 	}
 	c.printf(c.stdout, "%-20s %s\n", "manifest", filepath.Join(out, "plugins.json"))
 	return nil

@@ -509,6 +509,7 @@ func splitErrors(err error) []string {
 
 func (c *cli) buildCommand() *cobra.Command {
 	var out string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "build FILE",
 		Short: "Build a capability's plugins into content-addressed artifacts",
@@ -521,10 +522,11 @@ write the artifacts into DIR, each named by its sha256:
 Existing artifacts are left as they are (same name, same bytes).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.doBuild(cmd.Context(), args[0], out)
+			return c.doBuild(cmd.Context(), args[0], out, asJSON)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "enact-build", "directory to write the artifacts into")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the manifest (plugins.json) as JSON instead of one line per artifact")
 	return cmd
 }
 

@@ -148,9 +148,11 @@ func TestBuildWritesContentAddressedArtifacts(t *testing.T) {
 	if code != exitPass {
 		t.Fatalf("code %d\n%s\n%s", code, stdout, stderr)
 	}
-	code, _, stderr = invoke(t, home, "", "build", examples+"temperature-converter-js.yaml", "-o", out)
-	if code != exitPass {
-		t.Fatalf("code %d\n%s", code, stderr)
+	code, stdout, stderr = invoke(t, home, "", "build", examples+"temperature-converter-js.yaml", "-o", out, "--json")
+	var printed buildManifest
+	if err := json.Unmarshal([]byte(stdout), &printed); code != exitPass || err != nil || printed.Capability != "TemperatureConverterJS" ||
+		len(printed.Tasks) != 1 || !strings.HasPrefix(printed.Tasks[0].Artifact, "sha256-") {
+		t.Fatalf("build --json: code %d, %v\n%s\n%s", code, err, stdout, stderr)
 	}
 	entries, err := os.ReadDir(out)
 	if err != nil {
