@@ -120,7 +120,6 @@ package runtime
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -444,7 +443,7 @@ func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin, plan *modu
 		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: renamed, Name: "main"}}}
 		le.cp, le.err = extism.NewCompiledPlugin(context.WithoutCancel(ctx), manifest,
 			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true},
-			slices.Concat([]extism.HostFunction{extismEnactCall()}, extismLogFunctions(), extismKernelFunctions()))
+			slices.Concat([]extism.HostFunction{extismEnactCall()}, extismLogFunctions(), extismKernelFunctions(), extismWASIFunctions()))
 		if le.err != nil {
 			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "compile plugin: " + le.err.Error()}
 		}
@@ -529,6 +528,3 @@ var memoryCache = sync.OnceValue(wazero.NewCompilationCache)
 // caches its own version string in an unsynchronised global on first use,
 // so two engines created at once race on it.
 var newCacheMu sync.Mutex
-
-// randReader is the entropy source of prebuilt plugins' WASI.
-var randReader = rand.Reader

@@ -19,6 +19,12 @@ const (
 	CodeTrap          = "trap"
 	CodePluginError   = "plugin_error"
 	CodeUnsupported   = "unsupported"
+	// CodeCancelled: the caller cancelled the run (a signal to the CLI, a
+	// server shutting down or its client gone) before it ended.
+	CodeCancelled = "cancelled"
+	// CodeExit: a prebuilt plugin ended itself with WASI's proc_exit and a
+	// non-zero status, which the message gives.
+	CodeExit = "exit"
 )
 
 // Error is why a run failed.

@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero/api"
@@ -94,9 +97,13 @@ var extismLogLevels = map[string]string{
 }
 
 // renameKernelImports points a module's imports of the Extism log
-// functions (and get_log_level) at extismLogModule, and those of the
-// kernel functions in kernelForwards at extismKernelModule.
+// functions (and get_log_level) at extismLogModule, those of the kernel
+// functions in kernelForwards at extismKernelModule, and those of WASI at
+// extismWASIModule.
 func renameKernelImports(module, name string) (string, bool) {
+	if module == wasiModule {
+		return extismWASIModule, true
+	}
 	if module != "extism:host/env" {
 		return "", false
 	}
@@ -261,6 +268,57 @@ func extismLogFunctions() []extism.HostFunction {
 	}, nil, []extism.ValueType{extism.ValueTypeI32})
 	f.SetNamespace(extismLogModule)
 	return append(fns, f)
+}
+
+// extismWASIModule is the module the runtime serves a prebuilt plugin's
+// WASI imports from: the sandbox's own WASI (wasiFunctions), the one the
+// interpreters have, without a mount. There is no preopened directory, so
+// every path call answers ENOTCAPABLE; standard output and error go to the
+// run's bounded output; there are no arguments or environment variables;
+// poll_oneoff sleeps within the run's deadline. (The go-sdk's WASI, wazero's,
+// stays instantiated beside it, unused: the go-sdk runs a WASI module's
+// _initialize or constructors only when it has its own WASI enabled.)
+const extismWASIModule = "enact:extism/wasi"
+
+// extismWASIFunctions serve the imports renameKernelImports moved to
+// extismWASIModule. The go-sdk gives a host function the kernel's memory,
+// not the plugin's, so each call finds the plugin's module in the call's
+// context (see withPluginMain).
+func extismWASIFunctions() []extism.HostFunction {
+	defs := wasiFunctions(nil)
+	fns := make([]extism.HostFunction, 0, len(defs))
+	for _, name := range slices.Sorted(maps.Keys(defs)) {
+		d := defs[name]
+		f := extism.NewHostFunctionWithStack(name, func(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
+			mod, _ := ctx.Value(pluginMainKey{}).(api.Module)
+			if mod == nil {
+				panic(errors.New("enact: a WASI call of a plugin outside a run"))
+			}
+			d.fn(ctx, mod, stack)
+		}, d.params, d.results)
+		f.SetNamespace(extismWASIModule)
+		fns = append(fns, f)
+	}
+	return fns
+}
+
+type pluginMainKey struct{}
+
+// withPluginMain puts the main module of a go-sdk plugin instance in a
+// context, for extismWASIFunctions. The go-sdk keeps the module in an
+// unexported field (Plugin.Module wraps it without its memory); it is read
+// once per instance, through reflection, and checked to be an api.Module.
+func withPluginMain(ctx context.Context, p *extism.Plugin) (context.Context, error) {
+	v := reflect.ValueOf(p.Module()).Elem()
+	f := v.FieldByName("inner")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[api.Module]() {
+		return nil, fmt.Errorf("this version of the go-sdk keeps a plugin's module as %v, not an api.Module named inner", f)
+	}
+	mod, _ := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(api.Module)
+	if mod == nil {
+		return nil, errors.New("the go-sdk plugin has no main module")
+	}
+	return context.WithValue(ctx, pluginMainKey{}, mod), nil
 }
 
 // prebuiltInput is the input a prebuilt plugin receives: the JSON object of

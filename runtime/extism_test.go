@@ -6,11 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/google/go-cmp/cmp"
@@ -21,61 +20,21 @@ import (
 	"github.com/enact-run/enact/runtime"
 )
 
-var (
-	extismDirOnce sync.Once
-	extismDir     string
-	extismDirErr  error
-)
-
-// extismWasmDir is the wasm/ directory of the go-sdk module in the module
-// cache: the Extism project's own test plugins, at the version go.mod pins.
-func extismWasmDir(t testing.TB) string {
-	t.Helper()
-	extismDirOnce.Do(func() {
-		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/extism/go-sdk").Output()
-		if err != nil {
-			extismDirErr = err
-			return
-		}
-		extismDir = filepath.Join(strings.TrimSpace(string(out)), "wasm")
-	})
-	if extismDirErr != nil || extismDir == "" {
-		t.Skipf("the go-sdk module is not in the module cache: %v", extismDirErr)
-	}
-	return extismDir
-}
-
-// extismCapability loads testdata/extism/NAME.yaml from a directory that
-// also holds the plugin it pins, copied from the module cache.
+// extismCapability loads testdata/extism/NAME.yaml, which runs one of the
+// Extism project's test plugins (copied beside it; see SOURCES.md).
 func extismCapability(t testing.TB, name string) *capabilities.Capability {
 	t.Helper()
-	doc, err := os.ReadFile(filepath.Join("testdata", "extism", name+".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	return loadFile(t, filepath.Join("testdata", "extism", name+".yaml"))
+}
+
+// extismVariant writes a capability document beside a copy of the Extism
+// test plugin it runs, in a directory of its own, and loads it.
+func extismVariant(t testing.TB, plugin, doc string) *capabilities.Capability {
+	t.Helper()
 	dir := t.TempDir()
-	c, err := capabilities.Load(doc, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, task := range c.Tasks {
-		wasm, err := os.ReadFile(filepath.Join(extismWasmDir(t), task.Plugin.Path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(wasm)
-		if got := hex.EncodeToString(sum[:]); got != task.Plugin.SHA256 {
-			t.Fatalf("%s in the module cache has sha256 %s; testdata/extism/%s.yaml pins %s", task.Plugin.Path, got, name, task.Plugin.SHA256)
-		}
-		if err := os.WriteFile(filepath.Join(dir, task.Plugin.Path), wasm, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, name+".yaml")
-	if err := os.WriteFile(path, doc, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return loadFile(t, path)
+	writeFile(t, filepath.Join(dir, plugin), string(mustRead(t, filepath.Join("testdata", "extism", plugin))))
+	writeFile(t, filepath.Join(dir, "variant.yaml"), doc)
+	return loadFile(t, filepath.Join(dir, "variant.yaml"))
 }
 
 func TestExtismPluginsRunAsMeant(t *testing.T) {
@@ -192,18 +151,30 @@ func TestExtismPrintlnRuns(t *testing.T) {
 
 func TestExtismFilesAreUnreachable(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"fs", "read_write"} {
-		t.Run(name, func(t *testing.T) {
+	// The go-sdk's own tests mount a directory holding test.txt at /mnt;
+	// here no directory is open to the plugin, and the sandbox's WASI
+	// answers every path call "not capable" (ENOTCAPABLE, 76).
+	for _, tc := range []struct{ name, code, msg, logged string }{
+		// Rust, std::fs: wasi-libc finds no preopened directory for the
+		// path and fails with ENOTCAPABLE before any path call.
+		{"read_write", runtime.CodeGuestError, `Failed to read file: failed to find a pre-opened file descriptor through which "/mnt/test.txt" could be opened`, ""},
+		// TinyGo, os.ReadFile: it calls path_open itself, is told
+		// ENOTCAPABLE and logs the errno (76) before returning 1.
+		{"fs", runtime.CodeGuestError, "returned 1", "open /mnt/test.txt: errno 76"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := engine(t).Run(t.Context(), extismCapability(t, name), nil)
+			res, err := engine(t).Run(t.Context(), extismCapability(t, tc.name), nil)
 			var re *runtime.Error
-			if !errors.As(err, &re) || re.Code != runtime.CodeGuestError && re.Code != runtime.CodeTrap {
-				t.Fatalf("err = %v (outputs %v), want the plugin to fail for want of a file", err, res.Outputs)
+			if !errors.As(err, &re) || re.Code != tc.code || !strings.Contains(re.Message, tc.msg) {
+				t.Fatalf("err = %v (outputs %v, logs %v, output %q), want %s containing %q", err, res.Outputs, res.Logs, res.Output, tc.code, tc.msg)
 			}
-			if strings.Contains(jsonOf(t, res.Outputs), "hello world") {
-				t.Errorf("the plugin read a file: %v", res.Outputs)
+			if tc.logged != "" && !strings.Contains(jsonOf(t, res.Logs), tc.logged) {
+				t.Errorf("logs %v lack %q", res.Logs, tc.logged)
 			}
-			t.Logf("%v", err)
+			if strings.Contains(jsonOf(t, res.Outputs)+res.Output, "hello world") {
+				t.Errorf("the plugin read a file: %v %q", res.Outputs, res.Output)
+			}
 		})
 	}
 }
@@ -212,7 +183,8 @@ func TestExtismFailuresAreReported(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, code, msg string }{
 		{"fail", runtime.CodeGuestError, "Some error message"},
-		{"exit", runtime.CodeTrap, "status 42"},
+		// proc_exit(42): the plugin's own status, not a trap.
+		{"exit", runtime.CodeExit, "the plugin exited with status 42"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -222,6 +194,38 @@ func TestExtismFailuresAreReported(t *testing.T) {
 				t.Fatalf("err = %v, want %s containing %q", err, tc.code, tc.msg)
 			}
 		})
+	}
+}
+
+func TestExtismExitZeroIsASuccess(t *testing.T) {
+	t.Parallel()
+	// The go-sdk takes proc_exit(0) for a success and returns the output
+	// set before it; so does the engine.
+	res, err := engine(t).Run(t.Context(), extismCapability(t, "exit_zero"), nil)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if got := jsonOf(t, res.Outputs); got != "{}" {
+		t.Errorf("outputs %s, want none", got)
+	}
+}
+
+func TestExtismSleepEndsAtTheDeadlineOrTheCancel(t *testing.T) {
+	t.Parallel()
+	// sleep.wasm sleeps config duration (600 s here) through WASI's
+	// poll_oneoff, which the sandbox cuts at the run's 1 s deadline; a
+	// cancelled context ends it as cancelled, not timeout.
+	c := extismCapability(t, "sleep_long")
+	_, err := engine(t).Run(t.Context(), c, nil)
+	var re *runtime.Error
+	if !errors.As(err, &re) || re.Code != runtime.CodeTimeout {
+		t.Fatalf("err = %v, want timeout", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	_, err = engine(t).Run(ctx, c, nil)
+	if !errors.As(err, &re) || re.Code != runtime.CodeCancelled || re.Message != "the run was cancelled" {
+		t.Fatalf("err = %v, want cancelled", err)
 	}
 }
 
@@ -265,10 +269,8 @@ func TestExtismOutputModes(t *testing.T) {
 	t.Parallel()
 	// hello returns "Hello, world!": JSON mode refuses it with the bytes
 	// quoted, bytes mode gives them in base64.
-	c := extismCapability(t, "hello")
-	doc := strings.Replace(string(mustRead(t, filepath.Join(c.Dir, "hello.yaml"))), "output: text", "output: bytes", 1)
-	writeFile(t, filepath.Join(c.Dir, "bytes.yaml"), doc)
-	res, err := engine(t).Run(t.Context(), loadFile(t, filepath.Join(c.Dir, "bytes.yaml")), nil)
+	doc := strings.Replace(string(mustRead(t, filepath.Join("testdata", "extism", "hello.yaml"))), "output: text", "output: bytes", 1)
+	res, err := engine(t).Run(t.Context(), extismVariant(t, "hello.wasm", doc), nil)
 	if err != nil {
 		t.Fatalf("bytes: %v", err)
 	}
@@ -277,8 +279,7 @@ func TestExtismOutputModes(t *testing.T) {
 	}
 	doc = strings.Replace(doc, "      output: bytes\n", "", 1)
 	doc = strings.Replace(doc, "outputs:\n  type: object\n  properties:\n    output: {type: string}\n", "", 1)
-	writeFile(t, filepath.Join(c.Dir, "json.yaml"), doc)
-	_, err = engine(t).Run(t.Context(), loadFile(t, filepath.Join(c.Dir, "json.yaml")), nil)
+	_, err = engine(t).Run(t.Context(), extismVariant(t, "hello.wasm", doc), nil)
 	var re *runtime.Error
 	if !errors.As(err, &re) || re.Code != runtime.CodeInvalidOutput || !strings.Contains(re.Message, `"Hello, world!" (13 bytes)`) {
 		t.Fatalf("json: err = %v, want invalid_output quoting the bytes", err)
@@ -313,10 +314,8 @@ func TestExtismRawInputRules(t *testing.T) {
 
 func TestExtismBase64RawInput(t *testing.T) {
 	t.Parallel()
-	c := extismCapability(t, "count_vowels")
-	doc := strings.Replace(string(mustRead(t, filepath.Join(c.Dir, "count_vowels.yaml"))), "text: {type: string}", "text: {type: string, contentEncoding: base64}", 1)
-	writeFile(t, filepath.Join(c.Dir, "b64.yaml"), doc)
-	c = loadFile(t, filepath.Join(c.Dir, "b64.yaml"))
+	doc := strings.Replace(string(mustRead(t, filepath.Join("testdata", "extism", "count_vowels.yaml"))), "text: {type: string}", "text: {type: string, contentEncoding: base64}", 1)
+	c := extismVariant(t, "count_vowels.wasm", doc)
 	res, err := engine(t).Run(t.Context(), c, map[string]any{"text": "aGVsbG8gd29ybGQ="}) // "hello world"
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -391,7 +390,7 @@ func BenchmarkExtismHostCalls(b *testing.B) {
 		}, func(*testing.B) []byte { return hostcalls }, map[string]any{"n": "AQ=="}, []byte{1}, 1e4},
 		{"count_vowels", "count_vowels", func(b *testing.B) *capabilities.Capability { return extismCapability(b, "count_vowels") },
 			func(b *testing.B) []byte {
-				wasm, err := os.ReadFile(filepath.Join(extismWasmDir(b), "count_vowels.wasm"))
+				wasm, err := os.ReadFile(filepath.Join("testdata", "extism", "count_vowels.wasm"))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -489,4 +488,28 @@ func sdkEnactCall() extism.HostFunction {
 	}, []extism.ValueType{extism.ValueTypePTR}, []extism.ValueType{extism.ValueTypePTR})
 	f.SetNamespace("extism:host/user")
 	return f
+}
+
+func TestExtismTestPluginsMatchTheirSources(t *testing.T) {
+	t.Parallel()
+	// SOURCES.md lists every plugin copied here with its sha256; the
+	// files must be those.
+	doc := string(mustRead(t, filepath.Join("testdata", "extism", "SOURCES.md")))
+	listed := 0
+	for line := range strings.Lines(doc) {
+		cells := strings.Split(line, " | ")
+		if len(cells) < 3 || !strings.HasSuffix(cells[0], ".wasm") {
+			continue
+		}
+		name := strings.TrimPrefix(cells[0], "| ")
+		sum := sha256.Sum256(mustRead(t, filepath.Join("testdata", "extism", name)))
+		if got := hex.EncodeToString(sum[:]); got != cells[2] {
+			t.Errorf("%s has sha256 %s; SOURCES.md says %s", name, got, cells[2])
+		}
+		listed++
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "extism", "*.wasm"))
+	if listed != len(files) || listed == 0 {
+		t.Errorf("SOURCES.md lists %d plugins; testdata/extism holds %d", listed, len(files))
+	}
 }

@@ -213,7 +213,7 @@ func (e *Engine) RunOrdered(ctx context.Context, c *capabilities.Capability, inp
 				operator = e.cfg.PluginConfig(c.ID)
 			}
 			cfg, tr.ConfigKeys, tr.ConfigDigest = pluginConfig(p, operator)
-			out, err = e.runPrebuilt(ctx, p, vars, res.MemoryLimit, output, cfg, logs)
+			out, err = e.runPrebuilt(ctx, p, vars, res.MemoryLimit, cfg, logs)
 		}
 		tr.Duration = time.Since(tstart)
 		res.Tasks = append(res.Tasks, tr)
@@ -229,7 +229,7 @@ func (e *Engine) RunOrdered(ctx context.Context, c *capabilities.Capability, inp
 		case errors.Is(ctx.Err(), context.DeadlineExceeded):
 			return res, &Error{Code: CodeTimeout, Message: "the run exceeded its time limit while its outputs were validated", cause: err}
 		case ctx.Err() != nil:
-			return res, &Error{Code: CodeTimeout, Message: "the run was cancelled while its outputs were validated", cause: err}
+			return res, &Error{Code: CodeCancelled, Message: "the run was cancelled while its outputs were validated", cause: err}
 		}
 		return res, &Error{Code: CodeInvalidOutput, Message: err.Error(), cause: err}
 	}
@@ -253,8 +253,10 @@ func validateInputs(ctx context.Context, e *Engine, c *capabilities.Capability, 
 	switch {
 	case err == nil:
 		return in, nil
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return nil, &Error{Code: CodeTimeout, Message: "the run's context reached its deadline while its inputs were validated", cause: err}
 	case ctx.Err() != nil:
-		return nil, &Error{Code: CodeTimeout, Message: "the run was cancelled while its inputs were validated", cause: err}
+		return nil, &Error{Code: CodeCancelled, Message: "the run was cancelled while its inputs were validated", cause: err}
 	case vctx.Err() != nil:
 		return nil, &Error{Code: CodeTimeout, Message: fmt.Sprintf("validating the inputs took longer than the run's time limit of %s", timeout), cause: err}
 	}
@@ -409,7 +411,7 @@ func canonicalNumbers(v any) any {
 // and the Extism kernel's (charged as they grow, so the plugin's input,
 // output and host-call replies, which live in the kernel's memory, count
 // too).
-func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[string]any, memLimit uint64, output *boundedBuffer, config map[string]string, logs *pluginLogs) (map[string]any, error) {
+func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[string]any, memLimit uint64, config map[string]string, logs *pluginLogs) (map[string]any, error) {
 	plan, err := e.plan(p, memLimit)
 	if err != nil {
 		return nil, err
@@ -436,9 +438,9 @@ func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[st
 	budget := &memoryBudget{limit: memLimit}
 	budget.used.Store(plan.fixed)
 	ictx := experimental.WithMemoryAllocator(ctx, budget)
-	mc := wazero.NewModuleConfig().WithStdout(output).WithStderr(output).
-		WithSysWalltime().WithSysNanotime().WithRandSource(randReader)
-	plugin, err := le.cp.Instance(ictx, extism.PluginInstanceConfig{ModuleConfig: mc})
+	// The plugin's WASI is the sandbox's (extismWASIFunctions): nothing of
+	// the module configuration reaches it.
+	plugin, err := le.cp.Instance(ictx, extism.PluginInstanceConfig{ModuleConfig: wazero.NewModuleConfig()})
 	if err == nil && budget.refused.Load() {
 		_ = plugin.Close(context.WithoutCancel(ctx))
 		err = errors.New("instantiation exceeded the memory limit")
@@ -450,6 +452,9 @@ func (e *Engine) runPrebuilt(ctx context.Context, p *plugins.Plugin, vars map[st
 	// Extism vars start empty in every run: each instance is new.
 	plugin.Config = config
 	logs.startTask(p.TaskID())
+	if ctx, err = withPluginMain(ctx, plugin); err != nil {
+		return nil, &Error{Code: CodePluginError, Message: "serve the plugin's WASI: " + err.Error()}
+	}
 	rc, out, err := plugin.CallWithContext(ctx, p.Function(), input)
 	if err != nil || rc != 0 {
 		if err == nil {
@@ -474,9 +479,13 @@ func (e *Engine) prebuiltError(ctx context.Context, budget *memoryBudget, le *la
 	if _, ok := asError(err); ok {
 		return err
 	}
+	// A plugin ending itself with WASI's proc_exit: status 0 is a success
+	// (the go-sdk returns no error for it, and the run takes the plugin's
+	// output, as Extism hosts do); any other status is the plugin's own
+	// failure, reported with it.
 	var exit *sys.ExitError
 	if errors.As(err, &exit) && ctx.Err() == nil {
-		return &Error{Code: CodeTrap, Message: fmt.Sprintf("the plugin exited with status %d", exit.ExitCode())}
+		return &Error{Code: CodeExit, Message: fmt.Sprintf("the plugin exited with status %d", exit.ExitCode()), cause: err}
 	}
 	return &Error{Code: CodeGuestError, Message: err.Error(), cause: err}
 }
@@ -516,7 +525,7 @@ func (e *Engine) classify(ctx context.Context, task string, err error) error {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return &Error{Code: CodeTimeout, Task: task, Message: "the run exceeded its time limit", cause: err}
 		}
-		return &Error{Code: CodeTimeout, Task: task, Message: "the run was cancelled", cause: err}
+		return &Error{Code: CodeCancelled, Task: task, Message: "the run was cancelled", cause: err}
 	}
 	if errors.Is(err, errGuestOutOfMemory) {
 		return &Error{Code: CodeMemoryLimit, Task: task, Message: err.Error(), cause: err}

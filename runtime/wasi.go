@@ -39,15 +39,27 @@ type wasiOptions struct {
 	Mount *wasiMount
 }
 
+// wasiGuest is what the sandbox's WASI functions need of the module
+// calling them: its memory, and a way to end it. An api.Module is one; a
+// prebuilt plugin's calls come through the go-sdk, which gives the
+// plugin's memory only (see extismWASIFunctions).
+type wasiGuest interface {
+	Memory() api.Memory
+	CloseWithExitCode(ctx context.Context, exitCode uint32) error
+}
+
+// wasiFunc is one function of the sandbox's WASI: its parameters and
+// results are on the stack, as for api.GoModuleFunc.
+type wasiFunc func(ctx context.Context, g wasiGuest, s []uint64)
+
+// wasiDef is one function of the sandbox's WASI with its signature.
+type wasiDef struct {
+	fn              wasiFunc
+	params, results []api.ValueType
+}
+
 // instantiateWASI builds the sandbox's own wasi_snapshot_preview1 host
-// module. It is deliberately not wazero's full WASI. Standard output and
-// error go to the bounded buffers of the current call (found through the
-// call's context), standard input is empty, there are no arguments, no
-// environment variables and no sockets. Without a mount in opts there is
-// no filesystem behind it at all: no preopened directory, and every path
-// call answers ENOTCAPABLE. With one, the guest reads that tree and
-// nothing else (see wasifs.go). poll_oneoff sleeps for a clock
-// subscription, never past the end of the calling context.
+// module (see wasiFunctions) in a runtime.
 func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions) error {
 	var opt wasiOptions
 	for _, o := range opts {
@@ -55,27 +67,56 @@ func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions)
 			opt.Mount = o.Mount
 		}
 	}
+	defs := wasiFunctions(opt.Mount)
+	fns := make(map[string]api.GoModuleFunc, len(defs))
+	for name, d := range defs {
+		fns[name] = func(ctx context.Context, m api.Module, s []uint64) { d.fn(ctx, m, s) }
+	}
+	if opt.Mount != nil {
+		for name, f := range opt.Mount.exports(fns) {
+			fns[name] = f
+		}
+	}
+	b := r.NewHostModuleBuilder(wasiModule)
+	for _, name := range slices.Sorted(maps.Keys(fns)) {
+		b.NewFunctionBuilder().WithGoModuleFunction(fns[name], defs[name].params, defs[name].results).Export(name)
+	}
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// wasiFunctions are the functions of the sandbox's own WASI preview 1. It
+// is deliberately not wazero's full WASI. Standard output and error go to
+// the bounded buffers of the current call (found through the call's
+// context), standard input is empty, there are no arguments, no
+// environment variables and no sockets. Without a mount there is no
+// filesystem behind it at all: no preopened directory, and every path call
+// answers ENOTCAPABLE. With one, the guest reads that tree and nothing else
+// (see wasifs.go, whose functions instantiateWASI puts in place of these;
+// a mount's guests are api.Modules). poll_oneoff sleeps for a clock
+// subscription, never past the end of the calling context.
+func wasiFunctions(mount *wasiMount) map[string]wasiDef {
 	i32, i64 := api.ValueTypeI32, api.ValueTypeI64
-	sigs := map[string][]api.ValueType{}
-	fns := map[string]api.GoModuleFunc{}
-	fn := func(name string, f api.GoModuleFunc, params ...api.ValueType) {
-		fns[name], sigs[name] = f, params
+	defs := map[string]wasiDef{}
+	ret := []api.ValueType{i32}
+	fn := func(name string, f wasiFunc, params ...api.ValueType) {
+		defs[name] = wasiDef{fn: f, params: params, results: ret}
 	}
 
-	zeroSizes := func(_ context.Context, m api.Module, s []uint64) {
+	zeroSizes := func(_ context.Context, m wasiGuest, s []uint64) {
 		if !m.Memory().WriteUint32Le(uint32(s[0]), 0) || !m.Memory().WriteUint32Le(uint32(s[1]), 0) {
 			s[0] = errnoFault
 			return
 		}
 		s[0] = errnoSuccess
 	}
-	noop := func(_ context.Context, _ api.Module, s []uint64) { s[0] = errnoSuccess }
+	noop := func(_ context.Context, _ wasiGuest, s []uint64) { s[0] = errnoSuccess }
 	fn("args_sizes_get", zeroSizes, i32, i32)
 	fn("environ_sizes_get", zeroSizes, i32, i32)
 	fn("args_get", noop, i32, i32)
 	fn("environ_get", noop, i32, i32)
 
-	fn("clock_res_get", func(_ context.Context, m api.Module, s []uint64) {
+	fn("clock_res_get", func(_ context.Context, m wasiGuest, s []uint64) {
 		if !m.Memory().WriteUint64Le(uint32(s[1]), 1000) {
 			s[0] = errnoFault
 			return
@@ -83,7 +124,7 @@ func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions)
 		s[0] = errnoSuccess
 	}, i32, i32)
 	clock := wasiClock{start: time.Now()}
-	fn("clock_time_get", func(_ context.Context, m api.Module, s []uint64) {
+	fn("clock_time_get", func(_ context.Context, m wasiGuest, s []uint64) {
 		ns, ok := clock.now(uint32(s[0]))
 		if !ok {
 			s[0] = errnoInval
@@ -96,7 +137,7 @@ func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions)
 		s[0] = errnoSuccess
 	}, i32, i64, i32)
 
-	fn("random_get", func(_ context.Context, m api.Module, s []uint64) {
+	fn("random_get", func(_ context.Context, m wasiGuest, s []uint64) {
 		buf, ok := m.Memory().Read(uint32(s[0]), uint32(s[1]))
 		if !ok {
 			s[0] = errnoFault
@@ -106,7 +147,7 @@ func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions)
 		s[0] = errnoSuccess
 	}, i32, i32)
 
-	fn("fd_write", func(ctx context.Context, m api.Module, s []uint64) {
+	fn("fd_write", func(ctx context.Context, m wasiGuest, s []uint64) {
 		fd, iovs, iovsLen, resultPtr := uint32(s[0]), uint32(s[1]), uint32(s[2]), uint32(s[3])
 		out, ok := stdioFor(ctx, fd)
 		if !ok {
@@ -136,7 +177,7 @@ func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions)
 		s[0] = errnoSuccess
 	}, i32, i32, i32, i32)
 
-	fn("fd_read", func(_ context.Context, m api.Module, s []uint64) {
+	fn("fd_read", func(_ context.Context, m wasiGuest, s []uint64) {
 		if uint32(s[0]) != 0 {
 			s[0] = errnoBadf
 			return
@@ -149,8 +190,8 @@ func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions)
 		s[0] = errnoSuccess
 	}, i32, i32, i32, i32)
 
-	stdioOnly := func(ok uint64) api.GoModuleFunc {
-		return func(_ context.Context, _ api.Module, s []uint64) {
+	stdioOnly := func(ok uint64) wasiFunc {
+		return func(_ context.Context, _ wasiGuest, s []uint64) {
 			if uint32(s[0]) > 2 {
 				s[0] = errnoBadf
 				return
@@ -164,7 +205,7 @@ func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions)
 	fn("fd_fdstat_set_flags", stdioOnly(errnoNotcapable), i32, i32)
 	fn("fd_seek", stdioOnly(errnoSpipe), i32, i64, i32, i32)
 	fn("fd_tell", stdioOnly(errnoSpipe), i32, i32)
-	fn("fd_fdstat_get", func(_ context.Context, m api.Module, s []uint64) {
+	fn("fd_fdstat_get", func(_ context.Context, m wasiGuest, s []uint64) {
 		fd, ptr := uint32(s[0]), uint32(s[1])
 		if fd > 2 {
 			s[0] = errnoBadf
@@ -187,11 +228,11 @@ func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions)
 
 	// No preopened directories: the first probe answers EBADF, which ends
 	// every libc's preopen scan.
-	badf := func(_ context.Context, _ api.Module, s []uint64) { s[0] = errnoBadf }
+	badf := func(_ context.Context, _ wasiGuest, s []uint64) { s[0] = errnoBadf }
 	fn("fd_prestat_get", badf, i32, i32)
 	fn("fd_prestat_dir_name", badf, i32, i32, i32)
 
-	notcapable := func(_ context.Context, _ api.Module, s []uint64) { s[0] = errnoNotcapable }
+	notcapable := func(_ context.Context, _ wasiGuest, s []uint64) { s[0] = errnoNotcapable }
 	for name, params := range map[string][]api.ValueType{
 		"fd_advise":               {i32, i64, i64, i32},
 		"fd_allocate":             {i32, i64, i64},
@@ -221,31 +262,18 @@ func instantiateWASI(ctx context.Context, r wazero.Runtime, opts ...wasiOptions)
 		fn(name, notcapable, params...)
 	}
 
-	fn("poll_oneoff", func(ctx context.Context, m api.Module, s []uint64) {
-		s[0] = uint64(pollOneoff(ctx, m, clock, opt.Mount, uint32(s[0]), uint32(s[1]), uint32(s[2]), uint32(s[3])))
+	fn("poll_oneoff", func(ctx context.Context, m wasiGuest, s []uint64) {
+		s[0] = uint64(pollOneoff(ctx, m, clock, mount, uint32(s[0]), uint32(s[1]), uint32(s[2]), uint32(s[3])))
 	}, i32, i32, i32, i32)
 	fn("sched_yield", noop)
-	fn("proc_raise", func(_ context.Context, _ api.Module, s []uint64) { s[0] = errnoNosys }, i32)
+	fn("proc_raise", func(_ context.Context, _ wasiGuest, s []uint64) { s[0] = errnoNosys }, i32)
 
-	if opt.Mount != nil {
-		for name, f := range opt.Mount.exports(fns) {
-			fns[name] = f
-		}
-	}
-
-	b := r.NewHostModuleBuilder(wasiModule)
-	ret := []api.ValueType{i32}
-	for _, name := range slices.Sorted(maps.Keys(fns)) {
-		b.NewFunctionBuilder().WithGoModuleFunction(fns[name], sigs[name], ret).Export(name)
-	}
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+	defs["proc_exit"] = wasiDef{fn: func(ctx context.Context, m wasiGuest, s []uint64) {
 		code := uint32(s[0])
 		_ = m.CloseWithExitCode(ctx, code)
 		panic(sys.NewExitError(code))
-	}), []api.ValueType{i32}, nil).Export("proc_exit")
-
-	_, err := b.Instantiate(ctx)
-	return err
+	}, params: []api.ValueType{i32}}
+	return defs
 }
 
 // wasiClock is the guests' clocks: wall time, and monotonic time (also
@@ -285,7 +313,7 @@ const (
 // until ctx ends, whichever comes first, and reports the clocks due then.
 // A sleep cut short by the end of ctx ends the guest instead, with the exit
 // code wazero gives a guest whose context ended (deadline or cancelled).
-func pollOneoff(ctx context.Context, m api.Module, clock wasiClock, mount *wasiMount, in, out, n, resultPtr uint32) uint32 {
+func pollOneoff(ctx context.Context, m wasiGuest, clock wasiClock, mount *wasiMount, in, out, n, resultPtr uint32) uint32 {
 	if n == 0 {
 		return errnoInval
 	}
@@ -383,7 +411,8 @@ func pollOneoff(ctx context.Context, m api.Module, clock wasiClock, mount *wasiM
 				binary.LittleEndian.PutUint16(ev[24:], eventRWFlagHangup)
 			case (fd == 1 || fd == 2) && writing:
 			case fd > 2 && mount != nil:
-				nbytes, errno = mount.ready(m, fd, writing)
+				// A mount is only ever served to api.Modules.
+				nbytes, errno = mount.ready(m.(api.Module), fd, writing)
 			default:
 				errno = errnoBadf
 			}

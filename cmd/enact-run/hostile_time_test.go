@@ -30,8 +30,8 @@ func costlyOutputsDoc() string {
 
 // TestHostileTimeSIGTERMEndsARun: SIGTERM to `enact-run run` ends the run
 // long before its 30 s deadline, whether the guest is looping or the host
-// is validating its outputs, and the run's receipt records it as a
-// timeout (cancelled).
+// is validating its outputs, and the run's receipt records it as
+// cancelled.
 func TestHostileTimeSIGTERMEndsARun(t *testing.T) {
 	t.Parallel()
 	bin := realBinary(t)
@@ -80,14 +80,14 @@ func TestHostileTimeSIGTERMEndsARun(t *testing.T) {
 			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 				t.Fatalf("stdout: %v\n%s\nstderr: %s", err, stdout.String(), stderr.String())
 			}
-			if cmd.ProcessState.ExitCode() != exitFailed || rep.Status != "FAILED" || rep.Error.Code != "timeout" || !strings.Contains(rep.Error.Message, "cancelled") || rep.ReceiptID == "" {
+			if cmd.ProcessState.ExitCode() != exitFailed || rep.Status != "FAILED" || rep.Error.Code != "cancelled" || rep.ReceiptID == "" {
 				t.Errorf("exit %d, report %+v, want a cancelled run with a receipt", cmd.ProcessState.ExitCode(), rep)
 			}
 			// The receipt says so too.
 			show := exec.Command(bin, "receipts", "show", rep.ReceiptID)
 			show.Env = cmd.Env
 			out, err := show.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), "timeout") || !strings.Contains(string(out), "cancelled") {
+			if err != nil || !strings.Contains(string(out), "cancelled") {
 				t.Errorf("receipts show: %v\n%s", err, out)
 			}
 		})
