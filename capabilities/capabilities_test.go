@@ -257,7 +257,8 @@ func TestLoadProblems(t *testing.T) {
 		{"unknown env.properties field", head + script + "env:\n  properties:\n    other: {}\n", []string{"t.yaml:11: /env/properties/other" + unknown}},
 		{"unknown resources field", head + script + "env:\n  resources:\n    cpu: 2\n", []string{"t.yaml:11: /env/resources/cpu" + unknown}},
 		{"unknown plugin field", head + wasm + "      args: [1]\n", []string{"t.yaml:10: /tasks/0/plugin/args" + unknown}},
-		{"field names are case-sensitive", head + script + "Env: {}\n", []string{"t.yaml:9: /Env" + unknown}},
+		{"field names are case-sensitive", head + script + "Env: {}\n", []string{"t.yaml:9: /Env" + strings.Replace(unknown, "unknown field", "unknown field (did you mean env?)", 1)}},
+		{"a misspelled field gets a suggestion", head + script + "    langauge: js\n", []string{"t.yaml:9: /tasks/0/langauge" + strings.Replace(unknown, "unknown field", "unknown field (did you mean language?)", 1)}},
 
 		// Fields.
 		{"missing id and description", "enact: 1.0.0\n" + script, []string{"t.yaml:1: /description: required: missing", "t.yaml:1: /id: required: missing"}},

@@ -121,7 +121,7 @@ func protocolMessage(doc any, it issue) string {
 	inTask := len(it.path) == 3 && it.path[0] == "tasks"
 	switch {
 	case it.rule == "additionalProperties":
-		return "unknown field; besides the protocol's fields only names starting with x- are allowed"
+		return unknownFieldMessage(it.path)
 	case it.rule == "enum" && inTask && it.path[2] == "type" && slices.Contains([]any{"agent", "prompt", "shell"}, got()):
 		return fmt.Sprintf("task type %q is not supported yet (the protocol lists it as coming soon); use script or wasm", got())
 	case it.rule == "minItems" && len(it.path) == 1 && it.path[0] == "tasks":

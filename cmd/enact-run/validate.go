@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
@@ -40,7 +39,7 @@ func checkActions(c *capabilities.Capability, p *policy.Policy, policyName strin
 	for _, id := range declared {
 		if _, found := slices.BinarySearch(known, id); !found {
 			msg := fmt.Sprintf("x-enact.actions: %s is no action of this runner's connectors", id)
-			if s := closest(id, known); s != "" {
+			if s := capabilities.Suggest(id, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
 			problems = append(problems, msg)
@@ -51,37 +50,4 @@ func checkActions(c *capabilities.Capability, p *policy.Policy, policyName strin
 		}
 	}
 	return problems
-}
-
-// closest returns the candidate nearest to s by edit distance, when it is
-// near enough to be a likely typo.
-func closest(s string, candidates []string) string {
-	best, bestD := "", len(s)/3+2
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
