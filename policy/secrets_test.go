@@ -20,8 +20,8 @@ func TestVarsSection(t *testing.T) {
 	}
 	for src, want := range map[string]string{
 		"version: 1\nvars:\n  Notify:\n    BAD-NAME: x\n": `vars.Notify: "BAD-NAME" is not an environment variable name`,
-		"version: 1\nvars:\n  Notify: [a]\n":            "vars.Notify must be a mapping",
-		"version: 1\nvars: [a]\n":                       "vars must be a mapping",
+		"version: 1\nvars:\n  Notify: [a]\n":              "vars.Notify must be a mapping",
+		"version: 1\nvars: [a]\n":                         "vars must be a mapping",
 	} {
 		_, err := policy.Load([]byte(src), "test.yaml")
 		if err == nil || !strings.Contains(err.Error(), want) {

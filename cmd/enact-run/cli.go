@@ -18,6 +18,7 @@ import (
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/plugins"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -178,6 +179,9 @@ func (c *cli) readInput(arg string) (map[string]any, []byte, error) {
 
 const maxInputBytes = 16 << 20
 
+// envFileUsage is the help of --env-file (run, serve, mcp).
+const envFileUsage = "file of NAME=value lines giving capabilities' environment variables (env.vars); the policy file's vars and ENACT_VAR_<NAME> take precedence"
+
 func readLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -234,8 +238,8 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // runFlags are the flags of `run`.
 type runFlags struct {
-	input, actor, policy, idempotencyKey, receiptsDir string
-	asJSON, dryRun                                    bool
+	input, actor, policy, idempotencyKey, receiptsDir, envFile string
+	asJSON, dryRun                                             bool
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -274,6 +278,7 @@ embedded store are allowed).`,
 	fl.StringVar(&f.idempotencyKey, "idempotency-key", "", "run key: a second run with the same key and request replays the first's result without executing")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "perform reads; check and record writes without performing them")
 	fl.StringVar(&f.receiptsDir, "receipts-dir", "", "store receipts as one JSON file each in this directory instead of $ENACT_HOME/receipts.db")
+	fl.StringVar(&f.envFile, "env-file", "", envFileUsage)
 	return cmd
 }
 
@@ -313,7 +318,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		name, _, _ := strings.Cut(id, ".")
 		needed[name] = true
 	}
-	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed})
+	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, envFile: f.envFile, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed})
 	if err != nil {
 		return failWith(exitInternal, "internal", err)
 	}
@@ -398,7 +403,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 }
 
 func (c *cli) validateCommand() *cobra.Command {
-	var asJSON bool
+	var asJSON, strict bool
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check capability files without running them",
@@ -406,7 +411,12 @@ func (c *cli) validateCommand() *cobra.Command {
 (strictly: unknown fields are errors unless they start with x-), the inputs
 and outputs JSON Schemas, resources, script dependencies the sandbox cannot
 satisfy, and prebuilt plugin files (path, sha256, Wasm, imports).
-Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
+Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.
+
+A valid document can still declare what this runner cannot give it:
+packages beyond the standard library are warnings (the run fails naming
+them; --strict makes them errors). Task types the sandbox cannot run
+(shell never; agent, prompt and request not yet) are errors.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			engine, err := runtime.New(runtime.Config{})
@@ -415,11 +425,12 @@ Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 			}
 			defer engine.Close(context.WithoutCancel(cmd.Context()))
 			type fileResult struct {
-				File   string   `json:"file"`
-				ID     string   `json:"id,omitempty"`
-				Digest string   `json:"digest,omitempty"`
-				Valid  bool     `json:"valid"`
-				Errors []string `json:"errors"`
+				File     string   `json:"file"`
+				ID       string   `json:"id,omitempty"`
+				Digest   string   `json:"digest,omitempty"`
+				Valid    bool     `json:"valid"`
+				Errors   []string `json:"errors"`
+				Warnings []string `json:"warnings,omitempty"`
 			}
 			var results []fileResult
 			bad := 0
@@ -429,6 +440,9 @@ Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 				if err == nil {
 					r.ID, r.Digest = capability.ID, capability.Digest
 					err = engine.Check(capability)
+					if w := packageWarnings(err); w != nil && !strict {
+						r.Warnings, err = w, nil
+					}
 				}
 				if err != nil {
 					bad++
@@ -446,6 +460,9 @@ Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 				for _, r := range results {
 					if r.Valid {
 						c.printf(c.stdout, "ok    %s (%s %s)\n", r.File, r.ID, r.Digest)
+						for _, w := range r.Warnings {
+							c.printf(c.stdout, "      warning: %s\n", w)
+						}
 						continue
 					}
 					c.printf(c.stdout, "FAIL  %s\n", r.File)
@@ -461,7 +478,31 @@ Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as a JSON array")
+	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings (packages the sandbox lacks) as errors")
 	return cmd
+}
+
+// packageWarnings returns the problems of a capability check as warnings
+// when each of them is a script's packages that the sandbox lacks (the
+// document is valid; its runs fail naming them), nil otherwise.
+func packageWarnings(err error) []string {
+	var re *runtime.Error
+	if err == nil || !errors.As(err, &re) || errors.Unwrap(re) == nil {
+		return nil
+	}
+	cause := errors.Unwrap(re)
+	problems := []error{cause}
+	if j, ok := cause.(interface{ Unwrap() []error }); ok {
+		problems = j.Unwrap()
+	}
+	var out []string
+	for _, p := range problems {
+		if !errors.Is(p, plugins.ErrUnavailablePackages) {
+			return nil
+		}
+		out = append(out, strings.ReplaceAll(p.Error(), "): plugins: ", "): ")+"; runs of this task fail until it needs only the standard library")
+	}
+	return out
 }
 
 // splitErrors lists the individual problems inside an error.

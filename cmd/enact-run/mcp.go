@@ -11,7 +11,7 @@ import (
 )
 
 func (c *cli) mcpCommand() *cobra.Command {
-	var dir, actor, policyFile, receiptsDir string
+	var dir, actor, policyFile, receiptsDir, envFile string
 	var noShipped bool
 	cmd := &cobra.Command{
 		Use:   "mcp",
@@ -30,7 +30,7 @@ Add it to an MCP client's configuration, for example:
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, client, err := c.openServer(ctx, policyFile, receiptsDir)
+			st, client, err := c.openServer(ctx, policyFile, receiptsDir, envFile)
 			if err != nil {
 				return err
 			}
@@ -63,5 +63,6 @@ Add it to an MCP client's configuration, for example:
 	fl.StringVar(&actor, "actor", "", "email the runs act for (default $ENACT_ACTOR, else local@localhost)")
 	fl.StringVar(&policyFile, "policy", "", "policy file (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
 	fl.StringVar(&receiptsDir, "receipts-dir", "", "store receipts as JSON files in this directory")
+	fl.StringVar(&envFile, "env-file", "", envFileUsage)
 	return cmd
 }

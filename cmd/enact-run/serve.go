@@ -13,7 +13,7 @@ import (
 )
 
 func (c *cli) serveCommand() *cobra.Command {
-	var addr, dir, policyFile, receiptsDir, anonymous string
+	var addr, dir, policyFile, receiptsDir, anonymous, envFile string
 	var noShipped bool
 	var sessionIdle time.Duration
 	var maxSessions int
@@ -38,7 +38,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, client, err := c.openServer(ctx, policyFile, receiptsDir)
+			st, client, err := c.openServer(ctx, policyFile, receiptsDir, envFile)
 			if err != nil {
 				return err
 			}
@@ -96,6 +96,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 	fl.BoolVar(&noShipped, "no-shipped", false, "do not serve the shipped examples and reference workflows")
 	fl.StringVar(&policyFile, "policy", "", "policy file (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
 	fl.StringVar(&receiptsDir, "receipts-dir", "", "store receipts as JSON files in this directory")
+	fl.StringVar(&envFile, "env-file", "", envFileUsage)
 	fl.StringVar(&anonymous, "anonymous-actor", "", "let unauthenticated callers in, acting as this email (no tokens checked)")
 	fl.DurationVar(&sessionIdle, "mcp-session-idle", mcpserver.DefaultHTTPSessionIdle, "close an MCP session after this long without a request (negative: never)")
 	fl.IntVar(&maxSessions, "mcp-max-sessions", mcpserver.DefaultMaxHTTPSessions, "refuse a new MCP session (503) while this many are open (negative: no bound)")
