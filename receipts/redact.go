@@ -320,7 +320,7 @@ func (r *Redactor) value(v any) (any, bool) {
 
 // Receipt redacts, in place, every member of rc that can carry a value the
 // run saw: inputs (by name and by value), outputs, the error, the reasons
-// of policy results, and each action's facts, result, error and policy
+// of policy results, and each action's facts, target, result, error and policy
 // reasons. Identifiers, digests and times are left as they are.
 func (r *Redactor) Receipt(rc *Receipt) {
 	if r == nil || rc == nil {

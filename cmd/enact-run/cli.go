@@ -261,7 +261,12 @@ one JSON object is printed instead:
 
 The policy is --policy, else $ENACT_POLICY, else $ENACT_HOME/policy.yaml,
 else the built-in default (every actor may run; only the kv.* actions of the
-embedded store are allowed).`,
+embedded store are allowed).
+
+The capability's environment variables (env.vars) are secrets the operator
+supplies: the policy file's vars for the capability's id, else
+ENACT_VAR_<NAME> in this environment, else --env-file. A required one
+without a value stops the run before anything runs (exit 4).`,
 		Example: `  enact-run run TemperatureConverter --input '{"celsius": 100}'
   enact-run run ./capability.yaml --input @inputs.json --actor agent@acme.com --policy policy.yaml --json
   echo '{"celsius": 37}' | enact-run run TemperatureConverterJS --input @-`,
