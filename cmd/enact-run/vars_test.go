@@ -195,6 +195,7 @@ func TestEnvVarsServe(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "vars.yaml", varsCapability)
+	writeFile(t, dir, "needs.yaml", "enact: 1.0.0\nid: NeedsVar\ndescription: needs a variable nobody gives\nenv:\n  vars:\n    MISSING_THING: {type: string}\ntasks:\n  - {id: a, type: script, language: js, code: return {}}\n")
 	other := t.TempDir()
 	pol := writeFile(t, other, "policy.yaml", "version: 1\nallow: [kv.*]\n")
 	envFile := writeFile(t, other, "vars.env", "API_KEY="+varCanary+"\n")
@@ -228,6 +229,15 @@ func TestEnvVarsServe(t *testing.T) {
 			r.Body.Close()
 			bodies = append(bodies, string(b))
 		}
+	}
+	resp, err := http.Post(base+"/v1/runs", "application/json", strings.NewReader(`{"capability": "NeedsVar", "inputs": {}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "MISSING_THING") || !strings.Contains(string(b), "ENACT_VAR_MISSING_THING") {
+		t.Errorf("a missing variable: %d %s", resp.StatusCode, b)
 	}
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "vars-test", Version: "1"}, nil).
 		Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: base + "/mcp", MaxRetries: -1}, nil)
