@@ -52,7 +52,10 @@ func (g secretGuard) decide(c *evalCtx) (bool, string) {
 		if value == "" || matchAny(g.allow[name], c.action) {
 			continue
 		}
-		if at, ok := carries(c.args, value, ""); ok {
+		if at, ok := carries(c.args, value); ok {
+			if at == "" || strings.HasPrefix(at, " ") {
+				at = "/" + at
+			}
 			found = append(found, fmt.Sprintf("%s (at %s)", name, at))
 		}
 	}
@@ -65,48 +68,44 @@ func (g secretGuard) decide(c *evalCtx) (bool, string) {
 
 // carries reports whether v holds secret, and the JSON Pointer of the first
 // place it does: a string or number equal to it, or, for a secret of
-// minSecretLen bytes or more, a string or member name containing it.
-func carries(v any, secret, at string) (string, bool) {
+// minSecretLen bytes or more, a string or member name containing it. The
+// pointer is built only for a value that holds it.
+func carries(v any, secret string) (string, bool) {
 	switch x := v.(type) {
 	case string:
 		if x == secret || len(secret) >= minSecretLen && strings.Contains(x, secret) {
-			return orRoot(at), true
+			return "", true
 		}
 	case map[string]any:
+		// Sorted: a decision names the same place every time.
 		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if k == secret || len(secret) >= minSecretLen && strings.Contains(k, secret) {
-				return orRoot(at) + " (a member's name)", true
+				return " (a member's name)", true
 			}
-			p := at + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
-			if where, ok := carries(x[k], secret, p); ok {
-				return where, true
+			if where, ok := carries(x[k], secret); ok {
+				return "/" + pointerEscaper.Replace(k) + where, true
 			}
 		}
 	case []any:
 		for i, e := range x {
-			if where, ok := carries(e, secret, at+"/"+strconv.Itoa(i)); ok {
-				return where, true
+			if where, ok := carries(e, secret); ok {
+				return "/" + strconv.Itoa(i) + where, true
 			}
 		}
 	case json.Number:
 		if string(x) == secret {
-			return orRoot(at), true
+			return "", true
 		}
 	case bool, nil:
 	default:
 		if fmt.Sprint(x) == secret {
-			return orRoot(at), true
+			return "", true
 		}
 	}
 	return "", false
 }
 
-func orRoot(at string) string {
-	if at == "" {
-		return "/"
-	}
-	return at
-}
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // varActions decodes a mapping of variable names to lists of action globs.
 func (d *decoder) varActions(n *yaml.Node, what string) (any, bool) {
