@@ -49,7 +49,8 @@ func (c *cli) rootCommand() *cobra.Command {
 		Short: "Run Enact Protocol capabilities in a WebAssembly sandbox",
 		Long: `enact-run runs capabilities: YAML documents in the Enact Protocol whose tasks
 (Python or JavaScript scripts, or prebuilt Extism plugins) execute inside a
-WebAssembly sandbox with no filesystem, network or environment, under a
+WebAssembly sandbox with no filesystem, no network and no environment but the
+variables the operator supplies (secrets), under a
 memory limit and a deadline.
 
 Try it:
