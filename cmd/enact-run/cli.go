@@ -324,7 +324,13 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		name, _, _ := strings.Cut(id, ".")
 		needed[name] = true
 	}
-	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, envFile: f.envFile, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed})
+	var envVars map[string]string
+	if f.envFile != "" {
+		if envVars, err = readEnvFile(f.envFile); err != nil {
+			return failWith(exitUsage, runtime.CodeInvalidInput, err)
+		}
+	}
+	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, envFile: f.envFile, envVars: envVars, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed})
 	if err != nil {
 		return failWith(exitInternal, "internal", err)
 	}

@@ -55,11 +55,12 @@ type state struct {
 }
 
 type stateOptions struct {
-	policyFile  string // --policy
-	envFile     string // --env-file
-	receiptsDir string // --receipts-dir: one JSON file per receipt instead of SQLite
-	withRuntime bool   // open the engine, the gate's connectors and the policy
-	longLived   bool   // a server: keep prepared interpreter instances ready
+	policyFile  string            // --policy
+	envFile     string            // --env-file
+	envVars     map[string]string // its variables (readEnvFile)
+	receiptsDir string            // --receipts-dir: one JSON file per receipt instead of SQLite
+	withRuntime bool              // open the engine, the gate's connectors and the policy
+	longLived   bool              // a server: keep prepared interpreter instances ready
 	// connectors names the external connectors to open (from the
 	// capability's declared actions): one that is configured but not
 	// needed is not contacted, so a database that is down does not stop
@@ -84,12 +85,7 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 		return nil, fmt.Errorf("state directory %s is not writable: %w", home, err)
 	}
 	s := &state{home: home, getenv: c.getenv}
-	if opts.envFile != "" {
-		if s.envFile, err = readEnvFile(opts.envFile); err != nil {
-			return nil, err
-		}
-		s.envFilePath = opts.envFile
-	}
+	s.envFile, s.envFilePath = opts.envVars, opts.envFile
 	if s.keys, err = receipts.OpenKeyring(filepath.Join(home, "keys")); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
@@ -403,7 +399,14 @@ func (c *cli) openConnectors(ctx context.Context, s *state, needed map[string]bo
 // Its errors already carry the exit code.
 func (c *cli) openServer(ctx context.Context, policyFile, receiptsDir, envFile string) (*state, *liveClient, error) {
 	all := map[string]bool{"postgres": true, "github": true, "hubspot": true}
-	st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, envFile: envFile, withRuntime: true, connectors: all, longLived: true})
+	var vars map[string]string
+	if envFile != "" {
+		var err error
+		if vars, err = readEnvFile(envFile); err != nil {
+			return nil, nil, c.fail(exitUsage, err)
+		}
+	}
+	st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, envFile: envFile, envVars: vars, withRuntime: true, connectors: all, longLived: true})
 	if err != nil {
 		return nil, nil, c.fail(exitInternal, err)
 	}

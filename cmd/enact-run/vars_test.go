@@ -175,6 +175,13 @@ func TestEnvVarsCLI(t *testing.T) {
 			t.Errorf("invalid %s: exit %d\n%s", name, code, out)
 		}
 	}
+	// A malformed --env-file is a command-line error naming the line,
+	// never a value.
+	bad := writeFile(t, dir, "bad.env", "API_KEY="+varCanary+"\nnot a line "+varCanary+"\n")
+	code, out, _ = varsRun(t, home, nil, "run", capFile, "--policy", plain, "--env-file", bad)
+	if code != exitUsage || !strings.Contains(out, "bad.env:2: want NAME=value") || strings.Contains(out, varCanary) {
+		t.Errorf("bad --env-file: exit %d\n%s", code, out)
+	}
 	if f := homeLeaksOf(t, home, varCanary); f != "" {
 		t.Errorf("%s holds the value", f)
 	}
@@ -195,7 +202,7 @@ func TestEnvVarsServe(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir, "vars.yaml", varsCapability)
-	writeFile(t, dir, "needs.yaml", "enact: 1.0.0\nid: NeedsVar\ndescription: needs a variable nobody gives\nenv:\n  vars:\n    MISSING_THING: {type: string}\ntasks:\n  - {id: a, type: script, language: js, code: return {}}\n")
+	writeFile(t, dir, "needs.yaml", "enact: 1.0.0\nid: NeedsVar\ndescription: needs a variable nobody gives\nenv:\n  vars:\n    MISSING_THING: {type: string}\ntasks:\n  - id: a\n    type: script\n    language: js\n    code: \"return {};\"\n")
 	other := t.TempDir()
 	pol := writeFile(t, other, "policy.yaml", "version: 1\nallow: [kv.*]\n")
 	envFile := writeFile(t, other, "vars.env", "API_KEY="+varCanary+"\n")
