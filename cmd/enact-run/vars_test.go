@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -270,6 +275,45 @@ func TestEnvVarsServe(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), varCanary) || !strings.Contains(logs.String(), "httpapi: run") {
 		t.Errorf("the server's log shows the value, or logged no runs:\n%s", logs.String())
+	}
+	if f := homeLeaksOf(t, home, varCanary); f != "" {
+		t.Errorf("%s holds the value", f)
+	}
+}
+
+// TestEnvVarsPlugin gives a prebuilt Extism plugin a variable as a
+// configuration key (go-sdk's config.wasm returns the key "thing"): the
+// plugin reads it, and the output, the receipt (keys and a digest only)
+// and the state directory never show it.
+func TestEnvVarsPlugin(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/extism/go-sdk").Output()
+	if err != nil {
+		t.Skipf("the go-sdk module is not in the module cache: %v", err)
+	}
+	wasm, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "wasm", "config.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.wasm"), wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(wasm)
+	capFile := writeFile(t, dir, "plugin.yaml", "enact: 1.0.0\nid: ConfigPlugin\ndescription: reads its configuration\nenv:\n  vars:\n    thing: {type: string}\n"+
+		"tasks:\n  - id: main\n    type: wasm\n    plugin:\n      path: config.wasm\n      sha256: "+hex.EncodeToString(sum[:])+"\n      function: run_test\n      config:\n        thing: from the capability\n")
+	home := t.TempDir()
+	code, text, report := varsRun(t, home, map[string]string{"ENACT_VAR_thing": varCanary}, "run", capFile)
+	if code != exitPass || strings.Contains(text, varCanary) {
+		t.Fatalf("exit %d\n%s", code, text)
+	}
+	if got := jsonText(report["outputs"]); got != `{"config":"[redacted]"}` {
+		t.Errorf("outputs %s: the plugin did not read the variable over its own key", got)
+	}
+	rc := receiptBody(t, report)
+	if len(rc.Plugins) != 1 || strings.Join(rc.Plugins[0].ConfigKeys, ",") != "thing" || !strings.HasPrefix(rc.Plugins[0].ConfigDigest, "sha256:") ||
+		rc.Vars == nil || rc.Vars.Names[0] != "thing" {
+		t.Errorf("receipt plugins %+v vars %+v", rc.Plugins, rc.Vars)
 	}
 	if f := homeLeaksOf(t, home, varCanary); f != "" {
 		t.Errorf("%s holds the value", f)
