@@ -60,5 +60,5 @@ func (c *Client) resolveVars(ctx context.Context, capability *capabilities.Capab
 	}
 	// The messages never show a value; the redactor is a second guard.
 	red := receipts.NewRedactorWith(nil, nil, given)
-	return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: red.String("environment variables: " + err.Error())}
+	return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: red.String(err.Error())}
 }

@@ -250,7 +250,7 @@ func (e *MissingVarsError) Error() string {
 // given for a variable whose schema type is integer, number, boolean,
 // object or array is read as JSON first (an environment holds text). A
 // required variable without a value is a *MissingVarsError; a value that
-// does not validate is a *ValidationError or ValidationErrors named "env"
+// does not validate is a *ValidationError or ValidationErrors named "env.vars"
 // whose messages never show the value. A capability without env.vars
 // resolves to nil.
 func (c *Capability) ResolveVars(ctx context.Context, given map[string]any) (map[string]any, error) {
@@ -280,15 +280,15 @@ func (c *Capability) ResolveVars(ctx context.Context, given map[string]any) (map
 	if len(missing) > 0 {
 		return nil, &MissingVarsError{Names: missing}
 	}
-	list, _, err := checkValue(out, "env")
+	list, _, err := checkValue(out, "env.vars")
 	if err != nil {
 		return nil, WithoutValues(err, names)
 	}
 	if len(list) > 0 {
-		return nil, WithoutValues(issueErrors(list, "env"), names)
+		return nil, WithoutValues(issueErrors(list, "env.vars"), names)
 	}
 	applyDefaults(c.vars.doc, out)
-	if err := validate(ctx, c.vars, out, "env"); err != nil {
+	if err := validate(ctx, c.vars, out, "env.vars"); err != nil {
 		var ve *ValidationError
 		if !errors.As(err, &ve) {
 			return nil, err
