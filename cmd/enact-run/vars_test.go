@@ -59,7 +59,7 @@ tasks:
       } catch (e) {
         stored = e.code;
       }
-      return { js_key: env.API_KEY, wrapped: "Bearer " + process.env.API_KEY, retries: env.RETRIES * 10, stored, back };
+      return { js_key: env.API_KEY, wrapped: "Bearer " + process.env.API_KEY, retries: env.RETRIES * 10, stored, back, names: Object.keys(process.env).sort().join(",") };
   - id: py
     type: script
     language: python
@@ -112,7 +112,9 @@ func TestEnvVarsCLI(t *testing.T) {
 		args    []string
 		retries string
 	}{
-		{"runner environment", map[string]string{"ENACT_VAR_API_KEY": varCanary}, []string{"--policy", plain}, "3"},
+		// A variable the capability does not declare never reaches it.
+		{"runner environment", map[string]string{"ENACT_VAR_API_KEY": varCanary, "ENACT_VAR_OTHER": "other-value"}, []string{"--policy", plain}, "3"},
+		{"receipts directory", map[string]string{"ENACT_VAR_API_KEY": varCanary}, []string{"--policy", plain, "--receipts-dir", filepath.Join(home, "receipts")}, "3"},
 		{"env file", nil, []string{"--policy", plain, "--env-file", envFile}, "7"},
 		{"policy file", nil, []string{"--policy", withVars}, "3"},
 		// The environment's value is too short for the schema: the run
@@ -127,7 +129,7 @@ func TestEnvVarsCLI(t *testing.T) {
 			t.Errorf("%s: the value shows:\n%s", tc.name, out)
 		}
 		outputs, _ := report["outputs"].(map[string]any)
-		want := map[string]any{"js_key": "[redacted]", "wrapped": "Bearer [redacted]", "py_key": "[redacted]", "stored": "denied", "back": nil}
+		want := map[string]any{"js_key": "[redacted]", "wrapped": "Bearer [redacted]", "py_key": "[redacted]", "stored": "denied", "back": nil, "names": "API_KEY,RETRIES"}
 		for k, v := range want {
 			if outputs[k] != v {
 				t.Errorf("%s: output %s = %v, want %v", tc.name, k, outputs[k], v)
