@@ -28,8 +28,11 @@ import (
 // name and the line its code starts on (so tracebacks and syntax errors
 // name cap.yaml:14, not a line of the task), the inputs' JSON text (an
 // object whose key order is the caller's), and a fresh 128-bit seed for
-// random. The task runs as a module named __main__, inputs as its globals,
-// with a top-level return allowed; the runner answers {"ok": value} or
+// random, the capability's environment variables (their values as the
+// global env, their text as os.environ, both read-only) and the task's
+// entry point. The task runs as a module named __main__, inputs as its
+// globals, with a top-level return allowed (or its entry point called with
+// the inputs its parameters name); the runner answers {"ok": value} or
 // {"error": {type, message, trace}}, the envelope decodeEnvelope reads.
 //
 // Frozen by the snapshot, and so shared by every run of a process: the
