@@ -108,9 +108,9 @@ env:
 tasks:
   - id: check
     type: script
-    language: python
+    language: javascript
     code: |
-      return {"token": env["API_TOKEN"], "length": len(env["API_TOKEN"]), "region": env["REGION"]}
+      return { token: env.API_TOKEN, length: env.API_TOKEN.length, region: env.REGION };
 `), "token-check.yaml")
 	res, err := client.Run(ctx, enact.RunRequest{Capability: c, Actor: policy.Actor{Email: "agent@acme.com"}})
 	if err != nil {
