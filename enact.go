@@ -46,6 +46,7 @@ type Client struct {
 	// next Recover hands them over (see handBack).
 	handedBack sync.Map // run id → struct{}
 	owned      bool     // the engine is the client's (Open)
+	vars       VarSource
 }
 
 // Option configures a Client.
@@ -60,6 +61,13 @@ func WithKeyRetention(d time.Duration) Option {
 			c.retention = d
 		}
 	}
+}
+
+// WithVars sets where the client finds the operator's values of the
+// environment variables capabilities declare (env.vars); without it a
+// capability that requires one cannot run.
+func WithVars(s VarSource) Option {
+	return func(c *Client) { c.vars = s }
 }
 
 // Config is what Open builds a client from.
@@ -78,6 +86,9 @@ type Config struct {
 	// KeyRetention is how long idempotency keys are remembered;
 	// KeyRetention (24 h) when zero.
 	KeyRetention time.Duration
+	// Vars supplies the operator's values of capabilities' environment
+	// variables; nil supplies none.
+	Vars VarSource
 }
 
 // Open builds a client from connectors, a policy and a store: the sandbox
@@ -92,7 +103,7 @@ func Open(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := New(engine, gate, WithKeyRetention(cfg.KeyRetention))
+	c := New(engine, gate, WithKeyRetention(cfg.KeyRetention), WithVars(cfg.Vars))
 	c.owned = true
 	return c, nil
 }
@@ -227,6 +238,10 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	if err := c.gate.Configured(req.Capability); err != nil {
 		return nil, err
 	}
+	vars, err := c.resolveVars(ctx, req.Capability)
+	if err != nil {
+		return nil, err
+	}
 	// Fail closed: a run whose receipt could not be stored does not start.
 	// The store calls before the run are bounded like the records after.
 	pctx, cancel := context.WithTimeout(ctx, receipts.RecordTimeout)
@@ -246,6 +261,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		Capability:     req.Capability,
 		Actor:          req.Actor,
 		Inputs:         in,
+		Vars:           vars,
 		IdempotencyKey: req.IdempotencyKey,
 		DryRun:         req.DryRun,
 	})
@@ -266,7 +282,9 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		res.Error = &runtime.Error{Code: hostfns.CodeDenied, Message: msg}
 		outcome.Err = &receipts.Error{Code: hostfns.CodeDenied, Message: msg}
 	} else {
-		rr, err := c.engine.RunOrdered(ctx, req.Capability, in, runtime.KeyOrderOf(req.InputsJSON), run)
+		rr, err := c.engine.Execute(ctx, req.Capability, runtime.RunSpec{
+			Inputs: in, Order: runtime.KeyOrderOf(req.InputsJSON), Vars: vars, Host: run,
+		})
 		res.Run = rr
 		if rr != nil {
 			res.Output, res.OutputTruncated = rr.Output, rr.OutputTruncated

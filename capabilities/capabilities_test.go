@@ -72,11 +72,10 @@ func TestLoadProtocolExamples(t *testing.T) {
 			`F:1: /description: required: missing`,
 			`F:1: /enact: required: missing`,
 			`F:1: /id: required: missing`,
-			`F:3: /tasks/0/type: enum: must be one of script, wasm (got "string")`,
+			`F:3: /tasks/0/type: enum: must be one of script, wasm, request, agent, prompt, shell (got "string")`,
 			`F:4: /tasks/0/language: enum: must be one of python, javascript, py, js (got "string")`,
 		}},
 		{file: "dependencies-fragment.yaml", want: []string{
-			`F:1: /dependencies: additionalProperties: unknown field; besides the protocol's fields only names starting with x- are allowed`,
 			`F:1: /description: required: missing`,
 			`F:1: /enact: required: missing`,
 			`F:1: /id: required: missing`,
@@ -277,8 +276,7 @@ func TestLoadProblems(t *testing.T) {
 		{"language", head + "tasks:\n  - id: a\n    type: script\n    language: ruby\n    code: x\n", []string{`t.yaml:7: /tasks/0/language: enum: must be one of python, javascript, py, js (got "ruby")`}},
 		{"script without language and code", head + "tasks:\n  - id: a\n    type: script\n", []string{"t.yaml:5: /tasks/0/code: required: missing", "t.yaml:5: /tasks/0/language: required: missing"}},
 		{"empty code", head + "tasks:\n  - {id: a, type: script, language: js, code: ''}\n", []string{"t.yaml:5: /tasks/0/code: minLength: must have at least 1 characters (got 0)"}},
-		{"agent task", head + "tasks:\n  - id: a\n    type: agent\n", []string{`t.yaml:6: /tasks/0/type: enum: task type "agent" is not supported yet (the protocol lists it as coming soon); use script or wasm`}},
-		{"shell task", head + "tasks:\n  - {id: a, type: shell, code: ls}\n", []string{`t.yaml:5: /tasks/0/type: enum: task type "shell" is not supported yet (the protocol lists it as coming soon); use script or wasm`}},
+		{"unknown task type", head + "tasks:\n  - {id: a, type: ruby, code: ls}\n", []string{`t.yaml:5: /tasks/0/type: enum: must be one of script, wasm, request, agent, prompt, shell (got "ruby")`}},
 		{"task without type", head + "tasks:\n  - id: a\n", []string{"t.yaml:5: /tasks/0/type: required: missing"}},
 		{"duplicate task id", head + script + "  - {id: a, type: script, language: js, code: y}\n", []string{`t.yaml:9: /tasks/1/id: unique: duplicate task id "a" (first used at line 5)`}},
 		{"task id", head + "tasks:\n  - {id: .a, type: script, language: js, code: y}\n", []string{`t.yaml:5: /tasks/0/id: pattern: must be letters, digits, '_', '-' and '.', not starting with '.' (got ".a")`}},
@@ -294,7 +292,7 @@ func TestLoadProblems(t *testing.T) {
 
 		// Schemas.
 		{"inputs not an object schema", head + script + "inputs:\n  type: array\n", []string{`t.yaml:10: /inputs/type: const: must be "object" (got "array")`}},
-		{"inputs without type", head + script + "inputs:\n  properties: {}\n", []string{"t.yaml:9: /inputs/type: required: missing"}},
+		{"inputs without type", head + script + "inputs:\n  properties: {}\n", []string{"t.yaml:9: /inputs/type: required: missing: a JSON Schema here needs type: object (the older form, a map of names to schemas, has no member named properties or $schema)"}},
 		{"inputs invalid schema", head + script + "inputs:\n  type: object\n  properties:\n    a: {type: text, minimum: low}\n", []string{
 			"t.yaml:12: /inputs/properties/a/minimum: type: must be number (got string)",
 			`t.yaml:12: /inputs/properties/a/type: anyOf: must be one of array, boolean, integer, null, number, object, string (got "text"), or must be array (got string)`,

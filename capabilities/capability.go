@@ -35,6 +35,11 @@ type Capability struct {
 	Type string
 	// Authors lists the authors, in document order.
 	Authors []Author
+	// Doc is the document's Markdown documentation, "" when absent.
+	Doc string
+	// Dependencies are the document's top-level dependencies, which every
+	// script task without its own inherits; nil when absent.
+	Dependencies *Dependencies
 	// Tasks lists the tasks, in the order they run.
 	Tasks []Task
 	// Env holds the environment variables' schema and the resource limits.
@@ -51,6 +56,7 @@ type Capability struct {
 	Dir string
 
 	inputs, outputs *compiled
+	vars            *compiled // the normalised env.vars schema, nil when absent
 }
 
 // compiled is an inputs or outputs schema.
@@ -80,6 +86,11 @@ type Task struct {
 	LanguageAlias string
 	// Code is the script source, "" for a wasm task.
 	Code string
+	// EntryPoint is the function the script defines that the runner calls
+	// with the inputs once the script has run: the task's entryPoint, else
+	// the document's schema.defaults.entryPoint, else "" (the script's
+	// top-level return gives the outputs).
+	EntryPoint string
 	// Dependencies lists what a script needs, nil when absent.
 	Dependencies *Dependencies
 	// Plugin references the module of a wasm task, nil for a script task.
@@ -139,8 +150,10 @@ type PluginRef struct {
 
 // Env is what a capability needs from its environment.
 type Env struct {
-	// Vars is the JSON Schema of the environment variables as JSON, nil
-	// when absent.
+	// Vars is the JSON Schema of the environment variables as JSON (type
+	// object, a property per variable, required listing those the run
+	// needs), nil when absent. The map and list forms of env.vars are
+	// given in this form too.
 	Vars json.RawMessage
 	// Resources holds the limits for a run.
 	Resources Resources
@@ -304,7 +317,7 @@ func extensions(m map[string]any) map[string]any {
 func (l *loader) build(doc map[string]any) *Capability {
 	c := &Capability{
 		Enact: str(doc, "enact"), ID: str(doc, "id"), Description: str(doc, "description"),
-		Version: str(doc, "version"), Type: str(doc, "type"), Extensions: extensions(doc),
+		Version: str(doc, "version"), Type: str(doc, "type"), Extensions: extensions(doc), Doc: str(doc, "doc"),
 	}
 	if c.Type == "" {
 		c.Type = "atomic"
@@ -315,25 +328,33 @@ func (l *loader) build(doc map[string]any) *Capability {
 	for _, a := range list(doc, "authors") {
 		c.Authors = append(c.Authors, Author{Name: str(a, "name"), Email: str(a, "email"), URL: str(a, "url")})
 	}
+	c.Dependencies = dependencies(obj(doc, "dependencies"))
 	seen := map[string]int{}
 	for i, t := range list(doc, "tasks") {
 		c.Tasks = append(c.Tasks, l.task(t, i, seen))
 	}
-	c.inputs = l.compile(doc["inputs"], "inputs")
-	c.outputs = l.compile(doc["outputs"], "outputs")
-	for i := range c.Tasks {
-		if p := c.Tasks[i].Plugin; p != nil && p.Input == "raw" {
-			p.RawInput, p.RawBase64 = l.rawInput(doc["inputs"], c.Tasks[i].ID, i)
+	l.upstreamTasks(c, doc)
+	for _, name := range []string{"inputs", "outputs"} {
+		if m, ok := doc[name].(map[string]any); ok && !isSchemaForm(m) && (m["properties"] != nil || m["$schema"] != nil) {
+			l.add([]string{name, "type"}, "required", "missing: a JSON Schema here needs type: object (the older form, a map of names to schemas, has no member named properties or $schema)")
 		}
 	}
-	c.Env = l.env(obj(doc, "env"))
+	inputs, outputs := parameters(doc["inputs"]), parameters(doc["outputs"])
+	c.inputs = l.compile(inputs, "inputs")
+	c.outputs = l.compile(outputs, "outputs")
+	for i := range c.Tasks {
+		if p := c.Tasks[i].Plugin; p != nil && p.Input == "raw" {
+			p.RawInput, p.RawBase64 = l.rawInput(inputs, c.Tasks[i].ID, i)
+		}
+	}
+	c.Env, c.vars = l.env(obj(doc, "env"))
 	return c
 }
 
 func (l *loader) task(t map[string]any, i int, seen map[string]int) Task {
 	at := []string{"tasks", fmt.Sprint(i)}
 	task := Task{ID: str(t, "id"), Type: str(t, "type"), Language: str(t, "language"), Code: str(t, "code"),
-		Extensions: extensions(t), Line: l.lines.at(at)}
+		EntryPoint: str(t, "entryPoint"), Extensions: extensions(t), Line: l.lines.at(at)}
 	if task.Code != "" {
 		task.CodeLine, task.CodeColumn = l.lines.scalarStart(append(at[:2:2], "code"))
 	}
@@ -345,12 +366,7 @@ func (l *loader) task(t map[string]any, i int, seen map[string]int) Task {
 	if long, ok := map[string]string{"py": "python", "js": "javascript"}[task.Language]; ok {
 		task.LanguageAlias, task.Language = task.Language, long
 	}
-	if d := obj(t, "dependencies"); d != nil {
-		task.Dependencies = &Dependencies{Version: str(d, "version")}
-		for _, p := range list(d, "packages") {
-			task.Dependencies.Packages = append(task.Dependencies.Packages, Package{Name: str(p, "name"), Version: str(p, "version")})
-		}
-	}
+	task.Dependencies = dependencies(obj(t, "dependencies"))
 	if p := obj(t, "plugin"); p != nil {
 		task.Plugin = &PluginRef{Path: str(p, "path"), SHA256: str(p, "sha256"), Function: str(p, "function"),
 			Input: str(p, "input"), Output: str(p, "output")}
@@ -406,8 +422,9 @@ func (l *loader) rawInput(inputs any, task string, i int) (string, bool) {
 	return "", false
 }
 
-func (l *loader) env(e map[string]any) Env {
+func (l *loader) env(e map[string]any) (Env, *compiled) {
 	var env Env
+	var varsSchema *compiled
 	vars, at := e["vars"], []string{"env", "vars"}
 	if p := obj(e, "properties"); p != nil && p["vars"] != nil {
 		if vars != nil {
@@ -416,8 +433,10 @@ func (l *loader) env(e map[string]any) Env {
 		vars, at = p["vars"], []string{"env", "properties", "vars"}
 	}
 	if vars != nil {
-		if s := l.compile(vars, at...); s != nil {
-			env.Vars = s.raw
+		if vars = l.varsSchema(vars, at); vars != nil {
+			if varsSchema = l.compile(vars, at...); varsSchema != nil {
+				env.Vars = varsSchema.raw
+			}
 		}
 	}
 	res := obj(e, "resources")
@@ -432,5 +451,5 @@ func (l *loader) env(e map[string]any) Env {
 			l.add([]string{"env", "resources", "timeout"}, "timeout", err.Error())
 		}
 	}
-	return env
+	return env, varsSchema
 }

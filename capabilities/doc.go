@@ -52,9 +52,48 @@
 // by '/', and no segment starts with '.'. Task ids use the same characters
 // without '/'. The task languages py and js are read as python and
 // javascript (Task.LanguageAlias keeps what was written). The protocol
-// lists the task types agent, prompt and shell as coming soon; they are
-// refused as not supported yet. The protocol schema, ProtocolSchema,
-// describes every field; Load validates against it.
+// schema, ProtocolSchema, describes every field; Load validates against it.
+//
+// # Upstream 1.0 fields
+//
+// The upstream protocol's 1.0.0 JSON Schema has fields this package reads
+// besides the ones above:
+//
+//	doc: |                        # Markdown documentation (Capability.Doc)
+//	  # Greeter
+//	dependencies:                 # inherited by script tasks without their own
+//	  version: ">=3.9"
+//	schema:
+//	  defaults:
+//	    entryPoint: main          # entry point of script tasks that name none
+//	tasks:
+//	  - id: greet
+//	    type: script              # also request, agent, prompt, shell
+//	    language: python
+//	    entryPoint: greet         # a function of the code, called with the inputs
+//	    code: |
+//	      def greet(name):
+//	        return {"greeting": "Hello " + name}
+//
+// Task types request, agent, prompt and shell load (with optional language,
+// code, entryPoint and dependencies); the runtime refuses to run them,
+// saying why (shell never runs in a sandbox; the others are not supported
+// yet). A task's entry point is a function its code defines: once the
+// script has run, the runner calls it with the inputs its parameters name
+// and the function's return value is the task's outputs (a top-level
+// return, when the script makes one, wins).
+//
+// inputs and outputs may be given in the older map form, names to the
+// JSON Schema of each, a member saying required: true being required:
+//
+//	inputs:
+//	  name: {type: string, required: true}
+//	  punctuation: {type: string, default: "!"}
+//
+// which loads as {type: object, properties: {...}, required: [name]}. A
+// map form is recognised by its lacking a string type member; one with a
+// member named properties or $schema is a JSON Schema missing its type and
+// is refused. imports and flow belong to composite capabilities.
 //
 // # Wasm tasks
 //
@@ -90,11 +129,32 @@
 //
 // # Environment
 //
-// env.vars is a JSON Schema (root type: object) of the environment
-// variables the capability needs; Env.Vars holds it as JSON. The shape of
-// the protocol document's own example is accepted too: env with type:
-// object, the schema under properties.vars, resources, and required
-// (naming vars or resources). The schema may be given one way, not both.
+// env.vars declares the environment variables the capability needs, all
+// of them secrets the operator supplies, in one of three forms:
+//
+//	vars:                          # a JSON Schema, root type object
+//	  type: object
+//	  properties:
+//	    API_KEY: {type: string}
+//	  required: [API_KEY]
+//	vars:                          # a map of names to schemas (upstream 1.0):
+//	  API_KEY: {type: string}      # required unless it has a default
+//	  REGION: {type: string, default: eu}   # or says required: false
+//	vars:                          # a list (upstream, earlier): required
+//	  - name: API_KEY              # unless it says required: false
+//	    description: the key
+//	    required: true
+//	    schema: {type: string}
+//
+// Each loads as the first form; Env.Vars holds it as JSON and Vars lists
+// the variables. Names are environment variable names (a letter or '_',
+// then letters, digits and '_'). The shape of the protocol document's own
+// example is accepted too: env with type: object, the schema under
+// properties.vars, resources, and required (naming vars or resources). The
+// schema may be given one way, not both. ResolveVars turns the operator's
+// values into a run's variables: defaults applied, validated, a required
+// one missing reported as a *MissingVarsError, and no value ever quoted
+// in an error.
 //
 // env.resources.memory is a number and a unit, case-insensitive: B, KB,
 // MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024); a bare

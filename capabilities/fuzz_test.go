@@ -1,6 +1,7 @@
 package capabilities
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,7 +13,7 @@ import (
 // FuzzLoad checks that Load never panics, that it fails only with the
 // package's error types, and that what it returns is usable.
 func FuzzLoad(f *testing.F) {
-	for _, dir := range []string{"testdata/protocol", "examples"} {
+	for _, dir := range []string{"testdata/protocol", "testdata/upstream", "examples"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 		if err != nil {
 			f.Fatal(err)
@@ -60,5 +61,10 @@ func FuzzLoad(f *testing.F) {
 		if out, err := c.ValidateInputs(map[string]any{}); err == nil {
 			_ = c.ValidateOutputs(out)
 		}
+		given := map[string]any{}
+		for _, v := range c.Vars() {
+			given[v.Name] = "value"
+		}
+		_, _ = c.ResolveVars(context.Background(), given)
 	})
 }

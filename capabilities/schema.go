@@ -122,8 +122,6 @@ func protocolMessage(doc any, it issue) string {
 	switch {
 	case it.rule == "additionalProperties":
 		return unknownFieldMessage(it.path)
-	case it.rule == "enum" && inTask && it.path[2] == "type" && slices.Contains([]any{"agent", "prompt", "shell"}, got()):
-		return fmt.Sprintf("task type %q is not supported yet (the protocol lists it as coming soon); use script or wasm", got())
 	case it.rule == "minItems" && len(it.path) == 1 && it.path[0] == "tasks":
 		return "an atomic capability needs at least one task"
 	case it.rule == "false" && inTask:

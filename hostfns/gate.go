@@ -211,10 +211,16 @@ func (g *Gate) Configured(c *capabilities.Capability) error {
 // RunInfo describes a run about to start.
 type RunInfo struct {
 	// RunID identifies the run; one is generated when empty.
-	RunID          string
-	Capability     *capabilities.Capability
-	Actor          policy.Actor
-	Inputs         map[string]any
+	RunID      string
+	Capability *capabilities.Capability
+	Actor      policy.Actor
+	Inputs     map[string]any
+	// Vars are the capability's environment variables, resolved (see
+	// capabilities.Capability.ResolveVars). All are secrets: the run's
+	// redactor hides their values everywhere, no_secret_in_args judges
+	// every action's arguments against them, and the receipt records their
+	// names and a digest only.
+	Vars           map[string]any
 	IdempotencyKey string
 	DryRun         bool
 }
@@ -228,6 +234,8 @@ type Run struct {
 	started time.Time
 	pol     policy.Decision
 	redact  *receipts.Redactor // the run's secret values, for every record
+	// secretVars are the environment variables as text, for the policy.
+	secretVars map[string]string
 
 	mu      sync.Mutex
 	actions []receipts.Action
@@ -260,7 +268,8 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 	if info.RunID == "" {
 		info.RunID = NewRunID()
 	}
-	r := &Run{g: g, info: info, granted: granted, started: g.clock(), redact: g.Redactor(info.Inputs)}
+	r := &Run{g: g, info: info, granted: granted, started: g.clock(),
+		redact: receipts.NewRedactorWith(info.Inputs, g.Secrets(), info.Vars), secretVars: varTexts(info.Vars)}
 	if len(refused.NotAllowed)+len(refused.Unknown) > 0 {
 		r.granted = map[string]bool{}
 		r.pol = policy.Decision{Results: []policy.Result{{Policy: "grant", Reason: refused.Error()}}}
@@ -459,6 +468,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		Action:     &policy.Action{ID: req.Action, Args: args.(map[string]any), Target: target},
 		Facts:      map[string]any{},
 		DryRun:     r.info.DryRun,
+		SecretVars: r.secretVars,
 	}
 	// Rate counts reserved for this action are given back unless it is
 	// performed (or at least attempted).
@@ -698,6 +708,7 @@ func (r *Run) Finish(ctx context.Context, o RunOutcome) (*receipts.Envelope, err
 		Capability:     receipts.Capability{ID: r.info.Capability.ID, Version: r.info.Capability.Version, Digest: r.info.Capability.Digest},
 		Actor:          receipts.Actor{Email: r.info.Actor.Email, Roles: r.roles()},
 		Inputs:         receipts.Redact(r.info.Inputs, r.secrets()),
+		Vars:           varsRecord(r.info.Vars),
 		PolicyDigest:   r.policyDigest(),
 		PolicyResults:  toReceipt(r.pol.Results),
 		Actions:        slices.Clone(r.actions),
@@ -863,4 +874,40 @@ func schemaMessage(err error) string {
 	}
 	walk(ve)
 	return "arguments: " + strings.Join(lines, "; ")
+}
+
+// varTexts gives environment variables as the text an environment holds: a
+// string as it is, any other value as its JSON.
+func varTexts(vars map[string]any) map[string]string {
+	if len(vars) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(vars))
+	for k, v := range vars {
+		if s, ok := v.(string); ok {
+			out[k] = s
+			continue
+		}
+		b, _ := json.Marshal(v)
+		out[k] = string(b)
+	}
+	return out
+}
+
+// varsRecord is what a receipt says of a run's environment variables:
+// their names and the digest of their values.
+func varsRecord(vars map[string]any) *receipts.Vars {
+	if len(vars) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	d, err := receipts.Digest(vars)
+	if err != nil {
+		d = ""
+	}
+	return &receipts.Vars{Names: names, Digest: d}
 }

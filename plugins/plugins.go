@@ -99,6 +99,7 @@ type Plugin struct {
 	kind     Kind
 	language string
 	code     string
+	entry    string // the entry point, "" for none
 	// file, codeLine and codeColumn place code in its document (CodeAt).
 	file                 string
 	codeLine, codeColumn int
@@ -124,6 +125,9 @@ type scriptArtifact struct {
 	Language string    `json:"language"`
 	Engine   engineRef `json:"engine"`
 	Source   string    `json:"source"`
+	// EntryPoint is the function the runner calls once the script has
+	// run, "" for none.
+	EntryPoint string `json:"entry_point,omitempty"`
 }
 
 type engineRef struct {
@@ -150,6 +154,11 @@ func (p *Plugin) Language() string { return p.language }
 
 // Code is the script source, or "" for a prebuilt module.
 func (p *Plugin) Code() string { return p.code }
+
+// EntryPoint is the function of the script that the runner calls with the
+// inputs once the script has run, "" when the script's top-level return
+// gives the outputs.
+func (p *Plugin) EntryPoint() string { return p.entry }
 
 // CodeAt names where the script's text starts: the capability document's
 // name (as given to capabilities.Load) and the line and column of the
@@ -267,7 +276,8 @@ func build(c *capabilities.Capability, t capabilities.Task) (*Plugin, error) {
 			Engine: engineRef{
 				Name: engine.name, Package: engine.pkg, Version: engine.version, SHA256: engine.sha256,
 			},
-			Source: t.Code,
+			Source:     t.Code,
+			EntryPoint: t.EntryPoint,
 		})
 		if err != nil {
 			return nil, err
@@ -277,6 +287,7 @@ func build(c *capabilities.Capability, t capabilities.Task) (*Plugin, error) {
 			kind:     KindScript,
 			language: t.Language,
 			code:     t.Code,
+			entry:    t.EntryPoint,
 			file:     c.Name,
 			codeLine: t.CodeLine, codeColumn: t.CodeColumn,
 			engine:   engine,

@@ -88,3 +88,25 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNoSecretInArgs measures the action-level decision of a run with
+// environment variables: the default no_secret_in_args walks the
+// arguments for each variable's value.
+func BenchmarkNoSecretInArgs(b *testing.B) {
+	p, err := policy.Load([]byte("version: 1\nallow: [kv.*]\n"), "bench.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := map[string]any{"key": "reports/2026/12", "value": map[string]any{"rows": []any{"a", "b", "c", "d"}, "note": "nothing to see here, a longer text of some length"}}
+	in := policy.Input{
+		Time: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC), Actor: policy.Actor{Email: "a@acme.com"},
+		Action:     &policy.Action{ID: "kv.put", Args: args},
+		SecretVars: map[string]string{"API_KEY": "sk-0123456789abcdef", "REGION": "eu", "WEBHOOK": "https://hooks.example/T0/B0/XYZ"},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !policy.Decide(p, in).Allowed {
+			b.Fatal("denied")
+		}
+	}
+}

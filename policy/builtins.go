@@ -82,10 +82,11 @@ const (
 	kStrings
 	kClock
 	kInstant
+	kVarActions
 )
 
 func (k paramKind) String() string {
-	return [...]string{"string", "integer", "list of strings", "HH:MM", "RFC 3339"}[k]
+	return [...]string{"string", "integer", "list of strings", "HH:MM", "RFC 3339", "map of variable names to action globs"}[k]
 }
 
 type param struct {
@@ -144,6 +145,7 @@ var defaultPIIFields = []string{
 
 // registry holds the built-ins by name. It is never modified.
 var registry = map[string]*builtin{
+	noSecretInArgs: noSecretInArgsBuiltin,
 	"no_duplicate_contacts": {
 		name:       "no_duplicate_contacts",
 		summary:    "Blocks creating a HubSpot contact whose email, or its mailbox without a +tag, already belongs to a contact.",

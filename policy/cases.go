@@ -102,6 +102,7 @@ type expectedResult struct {
 //	    #          target: {table: public.audit_log, schema: public, name: audit_log, columns: [id]}}
 //	    facts: {hubspot.contact: null}
 //	    dry_run: false
+//	    secret_vars: {API_KEY: sk-test-1234}   # the run's environment variables (no_secret_in_args)
 //	  expect:
 //	    allowed: false                       # required
 //	    results:                             # optional: compared when given
@@ -222,7 +223,7 @@ func (d *decoder) testCase(n *yaml.Node, i int) (testCase, bool) {
 
 func (d *decoder) input(n *yaml.Node, what string) (Input, bool) {
 	var in Input
-	fs, ok := d.fields(n, what, "time", "actor", "capability", "inputs", "action", "facts", "dry_run")
+	fs, ok := d.fields(n, what, "time", "actor", "capability", "inputs", "action", "facts", "dry_run", "secret_vars")
 	if !ok {
 		return in, false
 	}
@@ -281,6 +282,16 @@ func (d *decoder) input(n *yaml.Node, what string) (Input, bool) {
 	}
 	in.Inputs = obj("inputs")
 	in.Facts = obj("facts")
+	if f, has := fs["secret_vars"]; has {
+		vfs, ok := d.fields(f.val, what+".secret_vars")
+		good = good && ok
+		in.SecretVars = map[string]string{}
+		for name, vf := range vfs {
+			v, ok := d.str(vf.val, what+".secret_vars."+name)
+			good = good && ok
+			in.SecretVars[name] = v
+		}
+	}
 	if af, has := fs["action"]; has {
 		afs, ok := d.fields(af.val, what+".action", "id", "args", "target")
 		good = good && ok

@@ -32,6 +32,10 @@ type Input struct {
 	// found nothing; an absent fact was not looked up.
 	Facts  map[string]any `json:"facts,omitempty"`
 	DryRun bool           `json:"dry_run,omitempty"`
+	// SecretVars are the run's environment variables as text, by name
+	// (all are secrets): no_secret_in_args refuses an action whose
+	// arguments carry one. Rules never see them.
+	SecretVars map[string]string `json:"secret_vars,omitempty"`
 }
 
 // Actor is who asks. Roles given here are merged with the roles the policy
@@ -125,6 +129,10 @@ func decide(p *Policy, in *Input) (dec Decision) {
 		}
 		passed, reason := e.check.decide(c)
 		results = append(results, Result{Policy: e.name, Passed: passed, Reason: reason})
+	}
+	if p.secretGuard && c.actionLevel && len(in.SecretVars) > 0 {
+		passed, reason := secretGuard{}.decide(c)
+		results = append(results, Result{Policy: noSecretInArgs, Passed: passed, Reason: reason})
 	}
 	for _, r := range p.rules {
 		if res, ok := r.eval(c); ok {

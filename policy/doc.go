@@ -145,6 +145,18 @@
 //	  TextStats:
 //	    region: eu-west
 //
+// vars gives the values of capabilities' environment variables (the
+// env.vars a capability declares), by capability id (Policy.Vars). Values
+// are strings, numbers, booleans or any YAML that has a JSON form; each is
+// validated against the capability's schema when a run starts, and never
+// quoted in an error. The runner also reads them from its environment
+// (ENACT_VAR_<NAME>) and from --env-file; the policy file's value wins:
+//
+//	vars:
+//	  Notify:
+//	    SLACK_WEBHOOK_URL: https://hooks.slack.com/services/T000/B000/XXXX
+//	    RETRIES: 5
+//
 // # Secrets
 //
 // secrets names the inputs that hold secrets (Secrets); names match input
@@ -161,6 +173,14 @@
 //     number, wherever it occurs, inside longer text too. A value shorter
 //     than 4 bytes is redacted only where a whole string or number equals
 //     it: inside text it would match unrelated words.
+//
+// Every environment variable of a run (see vars) is a secret by value, the
+// same way, whatever its name; the receipt records the variables' names
+// and a digest of their values. The built-in no_secret_in_args, on for
+// every policy file whether it lists it or not, refuses an action whose
+// arguments carry a variable's value, except the actions its allow
+// parameter lists for that variable (a webhook URL a capability is meant
+// to call).
 //
 // An invalid secret input is reported without its value ("inputs: /api_key:
 // pattern: must match ^sk- (the value is not shown)"). Redaction works on

@@ -36,6 +36,12 @@ type Policy struct {
 	// pluginConfig is the operator's Extism configuration of prebuilt
 	// plugins, by capability id (section plugin_config).
 	pluginConfig map[string]map[string]string
+	// vars are the operator's values of capabilities' environment
+	// variables, by capability id (section vars).
+	vars map[string]map[string]any
+	// secretGuard is no_secret_in_args as it applies when no entry lists
+	// it: on, allowing nothing.
+	secretGuard bool
 }
 
 type actorEntry struct {
@@ -53,6 +59,9 @@ type entry struct {
 }
 
 func (e *entry) applies(c *evalCtx) bool {
+	if e.b == noSecretInArgsBuiltin && len(c.in.SecretVars) == 0 {
+		return false
+	}
 	if !c.actionLevel {
 		return e.run
 	}
@@ -126,7 +135,7 @@ func Load(data []byte, name string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p := &Policy{name: name, digest: "sha256:" + hex.EncodeToString(sum[:])}
 	d := &decoder{name: name}
-	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv", "plugin_config")
+	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv", "plugin_config", "vars")
 	if !ok && top == nil {
 		return nil, d.err()
 	}
@@ -192,6 +201,10 @@ func Load(data []byte, name string) (*Policy, error) {
 	if f, has := top["plugin_config"]; has {
 		p.pluginConfig = d.pluginConfig(f.val)
 	}
+	if f, has := top["vars"]; has {
+		p.vars = d.vars(f.val)
+	}
+	p.secretGuard = !slices.ContainsFunc(p.entries, func(e *entry) bool { return e.b == noSecretInArgsBuiltin })
 	if err := d.err(); err != nil {
 		return nil, err
 	}
@@ -510,6 +523,8 @@ func (d *decoder) param(n *yaml.Node, what string, p param) (any, bool) {
 			return nil, false
 		}
 		return clock(t.Hour()*60 + t.Minute()), true
+	case kVarActions:
+		return d.varActions(n, what)
 	case kInstant:
 		s, ok := d.str(n, what)
 		if !ok {

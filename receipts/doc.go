@@ -23,6 +23,10 @@
 //	inputs           object: the run's inputs, the value of every secret input
 //	                 replaced by "[redacted]" at any depth, and secret values
 //	                 redacted wherever else they occur (see Redaction)
+//	vars             {"names": [strings], "digest"}: the environment variables
+//	                 the run had, sorted, and "sha256:<hex>" of their values as
+//	                 canonical JSON (Digest); absent when it had none. The
+//	                 values themselves are secrets and never recorded
 //	policy_digest    digest of the policy file that decided
 //	policy_results   [{"policy", "passed", "reason"}]: run-level policies, in
 //	                 the order they were evaluated
@@ -72,12 +76,14 @@
 //
 // A receipt never holds a secret in clear. The secret inputs are those the
 // policy file names under secrets: (policy.Policy.Secrets), matched
-// case-insensitively at any depth of the inputs. Before a receipt is sealed
-// (so it verifies as redacted) a Redactor built from the run's inputs
-// replaces with the marker "[redacted]" (Redacted):
+// case-insensitively at any depth of the inputs; every value of the run's
+// environment variables is a secret value too (NewRedactorWith). Before a
+// receipt is sealed (so it verifies as redacted) a Redactor built from the
+// run's inputs and variables replaces with the marker "[redacted]"
+// (Redacted):
 //
 //   - by name: the value of every member named like a secret input, in the
-//     inputs, the outputs, the facts and the action results;
+//     inputs, the outputs, the facts, the action results and targets;
 //   - by value: every secret value (each string leaf under a secret input,
 //     and the text of each number leaf) wherever it occurs: inside longer
 //     strings of the inputs, outputs, facts, action results, and the

@@ -45,6 +45,7 @@ type Receipt struct {
 	Capability     Capability     `json:"capability"`      // what ran
 	Actor          Actor          `json:"actor"`           // who asked
 	Inputs         map[string]any `json:"inputs"`          // secrets redacted (Redactor)
+	Vars           *Vars          `json:"vars,omitempty"`  // the environment variables the run had; nil for none
 	PolicyDigest   string         `json:"policy_digest"`   // digest of the policy file
 	PolicyResults  []PolicyResult `json:"policy_results"`  // run-level policies
 	Decision       Decision       `json:"decision"`        // PASS, BLOCK or FAILED
@@ -59,6 +60,15 @@ type Receipt struct {
 	DurationMS     float64        `json:"duration_ms"`     // milliseconds (Millis)
 	Timestamp      time.Time      `json:"timestamp"`       // when sealed; Append sets it if zero
 	Prev           string         `json:"prev"`            // hash of the previous receipt; "" for seq 1
+}
+
+// Vars records a run's environment variables without their values: the
+// names, and Digest, "sha256:" and the hex SHA-256 of the values as a
+// JSON object with sorted keys (a change of any value changes it). The
+// values are secrets and never appear in a receipt.
+type Vars struct {
+	Names  []string `json:"names"`
+	Digest string   `json:"digest"`
 }
 
 // Capability identifies what ran (the seed's "workflow").

@@ -39,7 +39,15 @@ type Redactor struct {
 // there are no secret names. Values inputs holds of types other than those
 // encoding/json decodes into are read through their JSON form.
 func NewRedactor(inputs map[string]any, secretNames []string) *Redactor {
-	if len(secretNames) == 0 {
+	return NewRedactorWith(inputs, secretNames, nil)
+}
+
+// NewRedactorWith is NewRedactor for a run that also has secret values
+// outside its inputs: every leaf of values (a run's environment
+// variables, by name) is secret too. It returns nil, which redacts
+// nothing, when there are neither secret names nor values.
+func NewRedactorWith(inputs map[string]any, secretNames []string, secretValues map[string]any) *Redactor {
+	if len(secretNames) == 0 && len(secretValues) == 0 {
 		return nil
 	}
 	r := &Redactor{names: slices.Clone(secretNames), exact: map[string]struct{}{}}
@@ -68,6 +76,7 @@ func NewRedactor(inputs map[string]any, secretNames []string) *Redactor {
 		}
 	}
 	collect(inputs, false)
+	collect(secretValues, true)
 	var patterns []string
 	for _, v := range values {
 		if v == "" {
@@ -311,7 +320,7 @@ func (r *Redactor) value(v any) (any, bool) {
 
 // Receipt redacts, in place, every member of rc that can carry a value the
 // run saw: inputs (by name and by value), outputs, the error, the reasons
-// of policy results, and each action's facts, result, error and policy
+// of policy results, and each action's facts, target, result, error and policy
 // reasons. Identifiers, digests and times are left as they are.
 func (r *Redactor) Receipt(rc *Receipt) {
 	if r == nil || rc == nil {
@@ -326,6 +335,7 @@ func (r *Redactor) Receipt(rc *Receipt) {
 	for i, a := range rc.Actions {
 		a.PolicyResults = r.policyResults(a.PolicyResults)
 		a.Facts = r.Map(a.Facts)
+		a.Target = r.Map(a.Target)
 		a.Result = r.JSON(a.Result)
 		a.Error = r.error(a.Error)
 		actions[i] = a

@@ -47,7 +47,10 @@
 // base64) and returns text or bytes, given as the output named "output"
 // (bytes in base64). Its Extism configuration (config_get) is the
 // capability's plugin.config overlaid with Config.PluginConfig for the
-// capability; TaskResult records the keys and a digest, never the values.
+// capability, then with the run's environment variables (RunSpec.Vars, a
+// non-string value as its JSON text); TaskResult records the keys and a
+// digest, never the values. Script tasks read the variables as env and
+// os.environ (Python) or env and process.env (JavaScript), read-only.
 // Its Extism vars start empty in every run. What it logs through Extism's
 // log functions is kept in Result.Logs (bounded by MaxLogEntries and
 // MaxLogMessage) and in the output as "[level] message" lines: the

@@ -381,15 +381,20 @@ func quoteBytes(b []byte, n int) string {
 // pluginConfig merges the Extism configuration of a prebuilt task: the
 // capability's own, overlaid with what the operator gives the capability.
 // It returns the merged map, its sorted keys and the digest of the values.
-func pluginConfig(p *plugins.Plugin, operator map[string]string) (map[string]string, []string, string) {
+func pluginConfig(p *plugins.Plugin, operator map[string]string, vars map[string]any) (map[string]string, []string, string) {
 	cfg := p.Config()
-	if cfg == nil && len(operator) == 0 {
+	if cfg == nil && len(operator) == 0 && len(vars) == 0 {
 		return nil, nil, ""
 	}
 	if cfg == nil {
 		cfg = map[string]string{}
 	}
 	for k, v := range operator {
+		cfg[k] = v
+	}
+	// The capability's environment variables come last: a variable
+	// overrides a configuration key of the same name.
+	for k, v := range envStrings(vars) {
 		cfg[k] = v
 	}
 	keys := make([]string, 0, len(cfg))
@@ -402,4 +407,22 @@ func pluginConfig(p *plugins.Plugin, operator map[string]string) (map[string]str
 	b, _ := json.Marshal(cfg)
 	sum := sha256.Sum256(b)
 	return cfg, keys, "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// envStrings gives environment variables as the text an environment holds:
+// a string as it is, any other value as its JSON.
+func envStrings(vars map[string]any) map[string]string {
+	if len(vars) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(vars))
+	for k, v := range vars {
+		if s, ok := v.(string); ok {
+			out[k] = s
+			continue
+		}
+		b, _ := json.Marshal(v)
+		out[k] = string(b)
+	}
+	return out
 }

@@ -114,7 +114,7 @@ func jsSeed() string {
 // declare its own `const celsius` or destructure `inputs`. The body is
 // compiled with the AsyncFunction constructor so that a syntax error in the
 // task is reported like any other exception.
-func javascriptProgram(code string, vars map[string]any, order *KeyOrder) (string, error) {
+func javascriptProgram(code string, vars map[string]any, order *KeyOrder, env map[string]any, entry string) (string, error) {
 	names := []string{}
 	for _, name := range sortedKeys(vars) {
 		if isJSIdentifier(name) {
@@ -125,6 +125,11 @@ func javascriptProgram(code string, vars map[string]any, order *KeyOrder) (strin
 	if err != nil {
 		return "", err
 	}
+	if entry != "" {
+		// Function declarations are hoisted: the call after the code sees
+		// them; a top-level return before it wins.
+		code += "\n;return await __enact_entry(typeof " + entry + " === \"function\" ? " + entry + " : undefined, " + strconv.Quote(entry) + ");"
+	}
 	src, err := marshalJSON(code)
 	if err != nil {
 		return "", err
@@ -133,11 +138,33 @@ func javascriptProgram(code string, vars map[string]any, order *KeyOrder) (strin
 	if err != nil {
 		return "", err
 	}
+	if env == nil {
+		env = map[string]any{}
+	}
+	envJSON, err := marshalJSON(env)
+	if err != nil {
+		return "", err
+	}
+	environ, err := marshalJSON(envStrings(env))
+	if err != nil {
+		return "", err
+	}
 	// The wrapper's completion value is undefined, not its promise: the
 	// host's event loop (jsLoop) waits for the task, not QJS_Eval.
 	return jsSeed() + `void (async () => {
   const __enact_in = ` + string(in) + `;
-  const loop = __enact_loop, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor;
+  const loop = __enact_loop, define = Object.defineProperty, AsyncFunction = (async function () {}).constructor, freeze = Object.freeze;
+  // The capability's environment variables, read-only: env with their
+  // values, process.env with their text. An input of the same name wins.
+  define(globalThis, "env", { value: freeze(` + string(envJSON) + `), writable: true, configurable: true });
+  if (typeof globalThis.process === "undefined") define(globalThis, "process", { value: freeze({ env: freeze(` + string(environ) + `) }), writable: true, configurable: true });
+  define(globalThis, "__enact_entry", { value: (f, name) => {
+    if (f === undefined) throw new ReferenceError("the task's entry point " + name + " is not a function its code defines");
+    const m = /^[^(]*\(([^)]*)\)/.exec(Function.prototype.toString.call(f));
+    const params = m ? m[1].split(",").map((p) => p.replace(/=[\s\S]*$/, "").trim()).filter((p) => p !== "") : [];
+    if (!params.every((p) => /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(p))) return f(__enact_in);
+    return f(...params.map((p) => __enact_in[p]));
+  }, configurable: true });
   define(globalThis, "inputs", { value: __enact_in, writable: true, configurable: true });
   for (const k of ` + string(keys) + `) define(globalThis, k, { value: __enact_in[k], writable: true, configurable: true });
   try {

@@ -36,8 +36,8 @@ func TestOrderedJSON(t *testing.T) {
 		}
 		// Both languages' programs carry exactly this text: JavaScript's
 		// as a literal, Python's as the request's inputs string.
-		js, _ := javascriptProgram("return 1", vars, tc.order)
-		py, _ := pythonProgram(pythonTestPlugin(t), vars, tc.order)
+		js, _ := javascriptProgram("return 1", vars, tc.order, nil, "")
+		py, _ := pythonProgram(pythonTestPlugin(t), vars, tc.order, nil)
 		var req pythonRequest
 		if err := json.Unmarshal([]byte(py), &req); err != nil {
 			t.Fatal(err)

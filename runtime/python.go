@@ -28,8 +28,11 @@ import (
 // name and the line its code starts on (so tracebacks and syntax errors
 // name cap.yaml:14, not a line of the task), the inputs' JSON text (an
 // object whose key order is the caller's), and a fresh 128-bit seed for
-// random. The task runs as a module named __main__, inputs as its globals,
-// with a top-level return allowed; the runner answers {"ok": value} or
+// random, the capability's environment variables (their values as the
+// global env, their text as os.environ, both read-only) and the task's
+// entry point. The task runs as a module named __main__, inputs as its
+// globals, with a top-level return allowed (or its entry point called with
+// the inputs its parameters name); the runner answers {"ok": value} or
 // {"error": {type, message, trace}}, the envelope decodeEnvelope reads.
 //
 // Frozen by the snapshot, and so shared by every run of a process: the
@@ -100,11 +103,17 @@ type pythonRequest struct {
 	Line   int    `json:"line"`
 	Inputs string `json:"inputs"`
 	Seed   string `json:"seed"`
+	// Env and Environ are the capability's environment variables as a
+	// JSON object: their values, and their text (os.environ).
+	Env     string `json:"env,omitempty"`
+	Environ string `json:"environ,omitempty"`
+	// Entry is the task's entry point, "" for none.
+	Entry string `json:"entry,omitempty"`
 }
 
 // pythonProgram builds the request that runs a task's code with the given
 // variables, whose JSON keeps the caller's key order.
-func pythonProgram(p *plugins.Plugin, vars map[string]any, order *KeyOrder) (string, error) {
+func pythonProgram(p *plugins.Plugin, vars map[string]any, order *KeyOrder, env map[string]any) (string, error) {
 	in, err := orderedJSON(vars, order)
 	if err != nil {
 		return "", err
@@ -115,13 +124,26 @@ func pythonProgram(p *plugins.Plugin, vars map[string]any, order *KeyOrder) (str
 	}
 	var seed [16]byte
 	_, _ = rand.Read(seed[:])
-	req, err := marshalJSON(pythonRequest{
+	r := pythonRequest{
 		Code:   strings.ReplaceAll(p.Code(), "\r\n", "\n"),
 		File:   file,
 		Line:   max(line, 1),
 		Inputs: string(in),
 		Seed:   hex.EncodeToString(seed[:]),
-	})
+		Entry:  p.EntryPoint(),
+	}
+	if len(env) > 0 {
+		values, err := marshalJSON(env)
+		if err != nil {
+			return "", err
+		}
+		text, err := marshalJSON(envStrings(env))
+		if err != nil {
+			return "", err
+		}
+		r.Env, r.Environ = string(values), string(text)
+	}
+	req, err := marshalJSON(r)
 	return string(req), err
 }
 

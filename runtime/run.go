@@ -97,6 +97,9 @@ func (e *Engine) check(c *capabilities.Capability) ([]*plugins.Plugin, error) {
 	if c.Type == "composite" {
 		return nil, &Error{Code: CodeUnsupported, Message: "composite capabilities cannot run yet; only atomic ones"}
 	}
+	if err := runnableTasks(c); err != nil {
+		return nil, err
+	}
 	memLimit, _, err := e.Limits(c)
 	if err != nil {
 		return nil, err
@@ -161,6 +164,32 @@ func (e *Engine) RunWith(ctx context.Context, c *capabilities.Capability, inputs
 // order (see KeyOrderOf) is the text's key order, which the tasks' inputs
 // keep. A nil order sorts the keys.
 func (e *Engine) RunOrdered(ctx context.Context, c *capabilities.Capability, inputs map[string]any, order *KeyOrder, host hostfns.Handler) (*Result, error) {
+	return e.Execute(ctx, c, RunSpec{Inputs: inputs, Order: order, Host: host})
+}
+
+// RunSpec is what one run of a capability gets besides the capability.
+type RunSpec struct {
+	// Inputs are the run's inputs, validated and completed by the run.
+	Inputs map[string]any
+	// Order is the key order of the inputs' JSON text (KeyOrderOf); nil
+	// sorts the keys.
+	Order *KeyOrder
+	// Vars are the capability's environment variables, resolved by
+	// (*capabilities.Capability).ResolveVars. Script tasks read them as
+	// env["NAME"] and os.environ (Python) or env.NAME and process.env
+	// (JavaScript), read-only; prebuilt plugins as configuration keys,
+	// over plugin.config and Config.PluginConfig. They are never part of
+	// a Result, except as a task's configuration keys and digest; what a
+	// task prints or returns is the caller's to redact.
+	Vars map[string]any
+	// Host answers the guests' action requests; nil grants nothing.
+	Host hostfns.Handler
+}
+
+// Execute runs a capability as RunSpec describes; RunOrdered is Execute
+// without variables.
+func (e *Engine) Execute(ctx context.Context, c *capabilities.Capability, spec RunSpec) (*Result, error) {
+	inputs, order, host := spec.Inputs, spec.Order, spec.Host
 	if host == nil {
 		host = hostfns.NoActions
 	}
@@ -205,14 +234,14 @@ func (e *Engine) RunOrdered(ctx context.Context, c *capabilities.Capability, inp
 		tr := TaskResult{ID: p.TaskID(), Plugin: p.Digest()}
 		var out map[string]any
 		if p.Kind() == plugins.KindScript {
-			out, tr.Pooled, err = e.runScript(ctx, p, vars, order, res.MemoryLimit)
+			out, tr.Pooled, err = e.runScript(ctx, p, vars, order, res.MemoryLimit, spec.Vars)
 		} else {
 			var cfg map[string]string
 			var operator map[string]string
 			if e.cfg.PluginConfig != nil {
 				operator = e.cfg.PluginConfig(c.ID)
 			}
-			cfg, tr.ConfigKeys, tr.ConfigDigest = pluginConfig(p, operator)
+			cfg, tr.ConfigKeys, tr.ConfigDigest = pluginConfig(p, operator, spec.Vars)
 			out, err = e.runPrebuilt(ctx, p, vars, res.MemoryLimit, cfg, logs)
 		}
 		tr.Duration = time.Since(tstart)
@@ -285,16 +314,16 @@ func declaredInputs(c *capabilities.Capability) []string {
 }
 
 // runScript runs one script task on a fresh or pooled, never-used instance.
-func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[string]any, order *KeyOrder, memLimit uint64) (map[string]any, bool, error) {
+func (e *Engine) runScript(ctx context.Context, p *plugins.Plugin, vars map[string]any, order *KeyOrder, memLimit uint64, env map[string]any) (map[string]any, bool, error) {
 	in, err := e.interpreter(ctx, p.Language())
 	if err != nil {
 		return nil, false, err
 	}
 	var program string
 	if in.language == "python" {
-		program, err = pythonProgram(p, vars, order)
+		program, err = pythonProgram(p, vars, order, env)
 	} else {
-		program, err = javascriptProgram(p.Code(), vars, order)
+		program, err = javascriptProgram(p.Code(), vars, order, env, p.EntryPoint())
 	}
 	if err != nil {
 		return nil, false, err

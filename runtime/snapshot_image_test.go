@@ -44,7 +44,7 @@ func imageEngine(t testing.TB, noImages bool) (*Engine, *interpreter) {
 // outputs.
 func jsRun(t testing.TB, in *interpreter, inst *instance, code string) map[string]any {
 	t.Helper()
-	program, err := javascriptProgram(code, map[string]any{}, nil)
+	program, err := javascriptProgram(code, map[string]any{}, nil, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func BenchmarkJavaScriptStart(b *testing.B) {
 
 func jsBenchProgram(b testing.TB) string {
 	const code = "const f = celsius * 9 / 5 + 32; return { fahrenheit: f, label: `${celsius}°C is ${f}°F` };"
-	program, err := javascriptProgram(code, map[string]any{"celsius": 100}, nil)
+	program, err := javascriptProgram(code, map[string]any{"celsius": 100}, nil, nil, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -422,7 +422,7 @@ func TestImageConcurrentAndAfterClose(t *testing.T) {
 					errs <- err
 					return
 				}
-				program, _ := javascriptProgram(fmt.Sprintf("globalThis.v = (globalThis.v ?? 0) + %d; return { v };", g*10+i), map[string]any{}, nil)
+				program, _ := javascriptProgram(fmt.Sprintf("globalThis.v = (globalThis.v ?? 0) + %d; return { v };", g*10+i), map[string]any{}, nil, nil, "")
 				env, err := in.exec(ctx, inst, program)
 				inst.close(ctx)
 				if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/plugins"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -53,7 +54,8 @@ func (c *cli) rootCommand() *cobra.Command {
 		Short: "Run Enact Protocol capabilities in a WebAssembly sandbox",
 		Long: `enact-run runs capabilities: YAML documents in the Enact Protocol whose tasks
 (Python or JavaScript scripts, or prebuilt Extism plugins) execute inside a
-WebAssembly sandbox with no filesystem, network or environment, under a
+WebAssembly sandbox with no filesystem, no network and no environment but the
+variables the operator supplies (secrets), under a
 memory limit and a deadline.
 
 Try it:
@@ -185,6 +187,9 @@ func (c *cli) readInput(arg string) (map[string]any, []byte, error) {
 
 const maxInputBytes = 16 << 20
 
+// envFileUsage is the help of --env-file (run, serve, mcp).
+const envFileUsage = "file of NAME=value lines giving capabilities' environment variables (env.vars); the policy file's vars and ENACT_VAR_<NAME> take precedence"
+
 func readLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -241,8 +246,8 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // runFlags are the flags of `run`.
 type runFlags struct {
-	input, actor, policy, idempotencyKey, receiptsDir string
-	asJSON, dryRun                                    bool
+	input, actor, policy, idempotencyKey, receiptsDir, envFile string
+	asJSON, dryRun                                             bool
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -264,7 +269,12 @@ one JSON object is printed instead:
 
 The policy is --policy, else $ENACT_POLICY, else $ENACT_HOME/policy.yaml,
 else the built-in default (every actor may run; only the kv.* actions of the
-embedded store are allowed).`,
+embedded store are allowed).
+
+The capability's environment variables (env.vars) are secrets the operator
+supplies: the policy file's vars for the capability's id, else
+ENACT_VAR_<NAME> in this environment, else --env-file. A required one
+without a value stops the run before anything runs (exit 4).`,
 		Example: `  enact-run run TemperatureConverter --input '{"celsius": 100}'
   enact-run run ./capability.yaml --input @inputs.json --actor agent@acme.com --policy policy.yaml --json
   echo '{"celsius": 37}' | enact-run run TemperatureConverterJS --input @-`,
@@ -281,6 +291,7 @@ embedded store are allowed).`,
 	fl.StringVar(&f.idempotencyKey, "idempotency-key", "", "run key: a second run with the same key and request replays the first's result without executing")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "perform reads; check and record writes without performing them")
 	fl.StringVar(&f.receiptsDir, "receipts-dir", "", "store receipts as one JSON file each in this directory instead of $ENACT_HOME/receipts.db")
+	fl.StringVar(&f.envFile, "env-file", "", envFileUsage)
 	return cmd
 }
 
@@ -320,7 +331,13 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		name, _, _ := strings.Cut(id, ".")
 		needed[name] = true
 	}
-	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed})
+	var envVars map[string]string
+	if f.envFile != "" {
+		if envVars, err = readEnvFile(f.envFile); err != nil {
+			return failWith(exitUsage, runtime.CodeInvalidInput, err)
+		}
+	}
+	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, envFile: f.envFile, envVars: envVars, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed})
 	if err != nil {
 		return failWith(exitInternal, "internal", err)
 	}
@@ -408,7 +425,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 }
 
 func (c *cli) validateCommand() *cobra.Command {
-	var asJSON bool
+	var asJSON, strict bool
 	var policyFile string
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
@@ -421,7 +438,12 @@ limit below what an interpreter needs to start, and the declared actions:
 each must be an action of this runner's connectors and allowed by the
 policy in effect (--policy, $ENACT_POLICY, $ENACT_HOME/policy.yaml or the
 built-in default). Nothing is compiled or run. Exit code 0 when every file
-is valid, 4 otherwise.`,
+is valid, 4 otherwise.
+
+A valid document can still declare what this runner cannot give it:
+packages beyond the standard library are warnings (the run fails naming
+them; --strict makes them errors). Task types the sandbox cannot run
+(shell never; agent, prompt and request not yet) are errors.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			engine, err := runtime.New(runtime.Config{})
@@ -441,11 +463,12 @@ is valid, 4 otherwise.`,
 				polPath = "the built-in default policy"
 			}
 			type fileResult struct {
-				File   string   `json:"file"`
-				ID     string   `json:"id,omitempty"`
-				Digest string   `json:"digest,omitempty"`
-				Valid  bool     `json:"valid"`
-				Errors []string `json:"errors"`
+				File     string   `json:"file"`
+				ID       string   `json:"id,omitempty"`
+				Digest   string   `json:"digest,omitempty"`
+				Valid    bool     `json:"valid"`
+				Errors   []string `json:"errors"`
+				Warnings []string `json:"warnings,omitempty"`
 			}
 			var results []fileResult
 			bad := 0
@@ -455,6 +478,9 @@ is valid, 4 otherwise.`,
 				if err == nil {
 					r.ID, r.Digest = capability.ID, capability.Digest
 					err = engine.Check(capability)
+					if w := packageWarnings(err); w != nil && !strict {
+						r.Warnings, err = w, nil
+					}
 				}
 				if err != nil {
 					r.Errors = splitErrors(err)
@@ -477,6 +503,9 @@ is valid, 4 otherwise.`,
 				for _, r := range results {
 					if r.Valid {
 						c.printf(c.stdout, "ok    %s (%s %s)\n", r.File, r.ID, r.Digest)
+						for _, w := range r.Warnings {
+							c.printf(c.stdout, "      warning: %s\n", w)
+						}
 						continue
 					}
 					c.printf(c.stdout, "FAIL  %s\n", r.File)
@@ -493,7 +522,31 @@ is valid, 4 otherwise.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as a JSON array")
 	cmd.Flags().StringVar(&policyFile, "policy", "", "the policy to check declared actions against (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
+	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings (packages the sandbox lacks) as errors")
 	return cmd
+}
+
+// packageWarnings returns the problems of a capability check as warnings
+// when each of them is a script's packages that the sandbox lacks (the
+// document is valid; its runs fail naming them), nil otherwise.
+func packageWarnings(err error) []string {
+	var re *runtime.Error
+	if err == nil || !errors.As(err, &re) || errors.Unwrap(re) == nil {
+		return nil
+	}
+	cause := errors.Unwrap(re)
+	problems := []error{cause}
+	if j, ok := cause.(interface{ Unwrap() []error }); ok {
+		problems = j.Unwrap()
+	}
+	var out []string
+	for _, p := range problems {
+		if !errors.Is(p, plugins.ErrUnavailablePackages) {
+			return nil
+		}
+		out = append(out, strings.ReplaceAll(p.Error(), "): plugins: ", "): ")+"; runs of this task fail until it needs only the standard library")
+	}
+	return out
 }
 
 // splitErrors lists the individual problems inside an error.

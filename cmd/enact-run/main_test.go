@@ -111,9 +111,16 @@ func TestValidate(t *testing.T) {
 	if code != exitPass || strings.Count(stdout, "ok ") != 3 {
 		t.Errorf("code %d\n%s", code, stdout)
 	}
-	code, stdout, _ = invoke(t, home, "", "validate", examples+"hello-world.yaml", "../../capabilities/testdata/protocol/data-analyzer.yaml")
+	// The protocol's DataAnalyzer is a valid document: the packages the
+	// sandbox lacks are warnings, and errors with --strict.
+	analyzer := "../../capabilities/testdata/protocol/data-analyzer.yaml"
+	code, stdout, _ = invoke(t, home, "", "validate", examples+"hello-world.yaml", analyzer)
+	if code != exitPass || strings.Count(stdout, "ok ") != 2 || !strings.Contains(stdout, "warning: ") {
+		t.Errorf("code %d, want %d:\n%s", code, exitPass, stdout)
+	}
+	code, stdout, _ = invoke(t, home, "", "validate", "--strict", analyzer)
 	if code != exitInvalid {
-		t.Errorf("code %d, want %d", code, exitInvalid)
+		t.Errorf("--strict: code %d, want %d", code, exitInvalid)
 	}
 	for _, want := range []string{"FAIL", "pandas", "numpy", "matplotlib", "analyzeData"} {
 		if !strings.Contains(stdout, want) {
@@ -138,6 +145,37 @@ func TestValidate(t *testing.T) {
 	code, stdout, _ = invoke(t, home, "", "validate", "--policy", workflows+"agent_pr_workflow.policy.yaml", workflows+"agent_pr_workflow.yaml")
 	if code != exitPass || !strings.Contains(stdout, "ok ") {
 		t.Errorf("validate under the workflow's policy: code %d\n%s", code, stdout)
+	}
+}
+
+// TestValidateProtocolAndUpstreamExamples validates every full example of
+// the protocol document and every upstream 1.0 example: all pass but the
+// tasks the sandbox cannot run, which fail naming their type and why.
+func TestValidateProtocolAndUpstreamExamples(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	const data = "../../capabilities/testdata/"
+	var files []string
+	for _, name := range []string{"data-analyzer", "env-vars", "error-handling", "hello-world", "resources", "simple-converter", "temperature-converter"} {
+		files = append(files, data+"protocol/"+name+".yaml")
+	}
+	for _, name := range []string{"hello-world", "entry-point", "dependencies", "inputs-map", "env-vars-map", "env-vars-list"} {
+		files = append(files, data+"upstream/"+name+".yaml")
+	}
+	code, stdout, _ := invoke(t, home, "", append([]string{"validate"}, files...)...)
+	if code != exitPass || strings.Count(stdout, "ok ") != len(files) {
+		t.Errorf("code %d:\n%s", code, stdout)
+	}
+	for typ, why := range map[string]string{
+		"shell":   "shell tasks never run in the Enact sandbox",
+		"agent":   "agent tasks are not supported yet",
+		"prompt":  "prompt tasks are not supported yet",
+		"request": "request tasks are not supported yet",
+	} {
+		code, stdout, _ := invoke(t, home, "", "validate", data+"upstream/task-"+typ+".yaml")
+		if code != exitInvalid || !strings.Contains(stdout, "has type "+typ+": "+why) || strings.Contains(stdout, "enum") {
+			t.Errorf("%s: code %d:\n%s", typ, code, stdout)
+		}
 	}
 }
 

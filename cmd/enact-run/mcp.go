@@ -10,7 +10,7 @@ import (
 )
 
 func (c *cli) mcpCommand() *cobra.Command {
-	var dir, actor, policyFile, receiptsDir string
+	var dir, actor, policyFile, receiptsDir, envFile string
 	var noShipped bool
 	var logs logFlags
 	cmd := &cobra.Command{
@@ -33,7 +33,7 @@ Add it to an MCP client's configuration, for example:
 			if err := c.setupLog(logs); err != nil {
 				return err
 			}
-			st, client, err := c.openServer(ctx, policyFile, receiptsDir)
+			st, client, err := c.openServer(ctx, policyFile, receiptsDir, envFile)
 			if err != nil {
 				return err
 			}
@@ -67,5 +67,6 @@ Add it to an MCP client's configuration, for example:
 	fl.StringVar(&policyFile, "policy", "", "policy file (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
 	fl.StringVar(&receiptsDir, "receipts-dir", "", "store receipts as JSON files in this directory")
 	logs.add(fl)
+	fl.StringVar(&envFile, "env-file", "", envFileUsage)
 	return cmd
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,8 +23,13 @@ func TestMCPOverStdioWithTheRealBinary(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "greet.yaml"), []byte("enact: 1.0.0\nid: acme/greet\ndescription: greets\ninputs:\n  type: object\n  properties:\n    name: {type: string}\n  required: [name]\ntasks:\n  - id: g\n    type: script\n    language: python\n    code: |\n      return {'greeting': 'hello ' + name}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "mcp", "--dir", dir, "--actor", "agent@acme.com")
-	cmd.Env = append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+t.TempDir())
+	writeFile(t, dir, "vars.yaml", varsCapability)
+	envFile := writeFile(t, t.TempDir(), "vars.env", "API_KEY="+varCanary+"\n")
+	cmd := exec.Command(bin, "mcp", "--dir", dir, "--actor", "agent@acme.com", "--env-file", envFile)
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+home)
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
 	client := mcp.NewClient(&mcp.Implementation{Name: "enact-test", Version: "1"}, nil)
 	cs, err := client.Connect(t.Context(), &mcp.CommandTransport{Command: cmd}, nil)
 	if err != nil {
@@ -53,6 +60,25 @@ func TestMCPOverStdioWithTheRealBinary(t *testing.T) {
 	bad, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "acme_greet", Arguments: map[string]any{}})
 	if err != nil || !bad.IsError {
 		t.Errorf("invalid input: %v %+v", err, bad)
+	}
+	// Environment variables from --env-file reach the tasks and nothing
+	// else: not the result, not the log, not the state directory.
+	for _, mode := range []string{"return", "throw"} {
+		res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "VarsLeak", Arguments: map[string]any{"mode": mode}})
+		if err != nil {
+			t.Fatalf("VarsLeak %s: %v", mode, err)
+		}
+		b, _ := json.Marshal(res)
+		if bytes.Contains(b, []byte(varCanary)) || mode == "return" && (res.IsError || !bytes.Contains(b, []byte(`"js_key":"[redacted]"`))) {
+			t.Errorf("VarsLeak %s: %s", mode, b)
+		}
+	}
+	cs.Close()
+	if strings.Contains(logs.String(), varCanary) {
+		t.Errorf("the log shows the value:\n%s", logs.String())
+	}
+	if f := homeLeaksOf(t, home, varCanary); f != "" {
+		t.Errorf("%s holds the value", f)
 	}
 }
 

@@ -99,12 +99,18 @@ func secretCases() []struct {
 // on purpose and is the connector's, not a record).
 func homeLeaks(t *testing.T, home string) string {
 	t.Helper()
+	return homeLeaksOf(t, home, canary)
+}
+
+// homeLeaksOf is homeLeaks for another secret.
+func homeLeaksOf(t *testing.T, home, secret string) string {
+	t.Helper()
 	var found string
 	_ = filepath.Walk(home, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() || strings.HasPrefix(info.Name(), "kv.db") {
 			return nil
 		}
-		if b, _ := os.ReadFile(path); bytes.Contains(b, []byte(canary)) {
+		if b, _ := os.ReadFile(path); bytes.Contains(b, []byte(secret)) {
 			found = path
 		}
 		return nil

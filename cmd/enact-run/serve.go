@@ -12,7 +12,7 @@ import (
 )
 
 func (c *cli) serveCommand() *cobra.Command {
-	var addr, dir, policyFile, receiptsDir, anonymous string
+	var addr, dir, policyFile, receiptsDir, anonymous, envFile string
 	var noShipped bool
 	var sessionIdle time.Duration
 	var maxSessions int
@@ -41,7 +41,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 			if err := c.setupLog(logs); err != nil {
 				return err
 			}
-			st, client, err := c.openServer(ctx, policyFile, receiptsDir)
+			st, client, err := c.openServer(ctx, policyFile, receiptsDir, envFile)
 			if err != nil {
 				return err
 			}
@@ -104,6 +104,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 	fl.BoolVar(&noShipped, "no-shipped", false, "do not serve the shipped examples and reference workflows")
 	fl.StringVar(&policyFile, "policy", "", "policy file (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
 	fl.StringVar(&receiptsDir, "receipts-dir", "", "store receipts as JSON files in this directory")
+	fl.StringVar(&envFile, "env-file", "", envFileUsage)
 	fl.StringVar(&anonymous, "anonymous-actor", "", "let unauthenticated callers in, acting as this email (no tokens checked)")
 	fl.DurationVar(&sessionIdle, "mcp-session-idle", mcpserver.DefaultHTTPSessionIdle, "close an MCP session after this long without a request (negative: never)")
 	logs.add(fl)

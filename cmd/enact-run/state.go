@@ -47,13 +47,20 @@ type state struct {
 	// current is the policy runs use now (a server reloads it); the
 	// engine reads its plugin_config through it.
 	current atomic.Pointer[policy.Policy]
+	// envFile holds the --env-file's variables (nil without one), and
+	// envFilePath its path.
+	envFile     map[string]string
+	envFilePath string
+	getenv      func(string) string
 }
 
 type stateOptions struct {
-	policyFile  string // --policy
-	receiptsDir string // --receipts-dir: one JSON file per receipt instead of SQLite
-	withRuntime bool   // open the engine, the gate's connectors and the policy
-	longLived   bool   // a server: keep prepared interpreter instances ready
+	policyFile  string            // --policy
+	envFile     string            // --env-file
+	envVars     map[string]string // its variables (readEnvFile)
+	receiptsDir string            // --receipts-dir: one JSON file per receipt instead of SQLite
+	withRuntime bool              // open the engine, the gate's connectors and the policy
+	longLived   bool              // a server: keep prepared interpreter instances ready
 	// connectors names the external connectors to open (from the
 	// capability's declared actions): one that is configured but not
 	// needed is not contacted, so a database that is down does not stop
@@ -77,7 +84,8 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, fmt.Errorf("state directory %s is not writable: %w", home, err)
 	}
-	s := &state{home: home}
+	s := &state{home: home, getenv: c.getenv}
+	s.envFile, s.envFilePath = opts.envVars, opts.envFile
 	if s.keys, err = receipts.OpenKeyring(filepath.Join(home, "keys")); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
@@ -148,7 +156,8 @@ func (s *state) clientFor(p *policy.Policy) (*enact.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return enact.New(s.engine, gate, enact.WithKeyRetention(s.retention)), nil
+	vars := cliVars{policy: p, getenv: s.getenv, file: s.envFile, fileArg: s.envFilePath}
+	return enact.New(s.engine, gate, enact.WithKeyRetention(s.retention), enact.WithVars(vars)), nil
 }
 
 // kvShares are the policy's shared kv namespaces, for the kv connector.
@@ -390,9 +399,16 @@ func (c *cli) openConnectors(ctx context.Context, s *state, needed map[string]bo
 // configured connector (a reload can add capabilities that need any of
 // them), prepared instances, and a client that follows the policy file.
 // Its errors already carry the exit code.
-func (c *cli) openServer(ctx context.Context, policyFile, receiptsDir string) (*state, *liveClient, error) {
+func (c *cli) openServer(ctx context.Context, policyFile, receiptsDir, envFile string) (*state, *liveClient, error) {
 	all := map[string]bool{"postgres": true, "github": true, "hubspot": true}
-	st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, withRuntime: true, connectors: all, longLived: true})
+	var vars map[string]string
+	if envFile != "" {
+		var err error
+		if vars, err = readEnvFile(envFile); err != nil {
+			return nil, nil, c.fail(exitUsage, err)
+		}
+	}
+	st, err := c.openState(ctx, stateOptions{policyFile: policyFile, receiptsDir: receiptsDir, envFile: envFile, envVars: vars, withRuntime: true, connectors: all, longLived: true})
 	if err != nil {
 		return nil, nil, c.fail(exitInternal, err)
 	}

@@ -354,6 +354,33 @@ def __enact_make_runner():
             return name, f"{e} (the Enact sandbox has no files)"
         return name, str(e)
 
+    def call_entry(fn, name, inputs):
+        # The entry point gets the inputs its parameters name (all of them
+        # when it takes **kwargs); a parameter no input names gets its
+        # default, or None.
+        import inspect
+        if not callable(fn):
+            raise NameError(f"the task's entry point {name!r} is not a function its code defines")
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            return fn()
+        kinds = inspect.Parameter
+        if any(p.kind is kinds.VAR_KEYWORD for p in params):
+            return fn(**{k: v for k, v in inputs.items() if k.isidentifier()})
+        args, kwargs = [], {}
+        for p in params:
+            if p.kind in (kinds.VAR_POSITIONAL,):
+                continue
+            if p.name not in inputs and p.default is not kinds.empty:
+                continue
+            value = inputs.get(p.name)
+            if p.kind is kinds.POSITIONAL_ONLY:
+                args.append(value)
+            else:
+                kwargs[p.name] = value
+        return fn(*args, **kwargs)
+
     def run(request):
         req = json_loads(request)
         filename, code, first_line = req["file"], req["code"], req["line"]
@@ -365,6 +392,12 @@ def __enact_make_runner():
         g["__file__"] = filename
         g["__enact_return__"] = Return
         g["enact"] = enact
+        # The capability's environment variables, read-only: env with
+        # their values, os.environ with their text. An input of the same
+        # name wins over env.
+        g["env"] = types.MappingProxyType(json_loads(req.get("env") or "{}"))
+        os.environ = types.MappingProxyType(json_loads(req.get("environ") or "{}"))
+        entry = req.get("entry") or ""
         for name in inputs:
             if name.isidentifier() and not iskeyword(name) and not name.startswith("__enact") and name != "inputs":
                 g[name] = inputs[name]
@@ -377,6 +410,8 @@ def __enact_make_runner():
         try:
             try:
                 exec(compile_task(code, filename, max(first_line, 1)), g)
+                if entry:
+                    value = call_entry(g.get(entry), entry, inputs)
             except Return as r:
                 value = r.args[0] if r.args else None
             except SystemExit as e:
