@@ -143,6 +143,9 @@ type RunRequest struct {
 	// DryRun performs reads, and checks and records writes without
 	// performing them.
 	DryRun bool
+
+	// parent is set on the run of a composite's step.
+	parent *receipts.Parent
 }
 
 // Result is what a run produced. A run that was refused or failed is a
@@ -168,6 +171,9 @@ type Result struct {
 	// Replayed says the result is the stored outcome of an earlier run
 	// with the same idempotency key: nothing executed this time.
 	Replayed bool
+	// Steps are a composite run's steps, in document order: each one's
+	// status and, when it ran, its own run id and receipt hash.
+	Steps []receipts.Step
 }
 
 // KeyRetention is how long a run key is remembered by default; see
@@ -195,6 +201,7 @@ type storedResult struct {
 	Outputs map[string]any `json:"outputs"`
 	Output  string         `json:"output"`
 	Error   *runtime.Error `json:"error,omitempty"`
+	Steps   []receipts.Step `json:"steps,omitempty"`
 }
 
 // Run validates the request, asks the gate for the run-level decision,
@@ -203,6 +210,15 @@ type storedResult struct {
 func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	if req.Capability == nil {
 		return nil, errors.New("enact: no capability")
+	}
+	if !req.Capability.Resolved() {
+		// A composite given unresolved finds its imports next to it and
+		// in the shipped set.
+		rc, err := (&capabilities.Resolver{}).Resolve(req.Capability)
+		if err != nil {
+			return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: err.Error()}
+		}
+		req.Capability = rc
 	}
 	in, err := c.engine.ValidateInputs(ctx, req.Capability, orEmpty(req.Inputs))
 	if err != nil {
@@ -242,6 +258,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		Inputs:         in,
 		IdempotencyKey: req.IdempotencyKey,
 		DryRun:         req.DryRun,
+		Parent:         req.parent,
 	})
 	if err != nil {
 		return nil, err
@@ -259,6 +276,8 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		}
 		res.Error = &runtime.Error{Code: hostfns.CodeDenied, Message: msg}
 		outcome.Err = &receipts.Error{Code: hostfns.CodeDenied, Message: msg}
+	} else if req.Capability.Type == "composite" {
+		c.runComposite(ctx, req, in, run, res, &outcome)
 	} else {
 		rr, err := c.engine.RunOrdered(ctx, req.Capability, in, runtime.KeyOrderOf(req.InputsJSON), run)
 		res.Run = rr
@@ -304,8 +323,19 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	res.Receipt = env
 	crashpoint.Hit(crashpoint.AfterReceipt)
 	if req.IdempotencyKey != "" {
-		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error})
-		if err := c.gate.Ledger().FinishKey(rctx, hostfns.RunKey(req.Actor.Email, req.IdempotencyKey), runID, stored); err != nil {
+		key := hostfns.RunKey(req.Actor.Email, req.IdempotencyKey)
+		if res.Status != StatusPass && (req.parent != nil || req.Capability.Type == "composite") {
+			// A composite that did not pass, and a step of one, leave their
+			// keys free: the retry replays the steps that passed and runs
+			// the rest again.
+			if err := c.gate.Ledger().ReleaseKey(rctx, key, runID); err != nil {
+				c.handBack(runID)
+				return res, redactError(red, fmt.Errorf("enact: the run finished but its idempotency key could not be released: %w", err))
+			}
+			return res, nil
+		}
+		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error, Steps: res.Steps})
+		if err := c.gate.Ledger().FinishKey(rctx, key, runID, stored); err != nil {
 			c.handBack(runID)
 			return res, redactError(red, fmt.Errorf("enact: the run finished but its idempotency key could not be closed: %w", err))
 		}
@@ -344,7 +374,7 @@ func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, r
 		if err := json.Unmarshal(cl.Result, &stored); err != nil {
 			return nil, fmt.Errorf("enact: stored result of run %s: %w", cl.RunID, err)
 		}
-		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true}
+		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true, Steps: stored.Steps}
 		redactResult(c.gate.Redactor(in), res)
 		if env, err := c.gate.Receipt(ctx, cl.RunID); err == nil {
 			res.Receipt = env

@@ -39,6 +39,11 @@ type Capability struct {
 	Tasks []Task
 	// Env holds the environment variables' schema and the resource limits.
 	Env Env
+	// Imports are the capabilities a composite's flow may call; nil for an
+	// atomic capability.
+	Imports []Import
+	// Flow is a composite's flow; nil for an atomic capability.
+	Flow *Flow
 	// Extensions holds the top-level x- fields as JSON-compatible values
 	// (see the package documentation), nil when there are none.
 	Extensions map[string]any
@@ -51,6 +56,8 @@ type Capability struct {
 	Dir string
 
 	inputs, outputs *compiled
+	// resolved holds a composite's imports once a Resolver found them.
+	resolved map[string]*Capability
 }
 
 // compiled is an inputs or outputs schema.
@@ -320,7 +327,9 @@ func (l *loader) build(doc map[string]any) *Capability {
 		c.Tasks = append(c.Tasks, l.task(t, i, seen))
 	}
 	c.inputs = l.compile(doc["inputs"], "inputs")
-	c.outputs = l.compile(doc["outputs"], "outputs")
+	outputs, source := splitSource(doc["outputs"])
+	c.outputs = l.compile(outputs, "outputs")
+	l.composite(doc, c, source)
 	for i := range c.Tasks {
 		if p := c.Tasks[i].Plugin; p != nil && p.Input == "raw" {
 			p.RawInput, p.RawBase64 = l.rawInput(doc["inputs"], c.Tasks[i].ID, i)

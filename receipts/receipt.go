@@ -54,6 +54,8 @@ type Receipt struct {
 	IdempotencyKey string         `json:"idempotency_key"` // "" if none
 	Outputs        map[string]any `json:"outputs"`         // the run's outputs
 	Error          *Error         `json:"error,omitempty"` // why the run failed
+	Steps          []Step         `json:"steps,omitempty"`  // a composite's steps
+	Parent         *Parent        `json:"parent,omitempty"` // the composite run a step's run belongs to
 	Started        time.Time      `json:"started"`         // stored in UTC
 	Finished       time.Time      `json:"finished"`        // stored in UTC
 	DurationMS     float64        `json:"duration_ms"`     // milliseconds (Millis)
@@ -95,6 +97,28 @@ type Action struct {
 	AlreadyExisted bool            `json:"already_existed"`  // the effect was already in place
 	Started        time.Time       `json:"started"`          // stored in UTC
 	DurationMS     float64         `json:"duration_ms"`      // milliseconds (Millis)
+}
+
+// Step is one step of a composite run: the step's id, the capability it
+// ran, how it ended and, when it ran (or replayed an earlier run), the
+// run id and hash of that run's own receipt.
+type Step struct {
+	ID         string     `json:"id"`
+	Capability Capability `json:"capability"`
+	// Status is passed, failed, skipped or not_run.
+	Status  string `json:"status"`
+	RunID   string `json:"run_id,omitempty"`
+	Receipt string `json:"receipt,omitempty"` // the hash of the step's receipt
+	// Replayed says the step's run is an earlier one, replayed by its
+	// idempotency key: nothing executed this time.
+	Replayed bool   `json:"replayed,omitempty"`
+	Error    *Error `json:"error,omitempty"`
+}
+
+// Parent links a step's run to the composite run it is a step of.
+type Parent struct {
+	RunID string `json:"run_id"`
+	Step  string `json:"step"`
 }
 
 // Plugin is the digest of the plugin that ran a task, with what a
