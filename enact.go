@@ -197,10 +197,10 @@ func (e *IdempotencyError) Error() string { return e.Code + ": " + e.Message }
 
 // storedResult is what a run key keeps of a finished run.
 type storedResult struct {
-	Status  string         `json:"status"`
-	Outputs map[string]any `json:"outputs"`
-	Output  string         `json:"output"`
-	Error   *runtime.Error `json:"error,omitempty"`
+	Status  string          `json:"status"`
+	Outputs map[string]any  `json:"outputs"`
+	Output  string          `json:"output"`
+	Error   *runtime.Error  `json:"error,omitempty"`
 	Steps   []receipts.Step `json:"steps,omitempty"`
 }
 

@@ -39,28 +39,28 @@ const (
 // Receipt is the record of one run. The package documentation specifies
 // every field. Seq and Prev are assigned by Store.Append.
 type Receipt struct {
-	Version        string         `json:"version"`         // FormatVersion; Seal sets it if empty
-	RunID          string         `json:"run_id"`          // unique in a chain; [A-Za-z0-9._-]
-	Seq            int64          `json:"seq"`             // position in the chain, from 1
-	Capability     Capability     `json:"capability"`      // what ran
-	Actor          Actor          `json:"actor"`           // who asked
-	Inputs         map[string]any `json:"inputs"`          // secrets redacted (Redactor)
-	PolicyDigest   string         `json:"policy_digest"`   // digest of the policy file
-	PolicyResults  []PolicyResult `json:"policy_results"`  // run-level policies
-	Decision       Decision       `json:"decision"`        // PASS, BLOCK or FAILED
-	Status         string         `json:"status"`          // free text: "completed", "dry_run", …
-	Actions        []Action       `json:"actions"`         // every action asked for, in order
-	Plugins        []Plugin       `json:"plugins"`         // the plugin of each task
-	IdempotencyKey string         `json:"idempotency_key"` // "" if none
-	Outputs        map[string]any `json:"outputs"`         // the run's outputs
-	Error          *Error         `json:"error,omitempty"` // why the run failed
+	Version        string         `json:"version"`          // FormatVersion; Seal sets it if empty
+	RunID          string         `json:"run_id"`           // unique in a chain; [A-Za-z0-9._-]
+	Seq            int64          `json:"seq"`              // position in the chain, from 1
+	Capability     Capability     `json:"capability"`       // what ran
+	Actor          Actor          `json:"actor"`            // who asked
+	Inputs         map[string]any `json:"inputs"`           // secrets redacted (Redactor)
+	PolicyDigest   string         `json:"policy_digest"`    // digest of the policy file
+	PolicyResults  []PolicyResult `json:"policy_results"`   // run-level policies
+	Decision       Decision       `json:"decision"`         // PASS, BLOCK or FAILED
+	Status         string         `json:"status"`           // free text: "completed", "dry_run", …
+	Actions        []Action       `json:"actions"`          // every action asked for, in order
+	Plugins        []Plugin       `json:"plugins"`          // the plugin of each task
+	IdempotencyKey string         `json:"idempotency_key"`  // "" if none
+	Outputs        map[string]any `json:"outputs"`          // the run's outputs
+	Error          *Error         `json:"error,omitempty"`  // why the run failed
 	Steps          []Step         `json:"steps,omitempty"`  // a composite's steps
 	Parent         *Parent        `json:"parent,omitempty"` // the composite run a step's run belongs to
-	Started        time.Time      `json:"started"`         // stored in UTC
-	Finished       time.Time      `json:"finished"`        // stored in UTC
-	DurationMS     float64        `json:"duration_ms"`     // milliseconds (Millis)
-	Timestamp      time.Time      `json:"timestamp"`       // when sealed; Append sets it if zero
-	Prev           string         `json:"prev"`            // hash of the previous receipt; "" for seq 1
+	Started        time.Time      `json:"started"`          // stored in UTC
+	Finished       time.Time      `json:"finished"`         // stored in UTC
+	DurationMS     float64        `json:"duration_ms"`      // milliseconds (Millis)
+	Timestamp      time.Time      `json:"timestamp"`        // when sealed; Append sets it if zero
+	Prev           string         `json:"prev"`             // hash of the previous receipt; "" for seq 1
 }
 
 // Capability identifies what ran (the seed's "workflow").
