@@ -12,6 +12,7 @@
 package enact
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -371,7 +372,10 @@ func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, r
 		return nil, nil
 	case receipts.ClaimReplay:
 		var stored storedResult
-		if err := json.Unmarshal(cl.Result, &stored); err != nil {
+		// Numbers stay json.Number, as a live run's outputs are.
+		dec := json.NewDecoder(bytes.NewReader(cl.Result))
+		dec.UseNumber()
+		if err := dec.Decode(&stored); err != nil {
 			return nil, fmt.Errorf("enact: stored result of run %s: %w", cl.RunID, err)
 		}
 		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true, Steps: stored.Steps}

@@ -745,6 +745,12 @@ func toCEL(v any) any {
 		}
 		f, _ := x.Float64()
 		return f
+	case float64:
+		// An integral number is an int whichever way it was decoded.
+		if f := x; f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
+			return int64(f)
+		}
+		return x
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {

@@ -204,6 +204,20 @@ type runReport struct {
 	DryRun          bool               `json:"dry_run,omitempty"`
 	Replayed        bool               `json:"replayed,omitempty"`
 	DurationMS      float64            `json:"duration_ms"`
+	// Steps are a composite's steps: id, status and each one's own run
+	// and receipt hash.
+	Steps []reportStep `json:"steps,omitempty"`
+}
+
+// reportStep is one step of a composite run.
+type reportStep struct {
+	ID         string `json:"id"`
+	Capability string `json:"capability"`
+	Status     string `json:"status"`
+	RunID      string `json:"run_id,omitempty"`
+	Receipt    string `json:"receipt,omitempty"`
+	Replayed   bool   `json:"replayed,omitempty"`
+	Error      string `json:"error,omitempty"`
 }
 
 // reportAction is one action of the run, from its receipt; in a dry run
@@ -236,6 +250,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 type runFlags struct {
 	input, actor, policy, idempotencyKey, receiptsDir string
 	asJSON, dryRun                                    bool
+	dirs                                              []string
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -274,7 +289,14 @@ embedded store are allowed).`,
 	fl.StringVar(&f.idempotencyKey, "idempotency-key", "", "run key: a second run with the same key and request replays the first's result without executing")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "perform reads; check and record writes without performing them")
 	fl.StringVar(&f.receiptsDir, "receipts-dir", "", "store receipts as one JSON file each in this directory instead of $ENACT_HOME/receipts.db")
+	fl.StringArrayVar(&f.dirs, "dir", nil, "directory a composite's imports are looked for in, after the composite's own (repeatable)")
 	return cmd
+}
+
+// resolve finds a composite's imports: beside it, in dirs, in the shipped
+// set.
+func resolve(capability *capabilities.Capability, dirs []string) (*capabilities.Capability, error) {
+	return (&capabilities.Resolver{Dirs: dirs}).Resolve(capability)
 }
 
 func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
@@ -296,6 +318,9 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	}
 
 	capability, err := c.load(ref)
+	if err == nil {
+		capability, err = resolve(capability, f.dirs)
+	}
 	if err != nil {
 		return failWith(exitInvalid, "invalid_capability", err)
 	}
@@ -352,6 +377,23 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		c.printf(c.stderr, "replayed: run %s already ran with this idempotency key; nothing executed\n", res.RunID)
 	}
 	report.Actions = actionsOf(res.Receipt)
+	for _, st := range res.Steps {
+		rs := reportStep{ID: st.ID, Capability: st.Capability.ID, Status: st.Status, RunID: st.RunID, Receipt: st.Receipt, Replayed: st.Replayed}
+		if st.Error != nil {
+			rs.Error = st.Error.Code + ": " + st.Error.Message
+		}
+		report.Steps = append(report.Steps, rs)
+		if !f.asJSON {
+			line := fmt.Sprintf("step %s (%s): %s", st.ID, st.Capability.ID, st.Status)
+			if st.RunID != "" {
+				line += ", receipt " + st.RunID
+			}
+			if st.Replayed {
+				line += " (replayed)"
+			}
+			c.printf(c.stderr, "%s\n", line)
+		}
+	}
 	if f.dryRun && !f.asJSON {
 		for _, a := range report.Actions {
 			if a.Planned {
@@ -399,6 +441,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 
 func (c *cli) validateCommand() *cobra.Command {
 	var asJSON bool
+	var dirs []string
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check capability files without running them",
@@ -428,7 +471,11 @@ Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 				capability, err := capabilities.LoadFile(f)
 				if err == nil {
 					r.ID, r.Digest = capability.ID, capability.Digest
-					err = engine.Check(capability)
+					// A composite is checked whole: its imports, theirs,
+					// and every capability a step runs.
+					if capability, err = resolve(capability, dirs); err == nil {
+						err = engine.Check(capability)
+					}
 				}
 				if err != nil {
 					bad++
@@ -461,6 +508,7 @@ Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as a JSON array")
+	cmd.Flags().StringArrayVar(&dirs, "dir", nil, "directory a composite's imports are looked for in, after the composite's own (repeatable)")
 	return cmd
 }
 

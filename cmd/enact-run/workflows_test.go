@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 	testCacheDir = testcache.Dir()
 	code := m.Run()
 	pgtest.Stop()
+	if crashBin.dir != "" {
+		_ = os.RemoveAll(crashBin.dir)
+	}
 	os.Exit(code)
 }
 
