@@ -238,7 +238,10 @@ outputs:
 
 func TestCompositeEveryFeature(t *testing.T) {
 	t.Parallel()
-	r := newFlowRig(t, "version: 1\nallow: [kv.*, meet.*]\n", map[string]string{"flow.yaml": everyFeature})
+	// A run-level rule refuses Boom: the policies apply to each step's
+	// run, with the composite's actor.
+	pol := "version: 1\nallow: [kv.*, meet.*]\nrules:\n  - {name: no_boom, run: true, deny_if: 'capability.id == \"Boom\" && actor.email == \"agent@acme.test\"', reason: no booms}\n"
+	r := newFlowRig(t, pol, map[string]string{"flow.yaml": everyFeature})
 	c := r.load(t, "flow.yaml")
 	actor := policy.Actor{Email: "agent@acme.test"}
 	res, err := r.client.Run(t.Context(), enact.RunRequest{Capability: c, Inputs: map[string]any{"k": "abc"}, Actor: actor})
@@ -284,10 +287,61 @@ func TestCompositeEveryFeature(t *testing.T) {
 	if rc.Decision != receipts.DecisionPass || len(rc.Actions) != 0 {
 		t.Errorf("composite receipt: decision %s, %d actions", rc.Decision, len(rc.Actions))
 	}
+	for _, s := range rc.Steps {
+		if s.ID != "Boom" {
+			continue
+		}
+		if s.Error == nil || s.Error.Code != "denied" || !strings.Contains(s.Error.Message, "no booms") {
+			t.Errorf("Boom step: %+v", s.Error)
+		}
+		if b := r.receipt(t, s.RunID); b.Decision != receipts.DecisionBlock || b.Actor.Email != actor.Email {
+			t.Errorf("Boom's receipt: %s by %s", b.Decision, b.Actor.Email)
+		}
+	}
 	// The put step's action reached kv, under the Put capability.
 	v, err := r.st.KV.Call(t.Context(), "get", json.RawMessage(`{"key":"abc"}`), hostfns.CallOptions{Capability: "Put"})
 	if err != nil || !strings.Contains(string(v.Result), `"v"`) {
 		t.Errorf("kv abc under Put: %s %v", v.Result, err)
+	}
+
+	// A dry run plans the whole flow: every step runs as a dry run, and
+	// the write is planned, not made.
+	res, err = r.client.Run(t.Context(), enact.RunRequest{Capability: c, Inputs: map[string]any{"k": "dry"}, Actor: actor, DryRun: true})
+	if err != nil || res.Status != enact.StatusPass {
+		t.Fatalf("dry run: %v %+v", err, res)
+	}
+	for _, s := range res.Steps {
+		if s.ID != "put" {
+			continue
+		}
+		b := r.receipt(t, s.RunID)
+		if b.Status != "dry_run" || len(b.Actions) != 1 || !strings.Contains(string(b.Actions[0].Result), `"planned":true`) {
+			t.Errorf("dry run's put step: %s %+v", b.Status, b.Actions)
+		}
+	}
+	if v, err := r.st.KV.Call(t.Context(), "get", json.RawMessage(`{"key":"dry"}`), hostfns.CallOptions{Capability: "Put"}); err != nil || !strings.Contains(string(v.Result), `"found":false`) {
+		t.Errorf("the dry run wrote: %s %v", v.Result, err)
+	}
+}
+
+// TestCompositeTimeoutBoundsTheFlow: the composite's timeout cuts a step
+// whose own limit is longer.
+func TestCompositeTimeoutBoundsTheFlow(t *testing.T) {
+	t.Parallel()
+	flows := map[string]string{
+		"spin.yaml": "enact: 1.0.0\nid: Spin\ndescription: d\nversion: 1.0.0\nenv: {resources: {timeout: 60s}}\ntasks:\n  - {id: spin, type: script, language: javascript, code: 'for (;;) {}'}\n",
+		"flow.yaml": "enact: 1.0.0\nid: Bounded\ndescription: d\ntype: composite\nenv: {resources: {timeout: 300ms}}\nimports: [{id: Spin, version: 1.0.0}]\nflow:\n  steps:\n    - {capability: Spin}\n",
+	}
+	r := newFlowRig(t, "version: 1\n", flows)
+	res, err := r.client.Run(t.Context(), enact.RunRequest{Capability: r.load(t, "flow.yaml"), Actor: policy.Actor{Email: "a@acme.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != enact.StatusFailed || res.Error.Code != "timeout" || res.Error.Task != "Spin" {
+		t.Fatalf("%s %+v", res.Status, res.Error)
+	}
+	if b := r.receipt(t, res.Steps[0].RunID); b.Error == nil || b.Error.Code != "timeout" {
+		t.Errorf("the step's receipt: %+v", b.Error)
 	}
 }
 
