@@ -265,6 +265,9 @@ hash-chained receipt.
 
 FILE is a capability YAML file; ID is the id of a shipped example
 (HelloWorld, TemperatureConverter, TemperatureConverterJS, SimpleConverter).
+A composite (type: composite) runs its flow, each step a child run with its
+own receipt; its imports are found beside it, in each --dir, then in the
+shipped set, and --json lists its steps (id, status, run_id, receipt hash).
 What the tasks print is shown first, then the outputs as JSON. With --json,
 one JSON object is printed instead:
   {"status": "PASS"|"BLOCK"|"FAILED", "outputs": {...}, "receipt_id": "...",
@@ -448,7 +451,10 @@ func (c *cli) validateCommand() *cobra.Command {
 		Long: `Check capability files: the document against the Enact Protocol schema
 (strictly: unknown fields are errors unless they start with x-), the inputs
 and outputs JSON Schemas, resources, script dependencies the sandbox cannot
-satisfy, and prebuilt plugin files (path, sha256, Wasm, imports).
+satisfy, and prebuilt plugin files (path, sha256, Wasm, imports). A composite
+is checked whole: its flow (cycles, unknown steps, templates), its imports
+(found beside it, in each --dir, then in the shipped set, each at its exact
+version, nested at most 8 deep), and every capability its steps run.
 Nothing is compiled or run. Exit code 0 when every file is valid, 4 otherwise.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
