@@ -110,10 +110,15 @@ func (e *Engine) RunFlow(ctx context.Context, c *capabilities.Capability, inputs
 	if c.Flow == nil {
 		return res, &Error{Code: CodeUnsupported, Message: c.ID + " is not a composite capability"}
 	}
-	if err := e.checkComposite(c); err != nil {
+	// Each step's runner checks its own capability; Check checks them all
+	// ahead of a run.
+	if !c.Resolved() {
+		return res, &Error{Code: CodeInvalidInput, Message: fmt.Sprintf("composite %s: its imports are not resolved", c.ID), cause: capabilities.ErrUnresolved}
+	}
+	var err error
+	if res.Timeout, err = e.FlowTimeout(c); err != nil {
 		return res, err
 	}
-	res.Timeout, _ = e.FlowTimeout(c)
 	ctx, cancel := context.WithTimeout(ctx, res.Timeout)
 	defer cancel()
 
