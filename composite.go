@@ -23,7 +23,10 @@ func StepKey(runKey, step string) string { return runKey + "/" + step }
 func (c *Client) runComposite(ctx context.Context, req RunRequest, in map[string]any, run *hostfns.Run, res *Result, outcome *hostfns.RunOutcome) {
 	fr, err := c.engine.RunFlow(ctx, req.Capability, in, func(ctx context.Context, s *capabilities.Step, sc *capabilities.Capability, inputs map[string]any) runtime.StepRun {
 		child := RunRequest{Capability: sc, Inputs: inputs, Actor: req.Actor, DryRun: req.DryRun,
-			parent: &receipts.Parent{RunID: run.ID(), Step: s.ID}}
+			parent: &receipts.Parent{RunID: run.ID(), Step: s.ID}, inherited: map[string]any{"composite": in}}
+		if req.inherited != nil {
+			child.inherited["outer"] = req.inherited
+		}
 		if req.IdempotencyKey != "" {
 			child.IdempotencyKey = StepKey(req.IdempotencyKey, s.ID)
 		}

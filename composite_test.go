@@ -3,6 +3,7 @@ package enact_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -485,5 +486,31 @@ func TestCompositeNestedRetryReplaysFinishedSteps(t *testing.T) {
 	third, err := r.client.Run(t.Context(), req)
 	if err != nil || !third.Replayed || third.RunID != second.RunID || len(third.Steps) != 1 {
 		t.Fatalf("third: %v %+v", err, third)
+	}
+}
+
+// TestCompositeSecretsStayRedactedInSteps: a secret input of the
+// composite, passed to a step under another name, is redacted in the
+// step's receipt and result as in the composite's.
+func TestCompositeSecretsStayRedactedInSteps(t *testing.T) {
+	t.Parallel()
+	flows := map[string]string{
+		"show.yaml": "enact: 1.0.0\nid: Show\ndescription: d\nversion: 1.0.0\ntasks:\n  - {id: t, type: script, language: javascript, code: 'console.log(token); return {seen: \"token \" + token}'}\n",
+		"flow.yaml": "enact: 1.0.0\nid: Holds\ndescription: d\ntype: composite\nimports: [{id: Show, version: 1.0.0}]\ninputs: {type: object, properties: {api_key: {type: string}}}\nflow:\n  steps:\n    - {capability: Show, inputs: {token: '{{ inputs.api_key }}'}}\n",
+	}
+	r := newFlowRig(t, "version: 1\nsecrets: [api_key]\n", flows)
+	res, err := r.client.Run(t.Context(), enact.RunRequest{Capability: r.load(t, "flow.yaml"), Inputs: map[string]any{"api_key": canary}, Actor: policy.Actor{Email: "a@acme.test"}})
+	if err != nil || res.Status != enact.StatusPass {
+		t.Fatalf("%v %+v", err, res)
+	}
+	step := r.receipt(t, res.Steps[0].RunID)
+	if step.Inputs["token"] != receipts.Redacted || step.Outputs["seen"] != "token "+receipts.Redacted {
+		t.Errorf("the step's receipt: inputs %v outputs %v", step.Inputs, step.Outputs)
+	}
+	if strings.Contains(res.Output, canary) || strings.Contains(fmt.Sprint(res.Outputs), canary) {
+		t.Errorf("the result shows the secret: %q %v", res.Output, res.Outputs)
+	}
+	if f := storeLeaks(r.st.Dir); f != "" {
+		t.Errorf("%s holds the secret in clear", f)
 	}
 }

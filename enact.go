@@ -145,8 +145,10 @@ type RunRequest struct {
 	// performing them.
 	DryRun bool
 
-	// parent is set on the run of a composite's step.
-	parent *receipts.Parent
+	// parent is set on the run of a composite's step, and inherited
+	// holds the inputs of its composites (for redaction).
+	parent    *receipts.Parent
+	inherited map[string]any
 }
 
 // Result is what a run produced. A run that was refused or failed is a
@@ -233,7 +235,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		if cause := errors.Unwrap(re); cause != nil {
 			msg = capabilities.WithoutValues(cause, c.gate.Secrets()).Error()
 		}
-		return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: c.gate.Redactor(req.Inputs).String(msg)}
+		return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: c.gate.Redactor(secretScope(req.Inputs, req.inherited)).String(msg)}
 	}
 	if err := c.engine.Check(req.Capability); err != nil {
 		return nil, err
@@ -260,6 +262,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		IdempotencyKey: req.IdempotencyKey,
 		DryRun:         req.DryRun,
 		Parent:         req.parent,
+		Inherited:      req.inherited,
 	})
 	if err != nil {
 		return nil, err
@@ -379,13 +382,22 @@ func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, r
 			return nil, fmt.Errorf("enact: stored result of run %s: %w", cl.RunID, err)
 		}
 		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true, Steps: stored.Steps}
-		redactResult(c.gate.Redactor(in), res)
+		redactResult(c.gate.Redactor(secretScope(in, req.inherited)), res)
 		if env, err := c.gate.Receipt(ctx, cl.RunID); err == nil {
 			res.Receipt = env
 		}
 		return res, nil
 	}
 	return nil, &IdempotencyError{Code: cl.State, RunID: cl.RunID, Message: cl.Reason}
+}
+
+// secretScope is what a run's redactor takes secret values from: its
+// inputs and those of the composites it is a step of.
+func secretScope(inputs, inherited map[string]any) map[string]any {
+	if inherited == nil {
+		return inputs
+	}
+	return map[string]any{"inputs": inputs, "inherited": inherited}
 }
 
 func orEmpty(m map[string]any) map[string]any {

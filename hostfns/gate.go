@@ -216,6 +216,19 @@ type RunInfo struct {
 	// Parent links the run of a composite's step to the composite's run;
 	// nil otherwise.
 	Parent *receipts.Parent
+	// Inherited holds the inputs of the composites this run is a step of:
+	// their secret members are secret in this run's records too, whatever
+	// name the step's inputs give them.
+	Inherited map[string]any
+}
+
+// secretScope is what the run's redactor takes secret values from: its
+// inputs and those it inherited.
+func (info RunInfo) secretScope() map[string]any {
+	if info.Inherited == nil {
+		return info.Inputs
+	}
+	return map[string]any{"inputs": info.Inputs, "inherited": info.Inherited}
 }
 
 // Run is the gate's view of one run: its grant, the run-level decision,
@@ -259,7 +272,7 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 	if info.RunID == "" {
 		info.RunID = NewRunID()
 	}
-	r := &Run{g: g, info: info, granted: granted, started: g.clock(), redact: g.Redactor(info.Inputs)}
+	r := &Run{g: g, info: info, granted: granted, started: g.clock(), redact: g.Redactor(info.secretScope())}
 	if len(refused.NotAllowed)+len(refused.Unknown) > 0 {
 		r.granted = map[string]bool{}
 		r.pol = policy.Decision{Results: []policy.Result{{Policy: "grant", Reason: refused.Error()}}}
