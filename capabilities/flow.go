@@ -132,7 +132,7 @@ type expr struct {
 	aliases map[string]string // outputs.<name> → step id
 }
 
-var templateRE = regexp.MustCompile(`\{\{(.*?)\}\}`)
+var templateRE = regexp.MustCompile(`(?s)\{\{(.*?)\}\}`)
 
 // flowEnv is the CEL environment of templates and conditions.
 var flowEnv = sync.OnceValues(func() (*cel.Env, error) {
@@ -195,7 +195,14 @@ func (l *loader) composite(doc map[string]any, c *Capability, source any) {
 			OnError: str(s, "onError"), Line: l.lines.at(at)}
 		st.Inputs, _ = s["inputs"].(map[string]any)
 		if h := obj(s, "handler"); h != nil {
-			if oe := str(h, "onError"); oe != "" {
+			if succ, ok := h["onSuccess"]; ok && succ != "next" {
+				l.add(append(at, "handler", "onSuccess"), "onSuccess", fmt.Sprintf("step %q: handler.onSuccess may only be next (go on); to choose between later steps, give them a condition", st.ID))
+			}
+			oe := str(h, "onError")
+			if oe == "next" {
+				oe = "continue" // upstream's word for going on
+			}
+			if oe != "" {
 				if st.OnError != "" && st.OnError != oe {
 					l.add(append(at, "handler", "onError"), "onError", fmt.Sprintf("step %q says onError %s and handler.onError %s; give one", st.ID, st.OnError, oe))
 				}
@@ -294,13 +301,10 @@ func (l *loader) composite(doc map[string]any, c *Capability, source any) {
 }
 
 // splitSource takes outputs.source out of the outputs schema: it is not a
-// JSON Schema keyword.
+// JSON Schema keyword. Upstream's form, a source in each property
+// (outputs.properties.<name>.source), is gathered into one source.
 func splitSource(outputs any) (schema, source any) {
 	o, ok := outputs.(map[string]any)
-	if !ok {
-		return outputs, nil
-	}
-	src, ok := o["source"]
 	if !ok {
 		return outputs, nil
 	}
@@ -310,7 +314,50 @@ func splitSource(outputs any) (schema, source any) {
 			cp[k] = v
 		}
 	}
-	return cp, src
+	src, whole := o["source"]
+	props, _ := o["properties"].(map[string]any)
+	var each map[string]any
+	var pcp map[string]any
+	for name, p := range props {
+		pm, _ := p.(map[string]any)
+		ps, ok := pm["source"]
+		if !ok {
+			continue
+		}
+		if each == nil {
+			each, pcp = map[string]any{}, make(map[string]any, len(props))
+			for k, v := range props {
+				pcp[k] = v
+			}
+		}
+		each[name] = ps
+		q := make(map[string]any, len(pm))
+		for k, v := range pm {
+			if k != "source" {
+				q[k] = v
+			}
+		}
+		pcp[name] = q
+	}
+	switch {
+	case each == nil && !whole:
+		return outputs, nil
+	case each == nil:
+		return cp, src
+	}
+	cp["properties"] = pcp
+	if whole {
+		// Both forms: the whole source, and the properties' sources for
+		// members it does not give.
+		if sm, ok := src.(map[string]any); ok {
+			for k, v := range sm {
+				each[k] = v
+			}
+		} else {
+			return cp, src // refused as not a mapping
+		}
+	}
+	return cp, each
 }
 
 // findCycle returns the ids of a cycle among the steps' needs, first id
