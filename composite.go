@@ -46,6 +46,7 @@ func (c *Client) runComposite(ctx context.Context, req RunRequest, in map[string
 		return runtime.StepRun{Passed: cr.Status == StatusPass, Outputs: cr.Outputs, Err: cr.Error, Blocked: cr.Status == StatusBlock, Detail: cr}
 	})
 	red := run.Redactor()
+	res.Flow = redactFlow(red, fr)
 	var printed strings.Builder
 	for _, fs := range fr.Steps {
 		imp := req.Capability.Imported(fs.Capability)
@@ -78,4 +79,21 @@ func (c *Client) runComposite(ctx context.Context, req RunRequest, in map[string
 		res.Error = &runtime.Error{Code: "internal", Message: err.Error()}
 		outcome.Err = &receipts.Error{Code: "internal", Message: err.Error()}
 	}
+}
+
+// redactFlow returns a copy of a flow's account with what the steps
+// returned and said redacted (each step's own result, in Detail, is
+// redacted by its run).
+func redactFlow(red *receipts.Redactor, fr *runtime.FlowResult) *runtime.FlowResult {
+	cp := *fr
+	cp.Outputs = red.Map(fr.Outputs)
+	cp.Steps = make([]runtime.FlowStep, len(fr.Steps))
+	for i, s := range fr.Steps {
+		s.Outputs = red.Map(s.Outputs)
+		if e := s.Err; e != nil {
+			s.Err = &runtime.Error{Code: e.Code, Task: e.Task, Message: red.String(e.Message), Trace: red.String(e.Trace)}
+		}
+		cp.Steps[i] = s
+	}
+	return &cp
 }

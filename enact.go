@@ -177,6 +177,10 @@ type Result struct {
 	// Steps are a composite run's steps, in document order: each one's
 	// status and, when it ran, its own run id and receipt hash.
 	Steps []receipts.Step
+	// Flow is a composite's own account (each step's status, outputs and
+	// duration, the flow's bound); nil for an atomic capability, or when
+	// the run was blocked or replayed.
+	Flow *runtime.FlowResult
 }
 
 // KeyRetention is how long a run key is remembered by default; see

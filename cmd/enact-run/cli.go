@@ -405,6 +405,9 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		}
 	}
 	report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+	if res.Flow != nil {
+		report.DurationMS = ms(res.Flow.Duration)
+	}
 	if res.Run != nil {
 		report.DurationMS = ms(res.Run.Duration)
 		for _, t := range res.Run.Tasks {
