@@ -614,13 +614,19 @@ func (s *Step) EvalInputs(ctx context.Context, scope Scope) (map[string]any, err
 }
 
 // EvalCondition evaluates the step's condition over scope: true when it
-// has none.
+// has none. A condition that fails because a step it reads did not pass
+// is false (the step is skipped); any other failure is an error.
 func (s *Step) EvalCondition(ctx context.Context, scope Scope) (bool, error) {
 	if s.cond == nil {
 		return true, nil
 	}
 	v, err := s.cond.eval(ctx, scope)
 	if err != nil {
+		for _, d := range s.cond.steps {
+			if scope.Steps[d].Status != StepPassed {
+				return false, nil
+			}
+		}
 		return false, fmt.Errorf("condition %s: %w", s.Condition, err)
 	}
 	b, ok := v.(bool)

@@ -253,6 +253,22 @@ func TestTemplates(t *testing.T) {
 	if _, ok := got["n"]; ok {
 		t.Error("n is present although a failed")
 	}
+	// A condition reading the outputs of a step that did not pass is
+	// false; one reading those of a step that passed, an error.
+	cond := compositeHead + "flow:\n  steps:\n    - {id: a, capability: A}\n    - {id: b, capability: B, condition: steps.a.outputs.valid}\n"
+	cc, err := Load([]byte(cond), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for status, want := range map[string]string{StepSkipped: "false <nil>", StepFailed: "false <nil>"} {
+		ok, err := cc.Flow.Steps[1].EvalCondition(context.Background(), Scope{Steps: map[string]StepState{"a": {Status: status}}})
+		if got := fmt.Sprint(ok, " ", err); got != want {
+			t.Errorf("condition after a %s step: %s", status, got)
+		}
+	}
+	if _, err := cc.Flow.Steps[1].EvalCondition(context.Background(), Scope{Steps: map[string]StepState{"a": {Status: StepPassed, Outputs: map[string]any{}}}}); err == nil {
+		t.Error("a condition reading a missing output of a passed step is not an error")
+	}
 	// An error unrelated to an unpassed step is an error.
 	scope.Steps["a"] = StepState{Status: StepPassed, Outputs: map[string]any{}}
 	if _, err := b.EvalInputs(context.Background(), scope); err == nil || !strings.Contains(err.Error(), "no such key") {
