@@ -1,6 +1,7 @@
 package mcpserver_test
 
 import (
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -70,5 +71,9 @@ outputs: {type: object, properties: {ok: {type: boolean}}, source: {ok: "{{ step
 	res := call(t, cs, &mcp.CallToolParams{Name: "Writes", Arguments: map[string]any{"key": "k"}})
 	if res.IsError || res.StructuredContent.(map[string]any)["ok"] != true {
 		t.Errorf("Writes: %s", text(res))
+	}
+	steps, _ := res.Meta[mcpserver.MetaSteps].([]any)
+	if len(steps) != 2 || !strings.Contains(fmt.Sprint(steps[1]), "status:passed") || !strings.Contains(fmt.Sprint(steps[1]), "receipt:sha256:") {
+		t.Errorf("_meta %s: %v", mcpserver.MetaSteps, res.Meta[mcpserver.MetaSteps])
 	}
 }
