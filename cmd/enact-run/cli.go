@@ -111,11 +111,24 @@ func (c *cli) cacheDir() (string, error) {
 	return filepath.Join(home, "cache", "wazero"), nil
 }
 
-// load reads a capability from a file, or finds a shipped example or
-// reference workflow by id or file name when no such file exists.
-func (c *cli) load(ref string) (*capabilities.Capability, error) {
+// load reads a capability from a file, or finds one by id in dirs (the
+// first file there with that id), then among the shipped examples and
+// reference workflows by id or file name, when no such file exists.
+func (c *cli) load(ref string, dirs ...string) (*capabilities.Capability, error) {
 	if _, err := os.Stat(ref); err == nil || strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") {
 		return capabilities.LoadFile(ref)
+	}
+	for _, dir := range dirs {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			n := e.Name()
+			if e.IsDir() || strings.HasSuffix(n, ".policy.yaml") || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
+				continue
+			}
+			if capability, err := capabilities.LoadFile(filepath.Join(dir, n)); err == nil && capability.ID == ref {
+				return capability, nil
+			}
+		}
 	}
 	var ids []string
 	for _, set := range []map[string][]byte{capabilities.Examples(), capabilities.Workflows()} {
@@ -292,7 +305,7 @@ embedded store are allowed).`,
 	fl.StringVar(&f.idempotencyKey, "idempotency-key", "", "run key: a second run with the same key and request replays the first's result without executing")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "perform reads; check and record writes without performing them")
 	fl.StringVar(&f.receiptsDir, "receipts-dir", "", "store receipts as one JSON file each in this directory instead of $ENACT_HOME/receipts.db")
-	fl.StringArrayVar(&f.dirs, "dir", nil, "directory a composite's imports are looked for in, after the composite's own (repeatable)")
+	fl.StringArrayVar(&f.dirs, "dir", nil, "directory of capability files: an ID is looked for there first, and a composite's imports after the composite's own directory (repeatable)")
 	return cmd
 }
 
@@ -320,7 +333,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		return finish(code, err)
 	}
 
-	capability, err := c.load(ref)
+	capability, err := c.load(ref, f.dirs...)
 	if err == nil {
 		capability, err = resolve(capability, f.dirs)
 	}

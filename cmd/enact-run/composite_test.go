@@ -277,7 +277,12 @@ func TestCompositeCLI(t *testing.T) {
 	if code, stdout, _ := invoke(t, home, "", "validate", "--dir", dir, filepath.Join(other, "flow.yaml")); code != exitPass {
 		t.Errorf("validate --dir: %d\n%s", code, stdout)
 	}
-	if code, stdout, stderr := invoke(t, home, "", "run", "--dir", dir, filepath.Join(other, "flow.yaml"), "--dry-run", "--json"); code != exitPass || !strings.Contains(stdout, `"planned": true`) && !strings.Contains(stdout, `"steps"`) {
-		t.Errorf("run --dir --dry-run: %d\n%s\n%s", code, stdout, stderr)
+	code, stdout, stderr = invoke(t, home, "", "run", "--dir", dir, filepath.Join(other, "flow.yaml"), "--dry-run", "--json")
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitPass || len(rep.Steps) != 2 || rep.Steps[0].Status != "passed" {
+		t.Errorf("run --dir --dry-run: %d %v\n%s\n%s", code, err, stdout, stderr)
+	}
+	// A capability found by id in --dir.
+	if code, stdout, stderr := invoke(t, home, "", "run", "KvFlow", "--dir", dir, "--json"); code != exitPass || !strings.Contains(stdout, `"capability": "KvFlow"`) {
+		t.Errorf("run KvFlow --dir: %d\n%s\n%s", code, stdout, stderr)
 	}
 }
