@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -512,5 +513,43 @@ func TestCompositeSecretsStayRedactedInSteps(t *testing.T) {
 	}
 	if f := storeLeaks(r.st.Dir); f != "" {
 		t.Errorf("%s holds the secret in clear", f)
+	}
+}
+
+// TestRecoverReleasesAFailedStepsKey: a composite's step that sealed a
+// failed receipt and died before releasing its key gets the key released
+// by recovery (a live run would have), so the composite's retry runs the
+// step again instead of replaying its failure.
+func TestRecoverReleasesAFailedStepsKey(t *testing.T) {
+	t.Parallel()
+	r := newFlowRig(t, "version: 1\n", map[string]string{
+		"flow.yaml": "enact: 1.0.0\nid: OneBoom\ndescription: d\ntype: composite\nimports: [{id: Boom, version: 1.0.0}]\nflow:\n  steps:\n    - {capability: Boom}\n",
+	})
+	c := r.load(t, "flow.yaml")
+	actor := policy.Actor{Email: "agent@acme.test"}
+	first, err := r.client.Run(t.Context(), enact.RunRequest{Capability: c, Actor: actor})
+	if err != nil || first.Status != enact.StatusFailed {
+		t.Fatalf("%v %+v", err, first)
+	}
+	// The step's run under the composite's key k1 sealed this failed
+	// receipt and died holding its key.
+	step := first.Steps[0].RunID
+	boom, err := capabilities.LoadFile(filepath.Join(r.dir, "boom.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, _ := receipts.Digest(map[string]any{"capability": boom.Digest, "inputs": map[string]any{}, "actor": actor.Email, "dry_run": false})
+	ledger := r.st.Store
+	if cl, err := ledger.ClaimKey(t.Context(), hostfns.RunKey(actor.Email, enact.StepKey("k1", "Boom")), digest, step, time.Hour); err != nil || cl.State != receipts.ClaimNew {
+		t.Fatal(cl, err)
+	}
+	orphan(t, r.st.Dir, step)
+	runs, err := r.client.Recover(t.Context())
+	if err != nil || len(runs) != 1 || runs[0].RunID != step || runs[0].Outcome != enact.RecoveryKeyReleased || runs[0].Key != "k1/Boom" {
+		t.Fatalf("recovered %+v %v", runs, err)
+	}
+	retry, err := r.client.Run(t.Context(), enact.RunRequest{Capability: c, Actor: actor, IdempotencyKey: "k1"})
+	if err != nil || retry.Steps[0].Replayed || retry.Steps[0].RunID == step || retry.Steps[0].Status != "failed" {
+		t.Fatalf("retry: %v %+v", err, retry.Steps)
 	}
 }

@@ -61,6 +61,13 @@ type RecoveredAction struct {
 // effects that were made. A run that sealed its receipt and died before
 // closing its key gets its key closed with the receipt's outcome.
 //
+// Composites: a composite's run makes no actions itself, so a dead one
+// holds only its key, which recovery releases; each of its steps is a run
+// of its own, recovered like any other, except that a step (or a
+// composite) whose sealed receipt did not pass has its key released
+// rather than closed, as a live run would. The retry of the composite's
+// key then replays the steps that passed and runs the rest.
+//
 // Recover is safe to run from several processes at once: each run is
 // taken over by one of them. Live runs are never touched.
 func (c *Client) Recover(ctx context.Context) ([]RecoveredRun, error) {
@@ -136,6 +143,12 @@ func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u recei
 		var r receipts.Receipt
 		if err := json.Unmarshal(env.Body, &r); err != nil {
 			return rr, fmt.Errorf("receipt: %w", err)
+		}
+		if r.Decision != receipts.DecisionPass && (r.Parent != nil || len(r.Steps) > 0) {
+			// A composite, or a step of one, that did not pass leaves its
+			// key free, as Run does: the retry runs it again.
+			rr.Outcome, rr.Receipt = RecoveryKeyReleased, env
+			return rr, ledger.ReleaseKey(ctx, u.Key, u.RunID)
 		}
 		stored := storedResult{Status: string(r.Decision), Outputs: r.Outputs}
 		if r.Error != nil {
