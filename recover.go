@@ -150,7 +150,7 @@ func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u recei
 			rr.Outcome, rr.Receipt = RecoveryKeyReleased, env
 			return rr, ledger.ReleaseKey(ctx, u.Key, u.RunID)
 		}
-		stored := storedResult{Status: string(r.Decision), Outputs: r.Outputs}
+		stored := storedResult{Status: string(r.Decision), Outputs: r.Outputs, Steps: r.Steps}
 		if r.Error != nil {
 			stored.Error = &runtime.Error{Code: r.Error.Code, Message: r.Error.Message}
 		}
