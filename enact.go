@@ -12,6 +12,7 @@
 package enact
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,6 +155,11 @@ type RunRequest struct {
 	// DryRun performs reads, and checks and records writes without
 	// performing them.
 	DryRun bool
+
+	// parent is set on the run of a composite's step, and inherited
+	// holds the inputs of its composites (for redaction).
+	parent    *receipts.Parent
+	inherited map[string]any
 }
 
 // Result is what a run produced. A run that was refused or failed is a
@@ -179,6 +185,13 @@ type Result struct {
 	// Replayed says the result is the stored outcome of an earlier run
 	// with the same idempotency key: nothing executed this time.
 	Replayed bool
+	// Steps are a composite run's steps, in document order: each one's
+	// status and, when it ran, its own run id and receipt hash.
+	Steps []receipts.Step
+	// Flow is a composite's own account (each step's status, outputs and
+	// duration, the flow's bound); nil for an atomic capability, or when
+	// the run was blocked or replayed.
+	Flow *runtime.FlowResult
 }
 
 // KeyRetention is how long a run key is remembered by default; see
@@ -202,10 +215,11 @@ func (e *IdempotencyError) Error() string { return e.Code + ": " + e.Message }
 
 // storedResult is what a run key keeps of a finished run.
 type storedResult struct {
-	Status  string         `json:"status"`
-	Outputs map[string]any `json:"outputs"`
-	Output  string         `json:"output"`
-	Error   *runtime.Error `json:"error,omitempty"`
+	Status  string          `json:"status"`
+	Outputs map[string]any  `json:"outputs"`
+	Output  string          `json:"output"`
+	Error   *runtime.Error  `json:"error,omitempty"`
+	Steps   []receipts.Step `json:"steps,omitempty"`
 }
 
 // Run validates the request, asks the gate for the run-level decision,
@@ -214,6 +228,15 @@ type storedResult struct {
 func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	if req.Capability == nil {
 		return nil, errors.New("enact: no capability")
+	}
+	if !req.Capability.Resolved() {
+		// A composite given unresolved finds its imports next to it and
+		// in the shipped set.
+		rc, err := (&capabilities.Resolver{}).Resolve(req.Capability)
+		if err != nil {
+			return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: err.Error()}
+		}
+		req.Capability = rc
 	}
 	in, err := c.engine.ValidateInputs(ctx, req.Capability, orEmpty(req.Inputs))
 	if err != nil {
@@ -227,7 +250,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		if cause := errors.Unwrap(re); cause != nil {
 			msg = capabilities.WithoutValues(cause, c.gate.Secrets()).Error()
 		}
-		return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: c.gate.Redactor(req.Inputs).String(msg)}
+		return nil, &runtime.Error{Code: runtime.CodeInvalidInput, Message: c.gate.Redactor(secretScope(req.Inputs, req.inherited)).String(msg)}
 	}
 	if err := c.engine.Check(req.Capability); err != nil {
 		return nil, err
@@ -264,6 +287,8 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		Vars:           vars,
 		IdempotencyKey: req.IdempotencyKey,
 		DryRun:         req.DryRun,
+		Parent:         req.parent,
+		Inherited:      req.inherited,
 	})
 	if err != nil {
 		return nil, err
@@ -281,6 +306,8 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		}
 		res.Error = &runtime.Error{Code: hostfns.CodeDenied, Message: msg}
 		outcome.Err = &receipts.Error{Code: hostfns.CodeDenied, Message: msg}
+	} else if req.Capability.Type == "composite" {
+		c.runComposite(ctx, req, in, run, res, &outcome)
 	} else {
 		rr, err := c.engine.Execute(ctx, req.Capability, runtime.RunSpec{
 			Inputs: in, Order: runtime.KeyOrderOf(req.InputsJSON), Vars: vars, Host: run,
@@ -327,17 +354,22 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	}
 	res.Receipt = env
 	crashpoint.Hit(crashpoint.AfterReceipt)
-	if req.IdempotencyKey != "" && run.Blocked() {
+	if req.IdempotencyKey != "" {
+		key := hostfns.RunKey(req.Actor.Email, req.IdempotencyKey)
 		// Refused before any task ran: nothing happened under the key, so
 		// it is given back, and a retry is judged afresh (by the policy in
-		// effect then) rather than replaying this refusal.
-		if err := c.gate.Ledger().ReleaseKey(rctx, hostfns.RunKey(req.Actor.Email, req.IdempotencyKey), runID); err != nil {
-			c.handBack(runID)
-			return res, redactError(red, fmt.Errorf("enact: the run was refused but its idempotency key could not be released: %w", err))
+		// effect then) rather than replaying this refusal. A composite that
+		// did not pass, and a step of one, leave their keys free too: the
+		// retry replays the steps that passed and runs the rest again.
+		if run.Blocked() || (res.Status != StatusPass && (req.parent != nil || req.Capability.Type == "composite")) {
+			if err := c.gate.Ledger().ReleaseKey(rctx, key, runID); err != nil {
+				c.handBack(runID)
+				return res, redactError(red, fmt.Errorf("enact: the run finished but its idempotency key could not be released: %w", err))
+			}
+			return res, nil
 		}
-	} else if req.IdempotencyKey != "" {
-		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error})
-		if err := c.gate.Ledger().FinishKey(rctx, hostfns.RunKey(req.Actor.Email, req.IdempotencyKey), runID, stored); err != nil {
+		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error, Steps: res.Steps})
+		if err := c.gate.Ledger().FinishKey(rctx, key, runID, stored); err != nil {
 			c.handBack(runID)
 			return res, redactError(red, fmt.Errorf("enact: the run finished but its idempotency key could not be closed: %w", err))
 		}
@@ -373,17 +405,29 @@ func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, r
 		return nil, nil
 	case receipts.ClaimReplay:
 		var stored storedResult
-		if err := json.Unmarshal(cl.Result, &stored); err != nil {
+		// Numbers stay json.Number, as a live run's outputs are.
+		dec := json.NewDecoder(bytes.NewReader(cl.Result))
+		dec.UseNumber()
+		if err := dec.Decode(&stored); err != nil {
 			return nil, fmt.Errorf("enact: stored result of run %s: %w", cl.RunID, err)
 		}
-		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true}
-		redactResult(c.gate.Redactor(in), res)
+		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true, Steps: stored.Steps}
+		redactResult(c.gate.Redactor(secretScope(in, req.inherited)), res)
 		if env, err := c.gate.Receipt(ctx, cl.RunID); err == nil {
 			res.Receipt = env
 		}
 		return res, nil
 	}
 	return nil, &IdempotencyError{Code: cl.State, RunID: cl.RunID, Message: cl.Reason}
+}
+
+// secretScope is what a run's redactor takes secret values from: its
+// inputs and those of the composites it is a step of.
+func secretScope(inputs, inherited map[string]any) map[string]any {
+	if inherited == nil {
+		return inputs
+	}
+	return map[string]any{"inputs": inputs, "inherited": inherited}
 }
 
 func orEmpty(m map[string]any) map[string]any {

@@ -61,6 +61,13 @@ type RecoveredAction struct {
 // effects that were made. A run that sealed its receipt and died before
 // closing its key gets its key closed with the receipt's outcome.
 //
+// Composites: a composite's run makes no actions itself, so a dead one
+// holds only its key, which recovery releases; each of its steps is a run
+// of its own, recovered like any other, except that a step (or a
+// composite) whose sealed receipt did not pass has its key released
+// rather than closed, as a live run would. The retry of the composite's
+// key then replays the steps that passed and runs the rest.
+//
 // Recover is safe to run from several processes at once: each run is
 // taken over by one of them. Live runs are never touched.
 func (c *Client) Recover(ctx context.Context) ([]RecoveredRun, error) {
@@ -137,7 +144,13 @@ func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u recei
 		if err := json.Unmarshal(env.Body, &r); err != nil {
 			return rr, fmt.Errorf("receipt: %w", err)
 		}
-		stored := storedResult{Status: string(r.Decision), Outputs: r.Outputs}
+		if r.Decision != receipts.DecisionPass && (r.Parent != nil || len(r.Steps) > 0) {
+			// A composite, or a step of one, that did not pass leaves its
+			// key free, as Run does: the retry runs it again.
+			rr.Outcome, rr.Receipt = RecoveryKeyReleased, env
+			return rr, ledger.ReleaseKey(ctx, u.Key, u.RunID)
+		}
+		stored := storedResult{Status: string(r.Decision), Outputs: r.Outputs, Steps: r.Steps}
 		if r.Error != nil {
 			stored.Error = &runtime.Error{Code: r.Error.Code, Message: r.Error.Message}
 		}

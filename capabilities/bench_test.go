@@ -24,6 +24,7 @@ func BenchmarkLoad(b *testing.B) {
 		"unknown fields":        head + script + keys.String(),
 		"deep":                  head + script + "x-a: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n",
 		"billion laughs":        laughs,
+		"composite":             compositeHead + benchFlow,
 	}
 	for name, doc := range docs {
 		b.Run(name, func(b *testing.B) {
@@ -47,6 +48,43 @@ func BenchmarkResolveVars(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := c.ResolveVars(b.Context(), given); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const benchFlow = `inputs: {type: object}
+flow:
+  steps:
+    - {id: a, capability: A, inputs: {email: "{{ inputs.email }}"}}
+    - id: b
+      capability: B
+      condition: steps.a.outputs.valid
+      inputs:
+        email: "{{ steps.a.outputs.email }}"
+        company: "{{ has(inputs.company) ? inputs.company : 'unknown' }}"
+        tags: "{{ steps.a.outputs.tags + ['lead'] }}"
+        subject: "Follow up with {{ steps.a.outputs.email }} ({{ size(steps.a.outputs.tags) }} tags)"
+        amount: "{{ inputs.amount * 2 }}"
+outputs: {type: object, source: {email: "{{ steps.b.outputs.email }}"}}
+`
+
+// BenchmarkTemplates measures evaluating a step's condition and inputs:
+// what the flow does before each step starts.
+func BenchmarkTemplates(b *testing.B) {
+	c, err := Load([]byte(compositeHead+benchFlow), "bench.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	step := c.Flow.Steps[1]
+	scope := Scope{Inputs: map[string]any{"email": "a@b.example", "amount": 21}, Steps: map[string]StepState{
+		"a": {Status: StepPassed, Outputs: map[string]any{"email": "a@b.example", "valid": true, "tags": []any{"x", "y"}}}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := step.EvalCondition(b.Context(), scope); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+		if _, err := step.EvalInputs(b.Context(), scope); err != nil {
 			b.Fatal(err)
 		}
 	}

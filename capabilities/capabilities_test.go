@@ -49,7 +49,7 @@ func problems(t *testing.T, err error) []string {
 	return nil
 }
 
-var ignoreSchemas = cmpopts.IgnoreUnexported(Capability{})
+var ignoreSchemas = cmpopts.IgnoreUnexported(Capability{}, Flow{}, Step{})
 
 func TestLoadProtocolExamples(t *testing.T) {
 	t.Parallel()
@@ -177,8 +177,10 @@ func TestLoad(t *testing.T) {
 		}},
 	}, {
 		name: "composite without tasks, later 1.x protocol",
-		doc:  "enact: 1.3.0\nid: C\ndescription: d\ntype: composite\n",
-		want: &Capability{Enact: "1.3.0", ID: "C", Description: "d", Type: "composite"},
+		doc:  "enact: 1.3.0\nid: C\ndescription: d\ntype: composite\nimports: [{id: X, version: 1.0.0}]\nflow: {steps: [{capability: X}]}\n",
+		want: &Capability{Enact: "1.3.0", ID: "C", Description: "d", Type: "composite",
+			Imports: []Import{{ID: "X", Version: "1.0.0", Line: 5}},
+			Flow:    &Flow{Steps: []*Step{{ID: "X", Capability: "X", OnError: "fail", Line: 6}}}},
 	}, {
 		name: "dependencies and authors",
 		doc: head + "authors:\n  - {name: A, email: a@example.com, url: https://a.example}\n  - name: B\n" +

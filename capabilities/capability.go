@@ -44,6 +44,11 @@ type Capability struct {
 	Tasks []Task
 	// Env holds the environment variables' schema and the resource limits.
 	Env Env
+	// Imports are the capabilities a composite's flow may call; nil for an
+	// atomic capability.
+	Imports []Import
+	// Flow is a composite's flow; nil for an atomic capability.
+	Flow *Flow
 	// Extensions holds the top-level x- fields as JSON-compatible values
 	// (see the package documentation), nil when there are none.
 	Extensions map[string]any
@@ -57,6 +62,8 @@ type Capability struct {
 
 	inputs, outputs *compiled
 	vars            *compiled // the normalised env.vars schema, nil when absent
+	// resolved holds a composite's imports once a Resolver found them.
+	resolved map[string]*Capability
 }
 
 // compiled is an inputs or outputs schema.
@@ -339,9 +346,11 @@ func (l *loader) build(doc map[string]any) *Capability {
 			l.add([]string{name, "type"}, "required", "missing: a JSON Schema here needs type: object (the older form, a map of names to schemas, has no member named properties or $schema)")
 		}
 	}
-	inputs, outputs := parameters(doc["inputs"]), parameters(doc["outputs"])
+	outputsDoc, source := splitSource(doc["outputs"])
+	inputs, outputs := parameters(doc["inputs"]), parameters(outputsDoc)
 	c.inputs = l.compile(inputs, "inputs")
 	c.outputs = l.compile(outputs, "outputs")
+	l.composite(doc, c, source)
 	for i := range c.Tasks {
 		if p := c.Tasks[i].Plugin; p != nil && p.Input == "raw" {
 			p.RawInput, p.RawBase64 = l.rawInput(inputs, c.Tasks[i].ID, i)

@@ -113,6 +113,40 @@
 // directory (Capability.Dir for LoadFile). The function is a letter or '_'
 // followed by letters, digits and '_'.
 //
+// # Composites
+//
+// A composite (type: composite) has imports and a flow instead of tasks:
+//
+//	type: composite
+//	imports:                      # required; each pinned
+//	  - {id: NormalizeEmail, version: 1.2.0}
+//	  - {id: Enrich, version: 2.0.0, ref: "oci://…@sha256:…"}  # ref optional
+//	flow:
+//	  steps:
+//	    - id: norm                # optional when the capability is in one step only
+//	      capability: NormalizeEmail
+//	      inputs: {email: "{{ inputs.email }}"}
+//	    - id: enrich
+//	      capability: Enrich
+//	      dependsOn: [norm]       # or upstream's dependencies
+//	      condition: steps.norm.outputs.valid   # CEL; skipped when false
+//	      onError: continue       # fail (default) or continue; or handler: {onError: …}
+//	      inputs: {email: "{{ steps.norm.outputs.email }}"}
+//	outputs:
+//	  type: object
+//	  source: {email: "{{ steps.norm.outputs.email }}"}  # not a JSON Schema keyword: taken out
+//
+// Load checks the flow on its own: step ids unique, every step's capability
+// imported, dependsOn naming steps, every template and condition a CEL
+// expression that compiles (see Flow, Step and Scope for what it reads),
+// steps.<id> and outputs.<id> written with literal ids, and no cycle among
+// the steps (dependsOn plus the steps each template reads). A Resolver then
+// finds the imports (Resolve), nested composites included, refusing
+// unresolved imports, version mismatches, import cycles and chains of
+// composites deeper than MaxCompositeDepth, each naming its step.
+// Step.EvalInputs, Step.EvalCondition and Flow.EvalOutputs evaluate the
+// templates; runtime.Engine.RunFlow runs a flow.
+//
 // # Strictness and extensions
 //
 // A field the protocol does not define is an error on every object of the

@@ -29,6 +29,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(head + script + "x-a: &a [1, 2]\nx-b: {<<: {c: *a}, d: [*a, *a]}\n"))
 	f.Add([]byte(head + "tasks:\n  - {id: w, type: wasm, plugin: {path: w.wasm, sha256: " + sha + "}}\nenv: {resources: {memory: 1GiB, timeout: 2m}}\n"))
 	f.Add([]byte(head + script + "inputs: {type: object, properties: {a: {default: {b: 1}, properties: {b: {pattern: '^x'}}}}}\n"))
+	f.Add([]byte(compositeHead + "inputs: {type: object}\nflow:\n  steps:\n    - {id: a, capability: A, inputs: {x: '{{ inputs.x }}', y: 'n={{ size(inputs) }}'}}\n" +
+		"    - {capability: B, dependsOn: [a], condition: 'steps.a.status == \"passed\"', handler: {onError: continue}, inputs: {z: '{{ outputs.A.x }}'}}\n" +
+		"outputs: {type: object, source: {x: '{{ steps.B.outputs }}'}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Load(data, "f.yaml")
 		if err != nil {
@@ -66,5 +69,15 @@ func FuzzLoad(f *testing.F) {
 			given[v.Name] = "value"
 		}
 		_, _ = c.ResolveVars(context.Background(), given)
+		if c.Type == "composite" {
+			// Templates evaluate (or fail) over any scope without panicking.
+			scope := Scope{Inputs: map[string]any{"x": "v"}, Steps: map[string]StepState{}}
+			for _, st := range c.Flow.Steps {
+				_, _ = st.EvalCondition(t.Context(), scope)
+				_, _ = st.EvalInputs(t.Context(), scope)
+				scope.Steps[st.ID] = StepState{Status: StepPassed, Outputs: map[string]any{"x": "y"}}
+			}
+			_, _ = c.Flow.EvalOutputs(t.Context(), scope)
+		}
 	})
 }

@@ -25,7 +25,23 @@ func actorKeyPrefix(email string) string {
 
 // CallerKey is the key an actor gave, from its RunKey name; a name that is
 // not the actor's (a key recorded before keys were per actor) comes back
-// unchanged.
+// unchanged. With no actor email (the ledger knows only the key of a run
+// that held its key and never acted, such as a composite's) any actor's
+// prefix is taken off.
 func CallerKey(actorEmail, runKey string) string {
+	if actorEmail == "" {
+		if rest, ok := strings.CutPrefix(runKey, "actor:"); ok && len(rest) > 33 && rest[32] == ':' && isHex(rest[:32]) {
+			return rest[33:]
+		}
+	}
 	return strings.TrimPrefix(runKey, actorKeyPrefix(actorEmail))
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -121,7 +121,43 @@ func (g *Gate) Mutating(id string) bool {
 //
 //	x-enact:
 //	  actions: [kv.put, github.create_pr]
+//
+// A composite's are its own and those of every capability its steps run,
+// at any depth (sorted, each once): its grant covers the whole flow, while
+// each step's own run is granted only what its capability declares. A
+// composite whose imports are not resolved fails with
+// capabilities.ErrUnresolved.
 func Declared(c *capabilities.Capability) ([]string, error) {
+	own, err := declaredBy(c)
+	if err != nil || c.Type != "composite" {
+		return own, err
+	}
+	if !c.Resolved() {
+		return nil, fmt.Errorf("%w: %s", capabilities.ErrUnresolved, c.ID)
+	}
+	set := map[string]bool{}
+	for _, a := range own {
+		set[a] = true
+	}
+	for _, im := range c.Imports {
+		sub, err := Declared(c.Imported(im.ID))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", im.ID, err)
+		}
+		for _, a := range sub {
+			set[a] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// declaredBy reads a capability's own x-enact.actions.
+func declaredBy(c *capabilities.Capability) ([]string, error) {
 	ext, ok := c.Extensions["x-enact"]
 	if !ok {
 		return nil, nil
@@ -223,6 +259,22 @@ type RunInfo struct {
 	Vars           map[string]any
 	IdempotencyKey string
 	DryRun         bool
+	// Parent links the run of a composite's step to the composite's run;
+	// nil otherwise.
+	Parent *receipts.Parent
+	// Inherited holds the inputs of the composites this run is a step of:
+	// their secret members are secret in this run's records too, whatever
+	// name the step's inputs give them.
+	Inherited map[string]any
+}
+
+// secretScope is what the run's redactor takes secret values from: its
+// inputs and those it inherited.
+func (info RunInfo) secretScope() map[string]any {
+	if info.Inherited == nil {
+		return info.Inputs
+	}
+	return map[string]any{"inputs": info.Inputs, "inherited": info.Inherited}
 }
 
 // Run is the gate's view of one run: its grant, the run-level decision,
@@ -269,7 +321,7 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 		info.RunID = NewRunID()
 	}
 	r := &Run{g: g, info: info, granted: granted, started: g.clock(),
-		redact: receipts.NewRedactorWith(info.Inputs, g.Secrets(), info.Vars), secretVars: varTexts(info.Vars)}
+		redact: receipts.NewRedactorWith(info.secretScope(), g.Secrets(), info.Vars), secretVars: varTexts(info.Vars)}
 	if len(refused.NotAllowed)+len(refused.Unknown) > 0 {
 		r.granted = map[string]bool{}
 		r.pol = policy.Decision{Results: []policy.Result{{Policy: "grant", Reason: refused.Error()}}}
@@ -696,6 +748,8 @@ type RunOutcome struct {
 	// Status overrides the receipt status ("completed", "blocked",
 	// "failed", "dry_run" by default).
 	Status string
+	// Steps are a composite run's steps.
+	Steps []receipts.Step
 }
 
 // Finish seals and stores the run's receipt.
@@ -720,6 +774,8 @@ func (r *Run) Finish(ctx context.Context, o RunOutcome) (*receipts.Envelope, err
 		Finished:       finished,
 		DurationMS:     receipts.Millis(finished.Sub(r.started)),
 		Status:         o.Status,
+		Steps:          o.Steps,
+		Parent:         r.info.Parent,
 	}
 	switch {
 	case r.Blocked():

@@ -8,7 +8,7 @@
 // A receipt records who asked for a run, what ran, what every policy said,
 // every action the run asked for and what became of it, and the outcome. It
 // is written for every run: passed, blocked, failed, timed out or trapped.
-// Its body is a JSON object whose members are all present, except the two
+// Its body is a JSON object whose members are all present, except those
 // marked optional; an absent list is [] and an absent object {}, never null.
 //
 //	version          "enact.receipt/v1"
@@ -43,6 +43,14 @@
 //	idempotency_key  the run's idempotency key; "" if none
 //	outputs          object: the run's outputs
 //	error            optional {"code", "message"}: why the run failed
+//	steps            optional, a composite's run only: [{"id", "capability"
+//	                 {"id", "version", "digest"}, "status" (passed, failed,
+//	                 skipped or not_run), "run_id" and "receipt" (the hash of
+//	                 the step's own receipt; both absent when the step did not
+//	                 run), "replayed" (optional, true: an earlier run of the
+//	                 step's key), "error" (optional)}], in document order
+//	parent           optional, a composite's step's run only: {"run_id",
+//	                 "step"}: the composite run and the step it ran for
 //	started          when the run started
 //	finished         when it ended
 //	duration_ms      number: milliseconds, fractional (microsecond resolution)

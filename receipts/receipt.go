@@ -39,27 +39,29 @@ const (
 // Receipt is the record of one run. The package documentation specifies
 // every field. Seq and Prev are assigned by Store.Append.
 type Receipt struct {
-	Version        string         `json:"version"`         // FormatVersion; Seal sets it if empty
-	RunID          string         `json:"run_id"`          // unique in a chain; [A-Za-z0-9._-]
-	Seq            int64          `json:"seq"`             // position in the chain, from 1
-	Capability     Capability     `json:"capability"`      // what ran
-	Actor          Actor          `json:"actor"`           // who asked
-	Inputs         map[string]any `json:"inputs"`          // secrets redacted (Redactor)
-	Vars           *Vars          `json:"vars,omitempty"`  // the environment variables the run had; nil for none
-	PolicyDigest   string         `json:"policy_digest"`   // digest of the policy file
-	PolicyResults  []PolicyResult `json:"policy_results"`  // run-level policies
-	Decision       Decision       `json:"decision"`        // PASS, BLOCK or FAILED
-	Status         string         `json:"status"`          // free text: "completed", "dry_run", …
-	Actions        []Action       `json:"actions"`         // every action asked for, in order
-	Plugins        []Plugin       `json:"plugins"`         // the plugin of each task
-	IdempotencyKey string         `json:"idempotency_key"` // "" if none
-	Outputs        map[string]any `json:"outputs"`         // the run's outputs
-	Error          *Error         `json:"error,omitempty"` // why the run failed
-	Started        time.Time      `json:"started"`         // stored in UTC
-	Finished       time.Time      `json:"finished"`        // stored in UTC
-	DurationMS     float64        `json:"duration_ms"`     // milliseconds (Millis)
-	Timestamp      time.Time      `json:"timestamp"`       // when sealed; Append sets it if zero
-	Prev           string         `json:"prev"`            // hash of the previous receipt; "" for seq 1
+	Version        string         `json:"version"`          // FormatVersion; Seal sets it if empty
+	RunID          string         `json:"run_id"`           // unique in a chain; [A-Za-z0-9._-]
+	Seq            int64          `json:"seq"`              // position in the chain, from 1
+	Capability     Capability     `json:"capability"`       // what ran
+	Actor          Actor          `json:"actor"`            // who asked
+	Inputs         map[string]any `json:"inputs"`           // secrets redacted (Redactor)
+	Vars           *Vars          `json:"vars,omitempty"`   // the environment variables the run had; nil for none
+	PolicyDigest   string         `json:"policy_digest"`    // digest of the policy file
+	PolicyResults  []PolicyResult `json:"policy_results"`   // run-level policies
+	Decision       Decision       `json:"decision"`         // PASS, BLOCK or FAILED
+	Status         string         `json:"status"`           // free text: "completed", "dry_run", …
+	Actions        []Action       `json:"actions"`          // every action asked for, in order
+	Plugins        []Plugin       `json:"plugins"`          // the plugin of each task
+	IdempotencyKey string         `json:"idempotency_key"`  // "" if none
+	Outputs        map[string]any `json:"outputs"`          // the run's outputs
+	Error          *Error         `json:"error,omitempty"`  // why the run failed
+	Steps          []Step         `json:"steps,omitempty"`  // a composite's steps
+	Parent         *Parent        `json:"parent,omitempty"` // the composite run a step's run belongs to
+	Started        time.Time      `json:"started"`          // stored in UTC
+	Finished       time.Time      `json:"finished"`         // stored in UTC
+	DurationMS     float64        `json:"duration_ms"`      // milliseconds (Millis)
+	Timestamp      time.Time      `json:"timestamp"`        // when sealed; Append sets it if zero
+	Prev           string         `json:"prev"`             // hash of the previous receipt; "" for seq 1
 }
 
 // Vars records a run's environment variables without their values: the
@@ -105,6 +107,28 @@ type Action struct {
 	AlreadyExisted bool            `json:"already_existed"`  // the effect was already in place
 	Started        time.Time       `json:"started"`          // stored in UTC
 	DurationMS     float64         `json:"duration_ms"`      // milliseconds (Millis)
+}
+
+// Step is one step of a composite run: the step's id, the capability it
+// ran, how it ended and, when it ran (or replayed an earlier run), the
+// run id and hash of that run's own receipt.
+type Step struct {
+	ID         string     `json:"id"`
+	Capability Capability `json:"capability"`
+	// Status is passed, failed, skipped or not_run.
+	Status  string `json:"status"`
+	RunID   string `json:"run_id,omitempty"`
+	Receipt string `json:"receipt,omitempty"` // the hash of the step's receipt
+	// Replayed says the step's run is an earlier one, replayed by its
+	// idempotency key: nothing executed this time.
+	Replayed bool   `json:"replayed,omitempty"`
+	Error    *Error `json:"error,omitempty"`
+}
+
+// Parent links a step's run to the composite run it is a step of.
+type Parent struct {
+	RunID string `json:"run_id"`
+	Step  string `json:"step"`
 }
 
 // Plugin is the digest of the plugin that ran a task, with what a

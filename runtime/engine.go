@@ -18,6 +18,13 @@
 // instances prepared ahead and never used before. Instances are closed
 // after their task; nothing a task leaves in memory reaches another run.
 //
+// A composite capability has no tasks: Run refuses it, and RunFlow runs its
+// flow, calling a StepRunner for each step (enact.Client runs each step as
+// a child run with its own grant and receipt) once the steps it needs have
+// finished, at most MaxParallelSteps at a time, the whole within the
+// composite's timeout (FlowTimeout). Check and Prepare of a composite check
+// and prepare every capability its steps run.
+//
 // # Variables, outputs and task chaining
 //
 // A script task sees every input as a variable of the same name (names that

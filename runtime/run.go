@@ -95,7 +95,7 @@ func (e *Engine) Check(c *capabilities.Capability) error {
 
 func (e *Engine) check(c *capabilities.Capability) ([]*plugins.Plugin, error) {
 	if c.Type == "composite" {
-		return nil, &Error{Code: CodeUnsupported, Message: "composite capabilities cannot run yet; only atomic ones"}
+		return nil, e.checkComposite(c)
 	}
 	if err := runnableTasks(c); err != nil {
 		return nil, err
@@ -127,6 +127,15 @@ func (e *Engine) Prepare(ctx context.Context, c *capabilities.Capability) ([]*pl
 	ps, err := e.check(c)
 	if err != nil {
 		return nil, err
+	}
+	if c.Type == "composite" {
+		// A composite prepares what its steps run; it has no plugins itself.
+		for _, im := range c.Imports {
+			if _, err := e.Prepare(ctx, c.Imported(im.ID)); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
 	}
 	memLimit, _, _ := e.Limits(c)
 	for _, p := range ps {
@@ -199,6 +208,9 @@ func (e *Engine) Execute(ctx context.Context, c *capabilities.Capability, spec R
 
 	if inputs == nil {
 		inputs = map[string]any{}
+	}
+	if c.Type == "composite" {
+		return res, &Error{Code: CodeUnsupported, Message: "a composite capability runs through enact.Client (each step a child run with its own receipt), or RunFlow"}
 	}
 	in, err := validateInputs(ctx, e, c, inputs)
 	if err != nil {

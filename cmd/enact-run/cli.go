@@ -120,11 +120,24 @@ func (c *cli) cacheDir() (string, error) {
 	return filepath.Join(home, "cache", "wazero"), nil
 }
 
-// load reads a capability from a file, or finds a shipped example or
-// reference workflow by id or file name when no such file exists.
-func (c *cli) load(ref string) (*capabilities.Capability, error) {
+// load reads a capability from a file, or finds one by id in dirs (the
+// first file there with that id), then among the shipped examples and
+// reference workflows by id or file name, when no such file exists.
+func (c *cli) load(ref string, dirs ...string) (*capabilities.Capability, error) {
 	if _, err := os.Stat(ref); err == nil || strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") {
 		return capabilities.LoadFile(ref)
+	}
+	for _, dir := range dirs {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			n := e.Name()
+			if e.IsDir() || strings.HasSuffix(n, ".policy.yaml") || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
+				continue
+			}
+			if capability, err := capabilities.LoadFile(filepath.Join(dir, n)); err == nil && capability.ID == ref {
+				return capability, nil
+			}
+		}
 	}
 	var ids []string
 	for _, set := range []map[string][]byte{capabilities.Examples(), capabilities.Workflows()} {
@@ -216,6 +229,20 @@ type runReport struct {
 	DryRun          bool               `json:"dry_run,omitempty"`
 	Replayed        bool               `json:"replayed,omitempty"`
 	DurationMS      float64            `json:"duration_ms"`
+	// Steps are a composite's steps: id, status and each one's own run
+	// and receipt hash.
+	Steps []reportStep `json:"steps,omitempty"`
+}
+
+// reportStep is one step of a composite run.
+type reportStep struct {
+	ID         string `json:"id"`
+	Capability string `json:"capability"`
+	Status     string `json:"status"`
+	RunID      string `json:"run_id,omitempty"`
+	Receipt    string `json:"receipt,omitempty"`
+	Replayed   bool   `json:"replayed,omitempty"`
+	Error      string `json:"error,omitempty"`
 }
 
 // reportAction is one action of the run, from its receipt; in a dry run
@@ -248,6 +275,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 type runFlags struct {
 	input, actor, policy, idempotencyKey, receiptsDir, envFile string
 	asJSON, dryRun                                             bool
+	dirs                                                       []string
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -262,6 +290,9 @@ hash-chained receipt.
 
 FILE is a capability YAML file; ID is the id of a shipped example
 (HelloWorld, TemperatureConverter, TemperatureConverterJS, SimpleConverter).
+A composite (type: composite) runs its flow, each step a child run with its
+own receipt; its imports are found beside it, in each --dir, then in the
+shipped set, and --json lists its steps (id, status, run_id, receipt hash).
 What the tasks print is shown first, then the outputs as JSON. With --json,
 one JSON object is printed instead:
   {"status": "PASS"|"BLOCK"|"FAILED", "outputs": {...}, "receipt_id": "...",
@@ -292,7 +323,14 @@ without a value stops the run before anything runs (exit 4).`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "perform reads; check and record writes without performing them")
 	fl.StringVar(&f.receiptsDir, "receipts-dir", "", "store receipts as one JSON file each in this directory instead of $ENACT_HOME/receipts.db")
 	fl.StringVar(&f.envFile, "env-file", "", envFileUsage)
+	fl.StringArrayVar(&f.dirs, "dir", nil, "directory of capability files: an ID is looked for there first, and a composite's imports after the composite's own directory (repeatable)")
 	return cmd
+}
+
+// resolve finds a composite's imports: beside it, in dirs, in the shipped
+// set.
+func resolve(capability *capabilities.Capability, dirs []string) (*capabilities.Capability, error) {
+	return (&capabilities.Resolver{Dirs: dirs}).Resolve(capability)
 }
 
 func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
@@ -313,7 +351,10 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		return finish(code, err)
 	}
 
-	capability, err := c.load(ref)
+	capability, err := c.load(ref, f.dirs...)
+	if err == nil {
+		capability, err = resolve(capability, f.dirs)
+	}
 	if err != nil {
 		return failWith(exitInvalid, "invalid_capability", err)
 	}
@@ -379,6 +420,23 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		c.printf(c.stderr, "replayed: run %s already ran with this idempotency key; nothing executed\n", res.RunID)
 	}
 	report.Actions = actionsOf(res.Receipt)
+	for _, st := range res.Steps {
+		rs := reportStep{ID: st.ID, Capability: st.Capability.ID, Status: st.Status, RunID: st.RunID, Receipt: st.Receipt, Replayed: st.Replayed}
+		if st.Error != nil {
+			rs.Error = st.Error.Code + ": " + st.Error.Message
+		}
+		report.Steps = append(report.Steps, rs)
+		if !f.asJSON {
+			line := fmt.Sprintf("step %s (%s): %s", st.ID, st.Capability.ID, st.Status)
+			if st.RunID != "" {
+				line += ", receipt " + st.RunID
+			}
+			if st.Replayed {
+				line += " (replayed)"
+			}
+			c.printf(c.stderr, "%s\n", line)
+		}
+	}
 	if f.dryRun && !f.asJSON {
 		for _, a := range report.Actions {
 			if a.Planned {
@@ -387,6 +445,9 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		}
 	}
 	report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+	if res.Flow != nil {
+		report.DurationMS = ms(res.Flow.Duration)
+	}
 	if res.Run != nil {
 		report.DurationMS = ms(res.Run.Duration)
 		for _, t := range res.Run.Tasks {
@@ -427,6 +488,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 func (c *cli) validateCommand() *cobra.Command {
 	var asJSON, strict bool
 	var policyFile string
+	var dirs []string
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check capability files without running them",
@@ -437,8 +499,11 @@ satisfy, prebuilt plugin files (path, sha256, Wasm, imports), a memory
 limit below what an interpreter needs to start, and the declared actions:
 each must be an action of this runner's connectors and allowed by the
 policy in effect (--policy, $ENACT_POLICY, $ENACT_HOME/policy.yaml or the
-built-in default). Nothing is compiled or run. Exit code 0 when every file
-is valid, 4 otherwise.
+built-in default). A composite is checked whole: its flow (cycles, unknown
+steps, templates), its imports (found beside it, in each --dir, then in the
+shipped set, each at its exact version, nested at most 8 deep), and every
+capability its steps run. Nothing is compiled or run. Exit code 0 when
+every file is valid, 4 otherwise.
 
 A valid document can still declare what this runner cannot give it:
 packages beyond the standard library are warnings (the run fails naming
@@ -477,7 +542,11 @@ them; --strict makes them errors). Task types the sandbox cannot run
 				capability, err := capabilities.LoadFile(f)
 				if err == nil {
 					r.ID, r.Digest = capability.ID, capability.Digest
-					err = engine.Check(capability)
+					// A composite is checked whole: its imports, theirs,
+					// and every capability a step runs.
+					if capability, err = resolve(capability, dirs); err == nil {
+						err = engine.Check(capability)
+					}
 					if w := packageWarnings(err); w != nil && !strict {
 						r.Warnings, err = w, nil
 					}
@@ -523,6 +592,7 @@ them; --strict makes them errors). Task types the sandbox cannot run
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as a JSON array")
 	cmd.Flags().StringVar(&policyFile, "policy", "", "the policy to check declared actions against (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
 	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings (packages the sandbox lacks) as errors")
+	cmd.Flags().StringArrayVar(&dirs, "dir", nil, "directory a composite's imports are looked for in, after the composite's own (repeatable)")
 	return cmd
 }
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,6 +24,32 @@ import (
 	"github.com/enact-run/enact/internal/crashpoint"
 	"github.com/enact-run/enact/internal/pgtest"
 )
+
+// crashBin is enact-run built with crash points, once for the package's
+// crash tests; TestMain removes its directory.
+var crashBin struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// crashBinary builds (once) and returns enact-run with crash points.
+func crashBinary(t *testing.T) string {
+	t.Helper()
+	crashBin.once.Do(func() {
+		if crashBin.dir, crashBin.err = os.MkdirTemp("", "enact-crash-bin-"); crashBin.err != nil {
+			return
+		}
+		crashBin.path = filepath.Join(crashBin.dir, "enact-run")
+		if out, err := exec.Command("go", "build", "-tags", "enact_crashpoints", "-o", crashBin.path, ".").CombinedOutput(); err != nil {
+			crashBin.err = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if crashBin.err != nil {
+		t.Fatalf("build enact-run with crash points: %v", crashBin.err)
+	}
+	return crashBin.path
+}
 
 // crashSteps is how many actions (rows) one harness run makes.
 const crashSteps = 3
@@ -60,10 +87,7 @@ func crashTrials(t *testing.T) int {
 // store and a Postgres store; at the end both receipt chains must verify.
 func TestCrashConsistency(t *testing.T) {
 	trials := crashTrials(t)
-	bin := filepath.Join(t.TempDir(), "enact-run")
-	if out, err := exec.Command("go", "build", "-tags", "enact_crashpoints", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := crashBinary(t)
 	effects := pgtest.NewDatabase(t, `CREATE TABLE effects (trial integer NOT NULL, step integer NOT NULL)`)
 	storeURL := pgtest.NewDatabase(t)
 	home := t.TempDir()

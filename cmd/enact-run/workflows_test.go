@@ -24,6 +24,9 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
+	if crashBin.dir != "" {
+		_ = os.RemoveAll(crashBin.dir)
+	}
 	os.Exit(code)
 }
 

@@ -169,6 +169,9 @@ type Report struct {
 	OutputTruncated bool               `json:"output_truncated"`
 	DryRun          bool               `json:"dry_run,omitempty"`
 	Replayed        bool               `json:"replayed"`
+	// Steps are a composite's steps: id, capability, status, and each
+	// one's own run id and receipt hash.
+	Steps []receipts.Step `json:"steps,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -436,6 +439,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 	report.ReceiptID = res.RunID
 	report.Receipt = res.Receipt
 	report.Replayed = res.Replayed
+	report.Steps = res.Steps
 	report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
 	status := http.StatusOK
 	switch res.Status {
@@ -523,6 +527,7 @@ func (a *api) getRun(w http.ResponseWriter, r *http.Request) {
 	report.Receipt = env
 	report.Capability = body.Capability.ID
 	report.DryRun = body.Status == "dry_run"
+	report.Steps = body.Steps
 	if body.Outputs != nil {
 		report.Outputs = body.Outputs
 	}

@@ -85,12 +85,15 @@ func setup(t testing.TB) (http.Handler, *receipts.Keyring, *enact.Client, map[st
 	wired := clienttest.New(t, testPolicy)
 	keys := wired.Keys
 	caps := map[string]*capabilities.Capability{}
-	for _, set := range []map[string][]byte{capabilities.Examples(), capabilities.Workflows(), {"spins.yaml": []byte(spins), "slow.yaml": []byte(slow)}} {
+	for _, set := range []map[string][]byte{capabilities.Examples(), capabilities.Workflows(), {"spins.yaml": []byte(spins), "slow.yaml": []byte(slow), "twice.yaml": []byte(twice)}} {
 		for name, data := range set {
 			if strings.HasSuffix(name, ".policy.yaml") {
 				continue
 			}
 			c, err := capabilities.Load(data, name)
+			if err == nil {
+				c, err = (&capabilities.Resolver{}).Resolve(c)
+			}
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -560,4 +563,47 @@ func throughput(b *testing.B, clients int, run func() error) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "runs/s")
+}
+
+// twice is a composite of two shipped examples, one feeding the other.
+const twice = `enact: 1.0.0
+id: Twice
+description: converts, then converts the result again
+type: composite
+imports: [{id: TemperatureConverterJS, version: 1.0.0}]
+inputs: {type: object, properties: {celsius: {type: number}}, required: [celsius]}
+flow:
+  steps:
+    - {id: once, capability: TemperatureConverterJS, inputs: {celsius: "{{ inputs.celsius }}"}}
+    - {id: again, capability: TemperatureConverterJS, inputs: {celsius: "{{ steps.once.outputs.fahrenheit }}"}}
+outputs: {type: object, source: {fahrenheit: "{{ steps.again.outputs.fahrenheit }}"}}
+`
+
+func TestCompositeRun(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	status, data, _ := do(t, f.client, "POST", f.url+"/v1/runs", adminToken, map[string]any{"capability": "Twice", "inputs": map[string]any{"celsius": 0}})
+	var rep struct {
+		runReport
+		Steps []receipts.Step `json:"steps"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil || status != 200 || rep.Status != "PASS" || rep.Outputs["fahrenheit"] != 89.6 {
+		t.Fatalf("%d %s %v", status, data, err)
+	}
+	if len(rep.Steps) != 2 || rep.Steps[1].Status != "passed" || rep.Steps[1].Receipt == "" {
+		t.Fatalf("steps %+v", rep.Steps)
+	}
+	// Each step's receipt is readable under its own run id.
+	status, data, _ = do(t, f.client, "GET", f.url+"/v1/receipts/"+rep.Steps[1].RunID, adminToken, nil)
+	r, err := receipts.Open(data, f.keys.Verifiers())
+	if err != nil || status != 200 || r.Capability.ID != "TemperatureConverterJS" || r.Parent == nil || r.Parent.RunID != rep.ReceiptID {
+		t.Errorf("step receipt: %d %v %+v", status, err, r)
+	}
+	status, data, _ = do(t, f.client, "GET", f.url+"/v1/runs/"+rep.ReceiptID, adminToken, nil)
+	var got struct {
+		Steps []receipts.Step `json:"steps"`
+	}
+	if err := json.Unmarshal(data, &got); err != nil || status != 200 || len(got.Steps) != 2 || got.Steps[0].ID != "once" || got.Steps[0].RunID != rep.Steps[0].RunID {
+		t.Errorf("GET /v1/runs of a composite: %d %s", status, data)
+	}
 }

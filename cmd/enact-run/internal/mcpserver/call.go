@@ -111,11 +111,13 @@ func result(res *enact.Result) *mcp.CallToolResult {
 		if err != nil {
 			return errorResult("internal", "the outputs are not JSON: "+err.Error(), res)
 		}
-		return &mcp.CallToolResult{
+		r := &mcp.CallToolResult{
 			Meta:              mcp.Meta{MetaStatus: res.Status, MetaReceiptID: res.RunID},
 			Content:           []mcp.Content{&mcp.TextContent{Text: string(text)}},
 			StructuredContent: out,
 		}
+		withSteps(r, res)
+		return r
 	}
 	code, msg := "internal", "the run did not pass"
 	if res.Error != nil {
@@ -141,7 +143,15 @@ func result(res *enact.Result) *mcp.CallToolResult {
 	if res.RunID != "" {
 		r.Meta[MetaReceiptID] = res.RunID
 	}
+	withSteps(r, res)
 	return r
+}
+
+// withSteps adds a composite's steps to a result's metadata (MetaSteps).
+func withSteps(r *mcp.CallToolResult, res *enact.Result) {
+	if len(res.Steps) > 0 {
+		r.Meta[MetaSteps] = res.Steps
+	}
 }
 
 // errorResult reports a call that could not run (or whose receipt could

@@ -261,8 +261,14 @@ func (s *Server) load() (map[string]*capabilities.Capability, []fileInfo, []Inva
 	}
 	byID := map[string][]*capabilities.Capability{}
 	var ids []string
+	resolver := &capabilities.Resolver{}
 	for _, f := range files {
 		c, err := capabilities.LoadFile(filepath.Join(s.cfg.Dir, f.name))
+		if err == nil {
+			// A composite is served with its imports, found in Dir and
+			// the shipped set; its tool's annotations cover every step.
+			c, err = resolver.Resolve(c)
+		}
 		if err != nil {
 			s.log.Warn("mcpserver: skipping capability file", "file", f.name, "error", err)
 			continue

@@ -27,6 +27,9 @@ const (
 	MetaStatus    = "enact/status"
 	MetaReceiptID = "enact/receipt_id"
 	MetaErrorCode = "enact/error_code"
+	// MetaSteps holds a composite's steps: id, capability, status, and
+	// each one's own run id and receipt hash.
+	MetaSteps = "enact/steps"
 
 	maxNameLen         = 64
 	hashSuffixLen      = 8
