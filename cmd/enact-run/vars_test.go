@@ -244,6 +244,17 @@ func TestEnvVarsServe(t *testing.T) {
 			bodies = append(bodies, string(b))
 		}
 	}
+	// The listing names the variables a capability needs, never a value.
+	lr, err := http.Get(base + "/v1/capabilities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listing, _ := io.ReadAll(lr.Body)
+	lr.Body.Close()
+	bodies = append(bodies, string(listing))
+	if !strings.Contains(string(listing), `"vars":[{"name":"API_KEY","description":"the service's key","required":true},{"name":"RETRIES","required":false}]`) {
+		t.Errorf("GET /v1/capabilities: %s", listing)
+	}
 	resp, err := http.Post(base+"/v1/runs", "application/json", strings.NewReader(`{"capability": "NeedsVar", "inputs": {}}`))
 	if err != nil {
 		t.Fatal(err)
