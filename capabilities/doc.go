@@ -81,7 +81,9 @@
 // yet). A task's entry point is a function its code defines: once the
 // script has run, the runner calls it with the inputs its parameters name
 // and the function's return value is the task's outputs (a top-level
-// return, when the script makes one, wins).
+// return, when the script makes one, wins). Unlike upstream, no function
+// is called unless an entry point is named: a script that calls its own
+// main would otherwise run it twice.
 //
 // inputs and outputs may be given in the older map form, names to the
 // JSON Schema of each, a member saying required: true being required:

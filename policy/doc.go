@@ -312,6 +312,15 @@
 //	    capability no id (per: capability). Measures: effect: the actions
 //	    the shared store counted, the actor's email trimmed and
 //	    lower-cased. Fact: rate.<counter>.<per>:<subject>.
+//	no_secret_in_args(allow: {})     scope *, on by default
+//	    Applies to runs with environment variables (Input.SecretVars),
+//	    whether the file lists it or not; listing it gives allow, a map
+//	    of variable names to the action globs whose arguments may carry
+//	    that variable's value. Fails when a string or number of the
+//	    arguments, or a member name, equals a variable's value, or, for a
+//	    value of 4 bytes or more, contains it; the reason names the
+//	    variable and where, never the value. Measures: request. Not
+//	    caught: a value the guest encoded, split or re-cased.
 //
 // # Facts
 //

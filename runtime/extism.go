@@ -412,9 +412,6 @@ func pluginConfig(p *plugins.Plugin, operator map[string]string, vars map[string
 // envStrings gives environment variables as the text an environment holds:
 // a string as it is, any other value as its JSON.
 func envStrings(vars map[string]any) map[string]string {
-	if len(vars) == 0 {
-		return nil
-	}
 	out := make(map[string]string, len(vars))
 	for k, v := range vars {
 		if s, ok := v.(string); ok {

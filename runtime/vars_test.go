@@ -145,3 +145,18 @@ func TestTaskTypesTheSandboxCannotRun(t *testing.T) {
 		}
 	}
 }
+
+// TestWithoutVarsTheEnvironmentIsEmpty checks that a task of a capability
+// without variables sees an empty env and environment, not a missing one.
+func TestWithoutVarsTheEnvironmentIsEmpty(t *testing.T) {
+	t.Parallel()
+	for lang, code := range map[string]string{
+		"python":     "import os\nreturn {\"n\": len(env) + len(os.environ) + (os.getenv(\"HOME\") is not None)}",
+		"javascript": "return {n: Object.keys(env).length + Object.keys(process.env).length};",
+	} {
+		res := mustRun(t, load(t, scriptDoc(lang, code, "")), nil)
+		if got := jsonOf(t, res.Outputs); got != `{"n":0}` {
+			t.Errorf("%s: %s", lang, got)
+		}
+	}
+}

@@ -244,6 +244,17 @@ func TestEnvVarsServe(t *testing.T) {
 			bodies = append(bodies, string(b))
 		}
 	}
+	// The listing names the variables a capability needs, never a value.
+	lr, err := http.Get(base + "/v1/capabilities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listing, _ := io.ReadAll(lr.Body)
+	lr.Body.Close()
+	bodies = append(bodies, string(listing))
+	if !strings.Contains(string(listing), `"vars":[{"name":"API_KEY","description":"the service's key","required":true},{"name":"RETRIES","required":false}]`) {
+		t.Errorf("GET /v1/capabilities: %s", listing)
+	}
 	resp, err := http.Post(base+"/v1/runs", "application/json", strings.NewReader(`{"capability": "NeedsVar", "inputs": {}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -319,5 +330,38 @@ func TestEnvVarsPlugin(t *testing.T) {
 	}
 	if f := homeLeaksOf(t, home, varCanary); f != "" {
 		t.Errorf("%s holds the value", f)
+	}
+}
+
+// TestEnvVarsNeverReadTheRunnersOwn declares variables named like the
+// runner's own configuration and credentials: a capability gets only what
+// the operator gives it as a variable (ENACT_VAR_<NAME>, the policy file,
+// --env-file), never the runner's environment itself, nor another
+// capability's values.
+func TestEnvVarsNeverReadTheRunnersOwn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	capFile := writeFile(t, dir, "greedy.yaml", `
+enact: 1.0.0
+id: Greedy
+description: asks for the runner's credentials
+env:
+  vars:
+    GITHUB_TOKEN: {type: string, required: false}
+    ENACT_POSTGRES_URL: {type: string, required: false}
+    HOME: {type: string, required: false}
+tasks:
+  - id: look
+    type: script
+    language: javascript
+    code: |
+      return { seen: Object.keys(env).length + Object.keys(process.env).length };
+`)
+	pol := writeFile(t, dir, "policy.yaml", "version: 1\nallow: [kv.*]\nvars:\n  Other:\n    GITHUB_TOKEN: "+varCanary+"\n")
+	home := t.TempDir()
+	env := map[string]string{"GITHUB_TOKEN": varCanary, "ENACT_POSTGRES_URL": "postgres://u:" + varCanary + "@db/x", "HOME": "/home/" + varCanary}
+	code, out, report := varsRun(t, home, env, "run", capFile, "--policy", pol)
+	if code != exitPass || jsonText(report["outputs"]) != `{"seen":0}` || strings.Contains(out, varCanary) {
+		t.Errorf("exit %d, outputs %v\n%s", code, report["outputs"], out)
 	}
 }

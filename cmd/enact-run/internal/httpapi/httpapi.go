@@ -274,6 +274,16 @@ type capabilityInfo struct {
 	Description  string          `json:"description"`
 	InputSchema  json.RawMessage `json:"input_schema"`
 	OutputSchema json.RawMessage `json:"output_schema"`
+	// Vars are the environment variables the capability declares, which
+	// the operator supplies (never their values).
+	Vars []varInfo `json:"vars,omitempty"`
+}
+
+// varInfo is one declared environment variable.
+type varInfo struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Required    bool   `json:"required"`
 }
 
 // InvalidCapability is one entry of GET /v1/capabilities?invalid=true: a
@@ -299,7 +309,11 @@ func (a *api) listCapabilities(w http.ResponseWriter, r *http.Request) {
 		if c == nil {
 			continue
 		}
-		out = append(out, capabilityInfo{ID: id, Version: c.Version, Description: c.Description, InputSchema: c.InputSchema(), OutputSchema: c.OutputSchema()})
+		info := capabilityInfo{ID: id, Version: c.Version, Description: c.Description, InputSchema: c.InputSchema(), OutputSchema: c.OutputSchema()}
+		for _, v := range c.Vars() {
+			info.Vars = append(info.Vars, varInfo{Name: v.Name, Description: v.Description, Required: v.Required})
+		}
+		out = append(out, info)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	writeJSON(w, http.StatusOK, out)
