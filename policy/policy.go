@@ -36,6 +36,8 @@ type Policy struct {
 	// pluginConfig is the operator's Extism configuration of prebuilt
 	// plugins, by capability id (section plugin_config).
 	pluginConfig map[string]map[string]string
+	// trust is the trust section: the signers of capability bundles.
+	trust Trust
 }
 
 type actorEntry struct {
@@ -126,7 +128,7 @@ func Load(data []byte, name string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p := &Policy{name: name, digest: "sha256:" + hex.EncodeToString(sum[:])}
 	d := &decoder{name: name}
-	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv", "plugin_config")
+	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv", "plugin_config", "trust")
 	if !ok && top == nil {
 		return nil, d.err()
 	}
@@ -191,6 +193,9 @@ func Load(data []byte, name string) (*Policy, error) {
 	}
 	if f, has := top["plugin_config"]; has {
 		p.pluginConfig = d.pluginConfig(f.val)
+	}
+	if f, has := top["trust"]; has {
+		p.trust = d.trustSection(f.val)
 	}
 	if err := d.err(); err != nil {
 		return nil, err
