@@ -18,6 +18,7 @@ import (
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/plugins/registry"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -70,6 +71,7 @@ fleet of runners shares.`,
 	pf.StringVar(&c.storeURL, "store", "", "receipt store: a postgres:// URL shared by many runners, or an SQLite file (default $ENACT_STORE_URL, else $ENACT_HOME/receipts.db)")
 	pf.DurationVar(&c.keyRetention, "key-retention", 0, "how long idempotency keys are remembered (default $ENACT_KEY_RETENTION, else 24h)")
 	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand(), c.receiptsCommand(), c.policyCommand(), c.mcpCommand(), c.serveCommand(), c.recoverCommand())
+	root.AddCommand(c.bundleCommands()...)
 	return root
 }
 
@@ -109,6 +111,41 @@ func (c *cli) cacheDir() (string, error) {
 		return "", err
 	}
 	return filepath.Join(home, "cache", "wazero"), nil
+}
+
+// isFileRef says whether load would read ref as a file.
+func isFileRef(ref string) bool {
+	_, err := os.Stat(ref)
+	return err == nil || strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml")
+}
+
+// refuseBundle records the refusal of a bundle that may not run (a
+// receipt with the reason, decision BLOCK, status refused) and ends the
+// command with exit code 4. Nothing ran.
+func (c *cli) refuseBundle(ctx context.Context, ref string, f runFlags, pol *policy.Policy, polPath string, err error, failWith func(int, string, error) error, report *runReport) error {
+	var be *bundleError
+	errors.As(err, &be)
+	st, serr := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true, policy: pol, policyPath: polPath})
+	if serr != nil {
+		return failWith(exitInvalid, be.code, err)
+	}
+	defer st.Close()
+	client, serr := st.client()
+	if serr != nil {
+		return failWith(exitInvalid, be.code, err)
+	}
+	res, serr := client.Refuse(ctx, enact.Refusal{
+		Capability: &capabilities.Capability{ID: ref},
+		Actor:      policy.Actor{Email: c.actor(f.actor)},
+		Check:      "bundle_trust", Code: be.code, Reason: err.Error(),
+	})
+	if res != nil {
+		report.Status, report.ReceiptID, report.Receipt = res.Status, res.RunID, res.Receipt
+	}
+	if serr != nil {
+		return failWith(exitInvalid, be.code, errors.Join(err, serr))
+	}
+	return failWith(exitInvalid, be.code, fmt.Errorf("refused, nothing ran: %w (receipt %s)", err, res.RunID))
 }
 
 // load reads a capability from a file, or finds a shipped example or
@@ -197,6 +234,7 @@ type runReport struct {
 	Error           *reportError       `json:"error"`
 	Capability      string             `json:"capability,omitempty"`
 	Digest          string             `json:"digest,omitempty"`
+	Bundle          string             `json:"bundle_digest,omitempty"`
 	Output          string             `json:"output"`
 	OutputTruncated bool               `json:"output_truncated"`
 	Tasks           []reportTask       `json:"tasks"`
@@ -236,6 +274,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 type runFlags struct {
 	input, actor, policy, idempotencyKey, receiptsDir string
 	asJSON, dryRun                                    bool
+	bundle                                            bundleFlags
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -274,6 +313,8 @@ embedded store are allowed).`,
 	fl.StringVar(&f.idempotencyKey, "idempotency-key", "", "run key: a second run with the same key and request replays the first's result without executing")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "perform reads; check and record writes without performing them")
 	fl.StringVar(&f.receiptsDir, "receipts-dir", "", "store receipts as one JSON file each in this directory instead of $ENACT_HOME/receipts.db")
+	fl.StringVar(&f.bundle.lock, "lock", "", "lock file for oci:// references (default $ENACT_LOCK, else $ENACT_HOME/enact.lock)")
+	fl.BoolVar(&f.bundle.plainHTTP, "plain-http", false, "speak plain HTTP to a registry that is not on loopback")
 	return cmd
 }
 
@@ -295,11 +336,53 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		return finish(code, err)
 	}
 
-	capability, err := c.load(ref)
+	home, err := c.home()
 	if err != nil {
-		return failWith(exitInvalid, "invalid_capability", err)
+		return failWith(exitInternal, "internal", err)
+	}
+	pol, polPath, err := c.loadPolicy(f.policy, home)
+	if err != nil {
+		return failWith(exitInternal, "internal", err)
+	}
+	trust, err := trustOf(pol)
+	if err != nil {
+		return failWith(exitInvalid, "invalid_policy", err)
+	}
+	var (
+		capability *capabilities.Capability
+		bundleRec  *receipts.Bundle
+	)
+	switch {
+	case registry.IsReference(ref):
+		r, err := c.openRef(ctx, ref, trust, f.bundle, &verifyReport{})
+		if err != nil {
+			return c.refuseBundle(ctx, ref, f, pol, polPath, classify(err), failWith, &report)
+		}
+		capability, bundleRec = r.b.Capability, r.rec
+	case isFileRef(ref):
+		r, err := c.openLocal(ref, trust)
+		switch {
+		case err == nil:
+			capability, bundleRec = r.b.Capability, r.rec
+		case trust.RequireSignatures:
+			return c.refuseBundle(ctx, ref, f, pol, polPath, classify(err), failWith, &report)
+		default:
+			// Not a bundle (a plugin path the bundle format refuses, a
+			// missing file): load it as before and let the checks below
+			// say what is wrong.
+			if capability, err = c.load(ref); err != nil {
+				return failWith(exitInvalid, "invalid_capability", err)
+			}
+		}
+	default:
+		if capability, err = c.load(ref); err != nil {
+			return failWith(exitInvalid, "invalid_capability", err)
+		}
 	}
 	report.Capability, report.Digest = capability.ID, capability.Digest
+	if bundleRec != nil {
+		report.Bundle = bundleRec.Digest
+	}
 	in, inText, err := c.readInput(f.input)
 	if err != nil {
 		return failWith(exitUsage, runtime.CodeInvalidInput, err)
@@ -313,7 +396,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		name, _, _ := strings.Cut(id, ".")
 		needed[name] = true
 	}
-	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed})
+	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed, policy: pol, policyPath: polPath})
 	if err != nil {
 		return failWith(exitInternal, "internal", err)
 	}
@@ -325,7 +408,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	actor := c.actor(f.actor)
 	res, err := client.Run(ctx, enact.RunRequest{
 		Capability: capability, Inputs: in, InputsJSON: inText, Actor: policy.Actor{Email: actor},
-		IdempotencyKey: f.idempotencyKey, DryRun: f.dryRun,
+		IdempotencyKey: f.idempotencyKey, DryRun: f.dryRun, Bundle: bundleRec,
 	})
 	if err != nil {
 		var re *runtime.Error

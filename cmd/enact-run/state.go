@@ -59,6 +59,10 @@ type stateOptions struct {
 	// needed is not contacted, so a database that is down does not stop
 	// runs that never use it.
 	connectors map[string]bool
+	// policy, when set, is the policy already loaded from policyPath
+	// ("" for the default), used instead of loading it again.
+	policy     *policy.Policy
+	policyPath string
 }
 
 func (s *state) Close() {
@@ -92,7 +96,9 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	if !opts.withRuntime {
 		return s, nil
 	}
-	if s.policy, s.policyPath, err = c.loadPolicy(opts.policyFile, home); err != nil {
+	if opts.policy != nil {
+		s.policy, s.policyPath = opts.policy, opts.policyPath
+	} else if s.policy, s.policyPath, err = c.loadPolicy(opts.policyFile, home); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -84,7 +84,9 @@ func (l *Lock) Get(ref string) (Pin, bool) {
 }
 
 // Check compares what a reference gives now with its pin. It returns nil
-// when there is no pin or the pin matches, else a *LockError.
+// when there is no pin or the pin matches, else a *LockError. Empty
+// fields of now (a bundle digest or signer not known yet) are not
+// compared.
 func (l *Lock) Check(ref string, now Pin) error {
 	p, ok := l.pins[ref]
 	if !ok {
@@ -92,9 +94,9 @@ func (l *Lock) Check(ref string, now Pin) error {
 	}
 	e := &LockError{Ref: ref, Lock: l.path, Pinned: p, Now: now}
 	switch {
-	case p.Manifest != now.Manifest || p.Bundle != now.Bundle:
+	case p.Manifest != now.Manifest || now.Bundle != "" && p.Bundle != now.Bundle:
 		e.What = "digest"
-	case p.Signer != now.Signer:
+	case now.Signer != "" && p.Signer != now.Signer:
 		e.What = "signer"
 	default:
 		return nil
