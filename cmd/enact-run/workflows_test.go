@@ -21,6 +21,7 @@ func TestMain(m *testing.M) {
 	testCacheDir = testcache.Dir()
 	code := m.Run()
 	pgtest.Stop()
+	stopRegistry()
 	os.Exit(code)
 }
 

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/enact-run/enact/internal/registrytest"
+	"github.com/enact-run/enact/receipts"
+)
+
+// The package's one registry, with basic authentication, started by the
+// first test that needs it and stopped by TestMain.
+var (
+	regOnce sync.Once
+	reg     *registrytest.Registry
+	regErr  error
+)
+
+func testRegistry(t testing.TB) *registrytest.Registry {
+	t.Helper()
+	regOnce.Do(func() { reg, regErr = registrytest.Start(registrytest.Options{Auth: true}) })
+	if regErr != nil {
+		if os.Getenv("CI") == "" && errors.Is(regErr, registrytest.ErrNoBinary) {
+			t.Skip(regErr)
+		}
+		t.Fatal(regErr)
+	}
+	return reg
+}
+
+func stopRegistry() {
+	if reg != nil {
+		reg.Close()
+	}
+}
+
+// bundleWorld is what the end-to-end bundle tests share: a Docker config
+// with the registry's credentials, two keys, a policy trusting the first.
+type bundleWorld struct {
+	reg                 *registrytest.Registry
+	dir                 string
+	env                 map[string]string
+	trusted, untrusted  string // key files (.key)
+	trustedID, otherID  string
+	policy, otherPolicy string // trusting trustedID, otherID
+}
+
+func newBundleWorld(t *testing.T) *bundleWorld {
+	t.Helper()
+	r := testRegistry(t)
+	w := &bundleWorld{reg: r, dir: t.TempDir()}
+	docker := filepath.Join(w.dir, "docker")
+	if err := os.Mkdir(docker, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	auth := base64.StdEncoding.EncodeToString([]byte(r.Username + ":" + r.Password))
+	writeFile(t, docker, "config.json", fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, r.Host, auth))
+	w.env = map[string]string{"DOCKER_CONFIG": docker}
+	home := t.TempDir()
+	code, out, errOut := w.cli(t, home, "keygen", "--out", filepath.Join(w.dir, "trusted"))
+	if code != exitPass {
+		t.Fatalf("keygen: %d %s", code, errOut)
+	}
+	w.trusted, w.trustedID = filepath.Join(w.dir, "trusted.key"), strings.TrimSpace(out)
+	_, out, _ = w.cli(t, home, "keygen", "--out", filepath.Join(w.dir, "other"))
+	w.untrusted, w.otherID = filepath.Join(w.dir, "other.key"), strings.TrimSpace(out)
+	pol := "version: 1\nallow: [\"kv.*\"]\ntrust:\n  signers:\n    - key_id: %s\n      repositories: [\"%s/acme/*\"]\n"
+	w.policy = writeFile(t, w.dir, "policy.yaml", fmt.Sprintf(pol, w.trustedID, r.Host))
+	w.otherPolicy = writeFile(t, w.dir, "other-policy.yaml", fmt.Sprintf(pol, w.otherID, r.Host))
+	return w
+}
+
+func (w *bundleWorld) cli(t *testing.T, home string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr, testEnv(home, w.env))
+	return code, stdout.String(), stderr.String()
+}
+
+// capability copies the TextStats example (YAML and its 3 MB plugin)
+// into a new directory, with its description changed to desc so that
+// every copy is another bundle.
+func (w *bundleWorld) capability(t *testing.T, desc string) string {
+	t.Helper()
+	return w.capabilityWith(t, desc, "")
+}
+
+// capabilityWith is capability with the plugin made distinct by a custom
+// section named custom (none when empty), and the pin updated: a plugin
+// blob of its own in the registry.
+func (w *bundleWorld) capabilityWith(t *testing.T, desc, custom string) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Dir(textstats)
+	yaml, err := os.ReadFile(textstats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml = bytes.Replace(yaml, []byte("description: Counts words"), []byte("description: "+desc+" Counts words"), 1)
+	writeFile(t, dir, "textstats.yaml", string(yaml))
+	wasm, err := os.ReadFile(filepath.Join(src, "textstats.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if custom != "" {
+		old := sha256.Sum256(wasm)
+		wasm = append(wasm, 0, byte(len(custom)+1), byte(len(custom)))
+		wasm = append(wasm, custom...)
+		sum := sha256.Sum256(wasm)
+		yaml = bytes.Replace(yaml, []byte(hex.EncodeToString(old[:])), []byte(hex.EncodeToString(sum[:])), 1)
+		writeFile(t, dir, "textstats.yaml", string(yaml))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "textstats.wasm"), wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "textstats.yaml")
+}
+
+// publish signs (with each key) and pushes a capability to tag, and
+// returns the manifest digest.
+func (w *bundleWorld) publish(t *testing.T, file, tag string, keys ...string) string {
+	t.Helper()
+	home := t.TempDir()
+	for _, k := range keys {
+		if code, _, errOut := w.cli(t, home, "sign", file, "--key", k); code != exitPass {
+			t.Fatalf("sign: %d %s", code, errOut)
+		}
+	}
+	args := []string{"push", file, "oci://" + w.reg.Host + "/acme/textstats:" + tag}
+	if len(keys) == 0 {
+		args = append(args, "--unsigned")
+	}
+	code, out, errOut := w.cli(t, home, args...)
+	if code != exitPass || !strings.HasPrefix(out, "sha256:") {
+		t.Fatalf("push: %d %s %s", code, out, errOut)
+	}
+	return strings.TrimSpace(out)
+}
+
+func (w *bundleWorld) ref(tag string) string { return "oci://" + w.reg.Host + "/acme/textstats:" + tag }
+
+// runRef runs a reference with --json and returns the exit code and the
+// report.
+func (w *bundleWorld) runRef(t *testing.T, home, ref string, extra ...string) (int, map[string]any) {
+	t.Helper()
+	args := append([]string{"run", ref, "--input", `{"text": "a b a"}`, "--policy", w.policy, "--json"}, extra...)
+	code, out, errOut := w.cli(t, home, args...)
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("run %s: report is not JSON (%v): %s\n%s", ref, err, out, errOut)
+	}
+	return code, rep
+}
+
+// receiptBody decodes the receipt in a run report.
+func receiptBody(t *testing.T, rep map[string]any) receipts.Receipt {
+	t.Helper()
+	raw, _ := json.Marshal(rep["receipt"])
+	var env receipts.Envelope
+	if err := json.Unmarshal(raw, &env); err != nil || env.Body == nil {
+		t.Fatalf("no receipt in %v (%v)", rep, err)
+	}
+	var r receipts.Receipt
+	if err := json.Unmarshal(env.Body, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// refused asserts a run was refused before anything ran: exit 4, the
+// error code, a message naming what, and a BLOCK receipt with the reason.
+func refused(t *testing.T, code int, rep map[string]any, wantCode string, wantMsg ...string) {
+	t.Helper()
+	e, _ := rep["error"].(map[string]any)
+	if code != exitInvalid || e == nil || e["code"] != wantCode {
+		t.Fatalf("exit %d, error %v; want exit 4 with %s", code, rep["error"], wantCode)
+	}
+	for _, m := range wantMsg {
+		if !strings.Contains(e["message"].(string), m) {
+			t.Errorf("message %q lacks %q", e["message"], m)
+		}
+	}
+	if out, _ := rep["outputs"].(map[string]any); len(out) != 0 {
+		t.Errorf("a refused run has outputs %v", out)
+	}
+	r := receiptBody(t, rep)
+	if r.Decision != receipts.DecisionBlock || r.Status != "refused" || r.Error == nil || r.Error.Code != wantCode || len(r.Plugins) != 0 || len(r.Actions) != 0 {
+		t.Errorf("receipt: decision %s status %s error %v plugins %v actions %v", r.Decision, r.Status, r.Error, r.Plugins, r.Actions)
+	}
+}
+
+func TestBundlePublishPullRunEndToEnd(t *testing.T) {
+	w := newBundleWorld(t)
+	file := w.capability(t, "v1.")
+	md := w.publish(t, file, "v1", w.trusted)
+
+	// A fresh home pulls, verifies, pins and runs; the receipt records
+	// the bundle and its signer.
+	home := t.TempDir()
+	code, rep := w.runRef(t, home, w.ref("v1"))
+	if code != exitPass || rep["status"] != "PASS" {
+		t.Fatalf("run by reference: exit %d, %v", code, rep["error"])
+	}
+	r := receiptBody(t, rep)
+	b := r.Capability.Bundle
+	if b == nil || b.Signer != w.trustedID || b.Manifest != md || b.Ref != w.ref("v1") || b.Digest != rep["bundle_digest"] || !strings.HasPrefix(b.Digest, "sha256:") {
+		t.Fatalf("receipt bundle %+v, report bundle %v", b, rep["bundle_digest"])
+	}
+	lock, err := os.ReadFile(filepath.Join(home, "enact.lock"))
+	if err != nil || !strings.Contains(string(lock), md) || !strings.Contains(string(lock), w.trustedID) {
+		t.Fatalf("lock file: %v\n%s", err, lock)
+	}
+
+	// verify is offline and says what it checked.
+	code, out, _ := w.cli(t, home, "verify", w.ref("v1"), "--policy", w.policy, "--json")
+	var vr verifyReport
+	if err := json.Unmarshal([]byte(out), &vr); err != nil || code != exitPass || !vr.OK || vr.Bundle != b.Digest || vr.Signer != w.trustedID || len(vr.Files) != 2 || vr.Lock == nil || !vr.Lock.Matches {
+		t.Fatalf("verify: exit %d %+v (%v)", code, vr, err)
+	}
+	// The same capability from a local file records the same bundle
+	// digest, and its signer since FILE.sig is trusted... only for the
+	// registry's repositories: a local file is unsigned here.
+	code, lrep := w.runRef(t, home, file)
+	if lb := receiptBody(t, lrep).Capability.Bundle; code != exitPass || lb == nil || lb.Digest != b.Digest || lb.Signer != "" {
+		t.Fatalf("local run: exit %d, bundle %+v", code, lb)
+	}
+
+	// The tag moves: a run by the pinned home keeps the pinned bundle
+	// (from the cache), a pull says what changed and how to accept it,
+	// and a fresh home sharing the lock file refuses the moved tag.
+	md2 := w.publish(t, w.capability(t, "v2."), "v1", w.trusted)
+	code, rep = w.runRef(t, home, w.ref("v1"))
+	if code != exitPass || receiptBody(t, rep).Capability.Bundle.Manifest != md {
+		t.Fatalf("a pinned run after the tag moved: exit %d %v", code, rep["error"])
+	}
+	code, _, errOut := w.cli(t, home, "pull", w.ref("v1"), "--policy", w.policy)
+	if code != exitInvalid || !strings.Contains(errOut, "moved") || !strings.Contains(errOut, md2) || !strings.Contains(errOut, "pull --update") {
+		t.Fatalf("pull of a moved tag: exit %d: %s", code, errOut)
+	}
+	code, rep = w.runRef(t, t.TempDir(), w.ref("v1"), "--lock", filepath.Join(home, "enact.lock"))
+	refused(t, code, rep, "bundle_lock_mismatch", "moved", md, md2)
+	code, out, errOut = w.cli(t, home, "pull", w.ref("v1"), "--policy", w.policy, "--update")
+	if code != exitPass || !strings.Contains(out, md2) {
+		t.Fatalf("pull --update: exit %d: %s %s", code, out, errOut)
+	}
+	code, rep = w.runRef(t, home, w.ref("v1"))
+	if code != exitPass || receiptBody(t, rep).Capability.Bundle.Manifest != md2 {
+		t.Fatalf("after pull --update: exit %d %v", code, rep["error"])
+	}
+
+	// Another signer for the pinned bundle: the same files signed by the
+	// other key (which a second policy trusts instead) are refused
+	// against the pin until accepted.
+	w.publish(t, w.capability(t, "v2."), "v1", w.untrusted)
+	fresh := t.TempDir()
+	code, out, errOut = w.cli(t, fresh, "run", w.ref("v1"), "--input", `{"text": "x"}`, "--policy", w.otherPolicy, "--lock", filepath.Join(home, "enact.lock"), "--json")
+	var srep map[string]any
+	if err := json.Unmarshal([]byte(out), &srep); err != nil {
+		t.Fatalf("%v: %s %s", err, out, errOut)
+	}
+	refused(t, code, srep, "bundle_lock_mismatch", "signer changed", w.trustedID, w.otherID)
+}
+
+func TestBundleRefusals(t *testing.T) {
+	w := newBundleWorld(t)
+	w.publish(t, w.capability(t, "unsigned."), "unsigned")
+	w.publish(t, w.capability(t, "untrusted."), "untrusted", w.untrusted)
+	tampered := w.capabilityWith(t, "tampered.", "tampered")
+	w.publish(t, tampered, "tampered", w.trusted)
+
+	// Flip one byte of the plugin's blob in the registry's storage.
+	pin := ""
+	for _, l := range strings.Split(string(mustRead(t, tampered)), "\n") {
+		if s, ok := strings.CutPrefix(strings.TrimSpace(l), "sha256: "); ok {
+			pin = s
+		}
+	}
+	blob := w.reg.BlobPath("sha256:" + pin)
+	data := mustRead(t, blob)
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(blob, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "oci://" + l.Addr().String() + "/acme/textstats:v1"
+	l.Close()
+
+	for _, tc := range []struct {
+		name, ref, code string
+		msg             []string
+	}{
+		{"unsigned", w.ref("unsigned"), "bundle_unsigned", []string{"no signature", "enact-run sign"}},
+		{"untrusted signer", w.ref("untrusted"), "bundle_untrusted", []string{w.otherID, w.trustedID}},
+		{"tampered layer", w.ref("tampered"), "bundle_digest_mismatch", []string{"textstats.wasm", "does not match its digest"}},
+		{"registry down", down, "bundle_unavailable", []string{"unreachable", "connection refused"}},
+		{"no such tag", w.ref("nope"), "bundle_unavailable", []string{"not found"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			home := t.TempDir()
+			code, rep := w.runRef(t, home, tc.ref)
+			refused(t, code, rep, tc.code, tc.msg...)
+			if entries, _ := os.ReadDir(filepath.Join(home, "bundles", "sha256")); len(entries) != 0 {
+				t.Errorf("a refused bundle was cached: %v", entries)
+			}
+			if _, err := os.Stat(filepath.Join(home, "enact.lock")); err == nil {
+				t.Errorf("a refused bundle was pinned")
+			}
+		})
+	}
+}
+
+func TestBundleLocalFilesAndRequireSignatures(t *testing.T) {
+	t.Parallel()
+	w := newBundleWorld(t)
+	file := w.capability(t, "local.")
+	strict := writeFile(t, w.dir, "strict.yaml", fmt.Sprintf("version: 1\nallow: [\"kv.*\"]\ntrust:\n  require_signatures: true\n  signers:\n    - key_id: %s\n", w.trustedID))
+	home := t.TempDir()
+	run := func(pol string) (int, map[string]any) {
+		code, out, errOut := w.cli(t, home, "run", file, "--input", `{"text": "a"}`, "--policy", pol, "--json")
+		var rep map[string]any
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%v: %s %s", err, out, errOut)
+		}
+		return code, rep
+	}
+	code, rep := run(strict)
+	refused(t, code, rep, "bundle_unsigned", "has no signature file", "enact-run sign")
+	w.cli(t, home, "sign", file, "--key", w.untrusted)
+	code, rep = run(strict)
+	refused(t, code, rep, "bundle_untrusted", w.otherID)
+	w.cli(t, home, "sign", file, "--key", w.trusted)
+	code, rep = run(strict)
+	if b := receiptBody(t, rep).Capability.Bundle; code != exitPass || b == nil || b.Signer != w.trustedID {
+		t.Fatalf("signed local file: exit %d, bundle %+v, %v", code, b, rep["error"])
+	}
+	// The plugin changes after signing: the digest no longer matches.
+	wasm := filepath.Join(filepath.Dir(file), "textstats.wasm")
+	data := mustRead(t, wasm)
+	if err := os.WriteFile(wasm, append(data, 0), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := w.cli(t, home, "verify", file, "--policy", strict, "--json")
+	var vr verifyReport
+	if err := json.Unmarshal([]byte(out), &vr); err != nil || code != exitInvalid || vr.OK || vr.Code != "bundle_digest_mismatch" {
+		t.Fatalf("verify of a changed plugin: exit %d %+v", code, vr)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
