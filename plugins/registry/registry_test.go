@@ -3,10 +3,10 @@ package registry_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/enact-run/enact/internal/registrytest"
@@ -15,22 +15,15 @@ import (
 )
 
 // regOpen and regAuth are the package's two registries: one anonymous,
-// one with basic authentication. Both nil when the registry binary is
-// missing outside CI.
-var regOpen, regAuth *registrytest.Registry
+// one with basic authentication, started by the first test that needs
+// them (not by fuzzing workers) and stopped by TestMain.
+var (
+	regOpen, regAuth *registrytest.Registry
+	regOnce          sync.Once
+	regErr           error
+)
 
 func TestMain(m *testing.M) {
-	var err error
-	if regOpen, err = registrytest.Start(registrytest.Options{}); err == nil {
-		regAuth, err = registrytest.Start(registrytest.Options{Auth: true})
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" || !errors.Is(err, registrytest.ErrNoBinary) {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		fmt.Fprintln(os.Stderr, "skipping the registry tests:", err)
-	}
 	code := m.Run()
 	if regOpen != nil {
 		regOpen.Close()
@@ -43,8 +36,16 @@ func TestMain(m *testing.M) {
 
 func needRegistry(t testing.TB) {
 	t.Helper()
-	if regOpen == nil || regAuth == nil {
-		t.Skip("docker-registry is not installed (apt-get install docker-registry)")
+	regOnce.Do(func() {
+		if regOpen, regErr = registrytest.Start(registrytest.Options{}); regErr == nil {
+			regAuth, regErr = registrytest.Start(registrytest.Options{Auth: true})
+		}
+	})
+	if regErr != nil {
+		if os.Getenv("CI") == "" && errors.Is(regErr, registrytest.ErrNoBinary) {
+			t.Skip(regErr)
+		}
+		t.Fatal(regErr)
 	}
 }
 
@@ -118,4 +119,95 @@ func TestPushPullWithSignatureAndBasicAuth(t *testing.T) {
 	if err != nil || pb.Digest() != b.Digest() {
 		t.Fatalf("the pulled directory opens as %v, %v", pb, err)
 	}
+}
+
+func TestPullRefusesATamperedLayerAndReportsADownRegistry(t *testing.T) {
+	needRegistry(t)
+	ctx := t.Context()
+	b := textstats(t)
+	c := &registry.Client{}
+	ref, _ := registry.ParseReference("oci://" + regOpen.Host + "/acme/tamper:v1")
+	md, err := c.Push(ctx, ref, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := b.Manifest.Entry("textstats.yaml")
+	blob := regOpen.BlobPath("sha256:" + e.SHA256)
+	data, err := os.ReadFile(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[0] ^= 0x20
+	if err := os.WriteFile(blob, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := c.Pull(ctx, ref, md, dir); !errors.Is(err, registry.ErrTampered) || !strings.Contains(err.Error(), "textstats.yaml") {
+		t.Fatalf("Pull of a tampered layer = %v, want ErrTampered naming the file", err)
+	}
+	down, _ := registry.ParseReference("oci://127.0.0.1:1/acme/x:v1")
+	if _, err := c.Resolve(ctx, down); !errors.Is(err, registry.ErrUnreachable) {
+		t.Fatalf("Resolve on a closed port = %v, want ErrUnreachable", err)
+	}
+}
+
+func TestParseReference(t *testing.T) {
+	t.Parallel()
+	d := "sha256:" + strings.Repeat("a", 64)
+	for in, want := range map[string]string{
+		"oci://localhost:5000/acme/x:v1":       "oci://localhost:5000/acme/x:v1",
+		"localhost:5000/acme/x":                "oci://localhost:5000/acme/x:latest",
+		"oci://ghcr.io/a/b/c@" + d:             "oci://ghcr.io/a/b/c@" + d,
+		"oci://ghcr.io/a/b/c:v2@" + d:          "oci://ghcr.io/a/b/c@" + d,
+		"oci://reg.example.com:443/team/cap:1": "oci://reg.example.com:443/team/cap:1",
+	} {
+		r, err := registry.ParseReference(in)
+		if err != nil || r.String() != want {
+			t.Errorf("ParseReference(%q) = %v, %v; want %s", in, r, err, want)
+		}
+	}
+	for _, bad := range []string{"oci://nohost", "oci://h/r@sha512:" + strings.Repeat("a", 128), "oci://h/R:v1", "oci://h/r:bad tag"} {
+		if _, err := registry.ParseReference(bad); !errors.Is(err, registry.ErrReference) {
+			t.Errorf("ParseReference(%q) = %v, want ErrReference", bad, err)
+		}
+	}
+}
+
+// FuzzDecodeManifest feeds arbitrary bytes as a registry manifest: no
+// panic, and an accepted manifest has safe paths, exactly one capability
+// layer, and a bundle digest that its layers determine.
+func FuzzDecodeManifest(f *testing.F) {
+	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.enact.bundle.v1","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"application/vnd.enact.capability.v1+yaml","digest":"sha256:052783bdb6550330e52b107de2e07ab6ef76677ffc07b7bbbb9d0edab03fe504","size":2252,"annotations":{"org.opencontainers.image.title":"textstats.yaml"}},{"mediaType":"application/wasm","digest":"sha256:00088e360c4b49a6eeff8adbf68bc4170bab4b462c712c483094e510fcf99d02","size":3331947,"annotations":{"org.opencontainers.image.title":"textstats.wasm"}}],"annotations":{"run.enact.bundle.digest":"sha256:3623b93358f31e00d5f369da783ecf26633fd5394e192e8dfbe05c8ed9a364b6"}}`))
+	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.enact.bundle.v1","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"application/vnd.enact.capability.v1+yaml","digest":"sha256:052783bdb6550330e52b107de2e07ab6ef76677ffc07b7bbbb9d0edab03fe504","size":2252,"annotations":{"org.opencontainers.image.title":"../x.yaml"}}]}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		bm, layers, err := registry.DecodeManifest(body)
+		if err != nil {
+			if !errors.Is(err, registry.ErrManifest) {
+				t.Fatalf("error outside ErrManifest: %v", err)
+			}
+			return
+		}
+		if len(layers) != len(bm.Entries()) {
+			t.Fatalf("%d layers for %d entries", len(layers), len(bm.Entries()))
+		}
+		caps := 0
+		for _, l := range layers {
+			if l.MediaType == registry.CapabilityMediaType {
+				caps++
+			}
+		}
+		if caps != 1 {
+			t.Fatalf("%d capability layers accepted", caps)
+		}
+		for _, e := range bm.Entries() {
+			if bundle.CheckPath(e.Path) != nil {
+				t.Fatalf("accepted path %q", e.Path)
+			}
+		}
+		again, err := bundle.Parse(bm.Text())
+		if err != nil || again.Digest() != bm.Digest() {
+			t.Fatalf("the rebuilt manifest does not parse back: %v", err)
+		}
+	})
 }
