@@ -57,7 +57,7 @@ type bundleWorld struct {
 	policy, otherPolicy string // trusting trustedID, otherID
 }
 
-func newBundleWorld(t *testing.T) *bundleWorld {
+func newBundleWorld(t testing.TB) *bundleWorld {
 	t.Helper()
 	r := testRegistry(t)
 	w := &bundleWorld{reg: r, dir: t.TempDir()}
@@ -66,7 +66,7 @@ func newBundleWorld(t *testing.T) *bundleWorld {
 		t.Fatal(err)
 	}
 	auth := base64.StdEncoding.EncodeToString([]byte(r.Username + ":" + r.Password))
-	writeFile(t, docker, "config.json", fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, r.Host, auth))
+	writeTB(t, docker, "config.json", fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, r.Host, auth))
 	w.env = map[string]string{"DOCKER_CONFIG": docker}
 	home := t.TempDir()
 	code, out, errOut := w.cli(t, home, "keygen", "--out", filepath.Join(w.dir, "trusted"))
@@ -77,12 +77,12 @@ func newBundleWorld(t *testing.T) *bundleWorld {
 	_, out, _ = w.cli(t, home, "keygen", "--out", filepath.Join(w.dir, "other"))
 	w.untrusted, w.otherID = filepath.Join(w.dir, "other.key"), strings.TrimSpace(out)
 	pol := "version: 1\nallow: [\"kv.*\"]\ntrust:\n  signers:\n    - key_id: %s\n      repositories: [\"%s/acme/*\"]\n"
-	w.policy = writeFile(t, w.dir, "policy.yaml", fmt.Sprintf(pol, w.trustedID, r.Host))
-	w.otherPolicy = writeFile(t, w.dir, "other-policy.yaml", fmt.Sprintf(pol, w.otherID, r.Host))
+	w.policy = writeTB(t, w.dir, "policy.yaml", fmt.Sprintf(pol, w.trustedID, r.Host))
+	w.otherPolicy = writeTB(t, w.dir, "other-policy.yaml", fmt.Sprintf(pol, w.otherID, r.Host))
 	return w
 }
 
-func (w *bundleWorld) cli(t *testing.T, home string, args ...string) (int, string, string) {
+func (w *bundleWorld) cli(t testing.TB, home string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr, testEnv(home, w.env))
@@ -92,7 +92,7 @@ func (w *bundleWorld) cli(t *testing.T, home string, args ...string) (int, strin
 // capability copies the TextStats example (YAML and its 3 MB plugin)
 // into a new directory, with its description changed to desc so that
 // every copy is another bundle.
-func (w *bundleWorld) capability(t *testing.T, desc string) string {
+func (w *bundleWorld) capability(t testing.TB, desc string) string {
 	t.Helper()
 	return w.capabilityWith(t, desc, "")
 }
@@ -100,7 +100,7 @@ func (w *bundleWorld) capability(t *testing.T, desc string) string {
 // capabilityWith is capability with the plugin made distinct by a custom
 // section named custom (none when empty), and the pin updated: a plugin
 // blob of its own in the registry.
-func (w *bundleWorld) capabilityWith(t *testing.T, desc, custom string) string {
+func (w *bundleWorld) capabilityWith(t testing.TB, desc, custom string) string {
 	t.Helper()
 	dir := t.TempDir()
 	src := filepath.Dir(textstats)
@@ -109,7 +109,7 @@ func (w *bundleWorld) capabilityWith(t *testing.T, desc, custom string) string {
 		t.Fatal(err)
 	}
 	yaml = bytes.Replace(yaml, []byte("description: Counts words"), []byte("description: "+desc+" Counts words"), 1)
-	writeFile(t, dir, "textstats.yaml", string(yaml))
+	writeTB(t, dir, "textstats.yaml", string(yaml))
 	wasm, err := os.ReadFile(filepath.Join(src, "textstats.wasm"))
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func (w *bundleWorld) capabilityWith(t *testing.T, desc, custom string) string {
 		wasm = append(wasm, custom...)
 		sum := sha256.Sum256(wasm)
 		yaml = bytes.Replace(yaml, []byte(hex.EncodeToString(old[:])), []byte(hex.EncodeToString(sum[:])), 1)
-		writeFile(t, dir, "textstats.yaml", string(yaml))
+		writeTB(t, dir, "textstats.yaml", string(yaml))
 	}
 	if err := os.WriteFile(filepath.Join(dir, "textstats.wasm"), wasm, 0o644); err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func (w *bundleWorld) capabilityWith(t *testing.T, desc, custom string) string {
 
 // publish signs (with each key) and pushes a capability to tag, and
 // returns the manifest digest.
-func (w *bundleWorld) publish(t *testing.T, file, tag string, keys ...string) string {
+func (w *bundleWorld) publish(t testing.TB, file, tag string, keys ...string) string {
 	t.Helper()
 	home := t.TempDir()
 	for _, k := range keys {
@@ -329,7 +329,7 @@ func TestBundleLocalFilesAndRequireSignatures(t *testing.T) {
 	t.Parallel()
 	w := newBundleWorld(t)
 	file := w.capability(t, "local.")
-	strict := writeFile(t, w.dir, "strict.yaml", fmt.Sprintf("version: 1\nallow: [\"kv.*\"]\ntrust:\n  require_signatures: true\n  signers:\n    - key_id: %s\n", w.trustedID))
+	strict := writeTB(t, w.dir, "strict.yaml", fmt.Sprintf("version: 1\nallow: [\"kv.*\"]\ntrust:\n  require_signatures: true\n  signers:\n    - key_id: %s\n", w.trustedID))
 	home := t.TempDir()
 	run := func(pol string) (int, map[string]any) {
 		code, out, errOut := w.cli(t, home, "run", file, "--input", `{"text": "a"}`, "--policy", pol, "--json")
@@ -362,11 +362,20 @@ func TestBundleLocalFilesAndRequireSignatures(t *testing.T) {
 	}
 }
 
-func mustRead(t *testing.T, path string) []byte {
+func mustRead(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return data
+}
+
+func writeTB(t testing.TB, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

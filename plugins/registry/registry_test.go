@@ -211,3 +211,44 @@ func FuzzDecodeManifest(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPullAndVerify is the first use of a bundle holding a 3 MB
+// plugin from a loopback registry: resolve the tag, fetch the manifest,
+// the layers and the signature (each checked against its digest), then
+// hash the files into the bundle digest and verify the signature.
+func BenchmarkPullAndVerify(b *testing.B) {
+	needRegistry(b)
+	ctx := b.Context()
+	bu := textstats(b)
+	key, _ := bundle.GenerateKey()
+	sig, _ := bundle.Sign(nil, bu.Manifest, key)
+	c := &registry.Client{}
+	ref, _ := registry.ParseReference("oci://" + regOpen.Host + "/acme/bench:v1")
+	if _, err := c.Push(ctx, ref, bu, sig); err != nil {
+		b.Fatal(err)
+	}
+	trust := bundle.Trust{Signers: []bundle.Signer{{KeyID: key.KeyID()}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		dir := b.TempDir()
+		md, err := c.Resolve(ctx, ref)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := c.Pull(ctx, ref, md, dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, err := bundle.Open(filepath.Join(dir, p.Bundle.Capability()), true)
+		if err != nil || got.Digest() != p.Bundle.Digest() {
+			b.Fatal(err)
+		}
+		v, err := p.Signatures[0].Verify(got.Digest())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := trust.Trusted(v, bundle.Subject{Repository: ref.Name(), Capability: got.Capability.ID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
