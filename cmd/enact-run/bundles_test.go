@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -378,4 +379,41 @@ func writeTB(t testing.TB, dir, name, body string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// serve --ref serves a pulled bundle: its runs' receipts record it, and a
+// reference that cannot be trusted stops the server from starting.
+func TestServeRunsAReference(t *testing.T) {
+	w := newBundleWorld(t)
+	w.publish(t, w.capability(t, "served."), "served", w.trusted)
+	home := t.TempDir()
+	if code, _, errOut := w.cli(t, home, "pull", w.ref("served"), "--policy", w.policy); code != exitPass {
+		t.Fatalf("pull: %d %s", code, errOut)
+	}
+	base := startServeIn(t, home, "--ref", w.ref("served"), "--policy", w.policy, "--anonymous-actor", "ops@acme.com", "--no-shipped")
+	resp, err := http.Post(base+"/v1/runs", "application/json", strings.NewReader(`{"capability": "TextStats", "inputs": {"text": "a b a"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || rep["status"] != "PASS" {
+		t.Fatalf("run: %d %v", resp.StatusCode, rep)
+	}
+	resp, err = http.Get(base + "/v1/receipts/" + rep["receipt_id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env receipts.Envelope
+	_ = json.NewDecoder(resp.Body).Decode(&env)
+	resp.Body.Close()
+	var r receipts.Receipt
+	if err := json.Unmarshal(env.Body, &r); err != nil || r.Capability.Bundle == nil || r.Capability.Bundle.Signer != w.trustedID || r.Capability.Bundle.Ref != w.ref("served") {
+		t.Fatalf("receipt bundle: %+v (%v)", r.Capability.Bundle, err)
+	}
+	code, _, errOut := w.cli(t, home, "serve", "--ref", w.ref("served"), "--policy", w.otherPolicy, "--addr", "127.0.0.1:1")
+	if code != exitInvalid || !strings.Contains(errOut, "bundle: signed by no trusted key") {
+		t.Fatalf("serve with an untrusted reference: exit %d: %s", code, errOut)
+	}
 }
