@@ -371,9 +371,8 @@ func (c *cli) pull(ctx context.Context, ref registry.Reference, trust bundle.Tru
 	if err != nil {
 		return nil, err
 	}
-	if rec, err := readPullRecord(dir); err == nil {
-		return c.useCached(ref, dir, rec, trust, lock, true, f.update, rep)
-	}
+	// A bundle already cached is fetched again all the same: this is
+	// where signatures added since reach the cache (a new signer).
 	tmpRoot := filepath.Join(filepath.Dir(dir), "..", "tmp")
 	if err := os.MkdirAll(tmpRoot, 0o700); err != nil {
 		return nil, err
@@ -438,13 +437,15 @@ func (c *cli) pull(ctx context.Context, ref registry.Reference, trust bundle.Tru
 		return nil, err
 	}
 	if err := os.Rename(stage, dir); err != nil {
-		if _, statErr := os.Stat(filepath.Join(dir, pullRecordName)); statErr != nil {
+		r, rerr := readPullRecord(dir)
+		if rerr != nil {
 			return nil, fmt.Errorf("bundle cache: %w", err)
 		}
-		// Another process cached it first: use theirs, checked again.
-		r, err := readPullRecord(dir)
-		if err != nil {
-			return nil, err
+		// Cached before (or by another process just now): the same files
+		// by their digests; take the signatures just fetched, then use it,
+		// checked again.
+		if err := os.Rename(capPath+".sig", filepath.Join(dir, filepath.FromSlash(r.Capability))+".sig"); err != nil {
+			return nil, fmt.Errorf("bundle cache: %w", err)
 		}
 		return c.useCached(ref, dir, r, trust, lock, true, f.update, rep)
 	}

@@ -272,6 +272,16 @@ func TestBundlePublishPullRunEndToEnd(t *testing.T) {
 		t.Fatalf("%v: %s %s", err, out, errOut)
 	}
 	refused(t, code, srep, "bundle_lock_mismatch", "signer changed", w.trustedID, w.otherID)
+	// Accepting it where the bundle is already cached fetches the new
+	// signature too.
+	code, _, errOut = w.cli(t, home, "pull", w.ref("v1"), "--policy", w.otherPolicy, "--update")
+	if code != exitPass {
+		t.Fatalf("pull --update for a new signer: exit %d: %s", code, errOut)
+	}
+	code, out, errOut = w.cli(t, home, "run", w.ref("v1"), "--input", `{"text": "x"}`, "--policy", w.otherPolicy, "--json")
+	if err := json.Unmarshal([]byte(out), &srep); err != nil || code != exitPass || receiptBody(t, srep).Capability.Bundle.Signer != w.otherID {
+		t.Fatalf("run after accepting the new signer: exit %d %v %s", code, srep["error"], errOut)
+	}
 }
 
 func TestBundleRefusals(t *testing.T) {

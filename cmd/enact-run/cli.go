@@ -60,8 +60,9 @@ Try it:
 Exit codes: 0 passed, 1 the run failed, 2 bad command line, 3 a policy
 blocked the run, 4 invalid capability or inputs (nothing ran), 5 the runner
 itself failed. State lives under $ENACT_HOME, default ~/.enact: the
-compilation cache (or $ENACT_CACHE_DIR), the signing keys (keys/), the receipts (receipts.db) and
-the embedded key-value store (kv.db). --store (or $ENACT_STORE_URL) moves
+compilation cache (or $ENACT_CACHE_DIR), the signing keys (keys/), the receipts (receipts.db),
+the embedded key-value store (kv.db), the capability bundles pulled from registries (bundles/) and their
+lock file (enact.lock). --store (or $ENACT_STORE_URL) moves
 the receipts, idempotency keys and journal to a Postgres database that a
 fleet of runners shares.`,
 		SilenceUsage:  true,
@@ -134,8 +135,12 @@ func (c *cli) refuseBundle(ctx context.Context, ref string, f runFlags, pol *pol
 	if serr != nil {
 		return failWith(exitInvalid, be.code, err)
 	}
+	var rec *receipts.Bundle
+	if registry.IsReference(ref) {
+		rec = &receipts.Bundle{Ref: ref}
+	}
 	res, serr := client.Refuse(ctx, enact.Refusal{
-		Capability: &capabilities.Capability{ID: ref},
+		Capability: &capabilities.Capability{ID: ref}, Bundle: rec,
 		Actor:      policy.Actor{Email: c.actor(f.actor)},
 		Check:      "bundle_trust", Code: be.code, Reason: err.Error(),
 	})
@@ -288,7 +293,12 @@ answering its action requests, validate the outputs, and seal a signed,
 hash-chained receipt.
 
 FILE is a capability YAML file; ID is the id of a shipped example
-(HelloWorld, TemperatureConverter, TemperatureConverterJS, SimpleConverter).
+(HelloWorld, TemperatureConverter, TemperatureConverterJS, SimpleConverter);
+oci://HOST/REPO:TAG or oci://HOST/REPO@sha256:DIGEST is a signed capability
+bundle in a registry, pulled once into $ENACT_HOME/bundles and pinned in
+the lock file (see enact-run pull). A bundle that is unsigned, signed by a
+key the policy's trust section does not trust, or does not match its
+digests or its pin is refused before anything runs (exit 4, with a receipt).
 What the tasks print is shown first, then the outputs as JSON. With --json,
 one JSON object is printed instead:
   {"status": "PASS"|"BLOCK"|"FAILED", "outputs": {...}, "receipt_id": "...",
