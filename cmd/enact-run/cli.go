@@ -140,9 +140,12 @@ func (c *cli) refuseBundle(ctx context.Context, ref string, f runFlags, pol *pol
 		rec = &receipts.Bundle{Ref: ref}
 	}
 	res, serr := client.Refuse(ctx, enact.Refusal{
-		Capability: &capabilities.Capability{ID: ref}, Bundle: rec,
+		Capability: &capabilities.Capability{ID: ref},
+		Bundle:     rec,
 		Actor:      policy.Actor{Email: c.actor(f.actor)},
-		Check:      "bundle_trust", Code: be.code, Reason: err.Error(),
+		Check:      "bundle_trust",
+		Code:       be.code,
+		Reason:     err.Error(),
 	})
 	if res != nil {
 		report.Status, report.ReceiptID, report.Receipt = res.Status, res.RunID, res.Receipt
