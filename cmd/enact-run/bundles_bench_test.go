@@ -14,12 +14,13 @@ import (
 // trust; for a file: its bundle digest); "run" is the whole command.
 func BenchmarkRunCachedBundle(b *testing.B) {
 	w := newBundleWorld(b)
+	w.src, w.input = textstats, `{"text": "a b a"}`
 	file := w.capability(b, "bench.")
 	w.publish(b, file, "bench", w.trusted)
 	ref := w.ref("bench")
 	home := b.TempDir()
 	args := func(target string) []string {
-		return []string{"run", target, "--input", `{"text": "a b a"}`, "--policy", w.policy}
+		return []string{"run", target, "--input", w.input, "--policy", w.policy}
 	}
 	if code, _, errOut := w.cli(b, home, args(ref)...); code != exitPass {
 		b.Fatalf("first run: %d %s", code, errOut)

@@ -56,12 +56,19 @@ type bundleWorld struct {
 	trusted, untrusted  string // key files (.key)
 	trustedID, otherID  string
 	policy, otherPolicy string // trusting trustedID, otherID
+	// src is the capability file copied by capability (the Greet
+	// example: a 6 KB plugin), input the inputs of runRef.
+	src, input string
 }
+
+// greet is the example the bundle tests publish: small, so that pushing,
+// pulling and compiling it costs little.
+const greet = "../../plugins/examples/greet/greet.yaml"
 
 func newBundleWorld(t testing.TB) *bundleWorld {
 	t.Helper()
 	r := testRegistry(t)
-	w := &bundleWorld{reg: r, dir: t.TempDir()}
+	w := &bundleWorld{reg: r, dir: t.TempDir(), src: greet, input: `{"name": "Ada"}`}
 	docker := filepath.Join(w.dir, "docker")
 	if err := os.Mkdir(docker, 0o700); err != nil {
 		t.Fatal(err)
@@ -90,9 +97,8 @@ func (w *bundleWorld) cli(t testing.TB, home string, args ...string) (int, strin
 	return code, stdout.String(), stderr.String()
 }
 
-// capability copies the TextStats example (YAML and its 3 MB plugin)
-// into a new directory, with its description changed to desc so that
-// every copy is another bundle.
+// capability copies w.src and its plugin into a new directory, with its
+// description changed to desc so that every copy is another bundle.
 func (w *bundleWorld) capability(t testing.TB, desc string) string {
 	t.Helper()
 	return w.capabilityWith(t, desc, "")
@@ -104,14 +110,14 @@ func (w *bundleWorld) capability(t testing.TB, desc string) string {
 func (w *bundleWorld) capabilityWith(t testing.TB, desc, custom string) string {
 	t.Helper()
 	dir := t.TempDir()
-	src := filepath.Dir(textstats)
-	yaml, err := os.ReadFile(textstats)
+	name := strings.TrimSuffix(filepath.Base(w.src), ".yaml")
+	yaml, err := os.ReadFile(w.src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	yaml = bytes.Replace(yaml, []byte("description: Counts words"), []byte("description: "+desc+" Counts words"), 1)
-	writeTB(t, dir, "textstats.yaml", string(yaml))
-	wasm, err := os.ReadFile(filepath.Join(src, "textstats.wasm"))
+	yaml = bytes.Replace(yaml, []byte("description: "), []byte("description: "+desc+" "), 1)
+	writeTB(t, dir, name+".yaml", string(yaml))
+	wasm, err := os.ReadFile(filepath.Join(filepath.Dir(w.src), name+".wasm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,12 +127,12 @@ func (w *bundleWorld) capabilityWith(t testing.TB, desc, custom string) string {
 		wasm = append(wasm, custom...)
 		sum := sha256.Sum256(wasm)
 		yaml = bytes.Replace(yaml, []byte(hex.EncodeToString(old[:])), []byte(hex.EncodeToString(sum[:])), 1)
-		writeTB(t, dir, "textstats.yaml", string(yaml))
+		writeTB(t, dir, name+".yaml", string(yaml))
 	}
-	if err := os.WriteFile(filepath.Join(dir, "textstats.wasm"), wasm, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".wasm"), wasm, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(dir, "textstats.yaml")
+	return filepath.Join(dir, name+".yaml")
 }
 
 // publish signs (with each key) and pushes a capability to tag, and
@@ -139,7 +145,7 @@ func (w *bundleWorld) publish(t testing.TB, file, tag string, keys ...string) st
 			t.Fatalf("sign: %d %s", code, errOut)
 		}
 	}
-	args := []string{"push", file, "oci://" + w.reg.Host + "/acme/textstats:" + tag}
+	args := []string{"push", file, w.ref(tag)}
 	if len(keys) == 0 {
 		args = append(args, "--unsigned")
 	}
@@ -150,13 +156,13 @@ func (w *bundleWorld) publish(t testing.TB, file, tag string, keys ...string) st
 	return strings.TrimSpace(out)
 }
 
-func (w *bundleWorld) ref(tag string) string { return "oci://" + w.reg.Host + "/acme/textstats:" + tag }
+func (w *bundleWorld) ref(tag string) string { return "oci://" + w.reg.Host + "/acme/capability:" + tag }
 
 // runRef runs a reference with --json and returns the exit code and the
 // report.
 func (w *bundleWorld) runRef(t *testing.T, home, ref string, extra ...string) (int, map[string]any) {
 	t.Helper()
-	args := append([]string{"run", ref, "--input", `{"text": "a b a"}`, "--policy", w.policy, "--json"}, extra...)
+	args := append([]string{"run", ref, "--input", w.input, "--policy", w.policy, "--json"}, extra...)
 	code, out, errOut := w.cli(t, home, args...)
 	var rep map[string]any
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
@@ -203,6 +209,7 @@ func refused(t *testing.T, code int, rep map[string]any, wantCode string, wantMs
 }
 
 func TestBundlePublishPullRunEndToEnd(t *testing.T) {
+	t.Parallel()
 	w := newBundleWorld(t)
 	file := w.capability(t, "v1.")
 	md := w.publish(t, file, "v1", w.trusted)
@@ -266,7 +273,7 @@ func TestBundlePublishPullRunEndToEnd(t *testing.T) {
 	// against the pin until accepted.
 	w.publish(t, w.capability(t, "v2."), "v1", w.untrusted)
 	fresh := t.TempDir()
-	code, out, errOut = w.cli(t, fresh, "run", w.ref("v1"), "--input", `{"text": "x"}`, "--policy", w.otherPolicy, "--lock", filepath.Join(home, "enact.lock"), "--json")
+	code, out, errOut = w.cli(t, fresh, "run", w.ref("v1"), "--input", w.input, "--policy", w.otherPolicy, "--lock", filepath.Join(home, "enact.lock"), "--json")
 	var srep map[string]any
 	if err := json.Unmarshal([]byte(out), &srep); err != nil {
 		t.Fatalf("%v: %s %s", err, out, errOut)
@@ -278,13 +285,14 @@ func TestBundlePublishPullRunEndToEnd(t *testing.T) {
 	if code != exitPass {
 		t.Fatalf("pull --update for a new signer: exit %d: %s", code, errOut)
 	}
-	code, out, errOut = w.cli(t, home, "run", w.ref("v1"), "--input", `{"text": "x"}`, "--policy", w.otherPolicy, "--json")
+	code, out, errOut = w.cli(t, home, "run", w.ref("v1"), "--input", w.input, "--policy", w.otherPolicy, "--json")
 	if err := json.Unmarshal([]byte(out), &srep); err != nil || code != exitPass || receiptBody(t, srep).Capability.Bundle.Signer != w.otherID {
 		t.Fatalf("run after accepting the new signer: exit %d %v %s", code, srep["error"], errOut)
 	}
 }
 
 func TestBundleRefusals(t *testing.T) {
+	t.Parallel()
 	w := newBundleWorld(t)
 	w.publish(t, w.capability(t, "unsigned."), "unsigned")
 	w.publish(t, w.capability(t, "untrusted."), "untrusted", w.untrusted)
@@ -308,7 +316,7 @@ func TestBundleRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := "oci://" + l.Addr().String() + "/acme/textstats:v1"
+	down := "oci://" + l.Addr().String() + "/acme/capability:v1"
 	l.Close()
 
 	for _, tc := range []struct {
@@ -317,7 +325,7 @@ func TestBundleRefusals(t *testing.T) {
 	}{
 		{"unsigned", w.ref("unsigned"), "bundle_unsigned", []string{"no signature", "enact-run sign"}},
 		{"untrusted signer", w.ref("untrusted"), "bundle_untrusted", []string{w.otherID, w.trustedID}},
-		{"tampered layer", w.ref("tampered"), "bundle_digest_mismatch", []string{"textstats.wasm", "does not match its digest"}},
+		{"tampered layer", w.ref("tampered"), "bundle_digest_mismatch", []string{"greet.wasm", "does not match its digest"}},
 		{"registry down", down, "bundle_unavailable", []string{"unreachable", "connection refused"}},
 		{"no such tag", w.ref("nope"), "bundle_unavailable", []string{"not found"}},
 	} {
@@ -343,7 +351,7 @@ func TestBundleLocalFilesAndRequireSignatures(t *testing.T) {
 	strict := writeTB(t, w.dir, "strict.yaml", fmt.Sprintf("version: 1\nallow: [\"kv.*\"]\ntrust:\n  require_signatures: true\n  signers:\n    - key_id: %s\n", w.trustedID))
 	home := t.TempDir()
 	run := func(pol string) (int, map[string]any) {
-		code, out, errOut := w.cli(t, home, "run", file, "--input", `{"text": "a"}`, "--policy", pol, "--json")
+		code, out, errOut := w.cli(t, home, "run", file, "--input", w.input, "--policy", pol, "--json")
 		var rep map[string]any
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("%v: %s %s", err, out, errOut)
@@ -361,7 +369,7 @@ func TestBundleLocalFilesAndRequireSignatures(t *testing.T) {
 		t.Fatalf("signed local file: exit %d, bundle %+v, %v", code, b, rep["error"])
 	}
 	// The plugin changes after signing: the digest no longer matches.
-	wasm := filepath.Join(filepath.Dir(file), "textstats.wasm")
+	wasm := filepath.Join(filepath.Dir(file), "greet.wasm")
 	data := mustRead(t, wasm)
 	if err := os.WriteFile(wasm, append(data, 0), 0o644); err != nil {
 		t.Fatal(err)
@@ -394,6 +402,7 @@ func writeTB(t testing.TB, dir, name, body string) string {
 // serve --ref serves a pulled bundle: its runs' receipts record it, and a
 // reference that cannot be trusted stops the server from starting.
 func TestServeRunsAReference(t *testing.T) {
+	t.Parallel()
 	w := newBundleWorld(t)
 	w.publish(t, w.capability(t, "served."), "served", w.trusted)
 	home := t.TempDir()
@@ -401,7 +410,7 @@ func TestServeRunsAReference(t *testing.T) {
 		t.Fatalf("pull: %d %s", code, errOut)
 	}
 	base := startServeIn(t, home, "--ref", w.ref("served"), "--policy", w.policy, "--anonymous-actor", "ops@acme.com", "--no-shipped")
-	resp, err := http.Post(base+"/v1/runs", "application/json", strings.NewReader(`{"capability": "TextStats", "inputs": {"text": "a b a"}}`))
+	resp, err := http.Post(base+"/v1/runs", "application/json", strings.NewReader(`{"capability": "Greet", "inputs": {"name": "Ada"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
