@@ -156,7 +156,9 @@ func (w *bundleWorld) publish(t testing.TB, file, tag string, keys ...string) st
 	return strings.TrimSpace(out)
 }
 
-func (w *bundleWorld) ref(tag string) string { return "oci://" + w.reg.Host + "/acme/capability:" + tag }
+func (w *bundleWorld) ref(tag string) string {
+	return "oci://" + w.reg.Host + "/acme/capability:" + tag
+}
 
 // runRef runs a reference with --json and returns the exit code and the
 // report.
