@@ -221,6 +221,7 @@ func verifyFile(path string, hash bool, trust bundle.Trust, repo string, require
 		if require {
 			return nil, "", err
 		}
+		rep.Error = err.Error() // not required: said, not refused
 		return b, "", nil
 	}
 	sf, err := bundle.ParseSignatureFile(data)
@@ -462,12 +463,13 @@ func (c *cli) pull(ctx context.Context, ref registry.Reference, trust bundle.Tru
 }
 
 // openLocal opens a local capability file as a bundle: signed or not,
-// unless the policy requires signatures.
-func (c *cli) openLocal(path string, trust bundle.Trust) (*resolved, error) {
+// unless the policy requires signatures. note is why a signature file
+// beside it did not count ("" when none or when it did).
+func (c *cli) openLocal(path string, trust bundle.Trust) (r *resolved, note string, err error) {
 	var rep verifyReport
 	b, signer, err := verifyFile(path, false, trust, "", trust.RequireSignatures, &rep)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &resolved{b: b, rec: &receipts.Bundle{Digest: b.Digest(), Signer: signer}}, nil
+	return &resolved{b: b, rec: &receipts.Bundle{Digest: b.Digest(), Signer: signer}}, rep.Error, nil
 }

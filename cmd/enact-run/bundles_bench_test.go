@@ -39,7 +39,7 @@ func BenchmarkRunCachedBundle(b *testing.B) {
 	})
 	b.Run("resolve/local-file", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := c.openLocal(file, trust); err != nil {
+			if _, _, err := c.openLocal(file, trust); err != nil {
 				b.Fatal(err)
 			}
 		}

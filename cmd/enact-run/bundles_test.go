@@ -239,6 +239,24 @@ func TestBundlePublishPullRunEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &vr); err != nil || code != exitPass || !vr.OK || vr.Bundle != b.Digest || vr.Signer != w.trustedID || len(vr.Files) != 2 || vr.Lock == nil || !vr.Lock.Matches {
 		t.Fatalf("verify: exit %d %+v (%v)", code, vr, err)
 	}
+	// verify takes a cached bundle's directory too.
+	dirs, _ := filepath.Glob(filepath.Join(home, "bundles", "sha256", "*"))
+	if len(dirs) != 1 {
+		t.Fatalf("cache holds %v", dirs)
+	}
+	if code, out, errOut := w.cli(t, home, "verify", dirs[0], "--policy", w.policy); code != exitPass || !strings.Contains(out, "OK         signed by "+w.trustedID) {
+		t.Fatalf("verify DIR: exit %d: %s %s", code, out, errOut)
+	}
+	// Credentials from the environment instead of the Docker config
+	// file; none at all is refused, saying where credentials come from.
+	envOnly := &bundleWorld{reg: w.reg, env: map[string]string{"ENACT_REGISTRY_USERNAME": w.reg.Username, "ENACT_REGISTRY_PASSWORD": w.reg.Password, "ENACT_REGISTRY_HOST": w.reg.Host, "DOCKER_CONFIG": t.TempDir()}}
+	if code, _, errOut := envOnly.cli(t, t.TempDir(), "push", file, w.ref("env"), "--unsigned"); code != exitPass {
+		t.Fatalf("push with credentials from the environment: exit %d: %s", code, errOut)
+	}
+	anon := &bundleWorld{reg: w.reg, env: map[string]string{"DOCKER_CONFIG": t.TempDir()}}
+	if code, _, errOut := anon.cli(t, t.TempDir(), "push", file, w.ref("anon"), "--unsigned"); code != exitInternal || !strings.Contains(errOut, "not authorized") || !strings.Contains(errOut, "ENACT_REGISTRY_USERNAME") {
+		t.Fatalf("push without credentials: exit %d: %s", code, errOut)
+	}
 	// The same capability from a local file records the same bundle
 	// digest, and its signer since FILE.sig is trusted... only for the
 	// registry's repositories: a local file is unsigned here.

@@ -373,10 +373,13 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		}
 		capability, bundleRec = r.b.Capability, r.rec
 	case isFileRef(ref):
-		r, err := c.openLocal(ref, trust)
+		r, note, err := c.openLocal(ref, trust)
 		switch {
 		case err == nil:
 			capability, bundleRec = r.b.Capability, r.rec
+			if note != "" && !f.asJSON {
+				c.printf(c.stderr, "enact-run: running %s unsigned: its signature file does not count: %s\n", ref, note)
+			}
 		case trust.RequireSignatures:
 			return c.refuseBundle(ctx, ref, f, pol, polPath, classify(err), failWith, &report)
 		default:

@@ -325,7 +325,7 @@ func (c *cli) served(ctx context.Context, l *liveClient, refs []string, f bundle
 		extra = append(extra, r.b.Capability)
 	}
 	load := func(path string) (*capabilities.Capability, error) {
-		r, err := c.openLocal(path, trust)
+		r, _, err := c.openLocal(path, trust)
 		if err != nil {
 			if trust.RequireSignatures {
 				return nil, err

@@ -34,16 +34,27 @@ func (b *Bundle) Digest() string { return b.Manifest.Digest() }
 // Dir is the directory the bundle's paths are relative to.
 func (b *Bundle) Dir() string { return b.Capability.Dir }
 
+// File is a file a capability references: its path relative to the
+// capability's directory and the sha256 the capability pins for it.
+type File struct {
+	Path   string
+	SHA256 string
+	// Task is the task that references it.
+	Task string
+}
+
 // Files lists the files a capability references besides itself, as the
-// capability names them: the module of every prebuilt task. This is the
-// one place that says what a bundle holds; composites' imported
-// capabilities join here once package capabilities resolves them.
-func Files(c *capabilities.Capability) []string {
-	var out []string
+// capability names them: the module of every prebuilt task, once each.
+// This is the one place that says what a bundle holds: the imported
+// capabilities of composites join here, with the digest the importing
+// document pins, once package capabilities resolves imports.
+func Files(c *capabilities.Capability) []File {
+	var out []File
 	for _, t := range c.Tasks {
-		if t.Type == "wasm" && t.Plugin != nil && !slices.Contains(out, t.Plugin.Path) {
-			out = append(out, t.Plugin.Path)
+		if t.Type != "wasm" || t.Plugin == nil || slices.ContainsFunc(out, func(f File) bool { return f.Path == t.Plugin.Path }) {
+			continue
 		}
+		out = append(out, File{Path: t.Plugin.Path, SHA256: strings.ToLower(t.Plugin.SHA256), Task: t.ID})
 	}
 	return out
 }
@@ -77,20 +88,16 @@ func Open(path string, hash bool) (*Bundle, error) {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	defer root.Close()
-	for _, t := range c.Tasks {
-		if t.Type != "wasm" || t.Plugin == nil || slices.ContainsFunc(entries, func(e Entry) bool { return e.Path == t.Plugin.Path }) {
-			continue
-		}
-		rel := t.Plugin.Path
+	for _, f := range Files(c) {
+		rel, want := f.Path, f.SHA256
 		if err := CheckPath(rel); err != nil {
-			return nil, fmt.Errorf("task %q: %w", t.ID, err)
+			return nil, fmt.Errorf("task %q: %w", f.Task, err)
 		}
-		want := strings.ToLower(t.Plugin.SHA256)
 		e := Entry{Path: rel, SHA256: want}
 		if hash {
 			got, size, err := hashFile(root, rel)
 			if err != nil {
-				return nil, fmt.Errorf("bundle: task %q: %w", t.ID, err)
+				return nil, fmt.Errorf("bundle: task %q: %w", f.Task, err)
 			}
 			if got != want {
 				return nil, fmt.Errorf("%w: %s has sha256 %s, the capability pins %s", ErrDigestMismatch, rel, got, want)
@@ -99,10 +106,10 @@ func Open(path string, hash bool) (*Bundle, error) {
 		} else {
 			st, err := root.Stat(filepath.FromSlash(rel))
 			if err != nil {
-				return nil, fmt.Errorf("bundle: task %q: %w", t.ID, err)
+				return nil, fmt.Errorf("bundle: task %q: %w", f.Task, err)
 			}
 			if !st.Mode().IsRegular() {
-				return nil, fmt.Errorf("bundle: task %q: %s is not a regular file", t.ID, rel)
+				return nil, fmt.Errorf("bundle: task %q: %s is not a regular file", f.Task, rel)
 			}
 			e.Size = st.Size()
 		}
