@@ -252,3 +252,34 @@ func BenchmarkPullAndVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestDecodeManifestRefuses(t *testing.T) {
+	t.Parallel()
+	const (
+		head  = `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.enact.bundle.v1","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[`
+		capL  = `{"mediaType":"application/vnd.enact.capability.v1+yaml","digest":"sha256:052783bdb6550330e52b107de2e07ab6ef76677ffc07b7bbbb9d0edab03fe504","size":2252,"annotations":{"org.opencontainers.image.title":"TITLE"}}`
+		wasmL = `{"mediaType":"application/wasm","digest":"sha256:00088e360c4b49a6eeff8adbf68bc4170bab4b462c712c483094e510fcf99d02","size":3331947,"annotations":{"org.opencontainers.image.title":"p.wasm"}}`
+	)
+	layer := func(title string) string { return strings.Replace(capL, "TITLE", title, 1) }
+	good := head + layer("c.yaml") + "," + wasmL + "]}"
+	if _, layers, err := registry.DecodeManifest([]byte(good)); err != nil || len(layers) != 2 {
+		t.Fatalf("the good manifest: %v", err)
+	}
+	for name, body := range map[string]string{
+		"path leaves the directory": head + layer("../c.yaml") + "]}",
+		"absolute path":             head + layer("/etc/c.yaml") + "]}",
+		"two capability layers":     head + layer("a.yaml") + "," + layer("b.yaml") + "]}",
+		"no capability layer":       head + wasmL + "]}",
+		"duplicate path":            head + layer("p.wasm") + "," + wasmL + "]}",
+		"other media type":          head + layer("c.yaml") + "," + strings.Replace(wasmL, "application/wasm", "application/octet-stream", 1) + "]}",
+		"foreign layer":             head + layer("c.yaml") + "," + strings.Replace(wasmL, `"size"`, `"urls":["http://x/y"],"size"`, 1) + "]}",
+		"digest annotation lies":    head + layer("c.yaml") + `],"annotations":{"run.enact.bundle.digest":"sha256:` + strings.Repeat("0", 64) + `"}}`,
+		"other artifact type":       strings.Replace(good, "vnd.enact.bundle.v1", "vnd.other.v1", 1),
+		"unknown field":             strings.Replace(good, `"schemaVersion":2`, `"schemaVersion":2,"extra":1`, 1),
+		"a subject":                 strings.Replace(good, `"layers"`, `"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:`+strings.Repeat("1", 64)+`","size":1},"layers"`, 1),
+	} {
+		if _, _, err := registry.DecodeManifest([]byte(body)); !errors.Is(err, registry.ErrManifest) {
+			t.Errorf("%s: DecodeManifest = %v, want ErrManifest", name, err)
+		}
+	}
+}
