@@ -160,6 +160,9 @@ type RunRequest struct {
 	// holds the inputs of its composites (for redaction).
 	parent    *receipts.Parent
 	inherited map[string]any
+	// Bundle is the bundle the capability came in (digest, signer,
+	// registry reference), recorded in the receipt; nil when unknown.
+	Bundle *receipts.Bundle
 }
 
 // Result is what a run produced. A run that was refused or failed is a
@@ -289,6 +292,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		DryRun:         req.DryRun,
 		Parent:         req.parent,
 		Inherited:      req.inherited,
+		Bundle:         req.Bundle,
 	})
 	if err != nil {
 		return nil, err
@@ -373,6 +377,38 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 			c.handBack(runID)
 			return res, redactError(red, fmt.Errorf("enact: the run finished but its idempotency key could not be closed: %w", err))
 		}
+	}
+	return res, nil
+}
+
+// Refusal is a run refused before it could start, for a reason found
+// outside the policy file: a bundle that is unsigned, signed by an
+// untrusted key, or does not match its digest or its lock.
+type Refusal struct {
+	// Capability is what was asked for; when the capability could not be
+	// trusted enough to load, a stand-in whose ID names the reference.
+	Capability *capabilities.Capability
+	Actor      policy.Actor
+	Bundle     *receipts.Bundle
+	// Check names what refused ("bundle_trust"), Code is the stable
+	// error code and Reason says what was wrong.
+	Check, Code, Reason string
+}
+
+// Refuse seals the receipt of a refused run: decision BLOCK, status
+// "refused", one failed policy result named Check, the error Code and
+// Reason. Nothing runs.
+func (c *Client) Refuse(ctx context.Context, r Refusal) (*Result, error) {
+	if r.Capability == nil {
+		return nil, errors.New("enact: no capability")
+	}
+	run := c.gate.Refuse(hostfns.RunInfo{Capability: r.Capability, Actor: r.Actor, Inputs: map[string]any{}, Bundle: r.Bundle}, r.Check, r.Reason)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
+	defer cancel()
+	env, err := run.Finish(rctx, hostfns.RunOutcome{Err: &receipts.Error{Code: r.Code, Message: r.Reason}, Status: "refused"})
+	res := &Result{Status: StatusBlock, RunID: run.ID(), Error: &runtime.Error{Code: r.Code, Message: r.Reason}, Receipt: env}
+	if err != nil {
+		return res, fmt.Errorf("enact: the refusal's receipt could not be stored: %w", err)
 	}
 	return res, nil
 }

@@ -266,6 +266,9 @@ type RunInfo struct {
 	// their secret members are secret in this run's records too, whatever
 	// name the step's inputs give them.
 	Inherited map[string]any
+	// Bundle is the bundle the capability came in, recorded in the
+	// receipt; nil when unknown.
+	Bundle *receipts.Bundle
 }
 
 // secretScope is what the run's redactor takes secret values from: its
@@ -335,6 +338,19 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 		DryRun:     info.DryRun,
 	})
 	return r, nil
+}
+
+// Refuse returns a run refused before anything about it was evaluated,
+// for a reason the caller found (an untrusted bundle, say): Blocked
+// reports true and its receipt's policy results hold one failed result
+// named check with the reason. Finish records it; it must not start.
+func (g *Gate) Refuse(info RunInfo, check, reason string) *Run {
+	if info.RunID == "" {
+		info.RunID = NewRunID()
+	}
+	r := &Run{g: g, info: info, granted: map[string]bool{}, started: g.clock(), redact: g.Redactor(info.Inputs)}
+	r.pol = policy.Decision{Results: []policy.Result{{Policy: check, Reason: reason}}}
+	return r
 }
 
 // Secrets returns the names of the secret inputs (the policy's secrets).
@@ -759,7 +775,7 @@ func (r *Run) Finish(ctx context.Context, o RunOutcome) (*receipts.Envelope, err
 	finished := r.g.clock()
 	rc := &receipts.Receipt{
 		RunID:          r.info.RunID,
-		Capability:     receipts.Capability{ID: r.info.Capability.ID, Version: r.info.Capability.Version, Digest: r.info.Capability.Digest},
+		Capability:     receipts.Capability{ID: r.info.Capability.ID, Version: r.info.Capability.Version, Digest: r.info.Capability.Digest, Bundle: r.info.Bundle},
 		Actor:          receipts.Actor{Email: r.info.Actor.Email, Roles: r.roles()},
 		Inputs:         receipts.Redact(r.info.Inputs, r.secrets()),
 		Vars:           varsRecord(r.info.Vars),

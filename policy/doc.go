@@ -157,6 +157,19 @@
 //	    SLACK_WEBHOOK_URL: https://hooks.slack.com/services/T000/B000/XXXX
 //	    RETRIES: 5
 //
+// trust names who may sign the capability bundles this runner runs (see
+// package plugins/bundle and Trust): each signer is a PEM public key (key)
+// or a key id (key_id), optionally limited to repositories (HOST/REPO
+// patterns) and capability ids. A bundle from a registry runs only with a
+// valid signature of a trusted signer; a local file needs one only when
+// require_signatures is true:
+//
+//	trust:
+//	  require_signatures: false
+//	  signers:
+//	    - key_id: ecdsa-p256:3f5c2a1b9e0d7c44
+//	      repositories: [registry.acme.com/capabilities/*]
+//
 // # Secrets
 //
 // secrets names the inputs that hold secrets (Secrets); names match input

@@ -42,6 +42,8 @@ type Policy struct {
 	// secretGuard is no_secret_in_args as it applies when no entry lists
 	// it: on, allowing nothing.
 	secretGuard bool
+	// trust is the trust section: the signers of capability bundles.
+	trust Trust
 }
 
 type actorEntry struct {
@@ -135,7 +137,7 @@ func Load(data []byte, name string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p := &Policy{name: name, digest: "sha256:" + hex.EncodeToString(sum[:])}
 	d := &decoder{name: name}
-	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv", "plugin_config", "vars")
+	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv", "plugin_config", "vars", "trust")
 	if !ok && top == nil {
 		return nil, d.err()
 	}
@@ -205,6 +207,9 @@ func Load(data []byte, name string) (*Policy, error) {
 		p.vars = d.vars(f.val)
 	}
 	p.secretGuard = !slices.ContainsFunc(p.entries, func(e *entry) bool { return e.b == noSecretInArgsBuiltin })
+	if f, has := top["trust"]; has {
+		p.trust = d.trustSection(f.val)
+	}
 	if err := d.err(); err != nil {
 		return nil, err
 	}

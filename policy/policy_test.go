@@ -34,7 +34,7 @@ func TestLoadErrors(t *testing.T) {
 		{"version 2", "version: 2\n", "test.yaml:1: version 2 is not supported; this engine reads version 1"},
 		{"version string", "version: \"1\"\n", "test.yaml:1: version must be an integer, not a string"},
 		{"unknown field", "version: 1\nallows: [x.y]\n",
-			"test.yaml:2: the policy file: unknown field \"allows\" (known fields: version, actors, allow, policies, rules, secrets, postgres, api_tokens, kv, plugin_config, vars)"},
+			"test.yaml:2: the policy file: unknown field \"allows\" (known fields: version, actors, allow, policies, rules, secrets, postgres, api_tokens, kv, plugin_config, vars, trust)"},
 		{"duplicate key", "version: 1\nallow: []\nallow: []\n", "test.yaml:3: the policy file: field \"allow\" appears twice (first at line 2)"},
 		{"alias", "version: 1\nallow: &a [x.y]\nsecrets: *a\n", "test.yaml:2: anchors are not supported; write the value out"},
 		{"merge key", "version: 1\npostgres:\n  <<: {tables: {}}\n", "test.yaml:3: merge keys (<<) are not supported; write the fields out"},

@@ -18,7 +18,15 @@
 //	prev             hash of the previous receipt ("sha256:<hex>", see
 //	                 Envelope); "" exactly when seq is 1
 //	capability       {"id", "version", "digest"}: what ran (the seed's
-//	                 "workflow"); digest is "sha256:<hex>" of the document
+//	                 "workflow"); digest is "sha256:<hex>" of the document;
+//	                 and "bundle" when the capability came as a bundle (a
+//	                 file on disk or from a registry, see plugins/bundle):
+//	                 {"digest": the bundle digest over the document and every
+//	                 file it references, "signer": the key id of the trusted
+//	                 signature or absent when unsigned, "ref": the
+//	                 oci://HOST/REPO:TAG or @sha256 reference it was pulled
+//	                 by, absent for a local file, "manifest": the registry
+//	                 manifest's digest, absent for a local file}
 //	actor            {"email", "roles": [strings]}: who asked
 //	inputs           object: the run's inputs, the value of every secret input
 //	                 replaced by "[redacted]" at any depth, and secret values

@@ -78,6 +78,22 @@ type Capability struct {
 	ID      string `json:"id"`
 	Version string `json:"version"`
 	Digest  string `json:"digest"`
+	// Bundle is the bundle the capability came in, nil when unknown.
+	Bundle *Bundle `json:"bundle,omitempty"`
+}
+
+// Bundle identifies the signed unit a capability ran from (package
+// plugins/bundle): the digest over the document and every file it
+// references, who signed it, and where it was pulled from.
+type Bundle struct {
+	Digest string `json:"digest"`
+	// Signer is the key id of the trusted signature; "" when unsigned.
+	Signer string `json:"signer,omitempty"`
+	// Ref is the registry reference the bundle was pulled by, "" for a
+	// local file.
+	Ref string `json:"ref,omitempty"`
+	// Manifest is the registry manifest's digest, "" for a local file.
+	Manifest string `json:"manifest,omitempty"`
 }
 
 // Actor is who asked for the run.

@@ -20,6 +20,7 @@ import (
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/plugins"
+	"github.com/enact-run/enact/plugins/registry"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -67,9 +68,12 @@ Exit codes: 0 passed, 1 the run failed, 2 bad command line, 3 a policy
 blocked the run (or the capability declares actions the policy does not
 allow), 4 invalid capability or inputs (nothing ran), 5 the runner itself
 failed, 6 the idempotency key is held by another request or an unfinished
-run, 7 the runner lacks a connector the capability needs (nothing ran). State lives under $ENACT_HOME, default ~/.enact: the
-compilation cache (or $ENACT_CACHE_DIR), the signing keys (keys/), the receipts (receipts.db) and
-the embedded key-value store (kv.db). --store (or $ENACT_STORE_URL) moves
+run, 7 the runner lacks a connector the capability needs (nothing ran).
+State lives under $ENACT_HOME, default ~/.enact: the compilation cache (or
+$ENACT_CACHE_DIR), the signing keys (keys/), the receipts (receipts.db),
+the embedded key-value store (kv.db), the capability bundles pulled from
+registries (bundles/) and their lock file (enact.lock). --store (or
+$ENACT_STORE_URL) moves
 the receipts, idempotency keys and journal to a Postgres database that a
 fleet of runners shares.`,
 		SilenceUsage:  true,
@@ -79,6 +83,7 @@ fleet of runners shares.`,
 	pf.StringVar(&c.storeURL, "store", "", "receipt store: a postgres:// URL shared by many runners, or an SQLite file (default $ENACT_STORE_URL, else $ENACT_HOME/receipts.db)")
 	pf.DurationVar(&c.keyRetention, "key-retention", 0, "how long idempotency keys are remembered (default $ENACT_KEY_RETENTION, else 24h)")
 	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand(), c.receiptsCommand(), c.policyCommand(), c.mcpCommand(), c.serveCommand(), c.recoverCommand())
+	root.AddCommand(c.bundleCommands()...)
 	return root
 }
 
@@ -118,6 +123,48 @@ func (c *cli) cacheDir() (string, error) {
 		return "", err
 	}
 	return filepath.Join(home, "cache", "wazero"), nil
+}
+
+// isFileRef says whether load would read ref as a file.
+func isFileRef(ref string) bool {
+	_, err := os.Stat(ref)
+	return err == nil || strings.ContainsAny(ref, `/\`) || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml")
+}
+
+// refuseBundle records the refusal of a bundle that may not run (a
+// receipt with the reason, decision BLOCK, status refused) and ends the
+// command with exit code 4. Nothing ran.
+func (c *cli) refuseBundle(ctx context.Context, ref string, f runFlags, pol *policy.Policy, polPath string, err error, failWith func(int, string, error) error, report *runReport) error {
+	var be *bundleError
+	errors.As(err, &be)
+	st, serr := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true, policy: pol, policyPath: polPath})
+	if serr != nil {
+		return failWith(exitInvalid, be.code, err)
+	}
+	defer st.Close()
+	client, serr := st.client()
+	if serr != nil {
+		return failWith(exitInvalid, be.code, err)
+	}
+	var rec *receipts.Bundle
+	if registry.IsReference(ref) {
+		rec = &receipts.Bundle{Ref: ref}
+	}
+	res, serr := client.Refuse(ctx, enact.Refusal{
+		Capability: &capabilities.Capability{ID: ref},
+		Bundle:     rec,
+		Actor:      policy.Actor{Email: c.actor(f.actor)},
+		Check:      "bundle_trust",
+		Code:       be.code,
+		Reason:     err.Error(),
+	})
+	if res != nil {
+		report.Status, report.ReceiptID, report.Receipt = res.Status, res.RunID, res.Receipt
+	}
+	if serr != nil {
+		return failWith(exitInvalid, be.code, errors.Join(err, serr))
+	}
+	return failWith(exitInvalid, be.code, fmt.Errorf("refused, nothing ran: %w (receipt %s)", err, res.RunID))
 }
 
 // load reads a capability from a file, or finds one by id in dirs (the
@@ -222,6 +269,7 @@ type runReport struct {
 	Error           *reportError       `json:"error"`
 	Capability      string             `json:"capability,omitempty"`
 	Digest          string             `json:"digest,omitempty"`
+	Bundle          string             `json:"bundle_digest,omitempty"`
 	Output          string             `json:"output"`
 	OutputTruncated bool               `json:"output_truncated"`
 	Tasks           []reportTask       `json:"tasks"`
@@ -276,6 +324,7 @@ type runFlags struct {
 	input, actor, policy, idempotencyKey, receiptsDir, envFile string
 	asJSON, dryRun                                             bool
 	dirs                                                       []string
+	bundle                                                     bundleFlags
 }
 
 func (c *cli) runCommand() *cobra.Command {
@@ -289,7 +338,12 @@ answering its action requests, validate the outputs, and seal a signed,
 hash-chained receipt.
 
 FILE is a capability YAML file; ID is the id of a shipped example
-(HelloWorld, TemperatureConverter, TemperatureConverterJS, SimpleConverter).
+(HelloWorld, TemperatureConverter, TemperatureConverterJS, SimpleConverter);
+oci://HOST/REPO:TAG or oci://HOST/REPO@sha256:DIGEST is a signed capability
+bundle in a registry, pulled once into $ENACT_HOME/bundles and pinned in
+the lock file (see enact-run pull). A bundle that is unsigned, signed by a
+key the policy's trust section does not trust, or does not match its
+digests or its pin is refused before anything runs (exit 4, with a receipt).
 A composite (type: composite) runs its flow, each step a child run with its
 own receipt; its imports are found beside it, in each --dir, then in the
 shipped set, and --json lists its steps (id, status, run_id, receipt hash).
@@ -324,6 +378,8 @@ without a value stops the run before anything runs (exit 4).`,
 	fl.StringVar(&f.receiptsDir, "receipts-dir", "", "store receipts as one JSON file each in this directory instead of $ENACT_HOME/receipts.db")
 	fl.StringVar(&f.envFile, "env-file", "", envFileUsage)
 	fl.StringArrayVar(&f.dirs, "dir", nil, "directory of capability files: an ID is looked for there first, and a composite's imports after the composite's own directory (repeatable)")
+	fl.StringVar(&f.bundle.lock, "lock", "", "lock file for oci:// references (default $ENACT_LOCK, else $ENACT_HOME/enact.lock)")
+	fl.BoolVar(&f.bundle.plainHTTP, "plain-http", false, "speak plain HTTP to a registry that is not on loopback")
 	return cmd
 }
 
@@ -351,14 +407,62 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		return finish(code, err)
 	}
 
-	capability, err := c.load(ref, f.dirs...)
-	if err == nil {
-		capability, err = resolve(capability, f.dirs)
+	home, err := c.home()
+	if err != nil {
+		return failWith(exitInternal, "internal", err)
 	}
+	pol, polPath, err := c.loadPolicy(f.policy, home)
+	if err != nil {
+		return failWith(exitInternal, "internal", err)
+	}
+	trust, err := trustOf(pol)
+	if err != nil {
+		return failWith(exitInvalid, "invalid_policy", err)
+	}
+	var (
+		capability *capabilities.Capability
+		bundleRec  *receipts.Bundle
+	)
+	switch {
+	case registry.IsReference(ref):
+		r, err := c.openRef(ctx, ref, trust, f.bundle, &verifyReport{})
+		if err != nil {
+			return c.refuseBundle(ctx, ref, f, pol, polPath, classify(err), failWith, &report)
+		}
+		capability, bundleRec = r.b.Capability, r.rec
+	case isFileRef(ref):
+		r, note, err := c.openLocal(ref, trust)
+		switch {
+		case err == nil:
+			capability, bundleRec = r.b.Capability, r.rec
+			if note != "" && !f.asJSON {
+				c.printf(c.stderr, "enact-run: running %s unsigned: its signature file does not count: %s\n", ref, note)
+			}
+		case trust.RequireSignatures:
+			return c.refuseBundle(ctx, ref, f, pol, polPath, classify(err), failWith, &report)
+		default:
+			// Not a bundle (a plugin path the bundle format refuses, a
+			// missing file): load it as before and let the checks below
+			// say what is wrong.
+			if capability, err = c.load(ref); err != nil {
+				return failWith(exitInvalid, "invalid_capability", err)
+			}
+		}
+	default:
+		if capability, err = c.load(ref, f.dirs...); err != nil {
+			return failWith(exitInvalid, "invalid_capability", err)
+		}
+	}
+	// A composite's imports: beside it, in each --dir, then the shipped set.
+	resolved, err := resolve(capability, f.dirs)
 	if err != nil {
 		return failWith(exitInvalid, "invalid_capability", err)
 	}
+	capability = resolved
 	report.Capability, report.Digest = capability.ID, capability.Digest
+	if bundleRec != nil {
+		report.Bundle = bundleRec.Digest
+	}
 	in, inText, err := c.readInput(f.input)
 	if err != nil {
 		return failWith(exitUsage, runtime.CodeInvalidInput, err)
@@ -378,7 +482,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 			return failWith(exitUsage, runtime.CodeInvalidInput, err)
 		}
 	}
-	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, envFile: f.envFile, envVars: envVars, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed})
+	st, err := c.openState(ctx, stateOptions{policyFile: f.policy, envFile: f.envFile, envVars: envVars, receiptsDir: f.receiptsDir, withRuntime: true, connectors: needed, policy: pol, policyPath: polPath})
 	if err != nil {
 		return failWith(exitInternal, "internal", err)
 	}
@@ -390,7 +494,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	actor := c.actor(f.actor)
 	res, err := client.Run(ctx, enact.RunRequest{
 		Capability: capability, Inputs: in, InputsJSON: inText, Actor: policy.Actor{Email: actor},
-		IdempotencyKey: f.idempotencyKey, DryRun: f.dryRun,
+		IdempotencyKey: f.idempotencyKey, DryRun: f.dryRun, Bundle: bundleRec,
 	})
 	if err != nil {
 		var re *runtime.Error

@@ -4,6 +4,9 @@
 //	enact-run run FILE|ID [--input JSON|@file|@-] [--json]
 //	enact-run validate FILE...
 //	enact-run build FILE [-o DIR]
+//	enact-run keygen [--out PREFIX]                 enact-run sign FILE --key KEY
+//	enact-run push FILE oci://HOST/REPO:TAG         enact-run pull oci://REF [--update]
+//	enact-run verify oci://REF|FILE|DIR [--json]     enact-run run oci://HOST/REPO:TAG|@sha256:…
 //
 // Exit codes: 0 the run passed (or every file validated, or the build was
 // written); 1 the capability ran and failed (guest error, timeout, memory

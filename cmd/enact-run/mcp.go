@@ -13,6 +13,8 @@ func (c *cli) mcpCommand() *cobra.Command {
 	var dir, actor, policyFile, receiptsDir, envFile string
 	var noShipped bool
 	var logs logFlags
+	var refs []string
+	var bf bundleFlags
 	cmd := &cobra.Command{
 		Use:   "mcp",
 		Short: "Serve capabilities as MCP tools over standard input and output",
@@ -38,9 +40,13 @@ Add it to an MCP client's configuration, for example:
 				return err
 			}
 			defer st.Close()
+			extra, loadFile, err := c.served(ctx, client, refs, bf)
+			if err != nil {
+				return c.fail(exitInvalid, err)
+			}
 			actor = c.actor(actor)
 			srv, err := mcpserver.New(mcpserver.Config{
-				Dir: dir, Shipped: !noShipped, Actor: actor, Runner: client, Receipts: client,
+				Dir: dir, Shipped: !noShipped, Extra: extra, LoadFile: loadFile, Actor: actor, Runner: client, Receipts: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) },
 				// A capability whose plugins are refused is not offered.
 				Check: st.engine.Check,
@@ -62,6 +68,9 @@ Add it to an MCP client's configuration, for example:
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&dir, "dir", "", "directory of capability files to serve")
+	fl.StringArrayVar(&refs, "ref", nil, "serve a capability bundle from a registry: oci://HOST/REPO:TAG or @sha256:DIGEST (repeatable; pulled, verified and pinned in the lock file at start)")
+	fl.StringVar(&bf.lock, "lock", "", "lock file for --ref (default $ENACT_LOCK, else $ENACT_HOME/enact.lock)")
+	fl.BoolVar(&bf.plainHTTP, "plain-http", false, "speak plain HTTP to a registry that is not on loopback")
 	fl.BoolVar(&noShipped, "no-shipped", false, "do not serve the shipped examples and reference workflows")
 	fl.StringVar(&actor, "actor", "", "email the runs act for (default $ENACT_ACTOR, else local@localhost)")
 	fl.StringVar(&policyFile, "policy", "", "policy file (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")

@@ -14,6 +14,8 @@ import (
 func (c *cli) serveCommand() *cobra.Command {
 	var addr, dir, policyFile, receiptsDir, anonymous, envFile string
 	var noShipped bool
+	var refs []string
+	var bf bundleFlags
 	var sessionIdle time.Duration
 	var maxSessions int
 	var logs logFlags
@@ -46,6 +48,10 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 				return err
 			}
 			defer st.Close()
+			extra, loadFile, err := c.served(ctx, client, refs, bf)
+			if err != nil {
+				return c.fail(exitInvalid, err)
+			}
 			log := c.serverLog()
 			var auth httpapi.Authenticator
 			if anonymous == "" {
@@ -57,7 +63,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 				}
 			}
 			mcpSrv, err := mcpserver.New(mcpserver.Config{
-				Dir: dir, Shipped: !noShipped, Actor: anonymous, Runner: client, Receipts: client,
+				Dir: dir, Shipped: !noShipped, Extra: extra, LoadFile: loadFile, Actor: anonymous, Runner: client, Receipts: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) }, Logger: log,
 				HTTPSessionIdle: sessionIdle, MaxHTTPSessions: maxSessions,
 				// A capability whose plugins are refused is not offered.
@@ -101,6 +107,9 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 	fl := cmd.Flags()
 	fl.StringVar(&addr, "addr", "", "address to listen on (default "+httpapi.DefaultAddr+")")
 	fl.StringVar(&dir, "dir", "", "directory of capability files to serve, besides the shipped ones")
+	fl.StringArrayVar(&refs, "ref", nil, "serve a capability bundle from a registry: oci://HOST/REPO:TAG or @sha256:DIGEST (repeatable; pulled, verified and pinned in the lock file at start)")
+	fl.StringVar(&bf.lock, "lock", "", "lock file for --ref (default $ENACT_LOCK, else $ENACT_HOME/enact.lock)")
+	fl.BoolVar(&bf.plainHTTP, "plain-http", false, "speak plain HTTP to a registry that is not on loopback")
 	fl.BoolVar(&noShipped, "no-shipped", false, "do not serve the shipped examples and reference workflows")
 	fl.StringVar(&policyFile, "policy", "", "policy file (default $ENACT_POLICY, $ENACT_HOME/policy.yaml, or the built-in default)")
 	fl.StringVar(&receiptsDir, "receipts-dir", "", "store receipts as JSON files in this directory")

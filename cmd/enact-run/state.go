@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/hostfns/github"
 	"github.com/enact-run/enact/hostfns/hubspot"
@@ -66,6 +68,10 @@ type stateOptions struct {
 	// needed is not contacted, so a database that is down does not stop
 	// runs that never use it.
 	connectors map[string]bool
+	// policy, when set, is the policy already loaded from policyPath
+	// ("" for the default), used instead of loading it again.
+	policy     *policy.Policy
+	policyPath string
 }
 
 func (s *state) Close() {
@@ -100,7 +106,9 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	if !opts.withRuntime {
 		return s, nil
 	}
-	if s.policy, s.policyPath, err = c.loadPolicy(opts.policyFile, home); err != nil {
+	if opts.policy != nil {
+		s.policy, s.policyPath = opts.policy, opts.policyPath
+	} else if s.policy, s.policyPath, err = c.loadPolicy(opts.policyFile, home); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -263,6 +271,9 @@ type liveClient struct {
 	st     *state
 	client atomic.Pointer[enact.Client]
 	policy atomic.Pointer[policy.Policy]
+	// bundles maps each served capability that came as a bundle to its
+	// record for the receipt (bundleKey → *receipts.Bundle).
+	bundles sync.Map
 }
 
 func (s *state) live() (*liveClient, error) {
@@ -285,9 +296,57 @@ func (l *liveClient) use(p *policy.Policy) error {
 	return nil
 }
 
-// Run runs with the current policy.
+// Run runs with the current policy, recording the bundle a served
+// capability came in.
 func (l *liveClient) Run(ctx context.Context, req enact.RunRequest) (*enact.Result, error) {
+	if req.Bundle == nil {
+		if b, ok := l.bundles.Load(bundleKey(req.Capability)); ok {
+			req.Bundle = b.(*receipts.Bundle)
+		}
+	}
 	return l.client.Load().Run(ctx, req)
+}
+
+// bundleKey identifies a loaded capability file: its name and digest (the
+// digest pins the plugins' bytes, so the pair determines the bundle).
+func bundleKey(c *capabilities.Capability) string {
+	if c == nil {
+		return ""
+	}
+	return c.Name + "\x00" + c.Digest
+}
+
+// served opens what a server serves besides the shipped capabilities:
+// each registry reference (from the cache or pulled, verified and pinned;
+// any failure stops the server from starting) and, through the returned
+// loader, the files of --dir as bundles (signed or not, unless the policy
+// requires signatures). The bundle of each is recorded for its receipts.
+func (c *cli) served(ctx context.Context, l *liveClient, refs []string, f bundleFlags) ([]*capabilities.Capability, func(string) (*capabilities.Capability, error), error) {
+	trust, err := trustOf(l.st.policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	var extra []*capabilities.Capability
+	for _, ref := range refs {
+		r, err := c.openRef(ctx, ref, trust, f, &verifyReport{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", ref, classify(err))
+		}
+		l.bundles.Store(bundleKey(r.b.Capability), r.rec)
+		extra = append(extra, r.b.Capability)
+	}
+	load := func(path string) (*capabilities.Capability, error) {
+		r, _, err := c.openLocal(path, trust)
+		if err != nil {
+			if trust.RequireSignatures {
+				return nil, err
+			}
+			return capabilities.LoadFile(path)
+		}
+		l.bundles.Store(bundleKey(r.b.Capability), r.rec)
+		return r.b.Capability, nil
+	}
+	return extra, load, nil
 }
 
 // Receipt reads a run's receipt for an actor under the current policy

@@ -80,18 +80,6 @@ func varsRun(t *testing.T, home string, env map[string]string, args ...string) (
 	return code, stdout.String() + stderr.String(), report
 }
 
-// receiptBody decodes the receipt of a --json report.
-func receiptBody(t *testing.T, report map[string]any) receipts.Receipt {
-	t.Helper()
-	env, _ := json.Marshal(report["receipt"])
-	var e receipts.Envelope
-	var r receipts.Receipt
-	if err := json.Unmarshal(env, &e); err != nil || json.Unmarshal(e.Body, &r) != nil {
-		t.Fatalf("no receipt in %v", report)
-	}
-	return r
-}
-
 // TestEnvVarsCLI gives the capability its variables every way the CLI
 // offers and checks what the tasks saw, what the policy refused, and that
 // the value shows nowhere: not on stdout or stderr, not in the receipt

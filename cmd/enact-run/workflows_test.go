@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 	if crashBin.dir != "" {
 		_ = os.RemoveAll(crashBin.dir)
 	}
+	stopRegistry()
 	os.Exit(code)
 }
 

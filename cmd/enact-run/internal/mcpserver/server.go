@@ -32,6 +32,14 @@ type Config struct {
 	Dir string
 	// Shipped also serves the shipped examples and reference workflows.
 	Shipped bool
+	// Extra are further capabilities to serve (bundles pulled from a
+	// registry, say); they replace shipped ones of the same id, and files
+	// in Dir replace them.
+	Extra []*capabilities.Capability
+	// LoadFile loads a capability file of Dir; capabilities.LoadFile when
+	// nil. The runner's own checks (a bundle's signature, say) go here: a
+	// file it refuses is logged and skipped.
+	LoadFile func(path string) (*capabilities.Capability, error)
 	// Actor is the acting identity of every call that does not carry a
 	// verified bearer token (all calls over stdio).
 	Actor string
@@ -252,6 +260,9 @@ func (s *Server) load() (map[string]*capabilities.Capability, []fileInfo, []Inva
 	for _, c := range s.shipped {
 		caps[c.ID] = c
 	}
+	for _, c := range s.cfg.Extra {
+		caps[c.ID] = c
+	}
 	if s.cfg.Dir == "" {
 		return caps, nil, nil, nil
 	}
@@ -262,8 +273,12 @@ func (s *Server) load() (map[string]*capabilities.Capability, []fileInfo, []Inva
 	byID := map[string][]*capabilities.Capability{}
 	var ids []string
 	resolver := &capabilities.Resolver{}
+	loadFile := s.cfg.LoadFile
+	if loadFile == nil {
+		loadFile = capabilities.LoadFile
+	}
 	for _, f := range files {
-		c, err := capabilities.LoadFile(filepath.Join(s.cfg.Dir, f.name))
+		c, err := loadFile(filepath.Join(s.cfg.Dir, f.name))
 		if err == nil {
 			// A composite is served with its imports, found in Dir and
 			// the shipped set; its tool's annotations cover every step.
