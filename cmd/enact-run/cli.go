@@ -70,6 +70,7 @@ fleet of runners shares.`,
 	pf.StringVar(&c.storeURL, "store", "", "receipt store: a postgres:// URL shared by many runners, or an SQLite file (default $ENACT_STORE_URL, else $ENACT_HOME/receipts.db)")
 	pf.DurationVar(&c.keyRetention, "key-retention", 0, "how long idempotency keys are remembered (default $ENACT_KEY_RETENTION, else 24h)")
 	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand(), c.receiptsCommand(), c.policyCommand(), c.mcpCommand(), c.serveCommand(), c.recoverCommand())
+	root.AddCommand(c.versionCommand(), c.tokenCommand())
 	return root
 }
 
