@@ -688,7 +688,7 @@ func (c *console) chain(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	st := &chainState{OK: ce == nil, Verified: rep.Verified, HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash, Head: rep.Head, Checked: c.cfg.Now()}
 	if ce != nil {
-		st.BreakSeq, st.BreakReason = ce.Seq, ce.Reason
+		st.BreakSeq, st.BreakReason = ce.Seq, strings.TrimPrefix(ce.Reason, "receipts: ")
 		if ce.ID != "" {
 			if _, err := receiptview.Resolve(r.Context(), c.cfg.Store, ce.ID, v.scope()); err == nil {
 				st.BreakRunID = ce.ID
