@@ -3,6 +3,7 @@ package receipts
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -16,7 +17,8 @@ type Store interface {
 	Append(ctx context.Context, r *Receipt) (*Envelope, error)
 	// Get returns the envelope of a run, unverified, or ErrNotFound.
 	Get(ctx context.Context, runID string) (*Envelope, error)
-	// List returns envelopes in seq order, unverified.
+	// List returns the envelopes opts selects in seq order (newest first
+	// with opts.Newest), unverified.
 	List(ctx context.Context, opts ListOptions) ([]*Envelope, error)
 	// Verify checks the whole chain in seq order, then the store's head
 	// record, and returns a *ChainError for the first broken link.
@@ -25,20 +27,41 @@ type Store interface {
 	Close() error
 }
 
-// ListOptions selects receipts. The zero value selects all of them.
+// ListOptions selects receipts. The zero value selects all of them, oldest
+// first.
 type ListOptions struct {
 	Limit      int      // at most this many; 0 or less: no limit
 	After      int64    // only seq greater than this
-	Actor      string   // only this actor email
+	Before     int64    // only seq less than this; 0 or less: no bound
+	Actor      string   // only this actor email (compared without case)
 	Capability string   // only this capability id
 	Decision   Decision // only this decision
+	// RunIDPrefix selects the run ids that start with it, so that a
+	// caller can accept a unique prefix of a run id.
+	RunIDPrefix string
+	// Since and Until select by the receipt's timestamp, compared at whole
+	// seconds (UTC): a receipt is selected when the second of its
+	// timestamp is at or after Since's and before Until's. A zero time is
+	// no bound.
+	Since, Until time.Time
+	// Newest lists from the newest receipt (highest seq) down: with Limit,
+	// the last Limit receipts that match, newest first.
+	Newest bool
 }
 
+// secondLayout is the fixed-width prefix of a stored timestamp that the
+// time bounds compare.
+const secondLayout = "2006-01-02T15:04:05"
+
 func (o ListOptions) match(r *Receipt) bool {
-	return r.Seq > o.After &&
-		(o.Actor == "" || r.Actor.Email == o.Actor) &&
+	sec := r.Timestamp.UTC().Format(secondLayout)
+	return r.Seq > o.After && (o.Before <= 0 || r.Seq < o.Before) &&
+		(o.Actor == "" || strings.EqualFold(r.Actor.Email, o.Actor)) &&
 		(o.Capability == "" || r.Capability.ID == o.Capability) &&
-		(o.Decision == "" || r.Decision == o.Decision)
+		(o.Decision == "" || r.Decision == o.Decision) &&
+		strings.HasPrefix(r.RunID, o.RunIDPrefix) &&
+		(o.Since.IsZero() || sec >= o.Since.UTC().Format(secondLayout)) &&
+		(o.Until.IsZero() || sec < o.Until.UTC().Format(secondLayout))
 }
 
 // VerifyReport summarises a chain walk: how many receipts verified, and

@@ -189,19 +189,22 @@ func (s *DirStore) Get(ctx context.Context, runID string) (*Envelope, error) {
 	return nil, fmt.Errorf("%w: run %s", ErrNotFound, runID)
 }
 
-// List implements Store. Filters other than After read each file's body
-// (unverified).
+// List implements Store. Filters other than the seq bounds and the run id
+// prefix read each file's body (unverified).
 func (s *DirStore) List(ctx context.Context, opts ListOptions) ([]*Envelope, error) {
 	es, err := s.entries()
 	if err != nil {
 		return nil, fmt.Errorf("receipts: list: %w", err)
+	}
+	if opts.Newest {
+		slices.Reverse(es)
 	}
 	var out []*Envelope
 	for _, e := range es {
 		if opts.Limit > 0 && len(out) >= opts.Limit {
 			break
 		}
-		if e.seq <= opts.After {
+		if e.seq <= opts.After || (opts.Before > 0 && e.seq >= opts.Before) || !strings.HasPrefix(e.runID, opts.RunIDPrefix) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {

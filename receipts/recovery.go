@@ -53,19 +53,42 @@ func getEnvelope(ctx context.Context, q querier, runID string) (*Envelope, error
 	return ParseEnvelope(data)
 }
 
-// listEnvelopes reads envelopes in seq order, for Store.List.
+// listEnvelopes reads the envelopes opts selects, for Store.List.
 func listEnvelopes(ctx context.Context, q querier, opts ListOptions) ([]*Envelope, error) {
 	stmt := `SELECT envelope FROM receipts WHERE seq > ?`
 	args := []any{opts.After}
+	if opts.Before > 0 {
+		stmt += " AND seq < ?"
+		args = append(args, opts.Before)
+	}
+	if opts.Actor != "" {
+		stmt += " AND lower(actor) = lower(?)"
+		args = append(args, opts.Actor)
+	}
 	for _, f := range []struct{ col, val string }{
-		{"actor", opts.Actor}, {"capability", opts.Capability}, {"decision", string(opts.Decision)},
+		{"capability", opts.Capability}, {"decision", string(opts.Decision)},
 	} {
 		if f.val != "" {
 			stmt += " AND " + f.col + " = ?"
 			args = append(args, f.val)
 		}
 	}
+	if opts.RunIDPrefix != "" {
+		stmt += " AND substr(run_id, 1, ?) = ?"
+		args = append(args, len(opts.RunIDPrefix), opts.RunIDPrefix)
+	}
+	if !opts.Since.IsZero() {
+		stmt += " AND substr(timestamp, 1, 19) >= ?"
+		args = append(args, opts.Since.UTC().Format(secondLayout))
+	}
+	if !opts.Until.IsZero() {
+		stmt += " AND substr(timestamp, 1, 19) < ?"
+		args = append(args, opts.Until.UTC().Format(secondLayout))
+	}
 	stmt += " ORDER BY seq"
+	if opts.Newest {
+		stmt += " DESC"
+	}
 	if opts.Limit > 0 {
 		stmt += " LIMIT ?"
 		args = append(args, opts.Limit)

@@ -300,6 +300,9 @@ func testStore(t *testing.T, newHarness func(t *testing.T) *harness) {
 
 	t.Run("List", func(t *testing.T) {
 		t.Parallel()
+		at := func(h, m, s, ms int) time.Time {
+			return time.Date(2026, 3, 14, h, m, s, ms*int(time.Millisecond), time.UTC)
+		}
 		_, s, _ := chain(t, 7) // actors agent(i%3), decisions PASS,BLOCK,FAILED by i%3
 		tests := []struct {
 			opts ListOptions
@@ -316,6 +319,20 @@ func testStore(t *testing.T, newHarness func(t *testing.T) *harness) {
 			{ListOptions{Capability: "crm/create-contact", After: 6}, []int{7}},
 			{ListOptions{Capability: "other"}, nil},
 			{ListOptions{After: 7}, nil},
+			{ListOptions{Newest: true, Limit: 2}, []int{7, 6}},
+			{ListOptions{Newest: true, Before: 4}, []int{3, 2, 1}},
+			{ListOptions{Newest: true, Before: 7, Actor: "agent1@example.com", Limit: 1}, []int{4}},
+			{ListOptions{Before: 3}, []int{1, 2}},
+			{ListOptions{Actor: "AGENT2@Example.com"}, []int{2, 5}},
+			{ListOptions{RunIDPrefix: "run-000"}, []int{1, 2, 3, 4, 5, 6, 7}},
+			{ListOptions{RunIDPrefix: "run-0003"}, []int{3}},
+			{ListOptions{RunIDPrefix: "run-0003x"}, nil},
+			{ListOptions{RunIDPrefix: "_"}, nil},
+			// Receipt i is stamped 15:(9+i):28.036897 on testTime's day.
+			{ListOptions{Since: at(15, 12, 28, 900)}, []int{3, 4, 5, 6, 7}},
+			{ListOptions{Since: at(15, 12, 29, 0)}, []int{4, 5, 6, 7}},
+			{ListOptions{Since: at(15, 12, 0, 0), Until: at(15, 14, 28, 500)}, []int{3, 4}},
+			{ListOptions{Until: at(15, 11, 29, 0), Newest: true}, []int{2, 1}},
 		}
 		for _, tc := range tests {
 			list, err := s.List(t.Context(), tc.opts)

@@ -189,7 +189,7 @@ func TestReceiptsShowPrintsAVerifiableEnvelope(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
-	code, shown, stderr := invoke(t, home, "", "receipts", "show", rep.ReceiptID)
+	code, shown, stderr := invoke(t, home, "", "receipts", "show", rep.ReceiptID, "--json")
 	if code != exitPass || stderr != "" {
 		t.Fatalf("show: code %d, %s", code, stderr)
 	}

@@ -1,17 +1,11 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
-	"sort"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/enact-run/enact/policy"
-	"github.com/enact-run/enact/receipts"
 )
 
 func (c *cli) receiptsCommand() *cobra.Command {
@@ -30,99 +24,10 @@ its own runs only, unless the policy gives it the auditor role.`,
 	}
 	cmd.PersistentFlags().StringVar(&dir, "receipts-dir", "", "read receipts from this directory of JSON files instead of $ENACT_HOME/receipts.db")
 
-	var limit int
-	var asJSON bool
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List receipts, oldest first",
-		Args:  cobra.NoArgs,
-		RunE: c.withState(&dir, func(cmd *cobra.Command, _ []string, st *state) error {
-			envs, err := st.store.List(cmd.Context(), receipts.ListOptions{Limit: limit})
-			if err != nil {
-				return c.fail(exitInternal, err)
-			}
-			if asJSON {
-				return json.NewEncoder(c.stdout).Encode(envs)
-			}
-			w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "SEQ\tRUN ID\tTIME\tCAPABILITY\tACTOR\tDECISION\tACTIONS")
-			for _, env := range envs {
-				r, err := bodyOf(env)
-				if err != nil {
-					fmt.Fprintf(w, "?\t?\t?\t?\t?\tunreadable: %v\t\n", err)
-					continue
-				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", r.Seq, r.RunID, r.Timestamp.Format("2006-01-02 15:04:05"), r.Capability.ID, r.Actor.Email, r.Decision, len(r.Actions))
-			}
-			return w.Flush()
-		}),
-	}
-	list.Flags().IntVar(&limit, "limit", 0, "at most this many")
-	list.Flags().BoolVar(&asJSON, "json", false, "print the envelopes as JSON")
-
-	show := &cobra.Command{
-		Use:   "show RUN_ID",
-		Short: "Print one receipt's envelope, exactly as signed, after verifying it",
-		Args:  cobra.ExactArgs(1),
-		RunE: c.withState(&dir, func(cmd *cobra.Command, args []string, st *state) error {
-			env, err := st.store.Get(cmd.Context(), args[0])
-			if errors.Is(err, receipts.ErrNotFound) {
-				return c.fail(exitInvalid, err)
-			} else if err != nil {
-				return c.fail(exitInternal, err)
-			}
-			// The envelope is printed byte for byte, so the output itself
-			// verifies (receipts.Open, or any JCS + Ed25519 tool).
-			data, err := env.MarshalJSON()
-			if err != nil {
-				return c.fail(exitInternal, err)
-			}
-			if _, err := receipts.Open(data, st.keys.Verifiers()); err != nil {
-				c.printf(c.stderr, "enact-run: receipt %s does NOT verify: %v\n", args[0], err)
-				c.code = exitFailed
-			}
-			_, err = c.stdout.Write(append(data, '\n'))
-			return err
-		}),
-	}
-
-	verify := &cobra.Command{
-		Use:   "verify",
-		Short: "Verify every signature and the whole hash chain",
-		Long: `Walk the chain from the first receipt, checking each body's hash, its
-signatures, the sequence numbers (a deleted receipt leaves a gap) and the link
-to the previous receipt (a reordered or replaced one breaks it). Reports the
-first broken link and exits 1, or exits 0 when everything verifies.`,
-		Args: cobra.NoArgs,
-		RunE: c.withState(&dir, func(cmd *cobra.Command, _ []string, st *state) error {
-			rep, err := st.store.Verify(cmd.Context(), st.keys.Verifiers())
-			if err != nil {
-				c.printf(c.stdout, "BROKEN after %d good receipts: %v\n", rep.Verified, err)
-				c.code = exitFailed
-				return nil
-			}
-			c.printf(c.stdout, "ok: %d receipts verify; head seq %d %s\n", rep.Verified, rep.HeadSeq, rep.HeadHash)
-			return nil
-		}),
-	}
-
-	keys := &cobra.Command{
-		Use:   "keys",
-		Short: "Print the public keys that verify receipts (for third parties)",
-		Args:  cobra.NoArgs,
-		RunE: c.withState(&dir, func(cmd *cobra.Command, _ []string, st *state) error {
-			pub := st.keys.PublicKeys()
-			ids := make([]string, 0, len(pub))
-			for id := range pub {
-				ids = append(ids, id)
-			}
-			sort.Strings(ids)
-			for _, id := range ids {
-				c.printf(c.stdout, "%s %s\n", id, pub[id])
-			}
-			return nil
-		}),
-	}
+	list := c.receiptsListCommand(&dir)
+	show := c.receiptsShowCommand(&dir)
+	verify := c.receiptsVerifyCommand(&dir)
+	keys := c.receiptsKeysCommand(&dir)
 
 	rotate := &cobra.Command{
 		Use:   "rotate-keys",
@@ -151,15 +56,6 @@ func (c *cli) withState(dir *string, f func(*cobra.Command, []string, *state) er
 		defer st.Close()
 		return f(cmd, args, st)
 	}
-}
-
-// bodyOf decodes an envelope's body without verifying it (for listing).
-func bodyOf(env *receipts.Envelope) (*receipts.Receipt, error) {
-	var r receipts.Receipt
-	if err := json.Unmarshal(env.Body, &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
 }
 
 func (c *cli) policyCommand() *cobra.Command {

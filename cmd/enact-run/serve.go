@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/enact-run/enact/cmd/enact-run/internal/console"
 	"github.com/enact-run/enact/cmd/enact-run/internal/httpapi"
 	"github.com/enact-run/enact/cmd/enact-run/internal/mcpserver"
 	"github.com/enact-run/enact/policy"
@@ -30,6 +31,7 @@ func (c *cli) serveCommand() *cobra.Command {
   GET  /v1/runs/{id}           a run, from its receipt
   GET  /v1/receipts/{id}       the receipt, exactly as signed
   /mcp                         MCP over streamable HTTP
+  /ui/                         the web console (log in with a token)
 Callers authenticate with "Authorization: Bearer TOKEN"; the policy file's
 api_tokens map each token's sha256 to the actor it acts for. Without
 api_tokens nobody is let in, unless --anonymous-actor names who anonymous
@@ -97,6 +99,11 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 			}
 			mux.Handle("/mcp", mcpHandler)
 			mux.Handle("/", api)
+			ui, err := consoleHandler(st, client, auth, anonymous, log)
+			if err != nil {
+				return c.fail(exitInvalid, err)
+			}
+			mux.Handle(console.Prefix+"/", ui)
 			log.Info("serving", "addr", addrOrDefault(addr))
 			if err := httpapi.Serve(ctx, addr, mux, log); err != nil {
 				return c.fail(exitInternal, err)
