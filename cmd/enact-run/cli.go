@@ -547,6 +547,7 @@ func splitErrors(err error) []string {
 
 func (c *cli) buildCommand() *cobra.Command {
 	var out string
+	var dirs []string
 	cmd := &cobra.Command{
 		Use:   "build FILE",
 		Short: "Build a capability's plugins into content-addressed artifacts",
@@ -556,13 +557,16 @@ write the artifacts into DIR, each named by its sha256:
   sha256-<hex>.wasm          a prebuilt module, or an interpreter engine
   sha256-<hex>.plugin.json   a script task: its source and the pinned engine
   plugins.json               which task is which artifact (not content-addressed)
-Existing artifacts are left as they are (same name, same bytes).`,
+Existing artifacts are left as they are (same name, same bytes). For a
+composite, the tasks of every capability its steps run are built, named
+<capability id>/<task id>.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.doBuild(cmd.Context(), args[0], out)
+			return c.doBuild(cmd.Context(), args[0], out, dirs)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "enact-build", "directory to write the artifacts into")
+	cmd.Flags().StringArrayVar(&dirs, "dir", nil, "directory a composite's imports are looked for in, after the composite's own (repeatable)")
 	return cmd
 }
 

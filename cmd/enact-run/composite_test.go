@@ -281,6 +281,11 @@ func TestCompositeCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitPass || len(rep.Steps) != 2 || rep.Steps[0].Status != "passed" {
 		t.Errorf("run --dir --dry-run: %d %v\n%s\n%s", code, err, stdout, stderr)
 	}
+	// build builds the tasks of every capability the flow runs.
+	out := t.TempDir()
+	if code, stdout, stderr := invoke(t, home, "", "build", "--dir", dir, filepath.Join(other, "flow.yaml"), "-o", out); code != exitPass || !strings.Contains(stdout, "KvPut/put ") {
+		t.Errorf("build: %d\n%s\n%s", code, stdout, stderr)
+	}
 	// A capability found by id in --dir.
 	if code, stdout, stderr := invoke(t, home, "", "run", "KvFlow", "--dir", dir, "--json"); code != exitPass || !strings.Contains(stdout, `"capability": "KvFlow"`) {
 		t.Errorf("run KvFlow --dir: %d\n%s\n%s", code, stdout, stderr)
