@@ -242,6 +242,9 @@ type reportAction struct {
 	Planned        bool   `json:"planned,omitempty"`
 	AlreadyExisted bool   `json:"already_existed,omitempty"`
 	Error          string `json:"error,omitempty"`
+	// Step names the composite's step whose run asked for the action
+	// ("outer/inner" in a nested composite); "" for the run's own.
+	Step string `json:"step,omitempty"`
 }
 
 type reportError struct {
@@ -393,6 +396,8 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		c.printf(c.stderr, "replayed: run %s already ran with this idempotency key; nothing executed\n", res.RunID)
 	}
 	report.Actions = actionsOf(res.Receipt)
+	// A composite's actions are its steps' (read from their receipts).
+	report.Actions = append(report.Actions, c.stepActions(ctx, client, policy.Actor{Email: actor}, "", res.Steps, 0)...)
 	for _, st := range res.Steps {
 		rs := reportStep{ID: st.ID, Capability: st.Capability.ID, Status: st.Status, RunID: st.RunID, Receipt: st.Receipt, Replayed: st.Replayed}
 		if st.Error != nil {
@@ -412,7 +417,9 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	}
 	if f.dryRun && !f.asJSON {
 		for _, a := range report.Actions {
-			if a.Planned {
+			if a.Planned && a.Step != "" {
+				c.printf(c.stderr, "planned (dry run, not performed): step %s: %d %s\n", a.Step, a.Seq, a.Action)
+			} else if a.Planned {
 				c.printf(c.stderr, "planned (dry run, not performed): %d %s\n", a.Seq, a.Action)
 			}
 		}
@@ -568,6 +575,30 @@ composite, the tasks of every capability its steps run are built, named
 	cmd.Flags().StringVarP(&out, "output", "o", "enact-build", "directory to write the artifacts into")
 	cmd.Flags().StringArrayVar(&dirs, "dir", nil, "directory a composite's imports are looked for in, after the composite's own (repeatable)")
 	return cmd
+}
+
+// stepActions lists the actions of a composite's steps, from each step's
+// receipt, the steps of nested composites included.
+func (c *cli) stepActions(ctx context.Context, client *enact.Client, actor policy.Actor, prefix string, steps []receipts.Step, depth int) []reportAction {
+	var out []reportAction
+	for _, st := range steps {
+		if st.RunID == "" || depth > capabilities.MaxCompositeDepth {
+			continue
+		}
+		env, err := client.Receipt(ctx, actor, st.RunID)
+		if err != nil {
+			continue
+		}
+		for _, a := range actionsOf(env) {
+			a.Step = prefix + st.ID
+			out = append(out, a)
+		}
+		var body receipts.Receipt
+		if json.Unmarshal(env.Body, &body) == nil && len(body.Steps) > 0 {
+			out = append(out, c.stepActions(ctx, client, actor, prefix+st.ID+"/", body.Steps, depth+1)...)
+		}
+	}
+	return out
 }
 
 // actionsOf lists the actions a sealed receipt records.

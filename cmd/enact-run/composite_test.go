@@ -277,9 +277,17 @@ func TestCompositeCLI(t *testing.T) {
 	if code, stdout, _ := invoke(t, home, "", "validate", "--dir", dir, filepath.Join(other, "flow.yaml")); code != exitPass {
 		t.Errorf("validate --dir: %d\n%s", code, stdout)
 	}
-	code, stdout, stderr = invoke(t, home, "", "run", "--dir", dir, filepath.Join(other, "flow.yaml"), "--dry-run", "--json")
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitPass || len(rep.Steps) != 2 || rep.Steps[0].Status != "passed" {
+	code, stdout, stderr = invoke(t, home, "", "run", "--dir", dir, filepath.Join(other, "flow.yaml"), "--dry-run", "--json", "--input", `{"twice": true}`)
+	var plan struct {
+		Steps   []reportStep   `json:"steps"`
+		Actions []reportAction `json:"actions"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &plan); err != nil || code != exitPass || len(plan.Steps) != 2 || plan.Steps[1].Status != "passed" {
 		t.Errorf("run --dir --dry-run: %d %v\n%s\n%s", code, err, stdout, stderr)
+	}
+	// The dry run's plan: each step's write, planned, named by its step.
+	if got := fmt.Sprint(plan.Actions); got != "[{1 kv.put allowed true false  one} {1 kv.put allowed true false  two}]" {
+		t.Errorf("dry run actions %s", got)
 	}
 	// build builds the tasks of every capability the flow runs.
 	out := t.TempDir()
