@@ -55,14 +55,15 @@ func (r *Resolver) Resolve(c *Capability) (*Capability, error) {
 	if c.Type != "composite" {
 		return c, nil
 	}
-	rs := &resolving{r: r, dirs: map[string][]*Capability{}}
+	rs := &resolving{r: r, dirs: map[string][]*Capability{}, broken: map[string][]string{}}
 	return rs.resolve(c, []string{c.ID})
 }
 
 // resolving is one Resolve call: the directories it read.
 type resolving struct {
-	r    *Resolver
-	dirs map[string][]*Capability // directory → its capabilities
+	r      *Resolver
+	dirs   map[string][]*Capability // directory → its capabilities
+	broken map[string][]string      // directory → its files that do not load
 }
 
 func (rs *resolving) resolve(c *Capability, chain []string) (*Capability, error) {
@@ -171,7 +172,15 @@ func (rs *resolving) find(c *Capability, im Import) (*Capability, error) {
 	if len(versions) > 0 {
 		return nil, fmt.Errorf("version mismatch: version %s is imported, found only version %s", im.Version, strings.Join(versions, ", "))
 	}
-	return nil, fmt.Errorf("unresolved import: no capability %s was found (searched %s)", im.ID, searched(places, rs.r.NoShipped))
+	var broken []string
+	for _, dir := range places {
+		broken = append(broken, rs.broken[dir]...)
+	}
+	hint := ""
+	if len(broken) > 0 {
+		hint = fmt.Sprintf("; these files there do not load, validate them: %s", strings.Join(broken, ", "))
+	}
+	return nil, fmt.Errorf("unresolved import: no capability %s was found (searched %s)%s", im.ID, searched(places, rs.r.NoShipped), hint)
 }
 
 func orNone(v string) string {
@@ -208,6 +217,8 @@ func (rs *resolving) dir(dir string) []*Capability {
 		}
 		if cand, err := LoadFile(filepath.Join(dir, n)); err == nil {
 			out = append(out, cand)
+		} else {
+			rs.broken[dir] = append(rs.broken[dir], filepath.Join(dir, n))
 		}
 	}
 	rs.dirs[dir] = out

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/plugins"
 	"github.com/enact-run/enact/runtime"
 )
@@ -32,8 +33,11 @@ type buildTask struct {
 	Function string `json:"function,omitempty"`
 }
 
-func (c *cli) doBuild(ctx context.Context, file, out string, asJSON bool) error {
-	capability, err := c.load(file)
+func (c *cli) doBuild(ctx context.Context, file, out string, dirs []string, asJSON bool) error {
+	capability, err := c.load(file, dirs...)
+	if err == nil {
+		capability, err = resolve(capability, dirs)
+	}
 	if err != nil {
 		return c.fail(exitInvalid, err)
 	}
@@ -42,7 +46,7 @@ func (c *cli) doBuild(ctx context.Context, file, out string, asJSON bool) error 
 		return c.fail(exitInternal, err)
 	}
 	defer engine.Close(context.WithoutCancel(ctx))
-	ps, err := engine.Prepare(ctx, capability)
+	ps, prefixes, err := preparePlugins(ctx, engine, capability)
 	if err != nil {
 		var re *runtime.Error
 		if errors.As(err, &re) && re.Code != runtime.CodePluginError && re.Code != runtime.CodeUnsupported && re.Code != runtime.CodeInvalidInput {
@@ -54,8 +58,8 @@ func (c *cli) doBuild(ctx context.Context, file, out string, asJSON bool) error 
 		return c.fail(exitInternal, err)
 	}
 	m := buildManifest{Capability: capability.ID, Version: capability.Version, Digest: capability.Digest, Tasks: []buildTask{}}
-	for _, p := range ps {
-		t := buildTask{ID: p.TaskID(), Kind: string(p.Kind()), Digest: p.Digest()}
+	for i, p := range ps {
+		t := buildTask{ID: prefixes[i] + p.TaskID(), Kind: string(p.Kind()), Digest: p.Digest()}
 		if p.Kind() == plugins.KindScript {
 			wasm, err := p.Engine().Wasm()
 			if err != nil {
@@ -94,6 +98,47 @@ func (c *cli) doBuild(ctx context.Context, file, out string, asJSON bool) error 
 	}
 	c.printf(c.stdout, "%-20s %s\n", "manifest", filepath.Join(out, "plugins.json"))
 	return nil
+}
+
+// preparePlugins prepares a capability's plugins; for a composite, those
+// of every capability its steps run (each once), their task ids prefixed
+// with the capability id and "/".
+func preparePlugins(ctx context.Context, engine *runtime.Engine, c *capabilities.Capability) ([]*plugins.Plugin, []string, error) {
+	if c.Type != "composite" {
+		ps, err := engine.Prepare(ctx, c)
+		return ps, make([]string, len(ps)), err
+	}
+	if err := engine.Check(c); err != nil {
+		return nil, nil, err
+	}
+	var all []*plugins.Plugin
+	var prefixes []string
+	seen := map[string]bool{}
+	var walk func(c *capabilities.Capability) error
+	walk = func(c *capabilities.Capability) error {
+		for _, im := range c.Imports {
+			sub := c.Imported(im.ID)
+			if seen[sub.Digest] {
+				continue
+			}
+			seen[sub.Digest] = true
+			if sub.Type == "composite" {
+				if err := walk(sub); err != nil {
+					return err
+				}
+				continue
+			}
+			ps, err := engine.Prepare(ctx, sub)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				all, prefixes = append(all, p), append(prefixes, sub.ID+"/")
+			}
+		}
+		return nil
+	}
+	return all, prefixes, walk(c)
 }
 
 // writeAddressed writes data as sha256-<hex><ext> in dir, atomically, and

@@ -303,6 +303,9 @@ type reportAction struct {
 	Planned        bool   `json:"planned,omitempty"`
 	AlreadyExisted bool   `json:"already_existed,omitempty"`
 	Error          string `json:"error,omitempty"`
+	// Step names the composite's step whose run asked for the action
+	// ("outer/inner" in a nested composite); "" for the run's own.
+	Step string `json:"step,omitempty"`
 }
 
 type reportError struct {
@@ -525,6 +528,8 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		c.printf(c.stderr, "replayed: run %s already ran with this idempotency key; nothing executed\n", res.RunID)
 	}
 	report.Actions = actionsOf(res.Receipt)
+	// A composite's actions are its steps' (read from their receipts).
+	report.Actions = append(report.Actions, c.stepActions(ctx, client, policy.Actor{Email: actor}, "", res.Steps, 0)...)
 	for _, st := range res.Steps {
 		rs := reportStep{ID: st.ID, Capability: st.Capability.ID, Status: st.Status, RunID: st.RunID, Receipt: st.Receipt, Replayed: st.Replayed}
 		if st.Error != nil {
@@ -544,7 +549,9 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	}
 	if f.dryRun && !f.asJSON {
 		for _, a := range report.Actions {
-			if a.Planned {
+			if a.Planned && a.Step != "" {
+				c.printf(c.stderr, "planned (dry run, not performed): step %s: %d %s\n", a.Step, a.Seq, a.Action)
+			} else if a.Planned {
 				c.printf(c.stderr, "planned (dry run, not performed): %d %s\n", a.Seq, a.Action)
 			}
 		}
@@ -738,6 +745,7 @@ func splitErrors(err error) []string {
 func (c *cli) buildCommand() *cobra.Command {
 	var out string
 	var asJSON bool
+	var dirs []string
 	cmd := &cobra.Command{
 		Use:   "build FILE",
 		Short: "Build a capability's plugins into content-addressed artifacts",
@@ -747,15 +755,42 @@ write the artifacts into DIR, each named by its sha256:
   sha256-<hex>.wasm          a prebuilt module, or an interpreter engine
   sha256-<hex>.plugin.json   a script task: its source and the pinned engine
   plugins.json               which task is which artifact (not content-addressed)
-Existing artifacts are left as they are (same name, same bytes).`,
+Existing artifacts are left as they are (same name, same bytes). For a
+composite, the tasks of every capability its steps run are built, named
+<capability id>/<task id>.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.doBuild(cmd.Context(), args[0], out, asJSON)
+			return c.doBuild(cmd.Context(), args[0], out, dirs, asJSON)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "enact-build", "directory to write the artifacts into")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the manifest (plugins.json) as JSON instead of one line per artifact")
+	cmd.Flags().StringArrayVar(&dirs, "dir", nil, "directory a composite's imports are looked for in, after the composite's own (repeatable)")
 	return cmd
+}
+
+// stepActions lists the actions of a composite's steps, from each step's
+// receipt, the steps of nested composites included.
+func (c *cli) stepActions(ctx context.Context, client *enact.Client, actor policy.Actor, prefix string, steps []receipts.Step, depth int) []reportAction {
+	var out []reportAction
+	for _, st := range steps {
+		if st.RunID == "" || depth > capabilities.MaxCompositeDepth {
+			continue
+		}
+		env, err := client.Receipt(ctx, actor, st.RunID)
+		if err != nil {
+			continue
+		}
+		for _, a := range actionsOf(env) {
+			a.Step = prefix + st.ID
+			out = append(out, a)
+		}
+		var body receipts.Receipt
+		if json.Unmarshal(env.Body, &body) == nil && len(body.Steps) > 0 {
+			out = append(out, c.stepActions(ctx, client, actor, prefix+st.ID+"/", body.Steps, depth+1)...)
+		}
+	}
+	return out
 }
 
 // actionsOf lists the actions a sealed receipt records.

@@ -235,12 +235,17 @@ func TestCompositeCLI(t *testing.T) {
 	// The step's run is listed under its own capability, and its receipt
 	// hash is the one the composite's report gives.
 	code, stdout, _ = invoke(t, home, "", "receipts", "list", "--json")
-	var envs []*receipts.Envelope
-	if err := json.Unmarshal([]byte(stdout), &envs); err != nil || code != exitPass {
+	var listed struct {
+		Runs []struct {
+			Receipt *receipts.Envelope `json:"receipt"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &listed); err != nil || code != exitPass {
 		t.Fatalf("receipts list: %d %v", code, err)
 	}
 	ids := map[string]string{}
-	for _, env := range envs {
+	for _, run := range listed.Runs {
+		env := run.Receipt
 		var b receipts.Receipt
 		if err := json.Unmarshal(env.Body, &b); err != nil {
 			t.Fatal(err)
@@ -277,9 +282,22 @@ func TestCompositeCLI(t *testing.T) {
 	if code, stdout, _ := invoke(t, home, "", "validate", "--dir", dir, filepath.Join(other, "flow.yaml")); code != exitPass {
 		t.Errorf("validate --dir: %d\n%s", code, stdout)
 	}
-	code, stdout, stderr = invoke(t, home, "", "run", "--dir", dir, filepath.Join(other, "flow.yaml"), "--dry-run", "--json")
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitPass || len(rep.Steps) != 2 || rep.Steps[0].Status != "passed" {
+	code, stdout, stderr = invoke(t, home, "", "run", "--dir", dir, filepath.Join(other, "flow.yaml"), "--dry-run", "--json", "--input", `{"twice": true}`)
+	var plan struct {
+		Steps   []reportStep   `json:"steps"`
+		Actions []reportAction `json:"actions"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &plan); err != nil || code != exitPass || len(plan.Steps) != 2 || plan.Steps[1].Status != "passed" {
 		t.Errorf("run --dir --dry-run: %d %v\n%s\n%s", code, err, stdout, stderr)
+	}
+	// The dry run's plan: each step's write, planned, named by its step.
+	if got := fmt.Sprint(plan.Actions); got != "[{1 kv.put allowed true false  one} {1 kv.put allowed true false  two}]" {
+		t.Errorf("dry run actions %s", got)
+	}
+	// build builds the tasks of every capability the flow runs.
+	out := t.TempDir()
+	if code, stdout, stderr := invoke(t, home, "", "build", "--dir", dir, filepath.Join(other, "flow.yaml"), "-o", out); code != exitPass || !strings.Contains(stdout, "KvPut/put ") {
+		t.Errorf("build: %d\n%s\n%s", code, stdout, stderr)
 	}
 	// A capability found by id in --dir.
 	if code, stdout, stderr := invoke(t, home, "", "run", "KvFlow", "--dir", dir, "--json"); code != exitPass || !strings.Contains(stdout, `"capability": "KvFlow"`) {
