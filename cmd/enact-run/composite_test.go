@@ -258,6 +258,25 @@ func TestCompositeCLI(t *testing.T) {
 	if ids[rep.Steps[0].RunID] != "KvPut" || len(ids) != 2 {
 		t.Errorf("receipts list: %v", ids)
 	}
+	// The console's page of the composite lists the step's run (the
+	// skipped step has none).
+	var body receipts.Receipt
+	if err := json.Unmarshal(rep.Receipt.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := receipts.OpenKeyring(filepath.Join(home, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := receipts.OpenSQLite(t.Context(), filepath.Join(home, "receipts.db"), keys.Signers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	children, err := compositeSteps(store)(t.Context(), body.RunID)
+	store.Close()
+	if err != nil || len(children) != 1 || children[0] != rep.Steps[0].RunID {
+		t.Errorf("the console's child runs of %s: %v %v, want [%s]", body.RunID, children, err, rep.Steps[0].RunID)
+	}
 	// The human form names each step.
 	_, _, stderr = invoke(t, home, "", "run", filepath.Join(dir, "flow.yaml"), "--input", `{"twice": true}`)
 	if !strings.Contains(stderr, "step one (KvPut): passed") || !strings.Contains(stderr, "step two (KvPut): passed") {

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 
 	"github.com/enact-run/enact/cmd/enact-run/internal/console"
 	"github.com/enact-run/enact/cmd/enact-run/internal/httpapi"
 	"github.com/enact-run/enact/policy"
+	"github.com/enact-run/enact/receipts"
 )
 
 // consoleHandler is the web console serve mounts at /ui: the state's
@@ -17,6 +20,7 @@ func consoleHandler(st *state, client *liveClient, auth httpapi.Authenticator, a
 	cfg := console.Config{
 		Store: st.store, Keys: st.keys, AnonymousActor: anonymous, Logger: log,
 		MayReadAll: func(a policy.Actor) bool { return client.client.Load().MayReadAll(a) },
+		Children:   compositeSteps(st.store),
 	}
 	if auth != nil {
 		cfg.Auth = auth
@@ -26,4 +30,26 @@ func consoleHandler(st *state, client *liveClient, auth httpapi.Authenticator, a
 		return nil, err
 	}
 	return httpapi.HostCheck(h), nil
+}
+
+// compositeSteps lists the child runs of a composite run: the run ids its
+// receipt's steps record (a step that did not start has none).
+func compositeSteps(store receipts.Store) func(context.Context, string) ([]string, error) {
+	return func(ctx context.Context, runID string) ([]string, error) {
+		env, err := store.Get(ctx, runID)
+		if err != nil {
+			return nil, err
+		}
+		var r receipts.Receipt
+		if err := json.Unmarshal(env.Body, &r); err != nil {
+			return nil, err
+		}
+		var ids []string
+		for _, s := range r.Steps {
+			if s.RunID != "" {
+				ids = append(ids, s.RunID)
+			}
+		}
+		return ids, nil
+	}
 }
