@@ -456,3 +456,46 @@ func TestServeRunsAReference(t *testing.T) {
 		t.Fatalf("serve with an untrusted reference: exit %d: %s", code, errOut)
 	}
 }
+
+// A composite imports a capability by its signed bundle reference: the
+// run pulls, verifies and pins it, and runs it as a step.
+func TestCompositeImportsABundleReference(t *testing.T) {
+	t.Parallel()
+	w := newBundleWorld(t)
+	file := w.capability(t, "imported.")
+	w.publish(t, file, "step", w.trusted)
+	dir := t.TempDir()
+	flow := writeTB(t, dir, "flow.yaml", `enact: 1.0.0
+id: GreetFlow
+description: greets through an imported bundle
+type: composite
+imports:
+  - {id: Greet, version: 1.0.0, ref: "`+w.ref("step")+`"}
+inputs: {type: object, properties: {name: {type: string}}, required: [name]}
+flow:
+  steps:
+    - capability: Greet
+      inputs: {name: "{{ inputs.name }}"}
+outputs:
+  type: object
+  source: {step: "{{ steps.Greet.status }}"}
+`)
+	home := t.TempDir()
+	code, out, errOut := w.cli(t, home, "run", flow, "--input", `{"name": "Ada"}`, "--policy", w.policy, "--json")
+	var rep compositeReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitPass || len(rep.Steps) != 1 || rep.Steps[0].Status != "passed" {
+		t.Fatalf("composite over a bundle reference: exit %d %v\n%s\n%s", code, err, out, errOut)
+	}
+	if lock, err := os.ReadFile(filepath.Join(home, "enact.lock")); err != nil || !strings.Contains(string(lock), w.trustedID) {
+		t.Errorf("the imported bundle was not pinned: %v\n%s", err, lock)
+	}
+	// An unsigned bundle under the same import is refused before any step.
+	w.publish(t, w.capability(t, "unsigned."), "step-unsigned")
+	bad := writeTB(t, dir, "bad.yaml", strings.Replace(mustReadString(t, flow), w.ref("step"), w.ref("step-unsigned"), 1))
+	code, out, _ = w.cli(t, t.TempDir(), "run", bad, "--input", `{"name": "Ada"}`, "--policy", w.policy, "--json")
+	if code != exitInvalid || !strings.Contains(out, "unsigned") {
+		t.Errorf("an unsigned imported bundle: exit %d\n%s", code, out)
+	}
+}
+
+func mustReadString(t testing.TB, path string) string { return string(mustRead(t, path)) }

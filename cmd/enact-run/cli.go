@@ -457,8 +457,17 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 			return failWith(exitInvalid, "invalid_capability", err)
 		}
 	}
-	// A composite's imports: beside it, in each --dir, then the shipped set.
-	resolved, err := resolve(capability, f.dirs)
+	// A composite's imports: beside it, in each --dir, then the shipped
+	// set, then a bundle reference (pulled, verified and pinned like a
+	// reference run on its own).
+	resolver := &capabilities.Resolver{Dirs: f.dirs, Bundle: func(ref string) (*capabilities.Capability, error) {
+		r, err := c.openRef(ctx, ref, trust, f.bundle, &verifyReport{})
+		if err != nil {
+			return nil, err
+		}
+		return r.b.Capability, nil
+	}}
+	resolved, err := resolver.Resolve(capability)
 	if err != nil {
 		return failWith(exitInvalid, "invalid_capability", err)
 	}
