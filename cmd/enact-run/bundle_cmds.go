@@ -21,6 +21,7 @@ func (c *cli) bundleCommands() []*cobra.Command {
 
 func (c *cli) keygenCommand() *cobra.Command {
 	var out string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "keygen",
 		Short: "Make an ECDSA P-256 key pair for signing capability bundles",
@@ -45,12 +46,16 @@ Existing files are never overwritten.`,
 			if err := writeNew(out+".pub", k.Public().MarshalPEM(), 0o644); err != nil {
 				return c.fail(exitUsage, err)
 			}
+			if asJSON {
+				return c.printJSON(map[string]string{"key_id": k.KeyID(), "private_key": out + ".key", "public_key": out + ".pub"})
+			}
 			c.printf(c.stdout, "%s\n", k.KeyID())
 			c.printf(c.stderr, "wrote %s.key (private: keep it secret) and %s.pub\noperators trust it with, in their policy file:\n  trust:\n    signers:\n      - key_id: %s\n", out, out, k.KeyID())
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "enact-signing", "path prefix of the key files (PREFIX.key, PREFIX.pub)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"key_id", "private_key", "public_key"} (the files' paths)`)
 	return cmd
 }
 
@@ -71,6 +76,7 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 
 func (c *cli) signCommand() *cobra.Command {
 	var keyPath string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "sign FILE --key KEY",
 		Short: "Sign a capability bundle (the capability file and every file it references)",
@@ -113,18 +119,23 @@ and that manifest.txt lists the files' sha256 (sha256sum).`,
 			if err := os.WriteFile(args[0]+".sig", sf.Marshal(), 0o644); err != nil {
 				return c.fail(exitInternal, err)
 			}
+			if asJSON {
+				return c.printJSON(map[string]any{"capability": b.Capability.ID, "bundle": b.Digest(), "key_id": k.KeyID(),
+					"signature_file": args[0] + ".sig", "files": len(b.Manifest.Entries())})
+			}
 			c.printf(c.stdout, "%s\n", b.Digest())
 			c.printf(c.stderr, "signed %s (%d files) with %s into %s.sig\n", b.Capability.ID, len(b.Manifest.Entries()), k.KeyID(), args[0])
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&keyPath, "key", "", "private key file (PEM) from `enact-run keygen`")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"capability", "bundle", "key_id", "signature_file", "files"}`)
 	return cmd
 }
 
 func (c *cli) pushCommand() *cobra.Command {
 	var (
-		plainHTTP, unsigned bool
+		plainHTTP, unsigned, asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "push FILE oci://HOST/REPO:TAG",
@@ -176,6 +187,10 @@ HTTP is used for loopback hosts, and for others only with --plain-http.`,
 			if err != nil {
 				return c.fail(exitInternal, err)
 			}
+			if asJSON {
+				return c.printJSON(map[string]any{"capability": b.Capability.ID, "ref": args[1], "manifest": md, "bundle": b.Digest(),
+					"signed": sf != nil, "files": len(b.Manifest.Entries())})
+			}
 			c.printf(c.stdout, "%s\n", md)
 			c.printf(c.stderr, "pushed %s (bundle %s, %d files) to %s@%s\n", b.Capability.ID, b.Digest(), len(b.Manifest.Entries()), ref, md)
 			return nil
@@ -183,6 +198,7 @@ HTTP is used for loopback hosts, and for others only with --plain-http.`,
 	}
 	cmd.Flags().BoolVar(&plainHTTP, "plain-http", false, "speak plain HTTP to a registry that is not on loopback")
 	cmd.Flags().BoolVar(&unsigned, "unsigned", false, "push without a signature file")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"capability", "ref", "manifest", "bundle", "signed", "files"}`)
 	return cmd
 }
 
@@ -388,4 +404,12 @@ func (c *cli) printVerify(rep verifyReport, err error, asJSON bool) error {
 	}
 	c.printf(w, "OK         signed by %s\n", rep.Signer)
 	return nil
+}
+
+// printJSON prints v on standard output as one indented JSON object.
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

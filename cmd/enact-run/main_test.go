@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // invoke runs the CLI in-process with its own ENACT_HOME.
@@ -275,5 +277,54 @@ func TestRunKeepsTheInputsKeyOrder(t *testing.T) {
 	code, stdout, stderr := invoke(t, t.TempDir(), `{"zeta": 1, "alpha": 2, "nested": {"y": 1, "b": 2}, "mid": 3}`, "run", doc, "--input", "@-")
 	if code != exitPass || !strings.Contains(stdout, "zeta alpha nested mid y b\n") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+}
+
+// Every command that prints a result has --json (serve and mcp print
+// logs, not results); keygen, sign and policy test print what they did as
+// one JSON object.
+func TestJSONOnEveryCommand(t *testing.T) {
+	t.Parallel()
+	root := (&cli{}).rootCommand()
+	var walk func(cmd *cobra.Command)
+	walk = func(cmd *cobra.Command) {
+		for _, sub := range cmd.Commands() {
+			switch sub.Name() {
+			case "help", "completion", "serve", "mcp":
+				continue
+			}
+			if sub.Runnable() && sub.Flags().Lookup("json") == nil {
+				t.Errorf("%s has no --json", sub.CommandPath())
+			}
+			walk(sub)
+		}
+	}
+	walk(root)
+
+	home, dir := t.TempDir(), t.TempDir()
+	code, stdout, stderr := invoke(t, home, "", "keygen", "--out", filepath.Join(dir, "k"), "--json")
+	var key struct{ KeyID, PrivateKey, PublicKey string }
+	if err := json.Unmarshal([]byte(strings.NewReplacer(`"key_id"`, `"KeyID"`, `"private_key"`, `"PrivateKey"`, `"public_key"`, `"PublicKey"`).Replace(stdout)), &key); err != nil ||
+		code != exitPass || !strings.HasPrefix(key.KeyID, "ecdsa-p256:") || key.PrivateKey != filepath.Join(dir, "k.key") {
+		t.Fatalf("keygen --json: %d %v %s %s", code, err, stdout, stderr)
+	}
+	capDir := t.TempDir()
+	for _, f := range []string{"greet.yaml", "greet.wasm"} {
+		if err := os.WriteFile(filepath.Join(capDir, f), mustRead(t, filepath.Join("../../plugins/examples/greet", f)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr = invoke(t, home, "", "sign", filepath.Join(capDir, "greet.yaml"), "--key", key.PrivateKey, "--json")
+	var signed map[string]any
+	if err := json.Unmarshal([]byte(stdout), &signed); err != nil || code != exitPass || signed["key_id"] != key.KeyID || signed["capability"] != "Greet" {
+		t.Errorf("sign --json: %d %v %s %s", code, err, stdout, stderr)
+	}
+	code, stdout, _ = invoke(t, home, "", "policy", "test", "../../examples/policy.yaml", "../../examples/cases.yaml", "--json")
+	var cases struct {
+		OK     bool `json:"ok"`
+		Passed int  `json:"passed"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &cases); err != nil || code != exitPass || !cases.OK || cases.Passed != 4 {
+		t.Errorf("policy test --json: %d %v %s", code, err, stdout)
 	}
 }

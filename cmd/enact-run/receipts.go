@@ -29,6 +29,7 @@ its own runs only, unless the policy gives it the auditor role.`,
 	verify := c.receiptsVerifyCommand(&dir)
 	keys := c.receiptsKeysCommand(&dir)
 
+	var rotateJSON bool
 	rotate := &cobra.Command{
 		Use:   "rotate-keys",
 		Short: "Make new signing keys; old ones keep verifying old receipts",
@@ -37,10 +38,18 @@ its own runs only, unless the policy gives it the auditor role.`,
 			if err := st.keys.Rotate(); err != nil {
 				return c.fail(exitInternal, err)
 			}
+			if rotateJSON {
+				var ids []string
+				for _, s := range st.keys.Signers() {
+					ids = append(ids, s.KeyID())
+				}
+				return c.printJSON(map[string]any{"rotated": true, "signing_key_ids": ids})
+			}
 			c.printf(c.stdout, "rotated; new receipts are signed with the new keys\n")
 			return nil
 		}),
 	}
+	rotate.Flags().BoolVar(&rotateJSON, "json", false, `print {"rotated", "signing_key_ids"}: the key ids new receipts are signed with`)
 	cmd.AddCommand(list, show, verify, keys, rotate)
 	return cmd
 }
@@ -63,6 +72,7 @@ func (c *cli) policyCommand() *cobra.Command {
 		Use:   "policy",
 		Short: "Check and test policy files",
 	}
+	var asJSON bool
 	test := &cobra.Command{
 		Use:   "test POLICY CASES.yaml",
 		Short: "Run policy test cases: each input against its expected decision",
@@ -90,13 +100,39 @@ what the case expects. CASES.yaml is a list of
 			if err != nil {
 				return c.fail(exitInvalid, err)
 			}
-			c.printf(c.stdout, "%s", rep.String())
 			if !rep.OK() {
 				c.code = exitFailed
 			}
+			if asJSON {
+				type caseJSON struct {
+					Name     string          `json:"name"`
+					Line     int             `json:"line"`
+					Passed   bool            `json:"passed"`
+					Diff     string          `json:"diff,omitempty"`
+					Decision policy.Decision `json:"decision"`
+				}
+				out := struct {
+					File   string     `json:"file"`
+					OK     bool       `json:"ok"`
+					Passed int        `json:"passed"`
+					Failed int        `json:"failed"`
+					Cases  []caseJSON `json:"cases"`
+				}{File: rep.Name, OK: rep.OK(), Cases: []caseJSON{}}
+				for _, cr := range rep.Cases {
+					out.Cases = append(out.Cases, caseJSON{Name: cr.Name, Line: cr.Line, Passed: cr.Passed, Diff: cr.Diff, Decision: cr.Decision})
+					if cr.Passed {
+						out.Passed++
+					} else {
+						out.Failed++
+					}
+				}
+				return c.printJSON(out)
+			}
+			c.printf(c.stdout, "%s", rep.String())
 			return nil
 		},
 	}
+	test.Flags().BoolVar(&asJSON, "json", false, `print {"file", "ok", "passed", "failed", "cases": [{"name", "line", "passed", "diff", "decision"}]}`)
 	cmd.AddCommand(test)
 	return cmd
 }
