@@ -302,3 +302,10 @@ func (c *Connector) redact(s string) string {
 func invalid(format string, a ...any) error {
 	return &hostfns.ConnectorError{Code: hostfns.CodeInvalidArgs, Message: fmt.Sprintf(format, a...)}
 }
+
+// Specs are the connector's actions as a connector with the default
+// idempotency property describes them, without an account: for
+// documentation and for tools that check action ids.
+func Specs() []hostfns.ActionSpec {
+	return (&Connector{keyProp: DefaultIdempotencyProperty}).Actions()
+}

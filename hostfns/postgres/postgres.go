@@ -617,3 +617,8 @@ var (
 	_ hostfns.Connector = (*Connector)(nil)
 	_ hostfns.Checker   = (*Connector)(nil)
 )
+
+// Specs are the connector's actions as a connector with the default
+// limits (DefaultMaxRows) describes them, without a database: for
+// documentation and for tools that check action ids.
+func Specs() []hostfns.ActionSpec { return (&Connector{maxRows: DefaultMaxRows}).Actions() }
