@@ -37,6 +37,8 @@ func TestExtismPluginsThroughTheCLI(t *testing.T) {
 		{"read_write finds no file", []string{"run", extismTestdata + "read_write.yaml", "--json"}, exitFailed, "", "guest_error", []string{"failed to find a pre-opened file descriptor"}},
 		{"fs told not capable", []string{"run", extismTestdata + "fs.yaml", "--json"}, exitFailed, "", "guest_error", []string{"errno 76"}},
 		{"http refused", []string{"run", extismTestdata + "http.yaml", "--json"}, exitInvalid, "", "plugin_error", []string{"extism:host/env.http_request"}},
+		// The AssemblyScript example, built from npm packages.
+		{"greet (AssemblyScript)", []string{"run", "../../plugins/examples/greet/greet.yaml", "--input", `{"name":"Ada"}`, "--json"}, exitPass, `{"output":"Hello, Ada!"}`, "", []string{"[info] greeting 3 characters with Hello"}},
 		{"missing export at validate", []string{"validate", extismTestdata + "missing_export.yaml"}, exitInvalid, "", "", []string{"plugin_error", "no_such_function"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
