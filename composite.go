@@ -65,20 +65,13 @@ func (c *Client) runComposite(ctx context.Context, req RunRequest, in map[string
 	}
 	outcome.Steps = res.Steps
 	res.Output = printed.String()
-	var re *runtime.Error
-	switch {
-	case err == nil:
-		res.Status, res.Outputs, outcome.Outputs = StatusPass, fr.Outputs, fr.Outputs
-	case errors.As(err, &re):
-		// A step a policy blocked fails the composite (its receipt says
-		// so, with code denied); the composite itself was allowed.
-		res.Status, res.Error = StatusFailed, re
-		outcome.Err = &receipts.Error{Code: re.Code, Message: re.Message}
-	default:
-		res.Status = StatusFailed
-		res.Error = &runtime.Error{Code: "internal", Message: err.Error()}
-		outcome.Err = &receipts.Error{Code: "internal", Message: err.Error()}
+	// A step a policy blocked fails the composite (its receipt says so,
+	// with code denied); the composite itself was allowed.
+	var outputs map[string]any
+	if fr != nil {
+		outputs = fr.Outputs
 	}
+	settle(res, outcome, outputs, err)
 }
 
 // redactFlow returns a copy of a flow's account with what the steps

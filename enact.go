@@ -330,18 +330,11 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 				outcome.Plugins = append(outcome.Plugins, p)
 			}
 		}
-		var re *runtime.Error
-		switch {
-		case err == nil:
-			res.Status, res.Outputs, outcome.Outputs = StatusPass, rr.Outputs, rr.Outputs
-		case errors.As(err, &re):
-			res.Status, res.Error = StatusFailed, re
-			outcome.Err = &receipts.Error{Code: re.Code, Message: re.Message}
-		default:
-			res.Status = StatusFailed
-			res.Error = &runtime.Error{Code: "internal", Message: err.Error()}
-			outcome.Err = &receipts.Error{Code: "internal", Message: err.Error()}
+		var outputs map[string]any
+		if rr != nil {
+			outputs = rr.Outputs
 		}
+		settle(res, &outcome, outputs, err)
 	}
 	// Nothing the run says leaves in clear: the result, the stored result
 	// of its key, and (in Finish) the receipt are redacted.
@@ -524,5 +517,23 @@ func (r *Result) LogPlugins(ctx context.Context, log *slog.Logger, capability st
 			level = slog.LevelError
 		}
 		log.Log(ctx, level, "plugin log: "+l.Message, "capability", capability, "task", l.Task, "run_id", r.RunID)
+	}
+}
+
+// settle sets the status of a run that ran from how it ended: PASS with its
+// outputs, or FAILED with its error (a *runtime.Error as it is, any other
+// as internal), in the result and in the receipt's outcome alike.
+func settle(res *Result, outcome *hostfns.RunOutcome, outputs map[string]any, err error) {
+	var re *runtime.Error
+	switch {
+	case err == nil:
+		res.Status, res.Outputs, outcome.Outputs = StatusPass, outputs, outputs
+	case errors.As(err, &re):
+		res.Status, res.Error = StatusFailed, re
+		outcome.Err = &receipts.Error{Code: re.Code, Message: re.Message}
+	default:
+		res.Status = StatusFailed
+		res.Error = &runtime.Error{Code: "internal", Message: err.Error()}
+		outcome.Err = &receipts.Error{Code: "internal", Message: err.Error()}
 	}
 }

@@ -297,3 +297,19 @@ func (c *Capability) ResolveVars(ctx context.Context, given map[string]any) (map
 	}
 	return out, nil
 }
+
+// VarTexts gives resolved environment variables as the text an environment
+// holds: a string as it is, any other value as its JSON. Empty, not nil,
+// for none.
+func VarTexts(vars map[string]any) map[string]string {
+	out := make(map[string]string, len(vars))
+	for k, v := range vars {
+		if s, ok := v.(string); ok {
+			out[k] = s
+			continue
+		}
+		b, _ := json.Marshal(v)
+		out[k] = string(b)
+	}
+	return out
+}

@@ -324,7 +324,7 @@ func (g *Gate) Begin(info RunInfo) (*Run, error) {
 		info.RunID = NewRunID()
 	}
 	r := &Run{g: g, info: info, granted: granted, started: g.clock(),
-		redact: receipts.NewRedactorWith(info.secretScope(), g.Secrets(), info.Vars), secretVars: varTexts(info.Vars)}
+		redact: receipts.NewRedactorWith(info.secretScope(), g.Secrets(), info.Vars), secretVars: capabilities.VarTexts(info.Vars)}
 	if len(refused.NotAllowed)+len(refused.Unknown) > 0 {
 		r.granted = map[string]bool{}
 		r.pol = policy.Decision{Results: []policy.Result{{Policy: "grant", Reason: refused.Error()}}}
@@ -946,24 +946,6 @@ func schemaMessage(err error) string {
 	}
 	walk(ve)
 	return "arguments: " + strings.Join(lines, "; ")
-}
-
-// varTexts gives environment variables as the text an environment holds: a
-// string as it is, any other value as its JSON.
-func varTexts(vars map[string]any) map[string]string {
-	if len(vars) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(vars))
-	for k, v := range vars {
-		if s, ok := v.(string); ok {
-			out[k] = s
-			continue
-		}
-		b, _ := json.Marshal(v)
-		out[k] = string(b)
-	}
-	return out
 }
 
 // varsRecord is what a receipt says of a run's environment variables:

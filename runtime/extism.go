@@ -19,6 +19,7 @@ import (
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/plugins"
 )
 
@@ -394,7 +395,7 @@ func pluginConfig(p *plugins.Plugin, operator map[string]string, vars map[string
 	}
 	// The capability's environment variables come last: a variable
 	// overrides a configuration key of the same name.
-	for k, v := range envStrings(vars) {
+	for k, v := range capabilities.VarTexts(vars) {
 		cfg[k] = v
 	}
 	keys := make([]string, 0, len(cfg))
@@ -407,19 +408,4 @@ func pluginConfig(p *plugins.Plugin, operator map[string]string, vars map[string
 	b, _ := json.Marshal(cfg)
 	sum := sha256.Sum256(b)
 	return cfg, keys, "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// envStrings gives environment variables as the text an environment holds:
-// a string as it is, any other value as its JSON.
-func envStrings(vars map[string]any) map[string]string {
-	out := make(map[string]string, len(vars))
-	for k, v := range vars {
-		if s, ok := v.(string); ok {
-			out[k] = s
-			continue
-		}
-		b, _ := json.Marshal(v)
-		out[k] = string(b)
-	}
-	return out
 }

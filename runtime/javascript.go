@@ -11,6 +11,7 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/plugins"
 )
 
@@ -145,7 +146,7 @@ func javascriptProgram(code string, vars map[string]any, order *KeyOrder, env ma
 	if err != nil {
 		return "", err
 	}
-	environ, err := marshalJSON(envStrings(env))
+	environ, err := marshalJSON(capabilities.VarTexts(env))
 	if err != nil {
 		return "", err
 	}

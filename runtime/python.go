@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/plugins"
 )
@@ -137,7 +138,7 @@ func pythonProgram(p *plugins.Plugin, vars map[string]any, order *KeyOrder, env 
 		if err != nil {
 			return "", err
 		}
-		text, err := marshalJSON(envStrings(env))
+		text, err := marshalJSON(capabilities.VarTexts(env))
 		if err != nil {
 			return "", err
 		}
