@@ -27,8 +27,9 @@ check: ## pre-flight: gofmt, go vet, go mod tidy unchanged, tests with -race
 
 bench: ## run the benchmarks: sandbox runs side by side with the subprocess baselines, then the gate, policy and receipts
 	$(GO) run ./runtime/internal/benchreport -benchtime $(BENCHTIME)
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./hostfns ./hostfns/... ./policy ./receipts ./cmd/enact-run/internal/...
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./capabilities ./plugins/... ./hostfns ./hostfns/... ./policy ./receipts ./cmd/enact-run/internal/...
 	$(GO) test -run '^$$' -bench MCPStdio -benchtime 300x ./cmd/enact-run
+	$(GO) test -run '^$$' -bench RunCachedBundle -benchtime 20x ./cmd/enact-run
 
 CRASH_TRIALS ?= 2000
 load: ## the hostile memory load at full size (50 concurrent runs of each kind against serve; the race build sends 10)
