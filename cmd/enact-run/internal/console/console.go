@@ -191,22 +191,8 @@ func parsePages() (map[string]*template.Template, error) {
 		"short":    func(id string) string { return shortID(id) },
 		"lower":    strings.ToLower,
 		"badge":    badgeClass,
-		"counts": func(c receiptview.Counts) string {
-			var parts []string
-			for _, p := range []struct {
-				n    int
-				word string
-			}{{c.Allowed, "allowed"}, {c.Denied, "denied"}, {c.Failed, "failed"}} {
-				if p.n > 0 {
-					parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
-				}
-			}
-			if len(parts) == 0 {
-				return "none"
-			}
-			return strings.Join(parts, ", ")
-		},
-		"runURL": func(id string) string { return Prefix + "/runs/" + url.PathEscape(id) },
+		"counts":   func(c receiptview.Counts) string { return receiptview.CountsText(c, "none") },
+		"runURL":   func(id string) string { return Prefix + "/runs/" + url.PathEscape(id) },
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"runs", "run", "chain", "keys", "login", "error"} {

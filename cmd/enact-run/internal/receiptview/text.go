@@ -112,7 +112,11 @@ func WriteSummaries(w io.Writer, items []Item, more bool) error {
 }
 
 // countsText is "2 allowed, 1 denied" or "-".
-func countsText(c Counts) string {
+func countsText(c Counts) string { return CountsText(c, "-") }
+
+// CountsText says how many actions were allowed, denied and failed, the
+// nonzero ones ("2 allowed, 1 denied"), or none when all are zero.
+func CountsText(c Counts, none string) string {
 	var parts []string
 	for _, p := range []struct {
 		n    int
@@ -123,7 +127,7 @@ func countsText(c Counts) string {
 		}
 	}
 	if len(parts) == 0 {
-		return "-"
+		return none
 	}
 	return strings.Join(parts, ", ")
 }
