@@ -30,6 +30,10 @@ type Engine struct {
 	bytes                                []byte
 	once                                 sync.Once
 	err                                  error
+	// memOnce guards InitialMemory's answer, read once.
+	memOnce sync.Once
+	mem     uint64
+	memErr  error
 }
 
 var (
@@ -87,11 +91,33 @@ func (e *Engine) SHA256() string { return e.sha256 }
 // Wasm returns a copy of the engine's module bytes after checking them
 // against the pinned digest.
 func (e *Engine) Wasm() ([]byte, error) {
-	e.once.Do(func() { e.err = checkPinned("engine "+e.name, e.bytes, e.sha256) })
-	if e.err != nil {
-		return nil, e.err
+	if err := e.checked(); err != nil {
+		return nil, err
 	}
 	return append([]byte(nil), e.bytes...), nil
+}
+
+// InitialMemory is the memory the engine's module declares it starts with,
+// in bytes: a task whose memory limit is lower cannot start. It is read
+// from the module's memory section once, without copying the module or
+// reading its code.
+func (e *Engine) InitialMemory() (uint64, error) {
+	e.memOnce.Do(func() {
+		if e.memErr = e.checked(); e.memErr != nil {
+			return
+		}
+		fp, err := moduleFootprint(e.bytes, false)
+		if e.memErr = err; err == nil && len(fp.Memories) > 0 {
+			e.mem = uint64(fp.Memories[0].Min) * 65536
+		}
+	})
+	return e.mem, e.memErr
+}
+
+// checked checks the engine's bytes against its pinned digest, once.
+func (e *Engine) checked() error {
+	e.once.Do(func() { e.err = checkPinned("engine "+e.name, e.bytes, e.sha256) })
+	return e.err
 }
 
 // checkPinned checks embedded bytes against their pinned hex sha256.
