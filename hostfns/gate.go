@@ -223,25 +223,33 @@ func (e *NotConfiguredError) Error() string {
 // actions the policy allows and no connector provides. Actions the policy
 // does not allow are left to Begin, which blocks the run for them.
 func (g *Gate) Configured(c *capabilities.Capability) error {
-	declared, err := Declared(c)
-	if err != nil {
+	_, refused, err := g.grant(c)
+	if err != nil || len(refused.NotAllowed) > 0 || len(refused.Unknown) == 0 {
 		return err
 	}
-	ok, notAllowed := policy.Grant(g.policy, declared)
-	if len(notAllowed) > 0 {
-		return nil
+	return &NotConfiguredError{Actions: slices.Sorted(slices.Values(refused.Unknown))}
+}
+
+// grant divides a capability's declared actions into those granted (the
+// policy allows them and a connector provides them) and those refused:
+// not allowed by the policy, or allowed and provided by no connector.
+func (g *Gate) grant(c *capabilities.Capability) (map[string]bool, *RefusedError, error) {
+	declared, err := Declared(c)
+	if err != nil {
+		return nil, nil, err
 	}
-	var missing []string
+	refused := &RefusedError{}
+	granted := map[string]bool{}
+	ok, notAllowed := policy.Grant(g.policy, declared)
+	refused.NotAllowed = notAllowed
 	for _, id := range ok {
 		if _, known := g.actions[id]; !known {
-			missing = append(missing, id)
+			refused.Unknown = append(refused.Unknown, id)
+			continue
 		}
+		granted[id] = true
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	slices.Sort(missing)
-	return &NotConfiguredError{Actions: missing}
+	return granted, refused, nil
 }
 
 // RunInfo describes a run about to start.
@@ -305,20 +313,9 @@ type Run struct {
 // true the run must not start; Finish still records it. The error is for a
 // malformed declaration only.
 func (g *Gate) Begin(info RunInfo) (*Run, error) {
-	declared, err := Declared(info.Capability)
+	granted, refused, err := g.grant(info.Capability)
 	if err != nil {
 		return nil, err
-	}
-	refused := &RefusedError{}
-	granted := map[string]bool{}
-	ok, notAllowed := policy.Grant(g.policy, declared)
-	refused.NotAllowed = notAllowed
-	for _, id := range ok {
-		if _, known := g.actions[id]; !known {
-			refused.Unknown = append(refused.Unknown, id)
-			continue
-		}
-		granted[id] = true
 	}
 	if info.RunID == "" {
 		info.RunID = NewRunID()
