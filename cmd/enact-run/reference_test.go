@@ -9,10 +9,6 @@ import (
 	"testing"
 
 	"github.com/enact-run/enact/hostfns"
-	"github.com/enact-run/enact/hostfns/github"
-	"github.com/enact-run/enact/hostfns/hubspot"
-	"github.com/enact-run/enact/hostfns/kv"
-	"github.com/enact-run/enact/hostfns/postgres"
 )
 
 // actionsTable renders every connector action of this runner as the
@@ -22,10 +18,7 @@ func actionsTable(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("| action | writes | arguments (**required**) | what it does |\n|---|---|---|---|\n")
-	for _, c := range []struct {
-		name  string
-		specs []hostfns.ActionSpec
-	}{{"kv", (&kv.Store{}).Actions()}, {"postgres", postgres.Specs()}, {"github", (&github.Connector{}).Actions()}, {"hubspot", hubspot.Specs()}} {
+	for _, c := range connectorSpecs() {
 		specs := c.specs
 		slices.SortFunc(specs, func(a, b hostfns.ActionSpec) int { return strings.Compare(a.Name, b.Name) })
 		for _, a := range specs {

@@ -13,13 +13,30 @@ import (
 	"github.com/enact-run/enact/policy"
 )
 
+// connectorSpecs are the actions of every connector built into this
+// runner, by connector name, as a connector with default settings
+// describes them (none needs to be configured).
+func connectorSpecs() []connectorActions {
+	return []connectorActions{
+		{"kv", (&kv.Store{}).Actions()},
+		{"postgres", postgres.Specs()},
+		{"github", (&github.Connector{}).Actions()},
+		{"hubspot", hubspot.Specs()},
+	}
+}
+
+type connectorActions struct {
+	name  string
+	specs []hostfns.ActionSpec
+}
+
 // builtinActions are the ids of every action a connector built into this
-// runner provides, configured here or not.
+// runner provides, configured here or not, sorted.
 func builtinActions() []string {
 	var ids []string
-	for _, c := range []hostfns.Connector{&kv.Store{}, &postgres.Connector{}, &github.Connector{}, &hubspot.Connector{}} {
-		for _, a := range c.Actions() {
-			ids = append(ids, c.Name()+"."+a.Name)
+	for _, c := range connectorSpecs() {
+		for _, a := range c.specs {
+			ids = append(ids, c.name+"."+a.Name)
 		}
 	}
 	slices.Sort(ids)
