@@ -298,19 +298,6 @@ func TestServeMountsTheConsole(t *testing.T) {
 	}
 }
 
-func postRunOf(t *testing.T, base, token, capability string) int {
-	t.Helper()
-	req, _ := http.NewRequest("POST", base+"/v1/runs", strings.NewReader(`{"capability": "`+capability+`", "inputs": {"celsius": 10}}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 func readAll(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()

@@ -57,9 +57,11 @@ func startServeLogged(t *testing.T, home string, logs io.Writer, args ...string)
 	return ""
 }
 
-func postRun(t *testing.T, base, token string) int {
+// postRunOf posts a run of capability (inputs {"celsius": 10}) with the
+// bearer token and returns the response status.
+func postRunOf(t *testing.T, base, token, capability string) int {
 	t.Helper()
-	req, _ := http.NewRequest("POST", base+"/v1/runs", strings.NewReader(`{"capability": "TemperatureConverterJS", "inputs": {"celsius": 100}}`))
+	req, _ := http.NewRequest("POST", base+"/v1/runs", strings.NewReader(`{"capability": "`+capability+`", "inputs": {"celsius": 10}}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
@@ -68,6 +70,12 @@ func postRun(t *testing.T, base, token string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// postRun posts a run of TemperatureConverterJS and returns the status.
+func postRun(t *testing.T, base, token string) int {
+	t.Helper()
+	return postRunOf(t, base, token, "TemperatureConverterJS")
 }
 
 // A changed policy file is picked up without a restart; a broken one is
