@@ -39,29 +39,30 @@ const (
 // Receipt is the record of one run. The package documentation specifies
 // every field. Seq and Prev are assigned by Store.Append.
 type Receipt struct {
-	Version        string         `json:"version"`          // FormatVersion; Seal sets it if empty
-	RunID          string         `json:"run_id"`           // unique in a chain; [A-Za-z0-9._-]
-	Seq            int64          `json:"seq"`              // position in the chain, from 1
-	Capability     Capability     `json:"capability"`       // what ran
-	Actor          Actor          `json:"actor"`            // who asked
-	Inputs         map[string]any `json:"inputs"`           // secrets redacted (Redactor)
-	Vars           *Vars          `json:"vars,omitempty"`   // the environment variables the run had; nil for none
-	PolicyDigest   string         `json:"policy_digest"`    // digest of the policy file
-	PolicyResults  []PolicyResult `json:"policy_results"`   // run-level policies
-	Decision       Decision       `json:"decision"`         // PASS, BLOCK or FAILED
-	Status         string         `json:"status"`           // free text: "completed", "dry_run", …
-	Actions        []Action       `json:"actions"`          // every action asked for, in order
-	Plugins        []Plugin       `json:"plugins"`          // the plugin of each task
-	IdempotencyKey string         `json:"idempotency_key"`  // "" if none
-	Outputs        map[string]any `json:"outputs"`          // the run's outputs
-	Error          *Error         `json:"error,omitempty"`  // why the run failed
-	Steps          []Step         `json:"steps,omitempty"`  // a composite's steps
-	Parent         *Parent        `json:"parent,omitempty"` // the composite run a step's run belongs to
-	Started        time.Time      `json:"started"`          // stored in UTC
-	Finished       time.Time      `json:"finished"`         // stored in UTC
-	DurationMS     float64        `json:"duration_ms"`      // milliseconds (Millis)
-	Timestamp      time.Time      `json:"timestamp"`        // when sealed; Append sets it if zero
-	Prev           string         `json:"prev"`             // hash of the previous receipt; "" for seq 1
+	Version        string          `json:"version"`            // FormatVersion; Seal sets it if empty
+	RunID          string          `json:"run_id"`             // unique in a chain; [A-Za-z0-9._-]
+	Seq            int64           `json:"seq"`                // position in the chain, from 1
+	Capability     Capability      `json:"capability"`         // what ran
+	Actor          Actor           `json:"actor"`              // who asked
+	Inputs         map[string]any  `json:"inputs"`             // secrets redacted (Redactor)
+	Vars           *Vars           `json:"vars,omitempty"`     // the environment variables the run had; nil for none
+	PolicyDigest   string          `json:"policy_digest"`      // digest of the policy file
+	PolicyResults  []PolicyResult  `json:"policy_results"`     // run-level policies
+	Decision       Decision        `json:"decision"`           // PASS, BLOCK or FAILED
+	Status         string          `json:"status"`             // free text: "completed", "dry_run", …
+	Actions        []Action        `json:"actions"`            // every action asked for, in order
+	Plugins        []Plugin        `json:"plugins"`            // the plugin of each task
+	IdempotencyKey string          `json:"idempotency_key"`    // "" if none
+	Outputs        map[string]any  `json:"outputs"`            // the run's outputs
+	Error          *Error          `json:"error,omitempty"`    // why the run failed
+	Steps          []Step          `json:"steps,omitempty"`    // a composite's steps
+	Parent         *Parent         `json:"parent,omitempty"`   // the composite run a step's run belongs to
+	Approval       *ApprovalRecord `json:"approval,omitempty"` // an approval record's vote (decision APPROVED or DENIED)
+	Started        time.Time       `json:"started"`            // stored in UTC
+	Finished       time.Time       `json:"finished"`           // stored in UTC
+	DurationMS     float64         `json:"duration_ms"`        // milliseconds (Millis)
+	Timestamp      time.Time       `json:"timestamp"`          // when sealed; Append sets it if zero
+	Prev           string          `json:"prev"`               // hash of the previous receipt; "" for seq 1
 }
 
 // Vars records a run's environment variables without their values: the
@@ -111,18 +112,42 @@ type PolicyResult struct {
 
 // Action is one host call a run asked for, whatever the gate decided.
 type Action struct {
-	Seq            int64           `json:"seq"`              // position within the run, from 1
-	Action         string          `json:"action"`           // action id, e.g. "kv.put"
-	ArgsDigest     string          `json:"args_digest"`      // Digest of the arguments
-	Decision       ActionDecision  `json:"decision"`         // allowed, denied or failed
-	PolicyResults  []PolicyResult  `json:"policy_results"`   // action-level policies
-	Facts          map[string]any  `json:"facts"`            // facts the policies used
-	Target         map[string]any  `json:"target,omitempty"` // the objects the arguments name, as resolved before the policy
-	Result         json.RawMessage `json:"result,omitempty"` // the connector's result
-	Error          *Error          `json:"error,omitempty"`  // refusal or failure; never with Result
-	AlreadyExisted bool            `json:"already_existed"`  // the effect was already in place
-	Started        time.Time       `json:"started"`          // stored in UTC
-	DurationMS     float64         `json:"duration_ms"`      // milliseconds (Millis)
+	Seq            int64           `json:"seq"`                // position within the run, from 1
+	Action         string          `json:"action"`             // action id, e.g. "kv.put"
+	ArgsDigest     string          `json:"args_digest"`        // Digest of the arguments
+	Decision       ActionDecision  `json:"decision"`           // allowed, denied or failed
+	PolicyResults  []PolicyResult  `json:"policy_results"`     // action-level policies
+	Facts          map[string]any  `json:"facts"`              // facts the policies used
+	Target         map[string]any  `json:"target,omitempty"`   // the objects the arguments name, as resolved before the policy
+	Result         json.RawMessage `json:"result,omitempty"`   // the connector's result
+	Error          *Error          `json:"error,omitempty"`    // refusal or failure; never with Result
+	AlreadyExisted bool            `json:"already_existed"`    // the effect was already in place
+	Approval       *ActionApproval `json:"approval,omitempty"` // the approval request that held or let through the action
+	Started        time.Time       `json:"started"`            // stored in UTC
+	DurationMS     float64         `json:"duration_ms"`        // milliseconds (Millis)
+}
+
+// ApprovalRecord is the body of an approval record: the chain entry of one
+// vote on an approval request. The record's Actor is the approver and its
+// Capability the held action's capability.
+type ApprovalRecord struct {
+	Request       string  `json:"request"` // the request id
+	Binding       Binding `json:"binding"` // what exactly was approved or denied
+	BindingDigest string  `json:"binding_digest"`
+	Approve       bool    `json:"approve"`
+	Reason        string  `json:"reason,omitempty"`
+	// State is the request's state after this vote.
+	State string `json:"state"`
+}
+
+// ActionApproval links an action to its approval request: held (State
+// pending, denied or expired) or performed under it (approved, with the
+// approvers and the run ids of their approval records).
+type ActionApproval struct {
+	Request   string   `json:"request"`
+	State     string   `json:"state"`
+	Approvers []string `json:"approvers,omitempty"`
+	Records   []string `json:"records,omitempty"`
 }
 
 // Step is one step of a composite run: the step's id, the capability it
