@@ -81,6 +81,9 @@ type Result struct {
 	Policy string `json:"policy"`
 	Passed bool   `json:"passed"`
 	Reason string `json:"reason"`
+	// Approval is set on a failed result of an approval policy: the
+	// action may proceed once a person approves it (see Decision.Held).
+	Approval *Approval `json:"approval,omitempty"`
 }
 
 // Failed returns the results that did not pass.

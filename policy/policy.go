@@ -44,6 +44,8 @@ type Policy struct {
 	secretGuard bool
 	// trust is the trust section: the signers of capability bundles.
 	trust Trust
+	// notify is the notify section (approval request announcements).
+	notify Notify
 }
 
 type actorEntry struct {
