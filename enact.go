@@ -195,6 +195,9 @@ type Result struct {
 	// duration, the flow's bound); nil for an atomic capability, or when
 	// the run was blocked or replayed.
 	Flow *runtime.FlowResult
+	// Approval is the request that holds the run (status PENDING), or
+	// that a held action was performed under; nil otherwise.
+	Approval *receipts.ApprovalRequest
 }
 
 // KeyRetention is how long a run key is remembered by default; see
