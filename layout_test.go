@@ -12,8 +12,8 @@ import (
 var allowed = map[string][]string{
 	"capabilities":          {},
 	"policy":                {"capabilities"},
-	"receipts":              {"internal/crashpoint"},
-	"hostfns":               {"capabilities", "policy", "receipts", "internal/crashpoint"},
+	"receipts":              {"internal/crashpoint", "internal/bounds"},
+	"hostfns":               {"capabilities", "policy", "receipts", "internal/crashpoint", "internal/bounds"},
 	"hostfns/postgres":      {"hostfns"},
 	"hostfns/kv":            {"hostfns"},
 	"hostfns/connectortest": {"hostfns"},
@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"internal/teststate":    {"receipts", "hostfns/kv"},
 	"internal/wasmtest":     {},
 	"internal/testcache":    {},
+	"internal/bounds":       {},
 }
 
 const module = "github.com/enact-run/enact"
