@@ -54,6 +54,12 @@ func crashBinary(t *testing.T) string {
 // crashSteps is how many actions (rows) one harness run makes.
 const crashSteps = 3
 
+// crashLanes is how many trials TestCrashConsistency runs at once (an
+// even number: trial n runs in lane n % crashLanes, on SQLite when n is
+// odd). A trial mostly waits on its subprocesses, so lanes keep both
+// cores busy once the package's other tests are done.
+const crashLanes = 4
+
 // crashTrials is how many trials TestCrashConsistency makes:
 // $ENACT_CRASH_TRIALS, else 200 in CI, 60 otherwise, 12 with -short.
 func crashTrials(t *testing.T) int {
@@ -86,18 +92,17 @@ func crashTrials(t *testing.T) int {
 // and leave exactly one row per step. Trials alternate between the SQLite
 // store and a Postgres store; at the end both receipt chains must verify.
 //
-// The trials of each store run in a lane of their own, the two lanes at
-// once: a lane has its own $ENACT_HOME and its own receipt store, so no
-// trial's recovery ever sees the other lane's runs, and every trial is
-// checked exactly as it would be alone. The crash points come from one
-// seeded sequence, drawn before the lanes start, so a seed replays the
-// same trials.
+// The trials run in crashLanes lanes at once, half of them on SQLite
+// stores and half on Postgres ones: a lane has its own $ENACT_HOME and its
+// own receipt store, so no trial's recovery ever sees another lane's runs,
+// and every trial is checked exactly as it would be alone; every lane's
+// chain must verify. The crash points come from one seeded sequence, drawn
+// before the lanes start, so a seed replays the same trials.
 func TestCrashConsistency(t *testing.T) {
 	t.Parallel()
 	trials := crashTrials(t)
 	bin := crashBinary(t)
 	effects := pgtest.NewDatabase(t, `CREATE TABLE effects (trial integer NOT NULL, step integer NOT NULL)`)
-	storeURL := pgtest.NewDatabase(t)
 	capability, _ := filepath.Abs("testdata/crash/effects.yaml")
 	policyFile, _ := filepath.Abs("testdata/crash/policy.yaml")
 	seed := uint64(time.Now().UnixNano())
@@ -113,16 +118,38 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	defer db.Close(context.Background())
 
-	// Each store kind has its own home (keys, kv, and for SQLite the
-	// receipt store itself).
-	homes := map[string]string{"sqlite": t.TempDir(), "postgres": t.TempDir()}
-	storeEnv := func(kind string) []string {
-		env := append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+homes[kind], "ENACT_POSTGRES_URL="+effects,
-			"ENACT_POLICY="+policyFile, "ENACT_ACTOR=harness@acme.test", "ENACT_CRASHPOINT=")
-		if kind == "postgres" {
-			return append(env, "ENACT_STORE_URL="+storeURL)
+	// Each lane has its own home (keys, kv, and for SQLite the receipt
+	// store itself) and, on Postgres, its own database for the store; the
+	// journal is read back through db with query.
+	type lane struct {
+		kind, home, storeURL string
+		db                   *sql.DB
+		query                string
+	}
+	lanes := make([]*lane, crashLanes)
+	for i := range lanes {
+		l := &lane{kind: "postgres", home: t.TempDir()}
+		if i%2 == 1 {
+			l.kind = "sqlite"
 		}
-		return append(env, "ENACT_STORE_URL=")
+		var err error
+		if l.kind == "postgres" {
+			l.storeURL = pgtest.NewDatabase(t)
+			l.db, err = sql.Open("pgx", l.storeURL)
+			l.query = `SELECT j.seq, j.state FROM enact.journal j JOIN enact.runs r ON r.run_id = j.run_id WHERE r.run_key = $1`
+		} else {
+			l.db, err = sql.Open("sqlite", filepath.Join(l.home, "receipts.db")+"?_pragma=busy_timeout(30000)")
+			l.query = `SELECT j.seq, j.state FROM journal j JOIN runs r ON r.run_id = j.run_id WHERE r.run_key = ?`
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.db.Close()
+		lanes[i] = l
+	}
+	storeEnv := func(l *lane) []string {
+		return append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+l.home, "ENACT_POSTGRES_URL="+effects,
+			"ENACT_POLICY="+policyFile, "ENACT_ACTOR=harness@acme.test", "ENACT_CRASHPOINT=", "ENACT_STORE_URL="+l.storeURL)
 	}
 	command := func(env []string, args ...string) *exec.Cmd {
 		cmd := exec.Command(bin, args...)
@@ -134,41 +161,24 @@ func TestCrashConsistency(t *testing.T) {
 			"--input", fmt.Sprintf(`{"trial": %d, "steps": %d}`, trial, crashSteps)}
 	}
 
-	// Calibrate the random kills on a whole run with the compilation
-	// cache warm (the first run fills it); one run in each home also
-	// makes its signing keys before the lanes start.
+	// One whole run in each lane (trials 0, -1, ...) before any kill
+	// makes the lane's keys and store; the last calibrates the random
+	// kills, with the compilation cache warm (the first run fills it).
 	var whole time.Duration
-	for i, kind := range []string{"sqlite", "postgres"} {
+	for i, l := range lanes {
 		start := time.Now()
-		if out, err := command(storeEnv(kind), runArgs(-i)...).CombinedOutput(); err != nil {
+		if out, err := command(storeEnv(l), runArgs(-i)...).CombinedOutput(); err != nil {
 			t.Fatalf("calibration run: %v\n%s", err, out)
 		}
 		whole = time.Since(start)
 	}
 
 	// journal returns the states of the actions of the runs under a key,
-	// by seq, from one store.
-	lite, err := sql.Open("sqlite", filepath.Join(homes["sqlite"], "receipts.db")+"?_pragma=busy_timeout(30000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
-	pgJournal, err := sql.Open("pgx", storeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pgJournal.Close()
-	journalOf := map[string]struct {
-		db    *sql.DB
-		query string
-	}{
-		"sqlite":   {lite, `SELECT j.seq, j.state FROM journal j JOIN runs r ON r.run_id = j.run_id WHERE r.run_key = ?`},
-		"postgres": {pgJournal, `SELECT j.seq, j.state FROM enact.journal j JOIN enact.runs r ON r.run_id = j.run_id WHERE r.run_key = $1`},
-	}
-	journal := func(kind, key string) (map[int64][]string, error) {
+	// by seq, from one lane's store.
+	journal := func(l *lane, key string) (map[int64][]string, error) {
 		states := map[int64][]string{}
 		// The ledger names the key per actor (ENACT_ACTOR above).
-		rows, err := journalOf[kind].db.Query(journalOf[kind].query, hostfns.RunKey("harness@acme.test", key))
+		rows, err := l.db.Query(l.query, hostfns.RunKey("harness@acme.test", key))
 		if err != nil {
 			return nil, err
 		}
@@ -236,9 +246,10 @@ func TestCrashConsistency(t *testing.T) {
 	// trial runs one trial against kind's store. A fatal problem (the
 	// trial cannot go on) is its error; what it finds wrong but can check
 	// past is reported with t.Errorf, as it goes.
-	trial := func(trial int, kind string) error {
+	trial := func(trial int, l *lane) error {
+		kind := l.kind
 		key := fmt.Sprintf("trial-%d", trial)
-		env := storeEnv(kind)
+		env := storeEnv(l)
 		how, delay := plans[trial].how, plans[trial].delay
 		if how != "random" {
 			env = append(env, "ENACT_CRASHPOINT="+how)
@@ -279,11 +290,11 @@ func TestCrashConsistency(t *testing.T) {
 		attempts := 0
 		for attempts < 20 {
 			attempts++
-			out, err := command(storeEnv(kind), "recover", "--json").Output()
+			out, err := command(storeEnv(l), "recover", "--json").Output()
 			if err != nil {
 				return fmt.Errorf("trial %d (%s, %s): recover: %v\n%s", trial, how, kind, err, out)
 			}
-			states, err := journal(kind, key)
+			states, err := journal(l, key)
 			if err != nil {
 				return err
 			}
@@ -309,7 +320,7 @@ func TestCrashConsistency(t *testing.T) {
 		}
 		// Before any retry: every row has its action journaled as
 		// completed; no action found not_performed left a row.
-		states, err := journal(kind, key)
+		states, err := journal(l, key)
 		if err != nil {
 			return err
 		}
@@ -339,7 +350,7 @@ func TestCrashConsistency(t *testing.T) {
 
 		// The agent retries with the same key.
 		began = time.Now()
-		out, err := command(storeEnv(kind), runArgs(trial)...).Output()
+		out, err := command(storeEnv(l), runArgs(trial)...).Output()
 		timed("retry", kind, began)
 		var report struct {
 			Status   string `json:"status"`
@@ -368,37 +379,42 @@ func TestCrashConsistency(t *testing.T) {
 		return nil
 	}
 
-	// Odd trials are the SQLite lane's, even ones the Postgres lane's;
-	// a lane stops at its first failure, and both stop once either fails.
-	var lanes sync.WaitGroup
-	for lane, kind := range []string{"postgres", "sqlite"} {
-		lanes.Go(func() {
-			for n := 2 - lane; n <= trials && !t.Failed(); n += 2 {
-				if err := trial(n, kind); err != nil {
+	// Trial n runs in lane n % crashLanes (odd trials on SQLite, even
+	// ones on Postgres, as the lanes alternate); a lane stops at its
+	// first failure, and every lane stops once one has failed.
+	var running sync.WaitGroup
+	for i, l := range lanes {
+		running.Go(func() {
+			first := i
+			if first == 0 {
+				first = crashLanes
+			}
+			for n := first; n <= trials && !t.Failed(); n += crashLanes {
+				if err := trial(n, l); err != nil {
 					t.Error(err)
 					return
 				}
 			}
 		})
 	}
-	lanes.Wait()
+	running.Wait()
 	if t.Failed() {
 		return
 	}
-	for _, kind := range []string{"sqlite", "postgres"} {
-		if out, err := command(storeEnv(kind), "receipts", "verify").CombinedOutput(); err != nil {
-			t.Errorf("%s store: receipts verify: %v\n%s", kind, err, out)
+	for i, l := range lanes {
+		if out, err := command(storeEnv(l), "receipts", "verify").CombinedOutput(); err != nil {
+			t.Errorf("lane %d, %s store: receipts verify: %v\n%s", i, l.kind, err, out)
 		}
 	}
 	var total int
 	if err := db.QueryRow(t.Context(), `SELECT count(*) FROM effects`).Scan(&total); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("crash harness: %d trials, %d rows (want %d), outcomes %v", trials, total, (trials+2)*crashSteps, tally)
+	t.Logf("crash harness: %d trials, %d rows (want %d), outcomes %v", trials, total, (trials+crashLanes)*crashSteps, tally)
 	for phase, d := range spent {
 		t.Logf("  %-22s %6.1f ms per trial", phase, float64(d.Milliseconds())/float64(trials/2))
 	}
-	if total != (trials+2)*crashSteps {
-		t.Errorf("%d rows in effects, want %d", total, (trials+2)*crashSteps)
+	if total != (trials+crashLanes)*crashSteps {
+		t.Errorf("%d rows in effects, want %d", total, (trials+crashLanes)*crashSteps)
 	}
 }
