@@ -44,6 +44,8 @@ import (
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/cmd/enact-run/internal/jsonguard"
+	"github.com/enact-run/enact/cmd/enact-run/internal/receiptview"
+	"github.com/enact-run/enact/cmd/enact-run/internal/report"
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
@@ -86,6 +88,9 @@ type Config struct {
 	AnonymousActor string
 	// MaxBodyBytes bounds request bodies; 0 is 1 MiB.
 	MaxBodyBytes int64
+	// ConsoleURL is the console's base URL (the policy's
+	// notify.console_url) for the links to approval requests; "" for none.
+	ConsoleURL string
 	// Logger receives one line per run and the internal errors; nil
 	// discards.
 	Logger *slog.Logger
@@ -157,22 +162,8 @@ type errorBody struct {
 }
 
 // Report is a run report: the body of every POST /v1/runs response and of
-// GET /v1/runs/{id}, the shape of "enact-run run --json".
-type Report struct {
-	Status          string             `json:"status"`
-	Outputs         map[string]any     `json:"outputs"`
-	ReceiptID       string             `json:"receipt_id"`
-	Receipt         *receipts.Envelope `json:"receipt"`
-	Error           *errorBody         `json:"error"`
-	Capability      string             `json:"capability,omitempty"`
-	Output          string             `json:"output"`
-	OutputTruncated bool               `json:"output_truncated"`
-	DryRun          bool               `json:"dry_run,omitempty"`
-	Replayed        bool               `json:"replayed"`
-	// Steps are a composite's steps: id, capability, status, and each
-	// one's own run id and receipt hash.
-	Steps []receipts.Step `json:"steps,omitempty"`
-}
+// GET /v1/runs/{id}, the shape of "enact-run run --json" (package report).
+type Report = report.Report
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var b bytes.Buffer
@@ -330,15 +321,13 @@ type runRequest struct {
 // IdempotencyKeyHeader may carry the idempotency key instead of the body.
 const IdempotencyKeyHeader = "Idempotency-Key"
 
-func newReport() *Report {
-	return &Report{Status: enact.StatusFailed, Outputs: map[string]any{}}
-}
+func newReport() *Report { return report.New() }
 
 func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
-	report := newReport()
+	rep := newReport()
 	fail := func(status int, code, msg string) {
-		report.Error = &errorBody{Code: code, Message: msg}
-		writeJSON(w, status, report)
+		rep.Error = &report.Error{Code: code, Message: msg}
+		writeJSON(w, status, rep)
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
@@ -382,7 +371,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, CodeInvalidRequest, "the body is not a valid run request: "+err.Error())
 		return
 	}
-	report.Capability, report.DryRun = req.Capability, req.DryRun
+	rep.Capability, rep.DryRun = req.Capability, req.DryRun
 	if req.Capability == "" {
 		fail(http.StatusBadRequest, CodeInvalidRequest, `"capability" is required`)
 		return
@@ -421,7 +410,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		var nc *hostfns.NotConfiguredError
 		switch {
 		case errors.As(err, &ie):
-			report.ReceiptID = ie.RunID
+			rep.RunID, rep.ReceiptID = ie.RunID, ie.RunID
 			status := http.StatusConflict
 			if ie.Code == "idempotency_mismatch" {
 				status = http.StatusUnprocessableEntity
@@ -441,7 +430,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		case res != nil:
 			// The run happened but its receipt could not be stored.
 			a.log.Error("httpapi: run not recorded", append(logAttrs, "run_id", res.RunID, "error", err)...)
-			report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+			rep.Output, rep.OutputTruncated = res.Output, res.OutputTruncated
 			fail(http.StatusInternalServerError, CodeReceiptStore, err.Error())
 		default:
 			a.log.Error("httpapi: run failed", append(logAttrs, "error", err)...)
@@ -449,35 +438,24 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	report.Status = res.Status
-	report.ReceiptID = res.RunID
-	report.Receipt = res.Receipt
-	report.Replayed = res.Replayed
-	report.Steps = res.Steps
-	report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+	rep.FromResult(res, report.Options{ConsoleURL: a.cfg.ConsoleURL})
+	rep.DryRun = req.DryRun
 	status := http.StatusOK
-	switch res.Status {
-	case enact.StatusPass:
-		if res.Outputs != nil {
-			report.Outputs = res.Outputs
-		}
-	case enact.StatusBlock:
+	if res.Status == enact.StatusBlock {
 		status = http.StatusForbidden
-	default:
-		// The run ran and failed: the server did its job, the report
-		// (status FAILED, error) says what went wrong.
 	}
-	if res.Error != nil {
-		report.Error = &errorBody{Code: res.Error.Code, Message: res.Error.Message, Task: res.Error.Task, Trace: res.Error.Trace}
-	} else if res.Status != enact.StatusPass {
-		report.Error = &errorBody{Code: CodeInternal, Message: "the run " + strings.ToLower(res.Status) + " without an error"}
-	}
+	// A run that failed or is held for approval answers 200: the server
+	// did its job, the report (status FAILED or PENDING, error, approval)
+	// says what happened.
 	attrs := append(logAttrs, "run_id", res.RunID, "status", res.Status, "replayed", res.Replayed)
-	if report.Error != nil {
-		attrs = append(attrs, "code", report.Error.Code)
+	if rep.Error != nil {
+		attrs = append(attrs, "code", rep.Error.Code)
+	}
+	if rep.Approval != nil {
+		attrs = append(attrs, "approval", rep.Approval.ID)
 	}
 	a.log.Info("httpapi: run", attrs...)
-	writeJSON(w, status, report)
+	writeJSON(w, status, rep)
 }
 
 // validRunID is the run id syntax of receipts.
@@ -528,27 +506,13 @@ func (a *api) getRun(w http.ResponseWriter, r *http.Request) {
 	}
 	// The stored receipt is not re-verified here: GET /v1/receipts/{id}
 	// gives the envelope to verify with the keyring's public keys.
-	var body receipts.Receipt
-	dec := json.NewDecoder(bytes.NewReader(env.Body))
-	dec.UseNumber()
-	if err := dec.Decode(&body); err != nil {
+	if _, err := receiptview.Decode(env); err != nil {
 		writeError(w, http.StatusInternalServerError, CodeInternal, "decoding the receipt of run "+id+": "+err.Error())
 		return
 	}
-	report := newReport()
-	report.Status = string(body.Decision)
-	report.ReceiptID = id
-	report.Receipt = env
-	report.Capability = body.Capability.ID
-	report.DryRun = body.Status == "dry_run"
-	report.Steps = body.Steps
-	if body.Outputs != nil {
-		report.Outputs = body.Outputs
-	}
-	if body.Error != nil {
-		report.Error = &errorBody{Code: body.Error.Code, Message: body.Error.Message}
-	}
-	writeJSON(w, http.StatusOK, report)
+	rep := newReport()
+	rep.FromReceipt(env, report.Options{ConsoleURL: a.cfg.ConsoleURL})
+	writeJSON(w, http.StatusOK, rep)
 }
 
 // hostCheck refuses, on a loopback address, a Host header that is not a
