@@ -263,7 +263,6 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
-
 // runFlags are the flags of `run`.
 type runFlags struct {
 	input, actor, policy, idempotencyKey, receiptsDir, envFile string
