@@ -87,7 +87,7 @@ fleet of runners shares.`,
 	pf.DurationVar(&c.keyRetention, "key-retention", 0, "how long idempotency keys are remembered (default $ENACT_KEY_RETENTION, else 24h)")
 	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand(), c.receiptsCommand(), c.policyCommand(), c.mcpCommand(), c.serveCommand(), c.recoverCommand())
 	root.AddCommand(c.bundleCommands()...)
-	root.AddCommand(c.versionCommand(), c.tokenCommand())
+	root.AddCommand(c.versionCommand(), c.tokenCommand(), c.approvalsCommand())
 	return root
 }
 
