@@ -7,6 +7,19 @@
 //	POST /v1/runs             {"capability", "inputs", "idempotency_key"?, "dry_run"?} → run report
 //	GET  /v1/runs/{id}        the run report rebuilt from the run's receipt
 //	GET  /v1/receipts/{id}    the receipt envelope, byte for byte
+//	GET  /v1/approvals        approval requests the caller may see, pending first (?state=pending|approved|denied|expired|all, ?actor=, ?limit=)
+//	GET  /v1/approvals/{id}   one request (a unique id prefix will do): binding, redacted args, requirements, votes, state, expiry
+//	POST /v1/approvals/{id}/approve  {"reason"?} → the request after the vote
+//	POST /v1/approvals/{id}/deny     {"reason"} (required) → the request after the vote
+//
+// A run held for approval answers 200 with status PENDING and the request
+// under "approval" (id, state, url, resume): retry the same run, with the
+// same idempotency key, once it is approved. An actor sees the approval
+// requests it made and those it may approve (it holds a role a
+// requirement accepts); an auditor sees all; any other id answers 404. A
+// refused vote answers 403 not_an_approver or self_approval, 409
+// already_voted or not_pending, 410 expired; 501 no_approvals when the
+// receipt store keeps no requests.
 //
 // A caller reads its own actor's runs only, unless the policy gives it the
 // auditor role; another actor's run id answers 404 not_found exactly as an
@@ -88,6 +101,11 @@ type Config struct {
 	AnonymousActor string
 	// MaxBodyBytes bounds request bodies; 0 is 1 MiB.
 	MaxBodyBytes int64
+	// Approvals, when set, serves the approval requests (GET
+	// /v1/approvals, /v1/approvals/{id}) and takes votes (POST
+	// /v1/approvals/{id}/approve and /deny); without it they answer 501
+	// no_approvals.
+	Approvals Approvals
 	// ConsoleURL is the console's base URL (the policy's
 	// notify.console_url) for the links to approval requests; "" for none.
 	ConsoleURL string
@@ -145,6 +163,10 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("POST /v1/runs", a.authed(a.postRun))
 	mux.HandleFunc("GET /v1/runs/{id}", a.authed(a.getRun))
 	mux.HandleFunc("GET /v1/receipts/{id}", a.authed(a.getReceipt))
+	mux.HandleFunc("GET /v1/approvals", a.authed(a.listApprovals))
+	mux.HandleFunc("GET /v1/approvals/{id}", a.authed(a.getApproval))
+	mux.HandleFunc("POST /v1/approvals/{id}/approve", a.authed(a.vote(true)))
+	mux.HandleFunc("POST /v1/approvals/{id}/deny", a.authed(a.vote(false)))
 	mux.HandleFunc("/", a.fallback)
 	return hostCheck(mux), nil
 }
@@ -202,6 +224,9 @@ var routes = []struct {
 	{regexp.MustCompile(`^/v1/runs$`), "POST"},
 	{regexp.MustCompile(`^/v1/runs/[^/]+$`), "GET, HEAD"},
 	{regexp.MustCompile(`^/v1/receipts/[^/]+$`), "GET, HEAD"},
+	{regexp.MustCompile(`^/v1/approvals$`), "GET, HEAD"},
+	{regexp.MustCompile(`^/v1/approvals/[^/]+$`), "GET, HEAD"},
+	{regexp.MustCompile(`^/v1/approvals/[^/]+/(approve|deny)$`), "POST"},
 }
 
 func (a *api) fallback(w http.ResponseWriter, r *http.Request) {
