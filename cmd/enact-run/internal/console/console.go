@@ -90,6 +90,10 @@ type Config struct {
 	// Children, when set, returns the run ids of a composite run's child
 	// runs, listed on its page (those the viewer may read).
 	Children func(ctx context.Context, runID string) ([]string, error)
+	// Approvals, when set, serves the approval requests (/ui/approvals)
+	// and takes votes from their pages; a pending run's page links its
+	// request.
+	Approvals Approvals
 	// SessionTTL is how long a login lasts; 0 is 12 hours.
 	SessionTTL time.Duration
 	// MaxSessions bounds the sessions kept; 0 is 1000. Past it, a login
@@ -170,6 +174,10 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET "+Prefix+"/runs/{id}/receipt.json", c.authed(c.receipt))
 	mux.HandleFunc("GET "+Prefix+"/chain", c.authed(c.chain))
 	mux.HandleFunc("GET "+Prefix+"/keys", c.authed(c.keys))
+	mux.HandleFunc("GET "+Prefix+"/approvals", c.authed(c.approvals))
+	mux.HandleFunc("GET "+Prefix+"/approvals/{id}", c.authed(c.approval))
+	mux.HandleFunc("POST "+Prefix+"/approvals/{id}/approve", c.authed(c.vote(true)))
+	mux.HandleFunc("POST "+Prefix+"/approvals/{id}/deny", c.authed(c.vote(false)))
 	mux.HandleFunc("GET "+Prefix+"/login", c.loginForm)
 	mux.HandleFunc("POST "+Prefix+"/login", c.login)
 	mux.HandleFunc("POST "+Prefix+"/logout", c.logout)
@@ -186,16 +194,19 @@ func New(cfg Config) (http.Handler, error) {
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"time":     receiptview.TimeText,
-		"duration": receiptview.DurationText,
-		"short":    func(id string) string { return shortID(id) },
-		"lower":    strings.ToLower,
-		"badge":    badgeClass,
-		"counts":   func(c receiptview.Counts) string { return receiptview.CountsText(c, "none") },
-		"runURL":   func(id string) string { return Prefix + "/runs/" + url.PathEscape(id) },
+		"time":        receiptview.TimeText,
+		"duration":    receiptview.DurationText,
+		"short":       func(id string) string { return shortID(id) },
+		"lower":       strings.ToLower,
+		"badge":       badgeClass,
+		"counts":      func(c receiptview.Counts) string { return receiptview.CountsText(c, "none") },
+		"runURL":      func(id string) string { return Prefix + "/runs/" + url.PathEscape(id) },
+		"approvalURL": func(id string) string { return Prefix + "/approvals/" + url.PathEscape(id) },
+		"upper":       strings.ToUpper,
+		"requirement": receiptview.RequirementText,
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"runs", "run", "chain", "keys", "login", "error"} {
+	for _, name := range []string{"runs", "run", "chain", "keys", "login", "error", "approvals", "approval"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("console: template %s: %w", name, err)
@@ -223,6 +234,10 @@ func badgeClass(decision string, attention bool) string {
 		return "badge ok"
 	case "BLOCK", "DENIED":
 		return "badge bad"
+	case "PENDING", "HELD", "EXPIRED":
+		return "badge warn"
+	case "APPROVED":
+		return "badge ok"
 	}
 	return "badge fail"
 }
@@ -451,6 +466,14 @@ type pageData struct {
 	// chain
 	Chain *chainState
 
+	// approvals, approval, and a held run's request
+	Approvals      []receipts.ApprovalRequest
+	Approval       *receipts.ApprovalRequest
+	ApprovalFilter string
+	MayVote        bool
+	ApprovalStates []string
+	HasApprovals   bool
+
 	// keys
 	Keys []keyRow
 }
@@ -476,6 +499,7 @@ func (p *pageData) CSRF() string {
 
 // page renders a page with the layout.
 func (c *console) page(w http.ResponseWriter, r *http.Request, status int, name string, d *pageData) {
+	d.HasApprovals = c.cfg.Approvals != nil
 	var b strings.Builder
 	if err := c.pages[name].Execute(&b, d); err != nil {
 		c.log.Error("console: rendering a page", "page", name, "path", r.URL.Path, "error", err)
@@ -616,6 +640,7 @@ func (c *console) run(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	d := &pageData{Title: "Run " + shortID(view.RunID), Viewer: v, View: view, ReceiptURL: Prefix + "/runs/" + url.PathEscape(view.RunID) + "/receipt.json"}
+	c.heldRequest(r, v, view, d)
 	if c.cfg.Children != nil {
 		ids, err := c.cfg.Children(r.Context(), view.RunID)
 		if err != nil {

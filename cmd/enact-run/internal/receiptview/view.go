@@ -230,6 +230,9 @@ type ActionRow struct {
 	ArgsDigest     string    `json:"args_digest"`
 	Started        time.Time `json:"started"`
 	DurationMS     float64   `json:"duration_ms"`
+	// Approval links the action to the approval request that held it or
+	// that it was performed under.
+	Approval *receipts.ActionApproval `json:"approval,omitempty"`
 }
 
 // PluginRow is the plugin of one task.
@@ -299,6 +302,7 @@ func actionRow(a *receipts.Action, dryRun bool) ActionRow {
 		Seq: a.Seq, Action: a.Action, Decision: string(a.Decision), Policies: policyRows(a.PolicyResults),
 		Facts: fields(a.Facts), Target: fields(a.Target), Result: indentJSON(a.Result), Error: errorText(a.Error),
 		AlreadyExisted: a.AlreadyExisted, ArgsDigest: a.ArgsDigest, Started: a.Started, DurationMS: a.DurationMS,
+		Approval: a.Approval,
 	}
 	switch a.Decision {
 	case receipts.ActionAllowed:
@@ -318,6 +322,9 @@ func actionRow(a *receipts.Action, dryRun bool) ActionRow {
 	case receipts.ActionFailed:
 		row.Reason = actionReason(a)
 		row.Effect = "did not complete (the connector failed or its outcome is unknown)"
+	case receipts.ActionHeld:
+		row.Reason = actionReason(a)
+		row.Effect = "nothing yet (held for a person's approval)"
 	}
 	return row
 }
