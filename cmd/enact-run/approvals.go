@@ -47,7 +47,6 @@ a request that can no longer be decided (not_pending, expired); 7 the
 receipt store keeps no approvals (a --receipts-dir store).`,
 	}
 	cmd.PersistentFlags().StringVar(&f.policy, "policy", "", "policy file, for the approver's roles (default $ENACT_POLICY, else $ENACT_HOME/policy.yaml, else the built-in default)")
-	cmd.PersistentFlags().BoolVar(&f.asJSON, "json", false, "print JSON: the request (show, approve, deny) or a list of them (list)")
 
 	var state, requester string
 	var limit int
@@ -147,7 +146,16 @@ receipt store keeps no approvals (a --receipts-dir store).`,
 		v.Flags().StringVar(&reason, "reason", "", "why (recorded in the signed approval record; required to deny)")
 		return v
 	}
-	cmd.AddCommand(list, show, vote(true), vote(false))
+	for _, sub := range []*cobra.Command{list, show, vote(true), vote(false)} {
+		what := "the request as it now is"
+		if sub == list {
+			what = "the requests as a JSON array"
+		} else if sub == show {
+			what = "the request"
+		}
+		sub.Flags().BoolVar(&f.asJSON, "json", false, "print "+what+" as JSON")
+		cmd.AddCommand(sub)
+	}
 	return cmd
 }
 
