@@ -42,7 +42,7 @@ type Report struct {
 	RunID     string             `json:"run_id"`
 	Outputs   map[string]any     `json:"outputs"`
 	ReceiptID string             `json:"receipt_id"`
-	Receipt   *receipts.Envelope `json:"receipt,omitempty"`
+	Receipt   *receipts.Envelope `json:"receipt"`
 	// ReceiptHash is the hash of the run's receipt (its place in the
 	// chain).
 	ReceiptHash     string   `json:"receipt_hash,omitempty"`
