@@ -352,6 +352,8 @@ func testApprovals(t *testing.T, newHarness func(t *testing.T) *harness) {
 		}
 		_, err = a.Vote(ctx(), req3.ID, maintainer("dev@x", true))
 		wantRefused(t, err, "self_approval")
+		_, err = a.Vote(ctx(), req3.ID, Vote{Approver: "nobody@x", Approve: true}) // no role at all
+		wantRefused(t, err, "not_an_approver")
 		got, err = a.Vote(ctx(), req3.ID, Vote{Approver: "ops@x", Roles: []string{"operator"}, Approve: true})
 		if err != nil || got.State != ApprovalPending {
 			t.Fatalf("vote for the role-free requirement: %+v, %v; want pending (the maintainer is missing)", got, err)
