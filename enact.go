@@ -90,13 +90,16 @@ type Config struct {
 	// Vars supplies the operator's values of capabilities' environment
 	// variables; nil supplies none.
 	Vars VarSource
+	// Notify is told of each new approval request (hostfns.Config.Notify);
+	// it must not block. nil tells no one.
+	Notify func(receipts.ApprovalRequest)
 }
 
 // Open builds a client from connectors, a policy and a store: the sandbox
 // engine, the gate and the client. Close releases the engine; the store
 // and the connectors stay the caller's.
 func Open(cfg Config) (*Client, error) {
-	gate, err := hostfns.New(hostfns.Config{Policy: cfg.Policy, Connectors: cfg.Connectors, Store: cfg.Store})
+	gate, err := hostfns.New(hostfns.Config{Policy: cfg.Policy, Connectors: cfg.Connectors, Store: cfg.Store, Notify: cfg.Notify})
 	if err != nil {
 		return nil, err
 	}
