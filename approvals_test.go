@@ -484,3 +484,58 @@ func TestApprovalConcurrentRetries(t *testing.T) {
 		t.Errorf("Notify announced %d requests, want 1", n)
 	}
 }
+
+// TestApprovalCompositeStep: a step held for approval makes its composite
+// PENDING (over the SQLite store); once approved, the composite's retry
+// replays the step that passed and performs the held one.
+func TestApprovalCompositeStep(t *testing.T) {
+	t.Parallel()
+	pol := `version: 1
+actors:
+  - {email: lead@acme.test, roles: [maintainer]}
+allow: [kv.*]
+policies:
+  - use: require_approval
+    actions: [kv.put]
+    with: {when: 'action.args.key == "held"', approver_roles: [maintainer]}
+`
+	r := newFlowRig(t, pol, map[string]string{"two.yaml": `enact: 1.0.0
+id: TwoPuts
+description: puts a free key, then a held one
+version: 1.0.0
+type: composite
+imports:
+  - {id: Put, version: 1.0.0}
+flow:
+  steps:
+    - {id: free, capability: Put, inputs: {key: free}}
+    - {id: held, capability: Put, dependsOn: [free], inputs: {key: held}}
+`})
+	c := r.load(t, "two.yaml")
+	req := enact.RunRequest{Capability: c, Inputs: map[string]any{}, Actor: policy.Actor{Email: "agent@acme.test"}, IdempotencyKey: "two"}
+	res, err := r.client.Run(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != enact.StatusPending || res.Approval == nil || res.Error == nil || res.Error.Code != hostfns.CodeApprovalRequired ||
+		!strings.Contains(res.Error.Message, res.Approval.ID) {
+		t.Fatalf("composite with a held step: %s %+v %+v", res.Status, res.Error, res.Approval)
+	}
+	if rc := r.body(t, res.Receipt); rc.Decision != receipts.DecisionPending || rc.Status != "pending_approval" {
+		t.Errorf("composite receipt: %s %q", rc.Decision, rc.Status)
+	}
+	if _, err := r.client.Decide(t.Context(), res.Approval.ID, policy.Actor{Email: "lead@acme.test"}, true, "fine"); err != nil {
+		t.Fatal(err)
+	}
+	done, err := r.client.Run(t.Context(), req)
+	if err != nil || done.Status != enact.StatusPass || done.Approval == nil || done.Approval.ID != res.Approval.ID {
+		t.Fatalf("retry after approval: %+v %v", done, err)
+	}
+	if len(done.Steps) != 2 || !done.Steps[0].Replayed || done.Steps[1].Replayed {
+		t.Errorf("steps of the retry: %+v", done.Steps)
+	}
+	held := r.receipt(t, done.Steps[1].RunID)
+	if a := held.Actions[0]; a.Decision != receipts.ActionAllowed || a.Approval == nil || a.Approval.State != receipts.ApprovalApproved {
+		t.Errorf("the held step's action after approval: %+v", a)
+	}
+}
