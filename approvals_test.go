@@ -340,8 +340,10 @@ func TestApprovalTwoRunners(t *testing.T) {
 		// The request is made two hours ago (by the runners' clock), so
 		// its hour is over now, whichever clock the store reads.
 		rig.offset.Store(int64(-2 * time.Hour))
-		res, _ := rig.pending(t, rig.a, agent.Email, "k-expire", "103")
-		rig.offset.Store(0)
+		res, _ := func() (*enact.Result, receipts.Receipt) {
+			defer rig.offset.Store(0)
+			return rig.pending(t, rig.a, agent.Email, "k-expire", "103")
+		}()
 		wantAnnounced(1, "expiry's hold")
 		if _, err := rig.b.Decide(ctx, res.Approval.ID, lead, true, "too late"); !refused(err, "expired") {
 			t.Errorf("approving an expired request: %v, want expired", err)
