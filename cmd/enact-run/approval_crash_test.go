@@ -138,6 +138,46 @@ func TestApprovalCrashBetweenApprovalAndAction(t *testing.T) {
 	}
 
 	ctx := context.Background()
+	// A held run killed after its PENDING receipt is stored, before it
+	// gave its key back: recovery treats the receipt as finished and
+	// frees the key, so the retry is held again on the same request
+	// rather than replaying PENDING or being refused.
+	{
+		key := "approval-crash-held"
+		crashed := command("after_receipt", "run", capFile, "--json", "--idempotency-key", key, "--input", `{"pr": "200"}`)
+		var ee *exec.ExitError
+		if err := crashed.Run(); !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() {
+			t.Fatalf("the held run was not killed after its receipt: %v", err)
+		}
+		for attempt := 0; ; attempt++ {
+			out, err := command("", "recover", "--json").Output()
+			if err != nil {
+				t.Fatalf("recover: %v\n%s", err, out)
+			}
+			var rec struct {
+				Runs []enact.RecoveredRun `json:"runs"`
+			}
+			if err := json.Unmarshal(out, &rec); err != nil {
+				t.Fatalf("recover: %v\n%s", err, out)
+			}
+			if len(rec.Runs) == 1 && rec.Runs[0].Key == key {
+				if rec.Runs[0].Outcome != enact.RecoveryKeyReleased {
+					t.Fatalf("recovery of the held run: %+v, want its key released", rec.Runs[0])
+				}
+				break
+			}
+			if attempt == 20 {
+				t.Fatalf("recovery never took the held run over: %s", out)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if r := run(key, "200"); r.Status != enact.StatusPending || r.Replayed {
+			t.Fatalf("retry of the recovered held run: %+v", r)
+		}
+		if n := rows("merges", "200"); n != 0 {
+			t.Fatalf("%d merges rows for a held run", n)
+		}
+	}
 	trial := 0
 	// The crash points are exact, so one trial each says all there is.
 	for _, point := range []string{"after_intent:2", "after_action:2"} {
