@@ -9,6 +9,13 @@
 //
 // Retries with the same IdempotencyKey replay the first run's result;
 // Recover reconciles runs a crashed runner left unfinished.
+//
+// An action a policy holds for a person's approval (require_approval)
+// stops the run: its Result has Status PENDING and Approval names the
+// request, and its key is free. A person decides with Decide (any client
+// over the same store: another runner, the CLI, the HTTP API); the agent's
+// retry with the same key and inputs then performs the held action, once,
+// or ends BLOCK with the denial.
 package enact
 
 import (

@@ -71,8 +71,8 @@
 // every request, in this order: decode (size-capped, copied out of guest
 // memory) → grant (the operator's allowlist ∩ the actions the capability
 // declares under x-enact.actions) → arguments against the action's JSON
-// Schema → resolve → policy → record the intent → connector → record the
-// outcome → reply. Denials and connector errors are replies the guest can
+// Schema → resolve → policy → approval (when a policy holds the action) →
+// record the intent → connector → record the outcome → reply. Denials and connector errors are replies the guest can
 // handle, and every one of them is recorded in the run's receipt.
 //
 // Resolve is for connectors whose arguments can name one object in many
