@@ -217,8 +217,11 @@ func TestDocExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the documented example does not load: %v\n%s", err, b.String())
 	}
-	if got := len(p.Policies()); got != 13 {
-		t.Errorf("example has %d policies and rules, want 13", got)
+	if got := len(p.Policies()); got != 15 {
+		t.Errorf("example has %d policies and rules, want 15", got)
+	}
+	if got := p.Notify(); got.WebhookURLEnv != "ENACT_APPROVAL_WEBHOOK" || got.ConsoleURL != "https://enact.example.com" {
+		t.Errorf("example's notify = %+v", got)
 	}
 }
 
