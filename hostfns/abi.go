@@ -37,6 +37,11 @@ const (
 	CodeUnavailable    = "unavailable"
 	CodeTimeout        = "timeout"
 	CodeInternal       = "internal" // the gate itself failed; the run fails closed
+	// CodeApprovalRequired: a policy holds the action until a person
+	// approves it; the message names the approval request. The run ends
+	// PENDING; retried with the same idempotency key once the request is
+	// approved, it performs the action.
+	CodeApprovalRequired = "approval_required"
 )
 
 // Request is what a guest sends: an action id and its arguments.

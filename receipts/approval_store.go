@@ -134,11 +134,12 @@ func prepareRequest(req ApprovalRequest, now time.Time) (ApprovalRequest, error)
 	return req, nil
 }
 
-// qualifies reports whether an approver holding roles counts for r: r
-// names no roles, or the approver holds one of them.
+// qualifies reports whether an approver holding roles counts for r: the
+// approver holds one of r's roles, or any role when r names none (an
+// actor the policy file gives no role to approves nothing).
 func qualifies(roles []string, r Requirement) bool {
 	if len(r.Roles) == 0 {
-		return true
+		return slices.ContainsFunc(roles, func(role string) bool { return role != "" })
 	}
 	for _, have := range roles {
 		if slices.Contains(r.Roles, have) {

@@ -53,6 +53,13 @@ func testApprovals(t *testing.T, newHarness func(t *testing.T) *harness) {
 		s := newHarness(t).open(t, signers)
 		return s, s.(Approvals)
 	}
+	// openTwo opens two handles on one store: two processes, or two
+	// runners sharing a database.
+	openTwo := func(t *testing.T) (Store, [2]Approvals) {
+		h := newHarness(t)
+		s, other := h.open(t, signers), h.open(t, signers)
+		return s, [2]Approvals{s.(Approvals), other.(Approvals)}
+	}
 	ctx := t.Context
 
 	// record opens the approval record of a vote and checks what every
@@ -176,7 +183,8 @@ func testApprovals(t *testing.T, newHarness func(t *testing.T) *harness) {
 
 	t.Run("concurrent requests for one binding get one request", func(t *testing.T) {
 		t.Parallel()
-		_, a := open(t)
+		_, two := openTwo(t)
+		a := two[0]
 		const n = 10
 		var (
 			wg      sync.WaitGroup
@@ -186,7 +194,7 @@ func testApprovals(t *testing.T, newHarness func(t *testing.T) *harness) {
 		)
 		for i := range n {
 			wg.Go(func() {
-				r, c, err := a.RequestApproval(ctx(), testRequest(7, 1, false))
+				r, c, err := two[i%2].RequestApproval(ctx(), testRequest(7, 1, false))
 				ids[i], created[i], errs[i] = r.ID, c, err
 			})
 		}
@@ -344,6 +352,8 @@ func testApprovals(t *testing.T, newHarness func(t *testing.T) *harness) {
 		}
 		_, err = a.Vote(ctx(), req3.ID, maintainer("dev@x", true))
 		wantRefused(t, err, "self_approval")
+		_, err = a.Vote(ctx(), req3.ID, Vote{Approver: "nobody@x", Approve: true}) // no role at all
+		wantRefused(t, err, "not_an_approver")
 		got, err = a.Vote(ctx(), req3.ID, Vote{Approver: "ops@x", Roles: []string{"operator"}, Approve: true})
 		if err != nil || got.State != ApprovalPending {
 			t.Fatalf("vote for the role-free requirement: %+v, %v; want pending (the maintainer is missing)", got, err)
@@ -357,7 +367,8 @@ func testApprovals(t *testing.T, newHarness func(t *testing.T) *harness) {
 
 	t.Run("concurrent votes on a one-approval request approve once", func(t *testing.T) {
 		t.Parallel()
-		s, a := open(t)
+		s, two := openTwo(t)
+		a := two[0]
 		req, _, err := a.RequestApproval(ctx(), testRequest(1, 1, false))
 		if err != nil {
 			t.Fatal(err)
@@ -367,7 +378,7 @@ func testApprovals(t *testing.T, newHarness func(t *testing.T) *harness) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				_, errs[i] = a.Vote(ctx(), req.ID, maintainer(fmt.Sprintf("m%d@x", i), true))
+				_, errs[i] = two[i%2].Vote(ctx(), req.ID, maintainer(fmt.Sprintf("m%d@x", i), true))
 			})
 		}
 		wg.Wait()
@@ -395,7 +406,8 @@ func testApprovals(t *testing.T, newHarness func(t *testing.T) *harness) {
 
 	t.Run("votes and appends interleave in one chain", func(t *testing.T) {
 		t.Parallel()
-		s, a := open(t)
+		s, two := openTwo(t)
+		a := two[1] // votes on one handle, appends on the other
 		const n = 8
 		reqs := make([]ApprovalRequest, n)
 		for i := range n {

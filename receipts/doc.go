@@ -301,10 +301,11 @@
 // one never lets the other through. A request has an id, "apr_" and 26
 // characters of [a-z2-7] (128 random bits), the requirements of the
 // policies that held the action (each: count distinct approvers holding
-// one of its roles, any role when it names none; whether the requester may
-// be one of them; how long the request stays open), the run that asked
-// first, the arguments with secrets redacted and the policies' reasons,
-// for the approver to read.
+// one of its roles, or any role when it names none, so that an approver
+// with no role at all never qualifies; whether the requester may be one of
+// them; how long the request stays open), the run that asked first, the
+// arguments with secrets redacted and the policies' reasons, for the
+// approver to read.
 //
 // States: pending until decided; approved when every requirement has its
 // count of distinct approvers that qualify for it; denied by the first deny
