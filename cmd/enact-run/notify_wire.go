@@ -11,6 +11,5 @@ func withNotify(cfg *hostfns.Config, nt *notify.Notifier) {
 	if nt == nil {
 		return
 	}
-	// The gate's Notify hook arrives with the gate's approvals; until
-	// then requests are listed by enact-run approvals list.
+	cfg.Notify = nt.Notify
 }
