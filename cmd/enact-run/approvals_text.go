@@ -32,7 +32,11 @@ func heldText(rep *report.Report, ref string, f runFlags) string {
 	if rep.Approval != nil && rep.Approval.URL != "" {
 		fmt.Fprintf(&b, "review it at %s\n", rep.Approval.URL)
 	}
-	fmt.Fprintf(&b, "approve it (as an approver):  enact-run approvals approve %s --actor APPROVER --reason '...'\n", id)
+	approve := "enact-run approvals approve " + id
+	if f.policy != "" {
+		approve += " --policy " + shellQuote(f.policy)
+	}
+	fmt.Fprintf(&b, "approve it (as an approver):  %s --actor APPROVER --reason '...'\n", approve)
 	fmt.Fprintf(&b, "then retry:                   %s\n", retryCommand(ref, f))
 	fmt.Fprintf(&b, "receipt %s\n", rep.RunID)
 	return b.String()
