@@ -26,11 +26,13 @@ import (
 )
 
 // Counts are how many of a run's actions the gate allowed, denied, and
-// allowed but saw fail.
+// allowed but saw fail, and held for approval.
 type Counts struct {
 	Allowed int `json:"allowed"`
 	Denied  int `json:"denied"`
 	Failed  int `json:"failed"`
+	// Held are the actions held for a person's approval (not performed).
+	Held int `json:"held,omitempty"`
 }
 
 // Summary is one run in a list.
@@ -77,6 +79,8 @@ func Summarize(r *receipts.Receipt, hash string) Summary {
 			if firstDenied == nil {
 				firstDenied = a
 			}
+		case receipts.ActionHeld:
+			s.Actions.Held++
 		case receipts.ActionFailed:
 			s.Actions.Failed++
 			if firstFailed == nil {
