@@ -228,4 +228,21 @@ func TestApprovalsEndToEnd(t *testing.T) {
 	if n := len(hook.got()); n != 1 {
 		t.Errorf("webhook called %d times, want once (one request)", n)
 	}
+
+	// Other arguments are another action: a new request, which a
+	// maintainer denies; the retry then ends with the denial (exit 3).
+	other := []string{"run", capFile, "--actor", "agent@acme.com", "--idempotency-key", "rel-8", "--input", `{"version": "8.0.0"}`, "--json"}
+	code, stdout, _ = enactRun(other...)
+	var second report.Report
+	if err := json.Unmarshal([]byte(stdout), &second); err != nil || code != exitPending || second.Approval == nil || second.Approval.ID == id {
+		t.Fatalf("a run with other arguments: exit %d %v %s", code, err, stdout)
+	}
+	if code, _, stderr := enactRun("approvals", "deny", second.Approval.ID, "--actor", "lee@acme.com", "--reason", "not this one"); code != exitPass {
+		t.Fatalf("deny: exit %d %s", code, stderr)
+	}
+	code, stdout, _ = enactRun(other...)
+	var denied report.Report
+	if err := json.Unmarshal([]byte(stdout), &denied); err != nil || code != exitBlocked || denied.Error == nil || !strings.Contains(denied.Error.Message, "not this one") {
+		t.Errorf("the retry after a denial: exit %d %v %s", code, err, stdout)
+	}
 }
