@@ -235,7 +235,7 @@ func (e *Engine) checkTask(ctx context.Context, c *capabilities.Capability, t ca
 // scriptTooLarge is the error of a script over MaxScriptBytes.
 func scriptTooLarge(t capabilities.Task) error {
 	return &Error{Code: CodeInvalidInput, Task: t.ID, Message: fmt.Sprintf(
-		"tasks: task %q (line %d): its code is %d bytes; the limit is %d (%d KiB)", t.ID, t.Line, len(t.Code), MaxScriptBytes, MaxScriptBytes>>10)}
+		"its code (line %d) is %d bytes; the limit is %d (%d KiB)", t.Line, len(t.Code), MaxScriptBytes, MaxScriptBytes>>10)}
 }
 
 // checkPython asks CPython's runner to compile a task's code only.

@@ -101,7 +101,7 @@ func TestCheckSyntaxRefusesHugeScripts(t *testing.T) {
 	wantLimit := func(what string, err error) {
 		t.Helper()
 		re := wantCode(t, err, runtime.CodeInvalidInput)
-		if re.Task != "main" || !strings.Contains(re.Message, "the limit is 262144") || !strings.Contains(re.Message, `task "main"`) {
+		if re.Task != "main" || !strings.Contains(re.Message, "the limit is 262144") || !strings.Contains(re.Message, "its code (line 5) is 262146 bytes") {
 			t.Errorf("%s: %v", what, err)
 		}
 	}
