@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,6 +128,17 @@ func TestCheckSyntaxHostileCode(t *testing.T) {
 	var re *runtime.Error
 	if !errors.As(err, &re) || re.Code != runtime.CodeTrap || !strings.Contains(re.Message, "javascript engine crashed compiling") {
 		t.Errorf("javascript nested parentheses: %v", err)
+	}
+	// QuickJS's compile time grows with the square of the declarations
+	// in one scope: 250 KiB of them takes it tens of seconds (~27 s
+	// measured here), far past this capability's deadline.
+	var lets strings.Builder
+	for i := 0; lets.Len() < 250<<10; i++ {
+		fmt.Fprintf(&lets, "let x%d = %d;\n", i, i)
+	}
+	_, err = checkSyntax(t, "javascript", lets.String(), "env:\n  resources:\n    timeout: 200ms\n")
+	if re := wantCode(t, err, runtime.CodeTimeout); re.Task != "main" || !strings.Contains(re.Message, "longer than its time limit of 200ms") {
+		t.Errorf("javascript declarations: %v", err)
 	}
 	got, err = checkSyntax(t, "javascript", "return 1;", "")
 	if err != nil || len(got) != 0 {
