@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"internal/wasmtest":     {},
 	"internal/testcache":    {},
 	"internal/lazyre":       {},
+	"internal/initgc":       {},
 }
 
 const module = "github.com/enact-run/enact"
