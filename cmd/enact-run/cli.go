@@ -19,6 +19,7 @@ import (
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/initgc"
 	"github.com/enact-run/enact/plugins"
 	"github.com/enact-run/enact/plugins/registry"
 	"github.com/enact-run/enact/policy"
@@ -78,6 +79,10 @@ the receipts, idempotency keys and journal to a Postgres database that a
 fleet of runners shares.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// The collector was held off while the packages initialised
+		// (package initgc); a command gets it back before it runs. --help
+		// and usage errors, which only print, exit without it.
+		PersistentPreRun: func(*cobra.Command, []string) { initgc.Restore() },
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.storeURL, "store", "", "receipt store: a postgres:// URL shared by many runners, or an SQLite file (default $ENACT_STORE_URL, else $ENACT_HOME/receipts.db)")
