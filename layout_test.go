@@ -10,26 +10,28 @@ import (
 // package may import. Data flows one way: CLI → capabilities → runtime →
 // hostfns → policy / connectors / receipts.
 var allowed = map[string][]string{
-	"capabilities":          {},
-	"policy":                {"capabilities"},
-	"receipts":              {"internal/crashpoint"},
-	"hostfns":               {"capabilities", "policy", "receipts", "internal/crashpoint"},
+	"capabilities":          {"internal/lazyre"},
+	"policy":                {"capabilities", "internal/lazyre"},
+	"receipts":              {"internal/crashpoint", "internal/lazyre"},
+	"hostfns":               {"capabilities", "policy", "receipts", "internal/crashpoint", "internal/lazyre"},
 	"hostfns/postgres":      {"hostfns"},
 	"hostfns/kv":            {"hostfns"},
 	"hostfns/connectortest": {"hostfns"},
-	"hostfns/github":        {"hostfns"},
-	"hostfns/hubspot":       {"hostfns"},
+	"hostfns/github":        {"hostfns", "internal/lazyre"},
+	"hostfns/hubspot":       {"hostfns", "internal/lazyre"},
 	"plugins":               {"capabilities"},
 	"plugins/pdk":           {},
 	"plugins/bundle":        {"capabilities", "plugins"},
 	"plugins/registry":      {"plugins/bundle"},
 	"internal/registrytest": {},
-	"runtime":               {"capabilities", "plugins", "hostfns"},
+	"runtime":               {"capabilities", "plugins", "hostfns", "internal/lazyre"},
 	"internal/pgtest":       {},
 	"internal/crashpoint":   {},
 	"internal/teststate":    {"receipts", "hostfns/kv"},
 	"internal/wasmtest":     {},
 	"internal/testcache":    {},
+	"internal/lazyre":       {},
+	"internal/initgc":       {},
 }
 
 const module = "github.com/enact-run/enact"

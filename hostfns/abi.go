@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // MaxRequestBytes bounds one guest request. A larger request is refused
@@ -95,7 +96,7 @@ var NoActions Handler = HandlerFunc(func(_ context.Context, request []byte) []by
 	return ErrorReply(CodeNotGranted, fmt.Sprintf("action %q is not granted to this run: it grants no actions (declare it under x-enact.actions in the capability)", req.Action))
 })
 
-var actionID = regexp.MustCompile(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)
+var actionID = lazyre.New(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)
 
 // ErrInvalidRequest is wrapped by DecodeRequest's errors.
 var ErrInvalidRequest = errors.New("hostfns: invalid request")

@@ -43,6 +43,14 @@ func (r *Run) approve(ctx context.Context, action string, callArgs json.RawMessa
 	if store == nil {
 		return refuse(receipts.ActionDenied, CodeDenied, fmt.Sprintf("action %s needs a person's approval (%s), and this runner's receipt store keeps no approval requests: approvals need the SQLite or Postgres store", action, strings.Join(needs, "; ")))
 	}
+	if r.runKey() == "" {
+		// An approval is bound to the run key: the retry that performs
+		// the approved action is the run with the same key, and the key's
+		// ledger and the action key (K:seq) make it happen once. A run
+		// without a key has nothing a retry could be bound to, so no
+		// request is made: the caller is told to give a key.
+		return refuse(receipts.ActionDenied, CodeDenied, fmt.Sprintf("action %s needs a person's approval (%s); an approval is bound to the run's idempotency key, so run again with one (--idempotency-key, the Idempotency-Key header, or the tool's idempotency key) to request it", action, strings.Join(needs, "; ")))
+	}
 	argsDigest, err := receipts.Digest(callArgs)
 	if err != nil {
 		return refuse(receipts.ActionDenied, CodeInvalidArgs, "arguments: "+err.Error())
@@ -91,9 +99,6 @@ func (r *Run) approve(ctx context.Context, action string, callArgs json.RawMessa
 	switch got.State {
 	case receipts.ApprovalPending:
 		retry := "retry with the same idempotency key once approved"
-		if r.info.IdempotencyKey == "" {
-			retry = "run it again with the same inputs once approved"
-		}
 		msg := fmt.Sprintf("action %s is held for approval %s: %s; %s", action, got.ID, strings.Join(needs, "; "), retry)
 		if r.held == nil {
 			r.held = &got

@@ -94,3 +94,60 @@ func TestApprovalWithoutApprovalsStore(t *testing.T) {
 		t.Errorf("Notify called %d times, want 0", notified)
 	}
 }
+
+// TestApprovalNeedsARunKey: a run without an idempotency key has nothing
+// an approved retry could be bound to, so a held action is refused with
+// a message asking for a key and no request is made; the same action in
+// a run with a key is held on a new request.
+func TestApprovalNeedsARunKey(t *testing.T) {
+	t.Parallel()
+	p, err := policy.Load([]byte(approvalPolicyFile), "policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := receipts.OpenKeyring(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	store, err := receipts.OpenSQLite(ctx, filepath.Join(t.TempDir(), "receipts.db"), keys.Signers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	kvs, err := kv.Open(filepath.Join(t.TempDir(), "kv.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kvs.Close() })
+	notified := 0
+	g, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{kvs}, Store: store,
+		Notify: func(receipts.ApprovalRequest) { notified++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"", "k1"} {
+		run, err := g.Begin(hostfns.RunInfo{Capability: capability(t, "x-enact:\n  actions: [kv.put]\n"), Actor: policy.Actor{Email: "agent@acme.com"}, IdempotencyKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := reply(t, run.Handle(ctx, []byte(`{"action": "kv.put", "args": {"key": "held/x", "value": 1}}`)))
+		if held.OK {
+			t.Fatalf("key %q: the held put went through", key)
+		}
+		list, err := store.ListApprovals(ctx, receipts.ApprovalFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key == "" {
+			if held.Error.Code != hostfns.CodeDenied || !strings.Contains(held.Error.Message, "run again with one (--idempotency-key") || run.Held() || len(list) != 0 {
+				t.Errorf("without a key: %+v, held %v, %d requests", held.Error, run.Held(), len(list))
+			}
+		} else if held.Error.Code != hostfns.CodeApprovalRequired || !run.Held() || len(list) != 1 || list[0].Binding.RunKey == "" {
+			t.Errorf("with a key: %+v, held %v, requests %+v", held.Error, run.Held(), list)
+		}
+	}
+	if notified != 1 {
+		t.Errorf("Notify called %d times, want 1 (the keyed run's request)", notified)
+	}
+}

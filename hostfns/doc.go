@@ -40,7 +40,10 @@
 // refuses the action with denied (the message says who denied it and why)
 // and the run ends blocked; an expired one is asked again as a new
 // request. A dry run asks no one: the action's result is
-// {"dry_run": true, "planned": true, "approval_required": true}.
+// {"dry_run": true, "planned": true, "approval_required": true}. A run
+// without an idempotency key asks no one either: the approval would be
+// bound to nothing a retry could match, so the action is refused with
+// denied and a message asking to run again with a key.
 //
 // The transports, one per kind of guest:
 //

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // Builtin describes one built-in policy, as Builtins lists them.
@@ -564,7 +565,7 @@ var nameKeys = map[string]bool{"name": true, "property": true, "propertyname": t
 
 // emailValue finds an email address anywhere in a string: personal data
 // whatever key it is written under.
-var emailValue = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+var emailValue = lazyre.New(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 
 // maxNameTokens bounds the words of a key compared one run at a time.
 const maxNameTokens = 16
@@ -1064,7 +1065,7 @@ const (
 	maxRateWindow = 31 * 24 * 60 * 60
 )
 
-var counterRE = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+var counterRE = lazyre.New(`^[a-z0-9_]{1,40}$`)
 
 func validRatePer(per string) bool {
 	return per == ratePerActor || per == ratePerCapability || per == ratePerAll

@@ -6,13 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"cel.dev/cel-go/cel"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // Policy is a loaded policy file. It is immutable and safe for concurrent
@@ -120,9 +121,9 @@ func (p *Policy) Policies() []string {
 }
 
 var (
-	nameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$`)
-	identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$`)
-	emailRE = regexp.MustCompile(`^([^@\s*]+|\*)@[^@\s*]+$`)
+	nameRE  = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$`)
+	identRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$`)
+	emailRE = lazyre.New(`^([^@\s*]+|\*)@[^@\s*]+$`)
 )
 
 // Load decodes a policy file (see the package documentation for its

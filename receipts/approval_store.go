@@ -7,10 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // The approvals of the database stores. Both keep requests and votes in
@@ -30,7 +31,7 @@ const (
 )
 
 var (
-	approvalIDPattern = regexp.MustCompile(`^apr_[a-z2-7]{26}$`)
+	approvalIDPattern = lazyre.New(`^apr_[a-z2-7]{26}$`)
 	approvalIDs       = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 )
 

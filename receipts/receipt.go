@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // FormatVersion is the value of the "version" field of every receipt body
@@ -275,8 +276,8 @@ func redactValue(v any, secret func(string) bool) any {
 }
 
 var (
-	runIDPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	runIDPattern  = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	digestPattern = lazyre.New(`^sha256:[0-9a-f]{64}$`)
 )
 
 // validate checks the rules of the package documentation that the encoder

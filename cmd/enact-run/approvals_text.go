@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/enact-run/enact/cmd/enact-run/internal/report"
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // heldText is what `run` prints on stderr when an action was held for
@@ -73,7 +73,7 @@ func retryCommand(ref string, f runFlags) string {
 	return strings.Join(args, " ")
 }
 
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9@%+=:,./_-]+$`)
+var shellSafe = lazyre.New(`^[A-Za-z0-9@%+=:,./_-]+$`)
 
 // shellQuote quotes s for a POSIX shell when it needs it.
 func shellQuote(s string) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/cmd/enact-run/internal/report"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/initgc"
 	"github.com/enact-run/enact/plugins"
 	"github.com/enact-run/enact/plugins/registry"
 	"github.com/enact-run/enact/policy"
@@ -81,6 +82,10 @@ the receipts, idempotency keys and journal to a Postgres database that a
 fleet of runners shares.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// The collector was held off while the packages initialised
+		// (package initgc); a command gets it back before it runs. --help
+		// and usage errors, which only print, exit without it.
+		PersistentPreRun: func(*cobra.Command, []string) { initgc.Restore() },
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.storeURL, "store", "", "receipt store: a postgres:// URL shared by many runners, or an SQLite file (default $ENACT_STORE_URL, else $ENACT_HOME/receipts.db)")
@@ -537,14 +542,21 @@ func (c *cli) validateCommand() *cobra.Command {
 (strictly: unknown fields are errors unless they start with x-), the inputs
 and outputs JSON Schemas, resources, script dependencies the sandbox cannot
 satisfy, prebuilt plugin files (path, sha256, Wasm, imports), a memory
-limit below what an interpreter needs to start, and the declared actions:
-each must be an action of this runner's connectors and allowed by the
-policy in effect (--policy, $ENACT_POLICY, $ENACT_HOME/policy.yaml or the
-built-in default). A composite is checked whole: its flow (cycles, unknown
-steps, templates), its imports (found beside it, in each --dir, then in the
-shipped set, each at its exact version, nested at most 8 deep), and every
-capability its steps run. Nothing is compiled or run. Exit code 0 when
-every file is valid, 4 otherwise.
+limit below what an interpreter needs to start, the declared actions
+(each must be an action of this runner's connectors and allowed by the
+policy in effect: --policy, $ENACT_POLICY, $ENACT_HOME/policy.yaml or the
+built-in default), and the syntax of every script task: its code is
+compiled, never run, by the interpreter it runs on (CPython's compile(),
+QuickJS's parser) inside the sandbox, within the capability's memory and
+time limits; a syntax error names the file and line, the task, the line
+and column in the task's code (QuickJS gives the line only) and the
+interpreter's message. A composite is checked whole: its flow (cycles,
+unknown steps, templates), its imports (found beside it, in each --dir,
+then in the shipped set, each at its exact version, nested at most 8
+deep), and every capability its steps run. Nothing is run. Exit code 0
+when every file is valid, 4 otherwise. With --json, each file's syntax
+errors are also in syntax_errors, one object per error (file, task,
+language, type, message, line, column, file_line, file_column, text).
 
 A valid document can still declare what this runner cannot give it:
 packages beyond the standard library are warnings (the run fails naming
@@ -552,7 +564,12 @@ them; --strict makes them errors). Task types the sandbox cannot run
 (shell never; agent, prompt and request not yet) are errors.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			engine, err := runtime.New(runtime.Config{})
+			// The on-disk compilation cache, as a run has: checking the
+			// scripts' syntax then costs no interpreter compilation.
+			engine, err := c.engine()
+			if err != nil {
+				engine, err = runtime.New(runtime.Config{})
+			}
 			if err != nil {
 				return c.fail(exitInternal, err)
 			}
@@ -575,6 +592,9 @@ them; --strict makes them errors). Task types the sandbox cannot run
 				Valid    bool     `json:"valid"`
 				Errors   []string `json:"errors"`
 				Warnings []string `json:"warnings,omitempty"`
+				// SyntaxErrors are the errors among Errors that a
+				// script's compiler found, as fields.
+				SyntaxErrors []runtime.SyntaxError `json:"syntax_errors,omitempty"`
 			}
 			var results []fileResult
 			bad := 0
@@ -591,9 +611,17 @@ them; --strict makes them errors). Task types the sandbox cannot run
 					if w := packageWarnings(err); w != nil && !strict {
 						r.Warnings, err = w, nil
 					}
+					if err == nil {
+						// Compiled, not run, by each script's own
+						// interpreter.
+						r.SyntaxErrors, err = engine.CheckSyntax(cmd.Context(), capability)
+						for _, se := range r.SyntaxErrors {
+							r.Errors = append(r.Errors, se.Error())
+						}
+					}
 				}
 				if err != nil {
-					r.Errors = splitErrors(err)
+					r.Errors = append(r.Errors, splitErrors(err)...)
 				}
 				if capability != nil {
 					r.Errors = append(r.Errors, checkActions(capability, pol, polPath)...)
@@ -621,6 +649,11 @@ them; --strict makes them errors). Task types the sandbox cannot run
 					c.printf(c.stdout, "FAIL  %s\n", r.File)
 					for _, e := range r.Errors {
 						c.printf(c.stdout, "      %s\n", e)
+						for _, se := range r.SyntaxErrors {
+							if se.Error() == e && se.Text != "" {
+								c.printf(c.stdout, "%s", syntaxContext(se))
+							}
+						}
 					}
 				}
 			}
@@ -635,6 +668,17 @@ them; --strict makes them errors). Task types the sandbox cannot run
 	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings (packages the sandbox lacks) as errors")
 	cmd.Flags().StringArrayVar(&dirs, "dir", nil, "directory a composite's imports are looked for in, after the composite's own (repeatable)")
 	return cmd
+}
+
+// syntaxContext shows the line of code a syntax error stands on, and a
+// caret under its column when the interpreter named one.
+func syntaxContext(se runtime.SyntaxError) string {
+	text := strings.ReplaceAll(se.Text, "\t", " ")
+	out := "        " + text + "\n"
+	if se.Column > 0 && se.Column <= len([]rune(text))+1 {
+		out += "        " + strings.Repeat(" ", se.Column-1) + "^\n"
+	}
+	return out
 }
 
 // packageWarnings returns the problems of a capability check as warnings

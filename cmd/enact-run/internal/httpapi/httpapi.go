@@ -49,7 +49,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -60,6 +59,7 @@ import (
 	"github.com/enact-run/enact/cmd/enact-run/internal/receiptview"
 	"github.com/enact-run/enact/cmd/enact-run/internal/report"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/lazyre"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -216,17 +216,17 @@ func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // routes are the paths the API serves, with their methods, for 405s.
 var routes = []struct {
-	re    *regexp.Regexp
+	re    *lazyre.Regexp
 	allow string
 }{
-	{regexp.MustCompile(`^/healthz$`), "GET, HEAD"},
-	{regexp.MustCompile(`^/v1/capabilities$`), "GET, HEAD"},
-	{regexp.MustCompile(`^/v1/runs$`), "POST"},
-	{regexp.MustCompile(`^/v1/runs/[^/]+$`), "GET, HEAD"},
-	{regexp.MustCompile(`^/v1/receipts/[^/]+$`), "GET, HEAD"},
-	{regexp.MustCompile(`^/v1/approvals$`), "GET, HEAD"},
-	{regexp.MustCompile(`^/v1/approvals/[^/]+$`), "GET, HEAD"},
-	{regexp.MustCompile(`^/v1/approvals/[^/]+/(approve|deny)$`), "POST"},
+	{lazyre.New(`^/healthz$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/capabilities$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/runs$`), "POST"},
+	{lazyre.New(`^/v1/runs/[^/]+$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/receipts/[^/]+$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/approvals$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/approvals/[^/]+$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/approvals/[^/]+/(approve|deny)$`), "POST"},
 }
 
 func (a *api) fallback(w http.ResponseWriter, r *http.Request) {
@@ -484,7 +484,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 }
 
 // validRunID is the run id syntax of receipts.
-var validRunID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,200}$`)
+var validRunID = lazyre.New(`^[A-Za-z0-9._-]{1,200}$`)
 
 // envelope fetches the receipt named by the path, or writes the error.
 func (a *api) envelope(w http.ResponseWriter, r *http.Request) (*receipts.Envelope, string, bool) {
