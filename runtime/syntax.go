@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // MaxScriptBytes bounds the source of one script task, in bytes. A larger
@@ -321,7 +321,7 @@ func checkJavaScript(ctx context.Context, inst *instance, code string) ([]byte, 
 	return jsString(ctx, inst, desc)
 }
 
-var jsTaskLine = regexp.MustCompile(`<task>:(\d+)`)
+var jsTaskLine = lazyre.New(`<task>:(\d+)`)
 
 // jsSyntaxLine finds the line of a syntax error in QuickJS's stack, as a
 // line of the task's own code (the wrapper's head takes two), or 0. The
