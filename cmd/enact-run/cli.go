@@ -298,8 +298,13 @@ own receipt; its imports are found beside it, in each --dir, then in the
 shipped set, and --json lists its steps (id, status, run_id, receipt hash).
 What the tasks print is shown first, then the outputs as JSON. With --json,
 one JSON object is printed instead:
-  {"status": "PASS"|"BLOCK"|"FAILED", "outputs": {...}, "receipt_id": "...",
-   "receipt": {...}, "error": null|{"code","message","task","trace"}, "output": "...", ...}
+  {"status": "PASS"|"BLOCK"|"FAILED"|"PENDING", "run_id": "...", "outputs": {...},
+   "receipt_id": "...", "receipt": {...}, "error": null|{"code","message","task","trace"},
+   "output": "...", "actions": [...], "approval": {"id","state","url","resume"}?, ...}
+(the same report the HTTP API answers). An action a policy holds for a
+person's approval stops the run with status PENDING (exit 8): the request's
+id and the commands to approve it and to retry are printed; see
+enact-run approvals.
 
 The policy is --policy, else $ENACT_POLICY, else $ENACT_HOME/policy.yaml,
 else the built-in default (every actor may run; only the kv.* actions of the
