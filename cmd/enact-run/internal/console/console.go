@@ -11,6 +11,9 @@
 //	GET  /ui/runs/{id}/receipt.json  the envelope exactly as signed
 //	GET  /ui/chain                 the chain's verification
 //	GET  /ui/keys                  the signing keys
+//	GET  /ui/approvals             approval requests the viewer made or may approve (all for an auditor), pending first (?state)
+//	GET  /ui/approvals/{id}        one request: the exact action, redacted arguments, requirements, votes; Approve and Deny
+//	POST /ui/approvals/{id}/approve, /deny  a vote (form: csrf, reason), then back to the request's page
 //	GET  /ui/login, POST /ui/login, POST /ui/logout
 //
 // Pages are rendered on the server with html/template (every value from a
@@ -24,7 +27,9 @@
 // removed from the policy ends its sessions at once and a change of roles
 // shows immediately. State-changing requests are POSTs refused when cross
 // origin (http.CrossOriginProtection); logout also carries the session's
-// CSRF token. Like the API, an actor sees its own runs only, unless the
+// CSRF token, and so do votes on approval requests. A held run's page shows
+// its request, with the vote buttons for a viewer who may approve it. Like
+// the API, an actor sees its own runs only, unless the
 // policy gives it the auditor role; another actor's run is "not found"
 // exactly like an unknown id.
 package console
