@@ -1,6 +1,7 @@
 package receipts
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -581,5 +582,31 @@ func TestApprovalRecordValidation(t *testing.T) {
 		case err == nil || !strings.Contains(err.Error(), tc.want):
 			t.Errorf("%s: Seal = %v, want an error about %s", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestRequirementJSON: a requirement's expiry reads as a duration string,
+// and both that and the nanoseconds of the first stored form decode.
+func TestRequirementJSON(t *testing.T) {
+	r := Requirement{Policy: "p", Roles: []string{"maintainer"}, Count: 2, Expiry: 90 * time.Minute}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"policy":"p","roles":["maintainer"],"count":2,"expiry":"1h30m0s"}`; string(b) != want {
+		t.Fatalf("got %s, want %s", b, want)
+	}
+	for _, in := range []string{string(b), `{"policy":"p","roles":["maintainer"],"count":2,"expiry":5400000000000}`} {
+		var got Requirement
+		if err := json.Unmarshal([]byte(in), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Expiry != r.Expiry || got.Count != 2 || got.Policy != "p" || len(got.Roles) != 1 {
+			t.Errorf("%s decoded to %+v", in, got)
+		}
+	}
+	var bad Requirement
+	if err := json.Unmarshal([]byte(`{"expiry":"soon"}`), &bad); err == nil || !strings.Contains(err.Error(), `"soon"`) {
+		t.Errorf("a bad expiry: %v", err)
 	}
 }
