@@ -30,6 +30,7 @@ import (
 
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/bounds"
 	"github.com/enact-run/enact/internal/crashpoint"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
@@ -285,7 +286,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	}
 	// Fail closed: a run whose receipt could not be stored does not start.
 	// The store calls before the run are bounded like the records after.
-	pctx, cancel := context.WithTimeout(ctx, receipts.RecordTimeout)
+	pctx, cancel := context.WithTimeout(ctx, bounds.Record())
 	defer cancel()
 	if err := c.gate.Ready(pctx); err != nil {
 		return nil, err
@@ -358,7 +359,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	redactResult(red, res)
 	// The records of a finished run outlive the caller's deadline, within
 	// the store's own bound.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bounds.Record())
 	defer cancel()
 	env, err := run.Finish(rctx, outcome)
 	if err != nil {
@@ -416,7 +417,7 @@ func (c *Client) Refuse(ctx context.Context, r Refusal) (*Result, error) {
 		return nil, errors.New("enact: no capability")
 	}
 	run := c.gate.Refuse(hostfns.RunInfo{Capability: r.Capability, Actor: r.Actor, Inputs: map[string]any{}, Bundle: r.Bundle}, r.Check, r.Reason)
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bounds.Record())
 	defer cancel()
 	env, err := run.Finish(rctx, hostfns.RunOutcome{Err: &receipts.Error{Code: r.Code, Message: r.Reason}, Status: "refused"})
 	res := &Result{Status: StatusBlock, RunID: run.ID(), Error: &runtime.Error{Code: r.Code, Message: r.Reason}, Receipt: env}

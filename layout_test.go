@@ -12,8 +12,8 @@ import (
 var allowed = map[string][]string{
 	"capabilities":          {"internal/lazyre"},
 	"policy":                {"capabilities", "internal/lazyre"},
-	"receipts":              {"internal/crashpoint", "internal/lazyre"},
-	"hostfns":               {"capabilities", "policy", "receipts", "internal/crashpoint", "internal/lazyre"},
+	"receipts":              {"internal/crashpoint", "internal/lazyre", "internal/bounds"},
+	"hostfns":               {"capabilities", "policy", "receipts", "internal/crashpoint", "internal/lazyre", "internal/bounds"},
 	"hostfns/postgres":      {"hostfns"},
 	"hostfns/kv":            {"hostfns"},
 	"hostfns/connectortest": {"hostfns"},
@@ -32,6 +32,7 @@ var allowed = map[string][]string{
 	"internal/testcache":    {},
 	"internal/lazyre":       {},
 	"internal/initgc":       {},
+	"internal/bounds":       {},
 }
 
 const module = "github.com/enact-run/enact"

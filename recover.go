@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/bounds"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
 )
@@ -114,7 +115,7 @@ func (c *Client) handBack(runID string) {
 	if ledger == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), receipts.RecordTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), bounds.Record())
 	defer cancel()
 	if err := ledger.Abandon(ctx, runID); err != nil {
 		c.handedBack.Store(runID, struct{}{})

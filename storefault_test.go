@@ -18,6 +18,7 @@ import (
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/hostfns/kv"
+	"github.com/enact-run/enact/internal/bounds"
 	"github.com/enact-run/enact/internal/pgtest"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
@@ -418,20 +419,34 @@ func (p *partition) close() {
 // database off between two actions of a run without refusing anything,
 // as a hung database host or a network partition does. The run must still
 // end when its context ends, with the second action not performed.
+//
+// The writes that outlive the run's context (the outcome of a, the
+// receipt) each wait out the record bound (receipts.RecordTimeout); the
+// test shortens it to recordBound for its faulty run, and so does not run
+// in parallel with others, which would see the shorter bound too. The
+// run's context ends recordBound*5/2 after the cut: once the outcome of a
+// has given up, while the intent of b waits on the store.
 func TestStoreFaultPostgresUnresponsiveMidRun(t *testing.T) {
-	t.Parallel()
+	const recordBound = 2 * time.Second
 	part, dsn := newPartition(t, pgtest.NewDatabase(t))
 	f := newStoreFault(t, dsn)
-	// A run before the fault: the engine is warm, and the connections
-	// through the partition are open.
+	// A run before the fault, under the ordinary bound: the engine is
+	// warm, and the connections through the partition are open.
 	if res, err := f.run(t.Context(), f.client, "", "x", "y"); err != nil || res.Status != enact.StatusPass {
 		t.Fatalf("run before the fault: %+v, %v", res, err)
 	}
-	f.conn.after, f.conn.fault = "a", part.cut
+	defer bounds.SetRecordForTest(recordBound)()
 
-	// The run's own deadline, which it must keep.
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	// The run's context, which it must keep: it ends a while after the
+	// cut (or, should the run never reach its put of a, after a minute).
+	base, stop := context.WithTimeout(t.Context(), time.Minute)
+	defer stop()
+	ctx, cancel := context.WithCancel(base)
 	defer cancel()
+	f.conn.after, f.conn.fault = "a", func() {
+		part.cut()
+		time.AfterFunc(recordBound*5/2, cancel)
+	}
 	type outcome struct {
 		res *enact.Result
 		err error
@@ -462,4 +477,7 @@ func TestStoreFaultPostgresUnresponsiveMidRun(t *testing.T) {
 	if found, _ := kvValue(t, f.kv, "TwoPuts", "b"); found {
 		t.Error("kv b was written although its intent could not be journaled in time")
 	}
+	// The run is over: let the held traffic through, so that closing the
+	// store does not wait on it.
+	part.heal()
 }

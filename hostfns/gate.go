@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/internal/bounds"
 	"github.com/enact-run/enact/internal/crashpoint"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
@@ -683,7 +684,7 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		}
 		// An outcome that cannot be recorded leaves the intent open: a
 		// crash now makes the run ambiguous, which is the truth.
-		octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
+		octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bounds.Record())
 		_ = ledger.Outcome(octx, r.info.RunID, rec.Seq, state, r.redact.JSON(detail))
 		cancel()
 		crashpoint.Hit(crashpoint.AfterOutcome)
@@ -816,7 +817,7 @@ func (r *Run) release(ctx context.Context, tokens []string) {
 		return
 	}
 	counters := r.g.store.(receipts.Counters)
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receipts.RecordTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bounds.Record())
 	defer cancel()
 	for _, t := range tokens {
 		_ = counters.Release(rctx, t)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/enact-run/enact/internal/bounds"
 )
 
 // RecordTimeout bounds a write that must outlive its caller's deadline (a
@@ -13,7 +15,7 @@ import (
 // without a deadline: a store that stops answering — a hung database host,
 // a network partition — fails the write after this long instead of
 // holding the run, and everything waiting behind it, for ever.
-const RecordTimeout = 15 * time.Second
+const RecordTimeout = bounds.DefaultRecord
 
 // maxBatch bounds the receipts one group commit writes.
 const maxBatch = 256
@@ -63,10 +65,10 @@ func (g *groupCommit) append(ctx context.Context, r *Receipt, commit func(contex
 	g.mu.Unlock()
 
 	// The batch is committed whatever happens to this caller's context
-	// (the other callers wait for it), within RecordTimeout: a database
+	// (the other callers wait for it), within RecordTimeout (bounds.Record): a database
 	// that stops answering fails the batch instead of holding every
 	// appender.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RecordTimeout)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bounds.Record())
 	commit(cctx, batch)
 	cancel()
 

@@ -134,9 +134,11 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	extism "github.com/extism/go-sdk"
@@ -532,7 +534,34 @@ var errEngineClosed = errors.New("runtime: engine closed")
 // reloaded server's) finds the interpreters compiled instead of spending
 // seconds on CPython again. wazero caches may be shared by runtimes; the
 // compiled code of a module stays while any runtime uses it.
-var memoryCache = sync.OnceValue(wazero.NewCompilationCache)
+//
+// In a test binary (testing.Testing) the process's cache is kept in the
+// module's shared test cache directory (internal/testcache names the same
+// one) instead: compiling CPython costs tens of seconds of CPU under the
+// race detector, and each package's tests would otherwise pay it again on
+// every run. Compiled code is keyed by the module's bytes; nothing else
+// about the engines changes. Programs built by go build never take this
+// branch.
+var memoryCache = sync.OnceValue(func() wazero.CompilationCache {
+	if testing.Testing() {
+		dir := testCacheDir()
+		if os.MkdirAll(dir, 0o700) == nil {
+			newCacheMu.Lock()
+			c, err := wazero.NewCompilationCacheWithDir(dir)
+			newCacheMu.Unlock()
+			if err == nil {
+				return c
+			}
+		}
+	}
+	return wazero.NewCompilationCache()
+})
+
+// testCacheDir is the module's shared test cache directory, the one
+// internal/testcache.Dir makes (a test checks they agree).
+func testCacheDir() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("enact-test-cache-%d", os.Getuid()))
+}
 
 // newCacheMu serialises wazero.NewCompilationCacheWithDir: wazero v1.12
 // caches its own version string in an unsynchronised global on first use,

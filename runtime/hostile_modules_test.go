@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/enact-run/enact/internal/testcache"
 	"github.com/enact-run/enact/runtime"
 )
 
@@ -142,10 +143,11 @@ func TestHostileJSModules(t *testing.T) {
 		{name: "print and console", src: "print('p'); console.log('c');\nreturn { r: 'refused' };", out: caught},
 	}...)
 
-	// The shared engine restores its snapshot; two more, sharing one
-	// compilation cache, start instances afresh and from a pool.
+	// The shared engine restores its snapshot; two more, on the test
+	// binaries' shared compilation cache (QuickJS compiled once, not
+	// again for this test), start instances afresh and from a pool.
 	engines := map[string]*runtime.Engine{"snapshot": engine(t)}
-	cache := t.TempDir()
+	cache := testcache.Dir()
 	for _, mode := range []string{"start-up", "pooled"} {
 		e, err := runtime.New(runtime.Config{CacheDir: cache, PoolSize: map[string]int{"pooled": 2}[mode]})
 		if err != nil {

@@ -68,3 +68,14 @@ func TestImageKeptOnDisk(t *testing.T) {
 		t.Errorf("the damaged file was not replaced: %v", err)
 	}
 }
+
+// In a test binary the compilation cache of the engines made without a
+// directory is the module's shared test cache: the directory the engine
+// picks is the one internal/testcache names, so every package's tests
+// share one compiled copy of each interpreter.
+func TestProcessCacheIsTheSharedTestCache(t *testing.T) {
+	t.Parallel()
+	if got, want := testCacheDir(), testcache.Dir(); got != want {
+		t.Errorf("the process cache is kept in %s; the shared test cache is %s", got, want)
+	}
+}

@@ -54,6 +54,12 @@ func crashBinary(t *testing.T) string {
 // crashSteps is how many actions (rows) one harness run makes.
 const crashSteps = 3
 
+// crashLanes is how many trials TestCrashConsistency runs at once (an
+// even number: trial n runs in lane n % crashLanes, on SQLite when n is
+// odd). A trial mostly waits on its subprocesses, so lanes keep both
+// cores busy once the package's other tests are done.
+const crashLanes = 4
+
 // crashTrials is how many trials TestCrashConsistency makes:
 // $ENACT_CRASH_TRIALS, else 200 in CI, 60 otherwise, 12 with -short.
 func crashTrials(t *testing.T) int {
@@ -85,12 +91,18 @@ func crashTrials(t *testing.T) int {
 // action is left open; then the agent's retry with the same key must pass
 // and leave exactly one row per step. Trials alternate between the SQLite
 // store and a Postgres store; at the end both receipt chains must verify.
+//
+// The trials run in crashLanes lanes at once, half of them on SQLite
+// stores and half on Postgres ones: a lane has its own $ENACT_HOME and its
+// own receipt store, so no trial's recovery ever sees another lane's runs,
+// and every trial is checked exactly as it would be alone; every lane's
+// chain must verify. The crash points come from one seeded sequence, drawn
+// before the lanes start, so a seed replays the same trials.
 func TestCrashConsistency(t *testing.T) {
+	t.Parallel()
 	trials := crashTrials(t)
 	bin := crashBinary(t)
 	effects := pgtest.NewDatabase(t, `CREATE TABLE effects (trial integer NOT NULL, step integer NOT NULL)`)
-	storeURL := pgtest.NewDatabase(t)
-	home := t.TempDir()
 	capability, _ := filepath.Abs("testdata/crash/effects.yaml")
 	policyFile, _ := filepath.Abs("testdata/crash/policy.yaml")
 	seed := uint64(time.Now().UnixNano())
@@ -106,13 +118,38 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	defer db.Close(context.Background())
 
-	baseEnv := append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+home, "ENACT_POSTGRES_URL="+effects, "ENACT_POLICY="+policyFile,
-		"ENACT_ACTOR=harness@acme.test", "ENACT_CRASHPOINT=")
-	storeEnv := func(kind string) []string {
-		if kind == "postgres" {
-			return append(baseEnv, "ENACT_STORE_URL="+storeURL)
+	// Each lane has its own home (keys, kv, and for SQLite the receipt
+	// store itself) and, on Postgres, its own database for the store; the
+	// journal is read back through db with query.
+	type lane struct {
+		kind, home, storeURL string
+		db                   *sql.DB
+		query                string
+	}
+	lanes := make([]*lane, crashLanes)
+	for i := range lanes {
+		l := &lane{kind: "postgres", home: t.TempDir()}
+		if i%2 == 1 {
+			l.kind = "sqlite"
 		}
-		return append(baseEnv, "ENACT_STORE_URL=")
+		var err error
+		if l.kind == "postgres" {
+			l.storeURL = pgtest.NewDatabase(t)
+			l.db, err = sql.Open("pgx", l.storeURL)
+			l.query = `SELECT j.seq, j.state FROM enact.journal j JOIN enact.runs r ON r.run_id = j.run_id WHERE r.run_key = $1`
+		} else {
+			l.db, err = sql.Open("sqlite", filepath.Join(l.home, "receipts.db")+"?_pragma=busy_timeout(30000)")
+			l.query = `SELECT j.seq, j.state FROM journal j JOIN runs r ON r.run_id = j.run_id WHERE r.run_key = ?`
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.db.Close()
+		lanes[i] = l
+	}
+	storeEnv := func(l *lane) []string {
+		return append(os.Environ(), "ENACT_CACHE_DIR="+testCacheDir, "ENACT_HOME="+l.home, "ENACT_POSTGRES_URL="+effects,
+			"ENACT_POLICY="+policyFile, "ENACT_ACTOR=harness@acme.test", "ENACT_CRASHPOINT=", "ENACT_STORE_URL="+l.storeURL)
 	}
 	command := func(env []string, args ...string) *exec.Cmd {
 		cmd := exec.Command(bin, args...)
@@ -124,82 +161,63 @@ func TestCrashConsistency(t *testing.T) {
 			"--input", fmt.Sprintf(`{"trial": %d, "steps": %d}`, trial, crashSteps)}
 	}
 
-	// Calibrate the random kills on a whole run with the compilation
-	// cache warm (the first run fills it).
+	// One whole run in each lane (trials 0, -1, ...) before any kill
+	// makes the lane's keys and store; the last calibrates the random
+	// kills, with the compilation cache warm (the first run fills it).
 	var whole time.Duration
-	for i := range 2 {
+	for i, l := range lanes {
 		start := time.Now()
-		if out, err := command(storeEnv("sqlite"), runArgs(-i)...).CombinedOutput(); err != nil {
+		if out, err := command(storeEnv(l), runArgs(-i)...).CombinedOutput(); err != nil {
 			t.Fatalf("calibration run: %v\n%s", err, out)
 		}
 		whole = time.Since(start)
 	}
 
 	// journal returns the states of the actions of the runs under a key,
-	// by seq, from one store.
-	lite, err := sql.Open("sqlite", filepath.Join(home, "receipts.db")+"?_pragma=busy_timeout(30000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lite.Close()
-	pgJournal, err := sql.Open("pgx", storeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pgJournal.Close()
-	journalOf := map[string]struct {
-		db    *sql.DB
-		query string
-	}{
-		"sqlite":   {lite, `SELECT j.seq, j.state FROM journal j JOIN runs r ON r.run_id = j.run_id WHERE r.run_key = ?`},
-		"postgres": {pgJournal, `SELECT j.seq, j.state FROM enact.journal j JOIN enact.runs r ON r.run_id = j.run_id WHERE r.run_key = $1`},
-	}
-	journal := func(kind, key string) map[int64][]string {
+	// by seq, from one lane's store.
+	journal := func(l *lane, key string) (map[int64][]string, error) {
 		states := map[int64][]string{}
 		// The ledger names the key per actor (ENACT_ACTOR above).
-		rows, err := journalOf[kind].db.Query(journalOf[kind].query, hostfns.RunKey("harness@acme.test", key))
+		rows, err := l.db.Query(l.query, hostfns.RunKey("harness@acme.test", key))
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var seq int64
 			var state string
 			if err := rows.Scan(&seq, &state); err != nil {
-				t.Fatal(err)
+				return nil, err
 			}
 			states[seq] = append(states[seq], state)
 		}
-		return states
+		return states, rows.Err()
 	}
-	rowsOf := func(trial int) map[int64]int {
+	rowsOf := func(trial int) (map[int64]int, error) {
 		counts := map[int64]int{}
-		rows, err := db.Query(t.Context(), `SELECT step, count(*) FROM effects WHERE trial = $1 GROUP BY step`, trial)
+		rows, err := db.Query(context.Background(), `SELECT step, count(*) FROM effects WHERE trial = $1 GROUP BY step`, trial)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var step int64
 			var n int
 			if err := rows.Scan(&step, &n); err != nil {
-				t.Fatal(err)
+				return nil, err
 			}
 			counts[step] = n
 		}
-		return counts
+		return counts, rows.Err()
 	}
 
-	tally := map[string]int{}
-	spent := map[string]time.Duration{} // per phase and store
-	timed := func(phase, kind string, since time.Time) { spent[phase+" "+kind] += time.Since(since) }
-	for trial := 1; trial <= trials && !t.Failed(); trial++ {
-		kind := []string{"sqlite", "postgres"}[trial%2]
-		key := fmt.Sprintf("trial-%d", trial)
-		env := storeEnv(kind)
-		// How this trial's first run dies.
-		how := "random"
-		var delay time.Duration
+	// How each trial's first run dies, drawn in trial order from the seed.
+	type plan struct {
+		how   string // "random", or the crash point and the how-manyeth hit
+		delay time.Duration
+	}
+	plans := make([]plan, trials+1)
+	for trial := 1; trial <= trials; trial++ {
 		if rng.IntN(4) != 0 {
 			point := crashpoint.All[rng.IntN(len(crashpoint.All))]
 			nth := 1
@@ -208,15 +226,38 @@ func TestCrashConsistency(t *testing.T) {
 			default:
 				nth = 1 + rng.IntN(crashSteps)
 			}
-			how = fmt.Sprintf("%s:%d", point, nth)
-			env = append(env, "ENACT_CRASHPOINT="+how)
+			plans[trial] = plan{how: fmt.Sprintf("%s:%d", point, nth)}
 		} else {
-			delay = time.Duration(rng.Int64N(int64(whole)))
+			plans[trial] = plan{how: "random", delay: time.Duration(rng.Int64N(int64(whole)))}
+		}
+	}
+
+	var mu sync.Mutex // guards tally, spent, and db (one connection)
+	tally := map[string]int{}
+	spent := map[string]time.Duration{} // per phase and store
+	count := func(what string) { mu.Lock(); tally[what]++; mu.Unlock() }
+	timed := func(phase, kind string, since time.Time) {
+		mu.Lock()
+		spent[phase+" "+kind] += time.Since(since)
+		mu.Unlock()
+	}
+	lockedRows := func(trial int) (map[int64]int, error) { mu.Lock(); defer mu.Unlock(); return rowsOf(trial) }
+
+	// trial runs one trial against kind's store. A fatal problem (the
+	// trial cannot go on) is its error; what it finds wrong but can check
+	// past is reported with t.Errorf, as it goes.
+	trial := func(trial int, l *lane) error {
+		kind := l.kind
+		key := fmt.Sprintf("trial-%d", trial)
+		env := storeEnv(l)
+		how, delay := plans[trial].how, plans[trial].delay
+		if how != "random" {
+			env = append(env, "ENACT_CRASHPOINT="+how)
 		}
 		began := time.Now()
 		first := command(env, runArgs(trial)...)
 		if err := first.Start(); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if how == "random" {
 			time.Sleep(delay)
@@ -233,13 +274,13 @@ func TestCrashConsistency(t *testing.T) {
 		}
 		switch {
 		case how != "random" && !killed:
-			t.Fatalf("trial %d (%s): the run was not killed at its crash point: %v", trial, how, err)
+			return fmt.Errorf("trial %d (%s): the run was not killed at its crash point: %v", trial, how, err)
 		case how == "random" && killed:
-			tally["random kill"]++
+			count("random kill")
 		case how == "random":
-			tally["random kill after the run ended"]++
+			count("random kill after the run ended")
 		default:
-			tally[strings.SplitN(how, ":", 2)[0]]++
+			count(strings.SplitN(how, ":", 2)[0])
 		}
 
 		// Recover. A Postgres owner's lock goes when its server notices
@@ -249,12 +290,16 @@ func TestCrashConsistency(t *testing.T) {
 		attempts := 0
 		for attempts < 20 {
 			attempts++
-			out, err := command(storeEnv(kind), "recover", "--json").Output()
+			out, err := command(storeEnv(l), "recover", "--json").Output()
 			if err != nil {
-				t.Fatalf("trial %d (%s, %s): recover: %v\n%s", trial, how, kind, err, out)
+				return fmt.Errorf("trial %d (%s, %s): recover: %v\n%s", trial, how, kind, err, out)
+			}
+			states, err := journal(l, key)
+			if err != nil {
+				return err
 			}
 			open = nil
-			for seq, states := range journal(kind, key) {
+			for seq, states := range states {
 				for _, s := range states {
 					if s == "intent" || s == "ambiguous" {
 						open = append(open, fmt.Sprintf("#%d %s", seq, s))
@@ -268,15 +313,22 @@ func TestCrashConsistency(t *testing.T) {
 		}
 		timed("recover", kind, began)
 		if attempts > 1 {
-			tally["recover retried (postgres lock not yet released)"]++
+			count("recover retried (postgres lock not yet released)")
 		}
 		if len(open) > 0 {
-			t.Fatalf("trial %d (%s, %s): actions left open after recovery: %v", trial, how, kind, open)
+			return fmt.Errorf("trial %d (%s, %s): actions left open after recovery: %v", trial, how, kind, open)
 		}
 		// Before any retry: every row has its action journaled as
 		// completed; no action found not_performed left a row.
-		states := journal(kind, key)
-		for step, n := range rowsOf(trial) {
+		states, err := journal(l, key)
+		if err != nil {
+			return err
+		}
+		rows, err := lockedRows(trial)
+		if err != nil {
+			return err
+		}
+		for step, n := range rows {
 			if n != 1 {
 				t.Errorf("trial %d (%s, %s): step %d has %d rows", trial, how, kind, step, n)
 			}
@@ -288,7 +340,6 @@ func TestCrashConsistency(t *testing.T) {
 				t.Errorf("trial %d (%s, %s): step %d has a row but no completed action in the journal (%v)", trial, how, kind, step, states[step])
 			}
 		}
-		rows := rowsOf(trial)
 		for step, ss := range states {
 			for _, s := range ss {
 				if s == "not_performed" && rows[step] > 0 {
@@ -299,7 +350,7 @@ func TestCrashConsistency(t *testing.T) {
 
 		// The agent retries with the same key.
 		began = time.Now()
-		out, err := command(storeEnv(kind), runArgs(trial)...).Output()
+		out, err := command(storeEnv(l), runArgs(trial)...).Output()
 		timed("retry", kind, began)
 		var report struct {
 			Status   string `json:"status"`
@@ -307,14 +358,16 @@ func TestCrashConsistency(t *testing.T) {
 			Error    any    `json:"error"`
 		}
 		if jerr := json.Unmarshal(out, &report); jerr != nil || err != nil || report.Status != "PASS" {
-			t.Fatalf("trial %d (%s, %s): retry: %v %v\n%s", trial, how, kind, err, jerr, out)
+			return fmt.Errorf("trial %d (%s, %s): retry: %v %v\n%s", trial, how, kind, err, jerr, out)
 		}
 		if report.Replayed {
-			tally["retry replayed"]++
+			count("retry replayed")
 		} else {
-			tally["retry ran again"]++
+			count("retry ran again")
 		}
-		rows = rowsOf(trial)
+		if rows, err = lockedRows(trial); err != nil {
+			return err
+		}
 		for step := int64(1); step <= crashSteps; step++ {
 			if rows[step] != 1 {
 				t.Errorf("trial %d (%s, %s): after the retry step %d has %d rows, want exactly 1", trial, how, kind, step, rows[step])
@@ -323,21 +376,45 @@ func TestCrashConsistency(t *testing.T) {
 		if len(rows) != crashSteps {
 			t.Errorf("trial %d: rows for steps %v", trial, rows)
 		}
+		return nil
 	}
-	for _, kind := range []string{"sqlite", "postgres"} {
-		if out, err := command(storeEnv(kind), "receipts", "verify").CombinedOutput(); err != nil {
-			t.Errorf("%s store: receipts verify: %v\n%s", kind, err, out)
+
+	// Trial n runs in lane n % crashLanes (odd trials on SQLite, even
+	// ones on Postgres, as the lanes alternate); a lane stops at its
+	// first failure, and every lane stops once one has failed.
+	var running sync.WaitGroup
+	for i, l := range lanes {
+		running.Go(func() {
+			first := i
+			if first == 0 {
+				first = crashLanes
+			}
+			for n := first; n <= trials && !t.Failed(); n += crashLanes {
+				if err := trial(n, l); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	running.Wait()
+	if t.Failed() {
+		return
+	}
+	for i, l := range lanes {
+		if out, err := command(storeEnv(l), "receipts", "verify").CombinedOutput(); err != nil {
+			t.Errorf("lane %d, %s store: receipts verify: %v\n%s", i, l.kind, err, out)
 		}
 	}
 	var total int
 	if err := db.QueryRow(t.Context(), `SELECT count(*) FROM effects`).Scan(&total); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("crash harness: %d trials, %d rows (want %d), outcomes %v", trials, total, (trials+2)*crashSteps, tally)
+	t.Logf("crash harness: %d trials, %d rows (want %d), outcomes %v", trials, total, (trials+crashLanes)*crashSteps, tally)
 	for phase, d := range spent {
 		t.Logf("  %-22s %6.1f ms per trial", phase, float64(d.Milliseconds())/float64(trials/2))
 	}
-	if total != (trials+2)*crashSteps {
-		t.Errorf("%d rows in effects, want %d", total, (trials+2)*crashSteps)
+	if total != (trials+crashLanes)*crashSteps {
+		t.Errorf("%d rows in effects, want %d", total, (trials+crashLanes)*crashSteps)
 	}
 }

@@ -86,7 +86,8 @@ func TestServeReloadsThePolicy(t *testing.T) {
 	tokens := "api_tokens:\n  - sha256: " + hex.EncodeToString(sum[:]) + "\n    actor: ci@acme.com\n"
 	dir := t.TempDir()
 	pol := writeFile(t, dir, "policy.yaml", "version: 1\n"+tokens+"policies:\n  - use: require_actor_role\n    with: {allowed_roles: [admin]}\n")
-	base := startServe(t, "--policy", pol)
+	logs := &syncBuffer{}
+	base := startServeLogged(t, t.TempDir(), logs, "--policy", pol)
 	if code := postRun(t, base, "tok-9"); code != http.StatusForbidden {
 		t.Fatalf("under the strict policy: %d, want 403", code)
 	}
@@ -99,7 +100,15 @@ func TestServeReloadsThePolicy(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	writeFile(t, dir, "policy.yaml", "version: 1\nnot valid: [\n")
-	time.Sleep(3 * time.Second) // longer than the poll
+	// The server saw the broken file (its watch says so) before the
+	// check that the running policy stayed.
+	deadline = time.Now().Add(60 * time.Second)
+	for !strings.Contains(logs.String(), "policy file changed but does not load") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the broken policy file was not noticed:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if code := postRun(t, base, "tok-9"); code != http.StatusOK {
 		t.Errorf("after a broken policy file: %d, want the running policy to stay", code)
 	}

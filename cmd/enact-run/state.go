@@ -549,7 +549,15 @@ func (c *cli) openServer(ctx context.Context, policyFile, receiptsDir, envFile s
 		st.Close()
 		return nil, nil, c.fail(exitInternal, err)
 	}
-	go client.housekeep(ctx, time.Hour, c.serverLog())
+	// Housekeeping ends with the state: closing it stops the loop and
+	// waits for it, so nothing is logged after the command returns.
+	hctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		client.housekeep(hctx, time.Hour, c.serverLog())
+	}()
+	st.closers = append(st.closers, func() error { stop(); <-done; return nil })
 	return st, client, nil
 }
 
