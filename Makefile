@@ -25,11 +25,12 @@ check: ## pre-flight: gofmt, go vet, go mod tidy unchanged, tests with -race
 	    cp /tmp/enact-go.mod.bak go.mod; cp /tmp/enact-go.sum.bak go.sum; echo "go mod tidy would change go.mod/go.sum"; exit 1; fi
 	$(GO) test -race -shuffle=on -timeout 15m $(PKGS)
 
-bench: ## run the benchmarks: sandbox runs side by side with the subprocess baselines, then the gate, policy and receipts
+bench: ## run the benchmarks: sandbox runs side by side with the subprocess baselines, then the gate, policy and receipts, then process start (--help, version, a new run)
 	$(GO) run ./runtime/internal/benchreport -benchtime $(BENCHTIME)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./capabilities ./plugins/... ./hostfns ./hostfns/... ./policy ./receipts ./cmd/enact-run/internal/...
 	$(GO) test -run '^$$' -bench MCPStdio -benchtime 300x ./cmd/enact-run
 	$(GO) test -run '^$$' -bench RunCachedBundle -benchtime 20x ./cmd/enact-run
+	$(GO) test -run '^$$' -bench HelpProcess -benchtime 50x ./cmd/enact-run
 
 CRASH_TRIALS ?= 2000
 load: ## the hostile memory load at full size (50 concurrent runs of each kind against serve; the race build sends 10)

@@ -72,6 +72,25 @@ func (c *Client) runComposite(ctx context.Context, req RunRequest, in map[string
 		outputs = fr.Outputs
 	}
 	settle(res, outcome, outputs, err)
+	// A step held for approval makes the composite PENDING: the retry of
+	// its key replays the steps that passed and asks again at that step.
+	for _, fs := range fr.Steps {
+		cr, ok := fs.Detail.(*Result)
+		if !ok || cr == nil || cr.Approval == nil {
+			continue
+		}
+		if res.Approval == nil {
+			res.Approval = cr.Approval
+		}
+		if cr.Status == StatusPending && res.Status != StatusPending {
+			res.Approval = cr.Approval
+			res.Status, outcome.Decision = StatusPending, receipts.DecisionPending
+			msg := "step " + fs.ID + ": " + cr.Error.Message
+			res.Error = &runtime.Error{Code: hostfns.CodeApprovalRequired, Task: fs.ID, Message: msg}
+			outcome.Err = &receipts.Error{Code: hostfns.CodeApprovalRequired, Message: msg}
+			res.Outputs, outcome.Outputs = nil, nil
+		}
+	}
 }
 
 // redactFlow returns a copy of a flow's account with what the steps

@@ -9,6 +9,13 @@
 //
 // Retries with the same IdempotencyKey replay the first run's result;
 // Recover reconciles runs a crashed runner left unfinished.
+//
+// An action a policy holds for a person's approval (require_approval)
+// stops the run: its Result has Status PENDING and Approval names the
+// request, and its key is free. A person decides with Decide (any client
+// over the same store: another runner, the CLI, the HTTP API); the agent's
+// retry with the same key and inputs then performs the held action, once,
+// or ends BLOCK with the denial.
 package enact
 
 import (
@@ -91,13 +98,16 @@ type Config struct {
 	// Vars supplies the operator's values of capabilities' environment
 	// variables; nil supplies none.
 	Vars VarSource
+	// Notify is told of each new approval request (hostfns.Config.Notify);
+	// it must not block. nil tells no one.
+	Notify func(receipts.ApprovalRequest)
 }
 
 // Open builds a client from connectors, a policy and a store: the sandbox
 // engine, the gate and the client. Close releases the engine; the store
 // and the connectors stay the caller's.
 func Open(cfg Config) (*Client, error) {
-	gate, err := hostfns.New(hostfns.Config{Policy: cfg.Policy, Connectors: cfg.Connectors, Store: cfg.Store})
+	gate, err := hostfns.New(hostfns.Config{Policy: cfg.Policy, Connectors: cfg.Connectors, Store: cfg.Store, Notify: cfg.Notify})
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +237,8 @@ type storedResult struct {
 	Output  string          `json:"output"`
 	Error   *runtime.Error  `json:"error,omitempty"`
 	Steps   []receipts.Step `json:"steps,omitempty"`
+	// Approval is the request an action of the run was performed under.
+	Approval *receipts.ApprovalRequest `json:"approval,omitempty"`
 }
 
 // Run validates the request, asks the gate for the run-level decision,
@@ -339,6 +351,7 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 			outputs = rr.Outputs
 		}
 		settle(res, &outcome, outputs, err)
+		settleApproval(run, res, &outcome)
 	}
 	// Nothing the run says leaves in clear: the result, the stored result
 	// of its key, and (in Finish) the receipt are redacted.
@@ -362,14 +375,18 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 		// effect then) rather than replaying this refusal. A composite that
 		// did not pass, and a step of one, leave their keys free too: the
 		// retry replays the steps that passed and runs the rest again.
-		if run.Blocked() || (res.Status != StatusPass && (req.parent != nil || req.Capability.Type == "composite")) {
+		// A run held for approval, or refused by an approval's denial,
+		// leaves its key free too: the retry asks again (and performs the
+		// action once the request is approved).
+		if run.Blocked() || res.Status == StatusPending || res.Status == StatusBlock ||
+			(res.Status != StatusPass && (req.parent != nil || req.Capability.Type == "composite")) {
 			if err := c.gate.Ledger().ReleaseKey(rctx, key, runID); err != nil {
 				c.handBack(runID)
 				return res, redactError(red, fmt.Errorf("enact: the run finished but its idempotency key could not be released: %w", err))
 			}
 			return res, nil
 		}
-		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error, Steps: res.Steps})
+		stored, _ := json.Marshal(storedResult{Status: res.Status, Outputs: res.Outputs, Output: res.Output, Error: res.Error, Steps: res.Steps, Approval: res.Approval})
 		if err := c.gate.Ledger().FinishKey(rctx, key, runID, stored); err != nil {
 			c.handBack(runID)
 			return res, redactError(red, fmt.Errorf("enact: the run finished but its idempotency key could not be closed: %w", err))
@@ -444,7 +461,7 @@ func (c *Client) claim(ctx context.Context, req RunRequest, in map[string]any, r
 		if err := dec.Decode(&stored); err != nil {
 			return nil, fmt.Errorf("enact: stored result of run %s: %w", cl.RunID, err)
 		}
-		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true, Steps: stored.Steps}
+		res := &Result{Status: stored.Status, Outputs: stored.Outputs, Output: stored.Output, Error: stored.Error, RunID: cl.RunID, Replayed: true, Steps: stored.Steps, Approval: stored.Approval}
 		redactResult(c.gate.Redactor(secretScope(in, req.inherited)), res)
 		if env, err := c.gate.Receipt(ctx, cl.RunID); err == nil {
 			res.Receipt = env
@@ -540,4 +557,25 @@ func settle(res *Result, outcome *hostfns.RunOutcome, outputs map[string]any, er
 		res.Error = &runtime.Error{Code: "internal", Message: err.Error()}
 		outcome.Err = &receipts.Error{Code: "internal", Message: err.Error()}
 	}
+}
+
+// settleApproval ends a run an approval decided: PENDING when an action is
+// held for one (approval_required, naming the request), BLOCK when one was
+// denied (denied, naming who denied it), whatever the tasks did with the
+// refusal; the run's outputs are dropped, as for any run that did not
+// pass. It also links the result to the request an action was performed
+// under.
+func settleApproval(run *hostfns.Run, res *Result, outcome *hostfns.RunOutcome) {
+	res.Approval = run.Approval()
+	h := run.Halt()
+	if h == nil {
+		return
+	}
+	res.Status, outcome.Decision = StatusBlock, receipts.DecisionBlock
+	if h.Code == hostfns.CodeApprovalRequired {
+		res.Status, outcome.Decision = StatusPending, receipts.DecisionPending
+	}
+	res.Error = &runtime.Error{Code: h.Code, Message: h.Message}
+	outcome.Err = h
+	res.Outputs, outcome.Outputs = nil, nil
 }

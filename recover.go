@@ -60,7 +60,9 @@ type RecoveredAction struct {
 // receipt, status "recovered", and its idempotency key is released so a
 // retry runs again — the actions' derived keys let connectors find the
 // effects that were made. A run that sealed its receipt and died before
-// closing its key gets its key closed with the receipt's outcome.
+// closing its key gets its key closed with the receipt's outcome, except a
+// run whose receipt says PENDING (held for approval: a PENDING receipt is a
+// finished run) or BLOCK, whose key is released as Run releases it.
 //
 // Composites: a composite's run makes no actions itself, so a dead one
 // holds only its key, which recovery releases; each of its steps is a run
@@ -145,9 +147,11 @@ func (c *Client) recoverRun(ctx context.Context, ledger receipts.Ledger, u recei
 		if err := json.Unmarshal(env.Body, &r); err != nil {
 			return rr, fmt.Errorf("receipt: %w", err)
 		}
-		if r.Decision != receipts.DecisionPass && (r.Parent != nil || len(r.Steps) > 0) {
-			// A composite, or a step of one, that did not pass leaves its
-			// key free, as Run does: the retry runs it again.
+		if r.Decision == receipts.DecisionPending || r.Decision == receipts.DecisionBlock ||
+			(r.Decision != receipts.DecisionPass && (r.Parent != nil || len(r.Steps) > 0)) {
+			// A run held for approval (PENDING) or blocked, a composite, or
+			// a step of one, that did not pass leaves its key free, as Run
+			// does: the retry runs it again.
 			rr.Outcome, rr.Receipt = RecoveryKeyReleased, env
 			return rr, ledger.ReleaseKey(ctx, u.Key, u.RunID)
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -20,6 +19,8 @@ import (
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
 	"cel.dev/cel-go/ext"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // Step statuses, as templates see them in steps.<id>.status and as the
@@ -132,7 +133,7 @@ type expr struct {
 	aliases map[string]string // outputs.<name> → step id
 }
 
-var templateRE = regexp.MustCompile(`(?s)\{\{(.*?)\}\}`)
+var templateRE = lazyre.New(`(?s)\{\{(.*?)\}\}`)
 
 // flowEnv is the CEL environment of templates and conditions.
 var flowEnv = sync.OnceValues(func() (*cel.Env, error) {

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // The forms of the upstream 1.0 protocol that this loader reads besides
@@ -99,7 +100,7 @@ func sortAny(names []any) {
 	sort.Slice(names, func(i, j int) bool { return names[i].(string) < names[j].(string) })
 }
 
-var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+var varNameRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 
 // varsSchema returns env.vars as a JSON Schema of an object with a
 // property per variable, from any of its three forms:

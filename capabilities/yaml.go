@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // Limits on a capability document.
@@ -29,7 +30,7 @@ const (
 	maxExpandedBytes = 8 << 20
 )
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLine = lazyre.New(`^yaml: line (\d+): (.*)$`)
 
 // parserErrors are the messages of the YAML parser, whose lines are
 // 0-based (the scanner's are 1-based).

@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // MaxRequestBytes bounds one guest request. A larger request is refused
@@ -37,6 +38,11 @@ const (
 	CodeUnavailable    = "unavailable"
 	CodeTimeout        = "timeout"
 	CodeInternal       = "internal" // the gate itself failed; the run fails closed
+	// CodeApprovalRequired: a policy holds the action until a person
+	// approves it; the message names the approval request. The run ends
+	// PENDING; retried with the same idempotency key once the request is
+	// approved, it performs the action.
+	CodeApprovalRequired = "approval_required"
 )
 
 // Request is what a guest sends: an action id and its arguments.
@@ -90,7 +96,7 @@ var NoActions Handler = HandlerFunc(func(_ context.Context, request []byte) []by
 	return ErrorReply(CodeNotGranted, fmt.Sprintf("action %q is not granted to this run: it grants no actions (declare it under x-enact.actions in the capability)", req.Action))
 })
 
-var actionID = regexp.MustCompile(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)
+var actionID = lazyre.New(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)
 
 // ErrInvalidRequest is wrapped by DecodeRequest's errors.
 var ErrInvalidRequest = errors.New("hostfns: invalid request")

@@ -19,10 +19,31 @@
 // refused before the schema or any policy sees them); a reply's result is
 // at most MaxReplyBytes. Exactly one of result and error is present. The
 // error codes are stable: invalid_request, not_granted, invalid_args,
-// denied, connector_error, not_found, conflict, rate_limited,
-// unauthorized, unavailable, timeout, internal. already_existed says the
-// connector's check-before-act found the effect already in place and
-// changed nothing.
+// denied, approval_required, connector_error, not_found, conflict,
+// rate_limited, unauthorized, unavailable, timeout, internal.
+// already_existed says the connector's check-before-act found the effect
+// already in place and changed nothing.
+//
+// approval_required says a policy (require_approval, or a rule's
+// require_approval_if) holds the action until a person approves it; the
+// action was not performed:
+//
+//	reply:   {"ok": false, "error": {"code": "approval_required",
+//	          "message": "action github.merge_pr is held for approval apr_…: needs 1 approval from role maintainer (expires after 24h); retry with the same idempotency key once approved",
+//	          "policy_results": [{"policy": "require_approval", "passed": false, "reason": "needs 1 approval from role maintainer (expires after 24h)"}]}}
+//
+// A guest may handle it like any refusal, but the run ends PENDING
+// whatever it does, and its idempotency key is free: the agent retries with
+// the same key and inputs once the request is approved, the earlier
+// actions replay (their connectors find what was done under the same
+// derived keys) and the held action is performed, once. A denied request
+// refuses the action with denied (the message says who denied it and why)
+// and the run ends blocked; an expired one is asked again as a new
+// request. A dry run asks no one: the action's result is
+// {"dry_run": true, "planned": true, "approval_required": true}. A run
+// without an idempotency key asks no one either: the approval would be
+// bound to nothing a retry could match, so the action is refused with
+// denied and a message asking to run again with a key.
 //
 // The transports, one per kind of guest:
 //
@@ -53,8 +74,8 @@
 // every request, in this order: decode (size-capped, copied out of guest
 // memory) → grant (the operator's allowlist ∩ the actions the capability
 // declares under x-enact.actions) → arguments against the action's JSON
-// Schema → resolve → policy → record the intent → connector → record the
-// outcome → reply. Denials and connector errors are replies the guest can
+// Schema → resolve → policy → approval (when a policy holds the action) →
+// record the intent → connector → record the outcome → reply. Denials and connector errors are replies the guest can
 // handle, and every one of them is recorded in the run's receipt.
 //
 // Resolve is for connectors whose arguments can name one object in many
@@ -73,6 +94,14 @@
 // action is refused or is a dry run). The intent of a mutating action is
 // written to the store's journal (receipts.Ledger) before the connector is
 // called; if it cannot be written the action is refused with unavailable.
+// An action a policy holds for approval is bound to exactly what would be
+// done (receipts.Binding: the capability's id, version and digest, the
+// action, the digest of its canonical arguments, the actor, the run key and
+// the action's position): the gate finds the request with that binding in
+// the store's receipts.Approvals or creates one (and announces it through
+// Config.Notify), and performs the action only when that request is
+// approved. Changed arguments, another key or another capability are
+// another request.
 // The connector gets a derived idempotency key, "<run key>:<seq>", the
 // same for a retry of the run, so its check-before-act finds what an
 // earlier attempt did; the run key is the actor's idempotency key under

@@ -40,7 +40,13 @@ type Config struct {
 	// Store persists the receipts; required.
 	Store receipts.Store
 	// Clock gives the time of decisions and records; time.Now when nil.
+	// Approval requests are created, and judged expired, by this clock.
 	Clock func() time.Time
+	// Notify is called with each approval request the gate creates (once
+	// a request: not when a retry finds the request already there); nil
+	// for none. It is called on the run's path, from any run's goroutine,
+	// and must not block: queue the announcement and return.
+	Notify func(receipts.ApprovalRequest)
 }
 
 // Gate decides and records every action of every run. It is safe for
@@ -49,6 +55,7 @@ type Gate struct {
 	policy  *policy.Policy
 	store   receipts.Store
 	clock   func() time.Time
+	notify  func(receipts.ApprovalRequest)
 	actions map[string]*action
 
 	// readyAt is when the store last said it could take a receipt
@@ -73,7 +80,7 @@ func New(cfg Config) (*Gate, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("hostfns: a receipt store is required")
 	}
-	g := &Gate{policy: cfg.Policy, store: cfg.Store, clock: cfg.Clock, actions: map[string]*action{}}
+	g := &Gate{policy: cfg.Policy, store: cfg.Store, clock: cfg.Clock, notify: cfg.Notify, actions: map[string]*action{}}
 	if g.clock == nil {
 		g.clock = time.Now
 	}
@@ -305,6 +312,12 @@ type Run struct {
 	actions []receipts.Action
 	refused int // requests beyond MaxActionsPerRun
 	rows    int64
+	// held is the first approval request an action of the run was held
+	// on, denied the first one whose denial refused an action, approved
+	// the last one an action was performed under; halt is the error that
+	// ends the run for the first two (see Halt).
+	held, denied, approved *receipts.ApprovalRequest
+	halt                   *receipts.Error
 }
 
 // Begin computes the run's grant (allowlist ∩ declared actions) and the
@@ -376,6 +389,16 @@ func (g *Gate) Policy() *policy.Policy { return g.policy }
 
 // Store returns the gate's receipt store.
 func (g *Gate) Store() receipts.Store { return g.store }
+
+// Now is the gate's clock (Config.Clock).
+func (g *Gate) Now() time.Time { return g.clock() }
+
+// Approvals returns the store's approval requests, or nil when the store
+// keeps none (the directory store).
+func (g *Gate) Approvals() receipts.Approvals {
+	a, _ := g.store.(receipts.Approvals)
+	return a
+}
 
 // Check asks the connector of a mutating action, without acting, whether
 // the action with these arguments and options (the derived key, the run's
@@ -449,6 +472,47 @@ func (r *Run) Redactor() *receipts.Redactor { return r.redact }
 
 // Blocked reports whether a run-level policy refused the run.
 func (r *Run) Blocked() bool { return !r.pol.Allowed }
+
+// Held reports whether an action of the run was held for a person's
+// approval: the run ends PENDING (receipts.DecisionPending), whatever its
+// tasks did with the refusal, and its idempotency key is given back for
+// the retry. A run in which an approval was denied is not held: it ends
+// blocked (see Halt).
+func (r *Run) Held() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.held != nil && r.denied == nil
+}
+
+// Approval returns the approval request that decides how the run ends: the
+// denied one that refused an action, else the pending one an action is held
+// on, else the last one an action was performed under; nil when no action
+// needed an approval.
+func (r *Run) Approval() *receipts.ApprovalRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range []*receipts.ApprovalRequest{r.denied, r.held, r.approved} {
+		if a != nil {
+			cp := *a
+			return &cp
+		}
+	}
+	return nil
+}
+
+// Halt returns the error that ends the run because of an approval, whether
+// or not its tasks handled the refusal: code denied when an approval was
+// denied (the run is blocked), approval_required when an action is held
+// (the run is pending); nil otherwise.
+func (r *Run) Halt() *receipts.Error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.halt == nil {
+		return nil
+	}
+	cp := *r.halt
+	return &cp
+}
 
 // PolicyResults are the run-level policy results.
 func (r *Run) PolicyResults() []policy.Result { return slices.Clone(r.pol.Results) }
@@ -547,6 +611,13 @@ func (r *Run) handle(ctx context.Context, request []byte, rec *receipts.Action) 
 		}
 	}
 	dec := policy.Decide(r.g.policy, in)
+	if !dec.Allowed && dec.Held() {
+		// Held for a person's approval: performed only when the request
+		// for exactly this action is approved (dec then allows it).
+		if reply := r.approve(ctx, req.Action, callArgs, args.(map[string]any), &dec, rec); reply != nil {
+			return reply
+		}
+	}
 	rec.PolicyResults = toReceipt(dec.Results)
 	if !dec.Allowed {
 		var msgs []string
@@ -764,6 +835,11 @@ type RunOutcome struct {
 	Status string
 	// Steps are a composite run's steps.
 	Steps []receipts.Step
+	// Decision overrides the receipt's decision (computed from the run's
+	// grant and Err by default): DecisionPending for a run that stopped at
+	// an action held for approval (status "pending_approval" by default),
+	// DecisionBlock for one an approval's denial refused.
+	Decision receipts.Decision
 }
 
 // Finish seals and stores the run's receipt.
@@ -792,6 +868,8 @@ func (r *Run) Finish(ctx context.Context, o RunOutcome) (*receipts.Envelope, err
 		Parent:         r.info.Parent,
 	}
 	switch {
+	case o.Decision != "":
+		rc.Decision = o.Decision
 	case r.Blocked():
 		rc.Decision = receipts.DecisionBlock
 	case o.Err != nil:
@@ -801,6 +879,8 @@ func (r *Run) Finish(ctx context.Context, o RunOutcome) (*receipts.Envelope, err
 	}
 	if rc.Status == "" {
 		switch {
+		case rc.Decision == receipts.DecisionPending:
+			rc.Status = "pending_approval"
 		case rc.Decision == receipts.DecisionBlock:
 			rc.Status = "blocked"
 		case rc.Decision == receipts.DecisionFailed:

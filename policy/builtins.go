@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // Builtin describes one built-in policy, as Builtins lists them.
@@ -38,7 +39,9 @@ type Builtin struct {
 type Param struct {
 	Name string
 	// Type is "string", "integer", "list of strings", "HH:MM" (a UTC
-	// time of day) or "RFC 3339" (an instant).
+	// time of day), "RFC 3339" (an instant), "map of variable names to
+	// action globs", "boolean", "duration" (Go syntax: 90m, 24h) or "CEL
+	// expression" (a boolean one, over the variables rules see).
 	Type     string
 	Required bool
 	// Default is the value used when the parameter is absent, as YAML.
@@ -83,10 +86,14 @@ const (
 	kClock
 	kInstant
 	kVarActions
+	kBool
+	kDuration
+	kCEL
 )
 
 func (k paramKind) String() string {
-	return [...]string{"string", "integer", "list of strings", "HH:MM", "RFC 3339", "map of variable names to action globs"}[k]
+	return [...]string{"string", "integer", "list of strings", "HH:MM", "RFC 3339", "map of variable names to action globs",
+		"boolean", "duration", "CEL expression"}[k]
 }
 
 type param struct {
@@ -95,12 +102,13 @@ type param struct {
 	required bool
 	def      any    // the default's decoded value
 	defDoc   string // the default as YAML, for documentation
-	min, max int64  // bounds of an integer
+	min, max int64  // bounds of an integer, or of a duration in nanoseconds
 	doc      string
 }
 
 // params are decoded parameter values: string, int64, []string, clock
-// (minutes since midnight) or time.Time.
+// (minutes since midnight), time.Time, map[string][]string, bool,
+// time.Duration or *expr (a compiled CEL condition).
 type params map[string]any
 
 type clock int
@@ -145,7 +153,8 @@ var defaultPIIFields = []string{
 
 // registry holds the built-ins by name. It is never modified.
 var registry = map[string]*builtin{
-	noSecretInArgs: noSecretInArgsBuiltin,
+	noSecretInArgs:  noSecretInArgsBuiltin,
+	requireApproval: requireApprovalBuiltin,
 	"no_duplicate_contacts": {
 		name:       "no_duplicate_contacts",
 		summary:    "Blocks creating a HubSpot contact whose email, or its mailbox without a +tag, already belongs to a contact.",
@@ -328,6 +337,39 @@ var registry = map[string]*builtin{
 			}
 			return r, ""
 		},
+	},
+}
+
+// requireApproval is the name of the built-in that holds an action until
+// people approve it.
+const requireApproval = "require_approval"
+
+// approvalParams are the parameters that say who must approve and for how
+// long: require_approval's (after when) and those of a rule's approval:.
+var approvalParams = []param{
+	{name: "approver_roles", kind: kStrings, def: []string{}, defDoc: "[]",
+		doc: "roles any one of which lets an actor approve; empty: any actor the actors section gives a role"},
+	{name: "approvals", kind: kInt, def: int64(1), defDoc: "1", min: 1, max: maxApprovals,
+		doc: "distinct approvers needed (1 to 10)"},
+	{name: "expires_after", kind: kDuration, def: DefaultApprovalExpiry, defDoc: "24h",
+		min: int64(minApprovalExpiry), max: int64(maxApprovalExpiry),
+		doc: "how long the request stays open, a Go duration from 1m to 720h (30 days)"},
+	{name: "allow_self_approval", kind: kBool, def: false, defDoc: "false",
+		doc: "whether the actor who asked may be one of the approvers"},
+}
+
+var requireApprovalBuiltin = &builtin{
+	name: requireApproval,
+	summary: "Holds an action until approvals people holding one of approver_roles approve it (the gate records the request); " +
+		"with when, only the actions for which the CEL condition is true. Action level only.",
+	params: append([]param{
+		{name: "when", kind: kCEL, def: (*expr)(nil), defDoc: "true",
+			doc: "CEL condition over the variables rules see; the action is held only when it is true"},
+	}, approvalParams...),
+	actions: []string{"*"},
+	build: func(v params) (check, string) {
+		a := approvalOf(v)
+		return approvalCheck{when: v["when"].(*expr), approval: a}, ""
 	},
 }
 
@@ -523,7 +565,7 @@ var nameKeys = map[string]bool{"name": true, "property": true, "propertyname": t
 
 // emailValue finds an email address anywhere in a string: personal data
 // whatever key it is written under.
-var emailValue = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+var emailValue = lazyre.New(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 
 // maxNameTokens bounds the words of a key compared one run at a time.
 const maxNameTokens = 16
@@ -1023,7 +1065,7 @@ const (
 	maxRateWindow = 31 * 24 * 60 * 60
 )
 
-var counterRE = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+var counterRE = lazyre.New(`^[a-z0-9_]{1,40}$`)
 
 func validRatePer(per string) bool {
 	return per == ratePerActor || per == ratePerCapability || per == ratePerAll

@@ -442,26 +442,30 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 
 // rule is a compiled rules entry.
 type rule struct {
-	name       string
-	when       *expr // nil: always
-	cond       *expr
-	deny       bool // deny_if, else allow_if
-	reason     string
+	name string
+	when *expr // nil: always
+	cond *expr
+	deny bool // deny_if, else allow_if (or require_approval_if)
+	// approval is set for require_approval_if: what a true cond asks for.
+	approval   *Approval
+	reason     string // "" only for require_approval_if
 	passReason string
 	scope      []string // nil: every action
 	run        bool
 }
 
 type expr struct {
-	key  string // "when", "deny_if" or "allow_if"
+	key  string // "when", "deny_if", "allow_if" or "require_approval_if"
 	src  string
 	prog cel.Program
 }
 
-// compile compiles one expression of a rule. n is its YAML node, for the
-// line of an error.
-func (d *decoder) compile(env *cel.Env, ruleName, key string, n *yaml.Node) *expr {
-	src, ok := d.nonEmpty(n, fmt.Sprintf("rule %q: %s", ruleName, key))
+// compile compiles one CEL condition: a rule's when, deny_if, allow_if or
+// require_approval_if, or require_approval's with.when. what names it in
+// messages (`rule "r": deny_if`), key in the reasons of its evaluation
+// errors; n is its YAML node, for the line of an error.
+func (d *decoder) compile(env *cel.Env, what, key string, n *yaml.Node) *expr {
+	src, ok := d.nonEmpty(n, what)
 	if !ok {
 		return nil
 	}
@@ -476,16 +480,16 @@ func (d *decoder) compile(env *cel.Env, ruleName, key string, n *yaml.Node) *exp
 			line += l - 1
 		}
 		msg := strings.TrimSuffix(e.Message, " (in container '')")
-		d.failAt(line, "rule %q: %s: %s (expression column %d)", ruleName, key, msg, e.Location.Column()+1)
+		d.failAt(line, "%s: %s (expression column %d)", what, msg, e.Location.Column()+1)
 		return nil
 	}
 	if k := ast.OutputType().Kind(); k != types.BoolKind && k != types.DynKind {
-		d.failf(n, "rule %q: %s must be a boolean expression, not %s", ruleName, key, ast.OutputType())
+		d.failf(n, "%s must be a boolean expression, not %s", what, ast.OutputType())
 		return nil
 	}
 	prog, err := env.Program(ast, cel.CostLimit(MaxRuleCost), cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		d.failf(n, "rule %q: %s: %v", ruleName, key, err)
+		d.failf(n, "%s: %v", what, err)
 		return nil
 	}
 	return &expr{key: key, src: src, prog: prog}
@@ -529,6 +533,12 @@ func (r *rule) eval(c *evalCtx) (Result, bool) {
 	if problem != "" {
 		return Result{Policy: r.name, Reason: problem}, true
 	}
+	if r.approval != nil {
+		if v {
+			return held(r.name, r.reason, r.approval), true
+		}
+		return Result{Policy: r.name, Passed: true, Reason: r.passReason}, true
+	}
 	if v == r.deny {
 		return Result{Policy: r.name, Reason: r.reason}, true
 	}
@@ -537,12 +547,21 @@ func (r *rule) eval(c *evalCtx) (Result, bool) {
 
 // defaultPassReason says why a rule passed when the file does not.
 func defaultPassReason(key, src string) string {
+	switch key {
+	case "deny_if":
+		return "deny_if is false: " + shortExpr(src)
+	case "require_approval_if":
+		return "no approval needed: require_approval_if is false: " + shortExpr(src)
+	}
+	return "allow_if is true: " + shortExpr(src)
+}
+
+// shortExpr is an expression for a reason: on one line, at most 100
+// characters.
+func shortExpr(src string) string {
 	s := strings.Join(strings.Fields(src), " ")
 	if r := []rune(s); len(r) > 100 {
 		s = string(r[:97]) + "..."
 	}
-	if key == "deny_if" {
-		return "deny_if is false: " + s
-	}
-	return "allow_if is true: " + s
+	return s
 }

@@ -130,6 +130,10 @@ func decide(p *Policy, in *Input) (dec Decision) {
 		if !e.applies(c) {
 			continue
 		}
+		if rd, ok := e.check.(resultDecider); ok {
+			results = append(results, rd.result(c, e.name))
+			continue
+		}
 		passed, reason := e.check.decide(c)
 		results = append(results, Result{Policy: e.name, Passed: passed, Reason: reason})
 	}

@@ -79,6 +79,15 @@
 //	    with: {n: 1000}
 //	  - use: rate_limit              # counted across runs; per actor by default
 //	    with: {n: 100, window_seconds: 3600}
+//	  - use: require_approval        # holds the action until people approve it (see Approvals)
+//	    name: maintainer_merges
+//	    actions: [github.merge_pr]   # default scope: every action
+//	    with:
+//	      when: 'action.args.base == "main"'   # optional CEL condition; absent = always
+//	      approver_roles: [maintainer]         # optional; absent or [] = anyone with a role
+//	      approvals: 1                         # optional, 1 to 10
+//	      expires_after: 24h                   # optional Go duration, 1m to 720h
+//	      allow_self_approval: false           # optional
 //
 //	rules:                           # custom rules in CEL, evaluated after the built-ins
 //	  - name: no_weekend_runs
@@ -91,6 +100,15 @@
 //	    deny_if: action.args.amount > 10000 && !("admin" in actor.roles)
 //	    reason: Deals over 10,000 need an admin
 //	    pass_reason: The deal is small enough, or the actor is an admin   # optional
+//	  - name: big_refunds
+//	    actions: [postgres.insert_row]
+//	    require_approval_if: action.args.row.amount > 1000   # held for approval when true
+//	    reason: Refunds over 1,000 need finance               # optional with require_approval_if
+//	    approval: {approver_roles: [finance], approvals: 2, expires_after: 2h}   # optional
+//
+//	notify:                          # optional: where new approval requests are announced
+//	  webhook_url_env: ENACT_APPROVAL_WEBHOOK   # the env var holding the webhook URL (a secret)
+//	  console_url: https://enact.example.com    # optional; links go to <console_url>/ui/approvals/<id>
 //
 //	secrets: [api_key, password]     # secret inputs: never shown in clear (see Secrets)
 //
@@ -133,8 +151,10 @@
 // has use (required), name, with, actions and run. Setting actions makes
 // the entry action-level; run: true makes it run-level, and is accepted
 // only by the built-ins marked "run: yes" below, and not together with
-// actions. A rules entry has name and reason (required), exactly one of
-// deny_if and allow_if, and optionally when, pass_reason, actions and run.
+// actions. A rules entry has a name (required), exactly one of deny_if,
+// allow_if and require_approval_if, a reason (required with deny_if and
+// allow_if), and optionally when, pass_reason, actions, run and (with
+// require_approval_if only) approval.
 //
 // plugin_config gives the prebuilt (Extism) plugins of a capability
 // configuration values that are not the capability author's to fix, by
@@ -325,6 +345,13 @@
 //	    capability no id (per: capability). Measures: effect: the actions
 //	    the shared store counted, the actor's email trimmed and
 //	    lower-cased. Fact: rate.<counter>.<per>:<subject>.
+//	require_approval(when, approver_roles: [], approvals: 1, expires_after: 24h, allow_self_approval: false)
+//	                                 scope *, action level only
+//	    Holds the action for approval (see Approvals) when when (a CEL
+//	    condition over the variables rules see, compiled at load) is
+//	    true, or always without when. Passes, "no approval needed: ...",
+//	    when it is false; a when that cannot be evaluated fails closed as
+//	    a plain denial. Measures: request (and whatever when reads).
 //	no_secret_in_args(allow: {})     scope *, on by default
 //	    Applies to runs with environment variables (Input.SecretVars),
 //	    whether the file lists it or not; listing it gives allow, a map
@@ -442,12 +469,64 @@
 // The standard library, optional syntax (m.?key.orValue(x)) and the
 // cel-go strings extension are available; there is no clock and no I/O.
 //
-// deny_if fails the rule when true; allow_if fails it when false. A rule
-// whose when is false is skipped and not listed. An expression that cannot
-// be evaluated (no such key, no matching overload, cost limit exceeded) or
-// that yields a non-boolean fails the rule with a reason saying so. The
-// reason of a failure is the rule's reason; of a pass, pass_reason or a
-// description of the expression.
+// deny_if fails the rule when true; allow_if fails it when false;
+// require_approval_if holds the action for approval when true (see
+// Approvals). A rule whose when is false is skipped and not listed. An
+// expression that cannot be evaluated (no such key, no matching overload,
+// cost limit exceeded) or that yields a non-boolean fails the rule with a
+// reason saying so. The reason of a failure is the rule's reason; of a
+// pass, pass_reason or a description of the expression.
+//
+// # Approvals
+//
+// Some actions should happen only once a person has looked at them. An
+// approval policy, the built-in require_approval or a rule with
+// require_approval_if, holds such an action: when its condition is true
+// its Result is failed (Passed false) with Approval set to what it asks
+// for, and its reason says it ("needs 1 approval from role maintainer
+// (expires after 24h)", with "; self-approval allowed" when the requester
+// may approve; a rule's reason, when it has one, comes first: "Refunds
+// over 1,000 need finance: needs 2 approvals from role finance (expires
+// after 2h)"). When the condition is false the result passes with the
+// reason "no approval needed: ..." (a rule's pass_reason, when given). A
+// condition that cannot be evaluated is a failed result without Approval:
+// a plain denial, which no approval can lift.
+//
+// Decision.Held is true when the action is held: it failed, and every
+// failed result is an approval policy's. With any other failure (the
+// allow list, another built-in, a deny_if) the decision is a plain
+// denial, and asking anyone to approve it would be pointless.
+// Decision.Approvals lists what each approval policy asks for.
+//
+// What an approval asks for (Approval), in require_approval's with and a
+// rule's approval map alike:
+//
+//	approver_roles        list of roles; an approver must hold one of them. Absent or []:
+//	                      any actor the actors section gives a role.
+//	approvals             distinct approvers needed, 1 to 10 (default 1); Approval.Count.
+//	expires_after         a Go duration from 1m to 720h (default 24h, DefaultApprovalExpiry):
+//	                      how long the request stays open; Approval.Expiry.
+//	allow_self_approval   whether the actor who asked may approve (default false).
+//
+// Approvals apply to actions only: require_approval with run: true, and a
+// rule with both require_approval_if and run: true, are load errors. An
+// approval binds to the exact action (the capability, the action and the
+// digest of its arguments, the actor and the run's idempotency key), which
+// a run-level decision does not have.
+//
+// Decide does not know whether anyone has approved: it stays pure. The
+// gate (package hostfns) looks up or creates the request in the receipt
+// store when a decision is held, performs the action once the request is
+// approved, and refuses it when denied; see package receipts for
+// requests, votes and their signed records.
+//
+// The notify section says where new requests are announced:
+// webhook_url_env (required) names the environment variable that holds the
+// webhook's URL, so the URL, a secret, never sits in the file; console_url
+// (optional) is the console's absolute http or https base URL, without
+// query or fragment (a trailing / is dropped), for the link
+// <console_url>/ui/approvals/<id> in the message. Policy.Notify returns
+// them.
 //
 // # Testing policies
 //

@@ -75,3 +75,27 @@ func ExampleRunCases() {
 	// 1 cases: 1 passed, 0 failed
 	// ok: true
 }
+
+func ExampleDecision_Held() {
+	p, _ := policy.Load([]byte(`version: 1
+allow: [github.*]
+policies:
+  - use: require_approval
+    actions: [github.merge_pr]
+    with:
+      when: 'action.args.base == "main"'
+      approver_roles: [maintainer]
+`), "policy.yaml")
+	for _, base := range []string{"main", "release"} {
+		dec := policy.Decide(p, policy.Input{Actor: policy.Actor{Email: "pr-bot@acme.com"},
+			Action: &policy.Action{ID: "github.merge_pr", Args: map[string]any{"number": 7, "base": base}}})
+		fmt.Printf("into %s: allowed %t, held %t: %s\n", base, dec.Allowed, dec.Held(), dec.Results[1].Reason)
+		for _, r := range dec.Approvals() {
+			fmt.Printf("  %s asks for %d of %v within %s\n", r.Policy, r.Approval.Count, r.Approval.Roles, r.Approval.Expiry)
+		}
+	}
+	// Output:
+	// into main: allowed false, held true: needs 1 approval from role maintainer (expires after 24h)
+	//   require_approval asks for 1 of [maintainer] within 24h0m0s
+	// into release: allowed true, held false: no approval needed: when is false: action.args.base == "main"
+}

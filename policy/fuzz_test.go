@@ -81,6 +81,10 @@ func FuzzLoad(f *testing.F) {
 		"", "version: 1\n", "version: 1\nallow: [\"*\"]\n", "- a\n", "version: 1\nrules:\n  - name: r\n    deny_if: x\n    reason: y\n",
 		"version: 1\nallow: &a [x.y]\nsecrets: *a\n", "version: 1\npolicies:\n  - use: within_maintenance_window\n    with: {start_utc: \"23:59\", end_utc: \"00:00\"}\n",
 		"a: &a [*a, *a]\n", "version: 1\nrules:\n  - name: r\n    deny_if: '[1,2,3].map(x, [x, x].map(y, y)) == []'\n    reason: y\n",
+		"version: 1\nallow: [\"*\"]\npolicies:\n  - use: require_approval\n    with: {when: 'action.args.branch == \"main\"', approvals: 2, expires_after: 1h30m}\n",
+		"version: 1\npolicies:\n  - use: require_approval\n    run: true\n",
+		"version: 1\nrules:\n  - name: r\n    require_approval_if: \"true\"\n    approval: {approver_roles: [a], allow_self_approval: true}\n",
+		"version: 1\nnotify: {webhook_url_env: HOOK, console_url: \"https://x.example/\"}\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -6,13 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"cel.dev/cel-go/cel"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // Policy is a loaded policy file. It is immutable and safe for concurrent
@@ -120,9 +121,9 @@ func (p *Policy) Policies() []string {
 }
 
 var (
-	nameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$`)
-	identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$`)
-	emailRE = regexp.MustCompile(`^([^@\s*]+|\*)@[^@\s*]+$`)
+	nameRE  = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$`)
+	identRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$`)
+	emailRE = lazyre.New(`^([^@\s*]+|\*)@[^@\s*]+$`)
 )
 
 // Load decodes a policy file (see the package documentation for its
@@ -139,7 +140,7 @@ func Load(data []byte, name string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p := &Policy{name: name, digest: "sha256:" + hex.EncodeToString(sum[:])}
 	d := &decoder{name: name}
-	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv", "plugin_config", "vars", "trust")
+	top, ok := d.fields(root, "the policy file", "version", "actors", "allow", "policies", "rules", "secrets", "postgres", "api_tokens", "kv", "plugin_config", "vars", "trust", "notify")
 	if !ok && top == nil {
 		return nil, d.err()
 	}
@@ -211,6 +212,9 @@ func Load(data []byte, name string) (*Policy, error) {
 	p.secretGuard = !slices.ContainsFunc(p.entries, func(e *entry) bool { return e.b == noSecretInArgsBuiltin })
 	if f, has := top["trust"]; has {
 		p.trust = d.trustSection(f.val)
+	}
+	if f, has := top["notify"]; has {
+		p.notify = d.notifySection(f.val)
 	}
 	if err := d.err(); err != nil {
 		return nil, err
@@ -407,6 +411,9 @@ func (d *decoder) entry(n *yaml.Node, i int, names map[string]int) *entry {
 		e.run, ok = d.boolean(f.val, what+".run")
 		good = good && ok
 		switch {
+		case e.run && b == requireApprovalBuiltin:
+			d.failf(f.val, "%s: run: true is not supported; an approval is bound to one action and its arguments, so require_approval applies at action level only", what)
+			good = false
 		case e.run && !b.canRun:
 			d.failf(f.val, "%s: run: true is not supported; %s decides about actions", what, use)
 			good = false
@@ -532,6 +539,31 @@ func (d *decoder) param(n *yaml.Node, what string, p param) (any, bool) {
 		return clock(t.Hour()*60 + t.Minute()), true
 	case kVarActions:
 		return d.varActions(n, what)
+	case kBool:
+		return d.boolean(n, what)
+	case kDuration:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+			d.failf(n, "%s must be a duration such as 90m or 24h, not %s", what, kindName(n))
+			return nil, false
+		}
+		v, err := time.ParseDuration(n.Value)
+		if err != nil {
+			d.failf(n, "%s: %q is not a duration such as 90m or 24h", what, n.Value)
+			return nil, false
+		}
+		if v < time.Duration(p.min) || v > time.Duration(p.max) {
+			d.failf(n, "%s must be between %s and %s, not %s", what, fmtDuration(time.Duration(p.min)), fmtDuration(time.Duration(p.max)), n.Value)
+			return nil, false
+		}
+		return v, true
+	case kCEL:
+		env, err := celEnv()
+		if err != nil {
+			d.failf(n, "%s: building the CEL environment: %v", what, err)
+			return nil, false
+		}
+		e := d.compile(env, what, p.name, n)
+		return e, e != nil
 	case kInstant:
 		s, ok := d.str(n, what)
 		if !ok {
@@ -549,7 +581,7 @@ func (d *decoder) param(n *yaml.Node, what string, p param) (any, bool) {
 
 func (d *decoder) rule(env *cel.Env, n *yaml.Node, i int, names map[string]int) *rule {
 	what := fmt.Sprintf("rules[%d]", i)
-	fs, ok := d.fields(n, what, "name", "when", "deny_if", "allow_if", "reason", "pass_reason", "actions", "run")
+	fs, ok := d.fields(n, what, "name", "when", "deny_if", "allow_if", "require_approval_if", "approval", "reason", "pass_reason", "actions", "run")
 	if !ok {
 		return nil
 	}
@@ -563,22 +595,36 @@ func (d *decoder) rule(env *cel.Env, n *yaml.Node, i int, names map[string]int) 
 		return nil
 	}
 	what = fmt.Sprintf("rule %q", r.name)
-	deny, hasDeny := fs["deny_if"]
-	allow, hasAllow := fs["allow_if"]
-	switch {
-	case hasDeny && hasAllow:
-		d.failf(allow.key, "%s: give deny_if or allow_if, not both", what)
-		return nil
-	case !hasDeny && !hasAllow:
-		d.failf(n, "%s: deny_if or allow_if is required", what)
+	// The outcome: exactly one of the three conditions.
+	var outcome string
+	var cond field
+	for _, key := range []string{"deny_if", "allow_if", "require_approval_if"} {
+		f, has := fs[key]
+		if !has {
+			continue
+		}
+		if outcome != "" {
+			first, second := outcome, key
+			at := f.key
+			if f.key.Line < cond.key.Line {
+				first, second, at = key, outcome, cond.key
+			}
+			d.failf(at, "%s: give one of deny_if, allow_if and require_approval_if, not both %s and %s", what, first, second)
+			return nil
+		}
+		outcome, cond = key, f
+	}
+	if outcome == "" {
+		d.failf(n, "%s: deny_if, allow_if or require_approval_if is required", what)
 		return nil
 	}
 	rf, has := fs["reason"]
-	if !has {
+	if has {
+		if r.reason, ok = d.nonEmpty(rf.val, what+".reason"); !ok {
+			return nil
+		}
+	} else if outcome != "require_approval_if" {
 		d.failf(n, "%s: reason is required (the message of a denial)", what)
-		return nil
-	}
-	if r.reason, ok = d.nonEmpty(rf.val, what+".reason"); !ok {
 		return nil
 	}
 	good := true
@@ -589,21 +635,35 @@ func (d *decoder) rule(env *cel.Env, n *yaml.Node, i int, names map[string]int) 
 	if f, has := fs["run"]; has {
 		r.run, ok = d.boolean(f.val, what+".run")
 		good = good && ok
-		if r.run && r.scope != nil {
+		switch {
+		case r.run && r.scope != nil:
 			d.failf(f.val, "%s: actions and run: true exclude each other; a run-level rule applies before any action", what)
+			good = false
+		case r.run && outcome == "require_approval_if":
+			d.failf(f.val, "%s: require_approval_if applies at action level only (an approval is bound to one action and its arguments); remove run: true", what)
 			good = false
 		}
 	}
+	if f, has := fs["approval"]; has {
+		if outcome != "require_approval_if" {
+			d.failf(f.key, "%s: approval goes with require_approval_if, not %s", what, outcome)
+			good = false
+		} else if v, ok := d.paramMap(f.val, what+".approval", approvalParams); ok {
+			a := approvalOf(v)
+			r.approval = &a
+		} else {
+			good = false
+		}
+	} else if outcome == "require_approval_if" {
+		a := approvalOf(nil)
+		r.approval = &a
+	}
 	if f, has := fs["when"]; has {
-		r.when = d.compile(env, r.name, "when", f.val)
+		r.when = d.compile(env, what+": when", "when", f.val)
 		good = good && r.when != nil
 	}
-	if hasDeny {
-		r.deny = true
-		r.cond = d.compile(env, r.name, "deny_if", deny.val)
-	} else {
-		r.cond = d.compile(env, r.name, "allow_if", allow.val)
-	}
+	r.deny = outcome == "deny_if"
+	r.cond = d.compile(env, what+": "+outcome, outcome, cond.val)
 	if r.cond == nil || !good {
 		return nil
 	}
@@ -615,6 +675,31 @@ func (d *decoder) rule(env *cel.Env, n *yaml.Node, i int, names map[string]int) 
 		r.passReason = defaultPassReason(r.cond.key, r.cond.src)
 	}
 	return r
+}
+
+// paramMap decodes a mapping of the parameters ps: each given one checked
+// as a built-in's with checks it, each absent one its default.
+func (d *decoder) paramMap(n *yaml.Node, what string, ps []param) (params, bool) {
+	known := make([]string, len(ps))
+	for j, p := range ps {
+		known[j] = p.name
+	}
+	fs, ok := d.fields(n, what, known...)
+	if !ok {
+		return nil, false
+	}
+	vals := params{}
+	for _, p := range ps {
+		f, has := fs[p.name]
+		if !has {
+			vals[p.name] = p.def
+			continue
+		}
+		v, good := d.param(f.val, what+"."+p.name, p)
+		ok = ok && good
+		vals[p.name] = v
+	}
+	return vals, ok
 }
 
 func (d *decoder) postgres(n *yaml.Node) (map[string][]string, []string) {

@@ -34,7 +34,7 @@ func TestLoadErrors(t *testing.T) {
 		{"version 2", "version: 2\n", "test.yaml:1: version 2 is not supported; this engine reads version 1"},
 		{"version string", "version: \"1\"\n", "test.yaml:1: version must be an integer, not a string"},
 		{"unknown field", "version: 1\nallows: [x.y]\n",
-			"test.yaml:2: the policy file: unknown field \"allows\" (known fields: version, actors, allow, policies, rules, secrets, postgres, api_tokens, kv, plugin_config, vars, trust)"},
+			"test.yaml:2: the policy file: unknown field \"allows\" (known fields: version, actors, allow, policies, rules, secrets, postgres, api_tokens, kv, plugin_config, vars, trust, notify)"},
 		{"duplicate key", "version: 1\nallow: []\nallow: []\n", "test.yaml:3: the policy file: field \"allow\" appears twice (first at line 2)"},
 		{"alias", "version: 1\nallow: &a [x.y]\nsecrets: *a\n", "test.yaml:2: anchors are not supported; write the value out"},
 		{"merge key", "version: 1\npostgres:\n  <<: {tables: {}}\n", "test.yaml:3: merge keys (<<) are not supported; write the fields out"},
@@ -45,7 +45,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown built-in", "version: 1\npolicies:\n  - use: no_push_to_mian\n",
 			"test.yaml:3: policies[0]: unknown built-in policy \"no_push_to_mian\" (built-ins: contractor_cannot_write_pii, limit_rows_per_run, limit_tasks_per_contact, " +
 				"max_files_per_commit, no_delete_without_where_clause, no_duplicate_contacts, no_push_during_deploy_freeze, no_push_to_main, " +
-				"no_secret_in_args, no_update_without_where_clause, rate_limit, require_actor_role, require_branch_prefix, within_maintenance_window)"},
+				"no_secret_in_args, no_update_without_where_clause, rate_limit, require_actor_role, require_approval, require_branch_prefix, within_maintenance_window)"},
 		{"missing param", "version: 1\npolicies:\n  - use: max_files_per_commit\n", "test.yaml:3: policies[0] (max_files_per_commit): parameter n is required (integer)"},
 		{"unknown param", "version: 1\npolicies:\n  - use: max_files_per_commit\n    with: {n: 3, m: 4}\n",
 			"test.yaml:4: policies[0] (max_files_per_commit).with: unknown field \"m\" (known fields: n)"},
@@ -88,7 +88,7 @@ func TestLoadErrors(t *testing.T) {
 			"test.yaml:4: policies[0] (no_push_to_main): the name \"allowlist\" is reserved"},
 		{"rule without reason", "version: 1\nrules:\n  - name: r\n    deny_if: \"false\"\n", "test.yaml:3: rule \"r\": reason is required (the message of a denial)"},
 		{"rule with both", "version: 1\nrules:\n  - name: r\n    deny_if: \"false\"\n    allow_if: \"true\"\n    reason: x\n",
-			"test.yaml:5: rule \"r\": give deny_if or allow_if, not both"},
+			"test.yaml:5: rule \"r\": give one of deny_if, allow_if and require_approval_if, not both deny_if and allow_if"},
 		{"rule name clash", "version: 1\npolicies:\n  - use: no_push_to_main\nrules:\n  - name: no_push_to_main\n    deny_if: \"false\"\n    reason: x\n",
 			"test.yaml:5: rules[0]: the name \"no_push_to_main\" is already used at line 3; give this entry a name:"},
 		{"cel syntax", "version: 1\nrules:\n  - name: r\n    deny_if: action.id ==\n    reason: x\n",
@@ -217,8 +217,11 @@ func TestDocExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the documented example does not load: %v\n%s", err, b.String())
 	}
-	if got := len(p.Policies()); got != 13 {
-		t.Errorf("example has %d policies and rules, want 13", got)
+	if got := len(p.Policies()); got != 15 {
+		t.Errorf("example has %d policies and rules, want 15", got)
+	}
+	if got := p.Notify(); got.WebhookURLEnv != "ENACT_APPROVAL_WEBHOOK" || got.ConsoleURL != "https://enact.example.com" {
+		t.Errorf("example's notify = %+v", got)
 	}
 }
 
@@ -239,7 +242,7 @@ func TestBuiltinsList(t *testing.T) {
 	}
 	want := []string{"contractor_cannot_write_pii", "limit_rows_per_run", "limit_tasks_per_contact", "max_files_per_commit",
 		"no_delete_without_where_clause", "no_duplicate_contacts", "no_push_during_deploy_freeze", "no_push_to_main", "no_secret_in_args",
-		"no_update_without_where_clause", "rate_limit", "require_actor_role", "require_branch_prefix", "within_maintenance_window"}
+		"no_update_without_where_clause", "rate_limit", "require_actor_role", "require_approval", "require_branch_prefix", "within_maintenance_window"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("Builtins (-want +got):\n%s", diff)
 	}

@@ -2,11 +2,12 @@ package policy
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // RoleAuditor is the role, given in the actors section, that reads every
@@ -45,7 +46,7 @@ func (p *Policy) KVShared() []KVShare {
 }
 
 // kvNamespaceRE is the kv connector's namespace syntax.
-var kvNamespaceRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+var kvNamespaceRE = lazyre.New(`^[A-Za-z0-9_.-]{1,64}$`)
 
 // kv reads the kv section: {shared: [{namespace, capabilities: [id…]}]}.
 func (d *decoder) kv(n *yaml.Node) []KVShare {

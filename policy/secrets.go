@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // noSecretInArgs is the name of the built-in that keeps the values of a
@@ -22,7 +23,7 @@ const noSecretInArgs = "no_secret_in_args"
 // (as receipts.MinRedactLen).
 const minSecretLen = 4
 
-var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+var varNameRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 
 var noSecretInArgsBuiltin = &builtin{
 	name: noSecretInArgs,

@@ -7,11 +7,12 @@ import (
 	"encoding/pem"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // Trust is the policy file's trust section: who may sign the capability
@@ -44,7 +45,7 @@ type TrustedSigner struct {
 	Capabilities []string
 }
 
-var keyIDRE = regexp.MustCompile(`^ecdsa-p256:[0-9a-f]{16}$`)
+var keyIDRE = lazyre.New(`^ecdsa-p256:[0-9a-f]{16}$`)
 
 // Trust returns a copy of the trust section.
 func (p *Policy) Trust() Trust {

@@ -2,7 +2,9 @@ package receipts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -60,7 +62,53 @@ type Requirement struct {
 	Roles             []string      `json:"roles,omitempty"`
 	Count             int           `json:"count"`
 	AllowSelfApproval bool          `json:"allow_self_approval,omitempty"`
-	Expiry            time.Duration `json:"expiry"`
+	Expiry            time.Duration `json:"-"`
+}
+
+// requirementJSON is Requirement as JSON: the expiry as a Go duration
+// string ("24h0m0s"), readable by a person and by time.ParseDuration.
+type requirementJSON struct {
+	Policy            string   `json:"policy"`
+	Roles             []string `json:"roles,omitempty"`
+	Count             int      `json:"count"`
+	AllowSelfApproval bool     `json:"allow_self_approval,omitempty"`
+	Expiry            string   `json:"expiry"`
+}
+
+// MarshalJSON writes the expiry as a duration string.
+func (r Requirement) MarshalJSON() ([]byte, error) {
+	return json.Marshal(requirementJSON{Policy: r.Policy, Roles: r.Roles, Count: r.Count, AllowSelfApproval: r.AllowSelfApproval, Expiry: r.Expiry.String()})
+}
+
+// UnmarshalJSON reads the expiry as a duration string, or as a number of
+// nanoseconds (the form requests were first stored in).
+func (r *Requirement) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		requirementJSON
+		Expiry json.RawMessage `json:"expiry"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*r = Requirement{Policy: raw.Policy, Roles: raw.Roles, Count: raw.Count, AllowSelfApproval: raw.AllowSelfApproval}
+	if len(raw.Expiry) == 0 || string(raw.Expiry) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw.Expiry, &s); err == nil {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("requirement expiry %q: %w", s, err)
+		}
+		r.Expiry = d
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(raw.Expiry, &n); err != nil {
+		return fmt.Errorf("requirement expiry %s: want a duration like \"24h\"", raw.Expiry)
+	}
+	r.Expiry = time.Duration(n)
+	return nil
 }
 
 // Vote is one approver's decision on a request.

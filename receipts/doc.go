@@ -38,8 +38,12 @@
 //	policy_digest    digest of the policy file that decided
 //	policy_results   [{"policy", "passed", "reason"}]: run-level policies, in
 //	                 the order they were evaluated
-//	decision         "PASS", "BLOCK" (a run-level policy refused) or "FAILED"
-//	status           free text: "completed", "dry_run", "recovered", …
+//	decision         "PASS", "BLOCK" (a run-level policy refused), "FAILED",
+//	                 "PENDING" (an action was held for a person's approval;
+//	                 see Approvals), or in an approval record "APPROVED" or
+//	                 "DENIED"
+//	status           free text: "completed", "dry_run", "recovered",
+//	                 "pending_approval", "approval" (an approval record), …
 //	actions          [action]: every action the run asked for, in order,
 //	                 whatever the gate decided (below)
 //	plugins          [{"task", "digest"}]: the plugin that ran each task; a
@@ -59,6 +63,8 @@
 //	                 step's key), "error" (optional)}], in document order
 //	parent           optional, a composite's step's run only: {"run_id",
 //	                 "step"}: the composite run and the step it ran for
+//	approval         optional, present exactly in an approval record (decision
+//	                 APPROVED or DENIED): the vote it records (see Approvals)
 //	started          when the run started
 //	finished         when it ended
 //	duration_ms      number: milliseconds, fractional (microsecond resolution)
@@ -72,8 +78,11 @@
 //	                 (Digest); the arguments themselves are not recorded
 //	decision         "allowed" (policy allowed it and it succeeded), "denied"
 //	                 (refused before any connector ran: not granted, invalid
-//	                 arguments or a policy) or "failed" (allowed, but the
-//	                 connector failed or its outcome is unknown)
+//	                 arguments, a policy, or a denied approval), "failed"
+//	                 (allowed, but the connector failed or its outcome is
+//	                 unknown) or "held" (not performed: a policy requires a
+//	                 person's approval first, and the request is pending or
+//	                 expired)
 //	policy_results   action-level policies, as above
 //	facts            object: the facts the gate looked up for the policies
 //	target           optional object: the objects the arguments name, as the
@@ -85,6 +94,11 @@
 //	                 ("denied", "not_granted", "invalid_args",
 //	                 "connector_error", "timeout", …); never with result
 //	already_existed  bool: the effect was already in place (idempotent retry)
+//	approval         optional {"request", "state", "approvers", "records"}:
+//	                 the approval request ("apr_…") that held the action
+//	                 (state pending, denied or expired) or let it through
+//	                 (approved, with the approvers' emails and the run ids of
+//	                 their approval records, both optional lists)
 //	started          when the gate received the call
 //	duration_ms      as above
 //
@@ -268,6 +282,103 @@
 // an advisory lock on the key in Postgres), so concurrent actions on any
 // runner get distinct counts; Release deletes the row of an action that
 // did not go ahead; Prune drops rows past their window.
+//
+// # Approvals
+//
+// A policy may require a person's approval before an action (package
+// policy: require_approval, require_approval_if). The gate then asks the
+// store for an approval request bound to exactly that action (Approvals;
+// both database stores implement it, DirStore does not):
+//
+//	binding   {"capability_id", "capability_version", "capability_digest",
+//	          "action", "args_digest", "actor" (the requester's email, lower
+//	          case), "run_key" (the run's key, "" without an idempotency
+//	          key), "seq" (the action's position in the run)}
+//
+// The binding digest (Digest of the binding) identifies the request: a
+// retry that differs in any member (other arguments, another capability
+// version, another actor or key) is another request, and an approval of
+// one never lets the other through. A request has an id, "apr_" and 26
+// characters of [a-z2-7] (128 random bits), the requirements of the
+// policies that held the action (each: count distinct approvers holding
+// one of its roles, or any role when it names none, so that an approver
+// with no role at all never qualifies; whether the requester may be one of
+// them; how long the request stays open), the run that asked first, the
+// arguments with secrets redacted and the policies' reasons, for the
+// approver to read.
+//
+// States: pending until decided; approved when every requirement has its
+// count of distinct approvers that qualify for it; denied by the first deny
+// of an approver who may vote; expired when still pending at its expiry
+// (the creation time plus the shortest requirement's expiry, unless the
+// caller sets it). Expired is computed when read, at the reader's clock; it
+// is not stored. Approved and denied are final and stay so when read after
+// the expiry.
+//
+// A request is live while its expiry is in the future, whatever its state.
+// RequestApproval returns the live request of a binding, or creates a
+// pending one: a retry finds the request it was held on, an approved
+// request lets the action through until it expires, a denied one refuses
+// it until then; after the expiry a retry creates a new request. Requests
+// of one binding are created one at a time (the write lock in SQLite, an
+// advisory lock on the binding digest in Postgres), so concurrent callers
+// get one request.
+//
+// Vote records one approver's decision. It is refused (ApprovalError
+// codes) when the request is no longer pending (not_pending), is past its
+// expiry (expired), when the approver already voted on it
+// (already_voted), holds none of the roles of any requirement
+// (not_an_approver), or is the requester and some requirement the
+// requester qualifies for does not allow self-approval (self_approval).
+// The requester's approval counts only for requirements that allow it.
+// Approver emails are compared without case. A vote is judged and written
+// under the request's lock (the write lock in SQLite, the request's row
+// locked FOR UPDATE in Postgres), so concurrent votes serialise: of ten
+// approvers answering a request that needs one, one approves it and the
+// others are refused not_pending.
+//
+// Each accepted vote is sealed into the chain as an approval record, in
+// the vote's own transaction (the vote and its record are stored together
+// or not at all), after the chain's last receipt like any append. An
+// approval record is a receipt with:
+//
+//	run_id      "apv-<request id>-<n>": the request's n-th vote, from 1
+//	capability  the binding's capability (id, version, digest)
+//	actor       the approver: {"email", "roles"} as the vote gave them
+//	decision    "APPROVED" for an approve vote, "DENIED" for a deny
+//	status      "approval"
+//	approval    {"request", "binding", "binding_digest", "approve",
+//	            "reason" (optional), "state"}: what exactly was decided,
+//	            and the request's state after this vote (pending or
+//	            approved after an approve, denied after a deny)
+//	inputs, outputs {}; policy_results, actions, plugins [];
+//	idempotency_key ""; started and finished the vote's time
+//
+// A reader rejects an approval record without approval, whose run_id does
+// not name its request, whose approve disagrees with its decision, whose
+// binding_digest is not the digest of its binding, or that has actions,
+// plugins or steps; and a run's receipt (PASS, BLOCK, FAILED, PENDING) with
+// approval. A held run's receipt has decision PENDING, and its held action
+// decision "held" with its approval; the retry that performs the action
+// after approval records it allowed with approval state approved, the
+// approvers and their records, so the chain links the action to the votes
+// that allowed it.
+//
+// The database stores keep requests and votes beside the chain (times in
+// unix nanoseconds; JSON in text columns, the empty string when absent):
+//
+//	approval_requests(n (insertion order), id UNIQUE, binding_digest,
+//	         binding, requirements, actor, run_id, state, created, expires,
+//	         decided (0 while pending), args, reasons)
+//	         -- state: pending | approved | denied
+//	         -- indexes: (binding_digest, expires), (state, expires),
+//	         --          (actor, created), (run_id)
+//	approval_votes(request, n, approver, roles, approve, reason, time,
+//	         record UNIQUE)  -- PRIMARY KEY (request, n),
+//	                         -- UNIQUE (request, approver)
+//
+// ListApprovals lists requests newest first (by creation time), selected by
+// state (expired computed at the filter's time), requester or run.
 //
 // # Keys
 //

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -86,6 +87,28 @@ func smallReceipt(i int) *Receipt {
 		Status:     "completed",
 		Actions: []Action{{Seq: 1, Action: "kv.put", Decision: ActionDenied,
 			Error: &Error{Code: "denied", Message: "no"}, Started: testTime}},
+		Timestamp: testTime.Add(time.Duration(i) * time.Second),
+	}
+}
+
+// smallApprovalRecord is a compact approval record (an approve vote that
+// approved its request) in place of run i, for the tampering tests.
+func smallApprovalRecord(i int) *Receipt {
+	b := Binding{CapabilityID: "c", CapabilityVersion: "1", Action: "kv.put",
+		ArgsDigest: "sha256:" + fmt.Sprintf("%064x", i), Actor: "a@x", Seq: 1}
+	digest, err := Digest(b)
+	if err != nil {
+		panic(err)
+	}
+	req := "apr_" + strings.Repeat("a", 26)
+	return &Receipt{
+		RunID:      approvalRecordID(req, i),
+		Capability: Capability{ID: "c", Version: "1"},
+		Actor:      Actor{Email: "m@x", Roles: []string{"maintainer"}},
+		Decision:   DecisionApproved,
+		Status:     "approval",
+		Approval: &ApprovalRecord{Request: req, Binding: b, BindingDigest: digest, Approve: true,
+			Reason: "<&> fine", State: ApprovalApproved},
 		Timestamp: testTime.Add(time.Duration(i) * time.Second),
 	}
 }

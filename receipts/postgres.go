@@ -198,23 +198,14 @@ func (s *PostgresStore) Append(ctx context.Context, r *Receipt) (*Envelope, erro
 func (s *PostgresStore) commit(ctx context.Context, batch []*pending) {
 	var sealed []Receipt
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var head, last headRecord
-		if err := tx.QueryRow(ctx, `SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE`).Scan(&head.Seq, &head.Hash); err != nil {
-			return err
+		var (
+			changed bool
+			err     error
+		)
+		sealed, changed, err = s.appendTx(ctx, tx, batch)
+		if changed {
+			crashpoint.Hit(crashpoint.DuringReceipt)
 		}
-		err := tx.QueryRow(ctx, `SELECT seq, hash FROM receipts ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		if head != last {
-			return fmt.Errorf("the last receipt (seq %d) is not the store's head record (seq %d): run Verify", last.Seq, head.Seq)
-		}
-		last, sealed, err = sealBatch(ctx, pgChain{tx}, batch, last, s.signers)
-		if err != nil || last == head {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE head SET seq = $1, hash = $2 WHERE id = 1`, last.Seq, last.Hash)
-		crashpoint.Hit(crashpoint.DuringReceipt)
 		return err
 	})
 	if err != nil {
@@ -222,6 +213,32 @@ func (s *PostgresStore) commit(ctx context.Context, batch []*pending) {
 		return
 	}
 	finishBatch(batch, sealed)
+}
+
+// appendTx locks the head record, seals and inserts batch after the
+// chain's last receipt inside tx and moves the head record; changed
+// reports whether any receipt was inserted. Append's group commit and
+// Vote (whose approval record goes in with the vote) both use it.
+func (s *PostgresStore) appendTx(ctx context.Context, tx pgx.Tx, batch []*pending) (sealed []Receipt, changed bool, err error) {
+	var head, last headRecord
+	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE`).Scan(&head.Seq, &head.Hash); err != nil {
+		return nil, false, err
+	}
+	err = tx.QueryRow(ctx, `SELECT seq, hash FROM receipts ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, err
+	}
+	if head != last {
+		return nil, false, fmt.Errorf("the last receipt (seq %d) is not the store's head record (seq %d): run Verify", last.Seq, head.Seq)
+	}
+	last, sealed, err = sealBatch(ctx, pgChain{tx}, batch, last, s.signers)
+	if err != nil || last == head {
+		return sealed, false, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE head SET seq = $1, hash = $2 WHERE id = 1`, last.Seq, last.Hash); err != nil {
+		return nil, false, err
+	}
+	return sealed, true, nil
 }
 
 // pgChain inserts sealed receipts in a Postgres transaction.

@@ -2,10 +2,12 @@ package receipts
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // FormatVersion is the value of the "version" field of every receipt body
@@ -48,7 +50,7 @@ type Receipt struct {
 	Vars           *Vars           `json:"vars,omitempty"`     // the environment variables the run had; nil for none
 	PolicyDigest   string          `json:"policy_digest"`      // digest of the policy file
 	PolicyResults  []PolicyResult  `json:"policy_results"`     // run-level policies
-	Decision       Decision        `json:"decision"`           // PASS, BLOCK or FAILED
+	Decision       Decision        `json:"decision"`           // PASS, BLOCK, FAILED, PENDING; APPROVED or DENIED for an approval record
 	Status         string          `json:"status"`             // free text: "completed", "dry_run", …
 	Actions        []Action        `json:"actions"`            // every action asked for, in order
 	Plugins        []Plugin        `json:"plugins"`            // the plugin of each task
@@ -115,7 +117,7 @@ type Action struct {
 	Seq            int64           `json:"seq"`                // position within the run, from 1
 	Action         string          `json:"action"`             // action id, e.g. "kv.put"
 	ArgsDigest     string          `json:"args_digest"`        // Digest of the arguments
-	Decision       ActionDecision  `json:"decision"`           // allowed, denied or failed
+	Decision       ActionDecision  `json:"decision"`           // allowed, denied, failed or held
 	PolicyResults  []PolicyResult  `json:"policy_results"`     // action-level policies
 	Facts          map[string]any  `json:"facts"`              // facts the policies used
 	Target         map[string]any  `json:"target,omitempty"`   // the objects the arguments name, as resolved before the policy
@@ -274,8 +276,8 @@ func redactValue(v any, secret func(string) bool) any {
 }
 
 var (
-	runIDPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	runIDPattern  = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	digestPattern = lazyre.New(`^sha256:[0-9a-f]{64}$`)
 )
 
 // validate checks the rules of the package documentation that the encoder
@@ -297,19 +299,73 @@ func (r *Receipt) validate() error {
 		return fmt.Errorf("prev %q: want sha256:<64 lowercase hex>", r.Prev)
 	}
 	switch r.Decision {
-	case DecisionPass, DecisionBlock, DecisionFailed:
+	case DecisionPass, DecisionBlock, DecisionFailed, DecisionPending:
+		if r.Approval != nil {
+			return fmt.Errorf("approval: set on a run's receipt (decision %s); only an approval record (APPROVED or DENIED) has one", r.Decision)
+		}
+	case DecisionApproved, DecisionDenied:
+		if err := r.validateApprovalRecord(); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("decision %q: want PASS, BLOCK or FAILED", r.Decision)
+		return fmt.Errorf("decision %q: want PASS, BLOCK, FAILED, PENDING, APPROVED or DENIED", r.Decision)
 	}
 	for i, a := range r.Actions {
 		switch a.Decision {
-		case ActionAllowed, ActionDenied, ActionFailed:
+		case ActionAllowed, ActionDenied, ActionFailed, ActionHeld:
 		default:
-			return fmt.Errorf("actions[%d].decision %q: want allowed, denied or failed", i, a.Decision)
+			return fmt.Errorf("actions[%d].decision %q: want allowed, denied, failed or held", i, a.Decision)
 		}
 		if a.Result != nil && a.Error != nil {
 			return fmt.Errorf("actions[%d]: both result and error are set", i)
 		}
+		if ap := a.Approval; ap != nil {
+			if !approvalIDPattern.MatchString(ap.Request) {
+				return fmt.Errorf("actions[%d].approval.request %q: want apr_ and 26 of [a-z2-7]", i, ap.Request)
+			}
+			switch ap.State {
+			case ApprovalPending, ApprovalApproved, ApprovalDenied, ApprovalExpired:
+			default:
+				return fmt.Errorf("actions[%d].approval.state %q: want pending, approved, denied or expired", i, ap.State)
+			}
+		}
+	}
+	return nil
+}
+
+// validateApprovalRecord checks the rules of an approval record: its
+// Approval is set and agrees with the decision and run id, and it records
+// no run (no actions, plugins or steps).
+func (r *Receipt) validateApprovalRecord() error {
+	a := r.Approval
+	switch {
+	case a == nil:
+		return fmt.Errorf("approval: missing; an approval record (decision %s) must have one", r.Decision)
+	case !approvalIDPattern.MatchString(a.Request):
+		return fmt.Errorf("approval.request %q: want apr_ and 26 of [a-z2-7]", a.Request)
+	case !strings.HasPrefix(r.RunID, "apv-"+a.Request+"-"):
+		return fmt.Errorf("run_id %q: an approval record's is apv-<request>-<n> (request %s)", r.RunID, a.Request)
+	case a.Approve != (r.Decision == DecisionApproved):
+		return fmt.Errorf("approval.approve %t: disagrees with decision %s", a.Approve, r.Decision)
+	case !digestPattern.MatchString(a.BindingDigest):
+		return fmt.Errorf("approval.binding_digest %q: want sha256:<64 lowercase hex>", a.BindingDigest)
+	case len(r.Actions) > 0 || len(r.Plugins) > 0 || len(r.Steps) > 0:
+		return errors.New("an approval record has no actions, plugins or steps")
+	}
+	if d, err := Digest(a.Binding); err != nil || d != a.BindingDigest {
+		return fmt.Errorf("approval.binding_digest %s: not the digest of approval.binding (%s)", a.BindingDigest, d)
+	}
+	switch a.State {
+	case ApprovalPending, ApprovalApproved:
+		if !a.Approve {
+			return fmt.Errorf("approval.state %q: a deny leaves the request denied", a.State)
+		}
+	case ApprovalDenied:
+		if a.Approve {
+			return errors.New(`approval.state "denied": an approve vote does not deny`)
+		}
+	default:
+		return fmt.Errorf("approval.state %q: want pending, approved or denied", a.State)
 	}
 	return nil
 }

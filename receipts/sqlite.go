@@ -134,6 +134,23 @@ func (s *SQLiteStore) commit(ctx context.Context, batch []*pending) {
 		return
 	}
 	defer tx.Rollback()
+	sealed, changed, err := s.appendTx(ctx, tx, batch)
+	if err == nil && changed {
+		crashpoint.Hit(crashpoint.DuringReceipt)
+		err = tx.Commit()
+	}
+	if err != nil {
+		failBatch(batch, err)
+		return
+	}
+	finishBatch(batch, sealed)
+}
+
+// appendTx seals and inserts batch after the chain's last receipt inside
+// tx, which holds the write lock, and moves the head record; changed
+// reports whether any receipt was inserted. Append's group commit and
+// Vote (whose approval record goes in with the vote) both use it.
+func (s *SQLiteStore) appendTx(ctx context.Context, tx *sql.Tx, batch []*pending) (sealed []Receipt, changed bool, err error) {
 	var last, head headRecord
 	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM receipts ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
 	if err == nil || errors.Is(err, sql.ErrNoRows) {
@@ -143,23 +160,17 @@ func (s *SQLiteStore) commit(ctx context.Context, batch []*pending) {
 		err = fmt.Errorf("the last receipt (seq %d) is not the store's head record (seq %d): run Verify", last.Seq, head.Seq)
 	}
 	if err != nil {
-		failBatch(batch, err)
-		return
+		return nil, false, err
 	}
-	last, sealed, err := sealBatch(ctx, sqliteChain{tx}, batch, last, s.signers)
-	if err == nil && last != head {
-		_, err = tx.ExecContext(ctx, `INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, last.Seq, last.Hash)
-		if err == nil {
-			crashpoint.Hit(crashpoint.DuringReceipt)
-			err = tx.Commit()
-		}
+	last, sealed, err = sealBatch(ctx, sqliteChain{tx}, batch, last, s.signers)
+	if err != nil || last == head {
+		return sealed, false, err
 	}
-	if err != nil {
-		failBatch(batch, err)
-		return
+	if _, err := tx.ExecContext(ctx, `INSERT INTO head (id, seq, hash) VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, last.Seq, last.Hash); err != nil {
+		return nil, false, err
 	}
-	finishBatch(batch, sealed)
+	return sealed, true, nil
 }
 
 // sqliteChain inserts sealed receipts in an SQLite transaction.

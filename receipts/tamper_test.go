@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
 // chainLength is the length of the sample chain the tampering tests break.
 const chainLength = 5
+
+// approvalSeq is the seq of the approval record (a vote's chain entry) in
+// the sample chain: tampering with it is detected like with a run's receipt.
+const approvalSeq = 3
 
 // testTampering breaks a sample chain in every way the issue names and
 // checks that Verify reports the first broken link at the right seq.
@@ -18,7 +23,11 @@ func testTampering(t *testing.T, newHarness func(t *testing.T) *harness, signers
 		h := newHarness(t)
 		s := h.open(t, signers)
 		for i := first; i < first+chainLength; i++ {
-			if _, err := s.Append(t.Context(), smallReceipt(i)); err != nil {
+			r := smallReceipt(i)
+			if i-first+1 == approvalSeq {
+				r = smallApprovalRecord(i)
+			}
+			if _, err := s.Append(t.Context(), r); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -46,10 +55,13 @@ func testTampering(t *testing.T, newHarness func(t *testing.T) *harness, signers
 	}
 
 	type tampering struct {
-		name  string
-		do    func(t *testing.T, h *harness)
-		seq   int64 // where Verify must report the break
-		check func(error) bool
+		name string
+		do   func(t *testing.T, h *harness)
+		seq  int64 // where Verify must report the break
+		// indexedSeq, when set, is where a database store, which keeps
+		// each receipt's hash beside it, reports the break instead.
+		indexedSeq int64
+		check      func(error) bool
 	}
 	var cases []tampering
 	for k := int64(1); k <= chainLength; k++ {
@@ -97,6 +109,27 @@ func testTampering(t *testing.T, newHarness func(t *testing.T) *harness, signers
 			})
 		}
 	}
+	cases = append(cases, tampering{
+		// The keys' holder turns the approval into a denial: the record
+		// verifies alone, but the next receipt's prev no longer matches.
+		name: "approval record turned into a denial and re-signed with the store's keys",
+		do: func(t *testing.T, h *harness) {
+			env, err := ParseEnvelope(h.raw(t, approvalSeq))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := strings.NewReplacer(`"approve":true`, `"approve":false`, `"APPROVED"`, `"DENIED"`,
+				`"state":"approved"`, `"state":"denied"`).Replace(string(env.Body))
+			if body == string(env.Body) {
+				t.Fatal("the approval record has no approve vote to edit")
+			}
+			h.put(t, approvalSeq, resealBody(t, body, signers))
+			if r, err := Open(h.raw(t, approvalSeq), verifiers); err != nil || r.Decision != DecisionDenied {
+				t.Fatalf("the edited record alone: %v, %v; want a valid denial", r, err)
+			}
+		},
+		seq: approvalSeq + 1, indexedSeq: approvalSeq,
+	})
 	for _, cut := range [][2]int64{{1, 2}, {2, 3}, {3, 5}, {2, 5}, {1, 5}} {
 		cases = append(cases, tampering{
 			name: fmt.Sprintf("receipts %d to %d removed", cut[0], cut[1]),
@@ -113,7 +146,11 @@ func testTampering(t *testing.T, newHarness func(t *testing.T) *harness, signers
 			t.Parallel()
 			h, s := build(t, 1)
 			tc.do(t, h)
-			wantBroken(t, s, verifiers, tc.seq, tc.name)
+			seq := tc.seq
+			if tc.indexedSeq != 0 && h.location != "" { // the database stores
+				seq = tc.indexedSeq
+			}
+			wantBroken(t, s, verifiers, seq, tc.name)
 			_, err := s.Verify(t.Context(), verifiers)
 			if tc.check != nil && !tc.check(err) {
 				t.Errorf("Verify: %v (%T) is not the expected kind of error", err, errors.Unwrap(err))

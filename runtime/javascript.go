@@ -5,13 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/internal/lazyre"
 	"github.com/enact-run/enact/plugins"
 )
 
@@ -267,7 +267,7 @@ func jsCString(ctx context.Context, inst *instance, val uint64) (text []byte, pa
 	return text, packed, err
 }
 
-var jsTraceLine = regexp.MustCompile(`<input>:(\d+)(?::(\d+))?`)
+var jsTraceLine = lazyre.New(`<input>:(\d+)(?::(\d+))?`)
 
 // javascriptTraceback makes QuickJS's stack name the task's code where it
 // is in the capability document (file:line:column, from p.CodeAt), or else

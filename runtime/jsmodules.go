@@ -3,10 +3,11 @@ package runtime
 import (
 	"context"
 	"fmt"
-	"regexp"
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental/table"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // QuickJS-NG's own modules are closed at start-up, from outside the engine.
@@ -157,7 +158,7 @@ func atomsOf(ctx context.Context, m api.Module, jsctx uint32, names []string) ([
 
 // jsImportRefused matches the engine's error for an import once closeModules
 // has run (the loader gone, no module loaded): every import ends so.
-var jsImportRefused = regexp.MustCompile(`^could not load module '(?s)(.*)'$`)
+var jsImportRefused = lazyre.New(`^could not load module '(?s)(.*)'$`)
 
 // jsImportMessage restates the engine's refusal of an import in the
 // sandbox's terms, for the run's error; other messages are returned as is.

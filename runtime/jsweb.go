@@ -14,6 +14,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	// Time zones for Intl.DateTimeFormat come from Go's database: the
 	// system's, else this copy, so that every host formats them alike.
@@ -70,12 +71,13 @@ var jsWebAPI string
 
 // jsModules are the web APIs webapi.js compiles on first use, by name
 // (the file's name without .js). The host keeps their text, so that
-// neither it nor their compiled form is in the start-up snapshot.
+// neither it nor their compiled form is in the start-up snapshot. The map
+// is built on first use, not at process start (the texts are ~190 KB).
 //
 //go:embed js/events.js js/base64.js js/encoding.js js/clone.js js/crypto.js js/url.js js/inspect.js js/intl.js
 var jsModuleFiles embed.FS
 
-var jsModules = func() map[string]string {
+var jsModules = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	entries, err := jsModuleFiles.ReadDir("js")
 	if err != nil {
@@ -89,7 +91,7 @@ var jsModules = func() map[string]string {
 		m[strings.TrimSuffix(e.Name(), ".js")] = string(b)
 	}
 	return m
-}()
+})
 
 // The ids of the QuickJS function proxies the runtime installs.
 const (
@@ -246,7 +248,7 @@ func jsModuleSource(ctx context.Context, inst *instance, nameVal uint64) uint64 
 	if err != nil {
 		return jsThrowTypeError(ctx, inst, "__enact_sys: the module name is not a string")
 	}
-	src, ok := jsModules[string(name)]
+	src, ok := jsModules()[string(name)]
 	if !ok {
 		return jsThrowTypeError(ctx, inst, fmt.Sprintf("__enact_sys: no module %q", truncate(string(name), 40)))
 	}

@@ -110,6 +110,10 @@ type pythonRequest struct {
 	Environ string `json:"environ,omitempty"`
 	// Entry is the task's entry point, "" for none.
 	Entry string `json:"entry,omitempty"`
+	// Check asks the runner to compile the code only and answer
+	// {"ok": null} or its syntax error (CheckSyntax); the fields above
+	// it then need only code and file, with line 1.
+	Check bool `json:"check,omitempty"`
 }
 
 // pythonProgram builds the request that runs a task's code with the given

@@ -86,8 +86,9 @@ func (e *Engine) Limits(c *capabilities.Capability) (memory uint64, timeout time
 
 // Check reports every problem a run of the capability would hit before
 // its first task, without compiling or running anything: an unsupported
-// capability type, limits beyond this engine's maximums, script
-// dependencies the sandbox lacks, plugin files that fail their checks.
+// capability type, limits beyond this engine's maximums, a script over
+// MaxScriptBytes, script dependencies the sandbox lacks, plugin files that
+// fail their checks. CheckSyntax compiles the scripts as well.
 func (e *Engine) Check(c *capabilities.Capability) error {
 	_, err := e.check(c)
 	return err
@@ -99,6 +100,11 @@ func (e *Engine) check(c *capabilities.Capability) ([]*plugins.Plugin, error) {
 	}
 	if err := runnableTasks(c); err != nil {
 		return nil, err
+	}
+	for _, t := range c.Tasks {
+		if t.Type == "script" && len(t.Code) > MaxScriptBytes {
+			return nil, scriptTooLarge(t)
+		}
 	}
 	memLimit, _, err := e.Limits(c)
 	if err != nil {

@@ -18,7 +18,9 @@ import (
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/cmd/enact-run/internal/report"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/initgc"
 	"github.com/enact-run/enact/plugins"
 	"github.com/enact-run/enact/plugins/registry"
 	"github.com/enact-run/enact/policy"
@@ -68,7 +70,9 @@ Exit codes: 0 passed, 1 the run failed, 2 bad command line, 3 a policy
 blocked the run (or the capability declares actions the policy does not
 allow), 4 invalid capability or inputs (nothing ran), 5 the runner itself
 failed, 6 the idempotency key is held by another request or an unfinished
-run, 7 the runner lacks a connector the capability needs (nothing ran).
+run, 7 the runner lacks a connector the capability needs (nothing ran),
+8 an action is held for a person's approval (status PENDING: approve it
+with enact-run approvals approve, then retry with the same idempotency key).
 State lives under $ENACT_HOME, default ~/.enact: the compilation cache (or
 $ENACT_CACHE_DIR), the signing keys (keys/), the receipts (receipts.db),
 the embedded key-value store (kv.db), the capability bundles pulled from
@@ -78,13 +82,17 @@ the receipts, idempotency keys and journal to a Postgres database that a
 fleet of runners shares.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// The collector was held off while the packages initialised
+		// (package initgc); a command gets it back before it runs. --help
+		// and usage errors, which only print, exit without it.
+		PersistentPreRun: func(*cobra.Command, []string) { initgc.Restore() },
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.storeURL, "store", "", "receipt store: a postgres:// URL shared by many runners, or an SQLite file (default $ENACT_STORE_URL, else $ENACT_HOME/receipts.db)")
 	pf.DurationVar(&c.keyRetention, "key-retention", 0, "how long idempotency keys are remembered (default $ENACT_KEY_RETENTION, else 24h)")
 	root.AddCommand(c.runCommand(), c.validateCommand(), c.buildCommand(), c.receiptsCommand(), c.policyCommand(), c.mcpCommand(), c.serveCommand(), c.recoverCommand())
 	root.AddCommand(c.bundleCommands()...)
-	root.AddCommand(c.versionCommand(), c.tokenCommand())
+	root.AddCommand(c.versionCommand(), c.tokenCommand(), c.approvalsCommand())
 	return root
 }
 
@@ -135,7 +143,7 @@ func isFileRef(ref string) bool {
 // refuseBundle records the refusal of a bundle that may not run (a
 // receipt with the reason, decision BLOCK, status refused) and ends the
 // command with exit code 4. Nothing ran.
-func (c *cli) refuseBundle(ctx context.Context, ref string, f runFlags, pol *policy.Policy, polPath string, err error, failWith func(int, string, error) error, report *runReport) error {
+func (c *cli) refuseBundle(ctx context.Context, ref string, f runFlags, pol *policy.Policy, polPath string, err error, failWith func(int, string, error) error, rep *report.Report) error {
 	var be *bundleError
 	errors.As(err, &be)
 	st, serr := c.openState(ctx, stateOptions{policyFile: f.policy, receiptsDir: f.receiptsDir, withRuntime: true, policy: pol, policyPath: polPath})
@@ -160,7 +168,7 @@ func (c *cli) refuseBundle(ctx context.Context, ref string, f runFlags, pol *pol
 		Reason:     err.Error(),
 	})
 	if res != nil {
-		report.Status, report.ReceiptID, report.Receipt = res.Status, res.RunID, res.Receipt
+		rep.FromResult(res, report.Options{})
 	}
 	if serr != nil {
 		return failWith(exitInvalid, be.code, errors.Join(err, serr))
@@ -260,69 +268,6 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
-// runReport is the JSON object `run --json` prints: the CLI contract's
-// fields first, then what else a caller may want.
-type runReport struct {
-	Status          string             `json:"status"`
-	Outputs         map[string]any     `json:"outputs"`
-	ReceiptID       string             `json:"receipt_id"`
-	Receipt         *receipts.Envelope `json:"receipt"`
-	Error           *reportError       `json:"error"`
-	Capability      string             `json:"capability,omitempty"`
-	Digest          string             `json:"digest,omitempty"`
-	Bundle          string             `json:"bundle_digest,omitempty"`
-	Output          string             `json:"output"`
-	OutputTruncated bool               `json:"output_truncated"`
-	Tasks           []reportTask       `json:"tasks"`
-	Actions         []reportAction     `json:"actions"`
-	DryRun          bool               `json:"dry_run,omitempty"`
-	Replayed        bool               `json:"replayed,omitempty"`
-	DurationMS      float64            `json:"duration_ms"`
-	// Steps are a composite's steps: id, status and each one's own run
-	// and receipt hash.
-	Steps []reportStep `json:"steps,omitempty"`
-}
-
-// reportStep is one step of a composite run.
-type reportStep struct {
-	ID         string `json:"id"`
-	Capability string `json:"capability"`
-	Status     string `json:"status"`
-	RunID      string `json:"run_id,omitempty"`
-	Receipt    string `json:"receipt,omitempty"`
-	Replayed   bool   `json:"replayed,omitempty"`
-	Error      string `json:"error,omitempty"`
-}
-
-// reportAction is one action of the run, from its receipt; in a dry run
-// the writes are the planned ones.
-type reportAction struct {
-	Seq            int64  `json:"seq"`
-	Action         string `json:"action"`
-	Decision       string `json:"decision"`
-	Planned        bool   `json:"planned,omitempty"`
-	AlreadyExisted bool   `json:"already_existed,omitempty"`
-	Error          string `json:"error,omitempty"`
-	// Step names the composite's step whose run asked for the action
-	// ("outer/inner" in a nested composite); "" for the run's own.
-	Step string `json:"step,omitempty"`
-}
-
-type reportError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Task    string `json:"task,omitempty"`
-	Trace   string `json:"trace,omitempty"`
-}
-
-type reportTask struct {
-	ID         string  `json:"id"`
-	Plugin     string  `json:"plugin"`
-	DurationMS float64 `json:"duration_ms"`
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 // runFlags are the flags of `run`.
 type runFlags struct {
 	input, actor, policy, idempotencyKey, receiptsDir, envFile string
@@ -353,8 +298,13 @@ own receipt; its imports are found beside it, in each --dir, then in the
 shipped set, and --json lists its steps (id, status, run_id, receipt hash).
 What the tasks print is shown first, then the outputs as JSON. With --json,
 one JSON object is printed instead:
-  {"status": "PASS"|"BLOCK"|"FAILED", "outputs": {...}, "receipt_id": "...",
-   "receipt": {...}, "error": null|{"code","message","task","trace"}, "output": "...", ...}
+  {"status": "PASS"|"BLOCK"|"FAILED"|"PENDING", "run_id": "...", "outputs": {...},
+   "receipt_id": "...", "receipt": {...}, "error": null|{"code","message","task","trace"},
+   "output": "...", "actions": [...], "approval": {"id","state","url","resume"}?, ...}
+(the same report the HTTP API answers). An action a policy holds for a
+person's approval stops the run with status PENDING (exit 8): the request's
+id and the commands to approve it and to retry are printed; see
+enact-run approvals.
 
 The policy is --policy, else $ENACT_POLICY, else $ENACT_HOME/policy.yaml,
 else the built-in default (every actor may run; only the kv.* actions of the
@@ -394,20 +344,20 @@ func resolve(capability *capabilities.Capability, dirs []string) (*capabilities.
 }
 
 func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
-	report := runReport{Status: enact.StatusFailed, Outputs: map[string]any{}, Tasks: []reportTask{}, Actions: []reportAction{}}
+	rep := report.New()
 	finish := func(code int, err error) error {
 		c.code = code
 		if f.asJSON {
 			enc := json.NewEncoder(c.stdout)
 			enc.SetEscapeHTML(false)
 			enc.SetIndent("", "  ")
-			_ = enc.Encode(report)
+			_ = enc.Encode(rep)
 			return nil
 		}
 		return err
 	}
 	failWith := func(code int, errCode string, err error) error {
-		report.Error = &reportError{Code: errCode, Message: err.Error()}
+		rep.Error = &report.Error{Code: errCode, Message: err.Error()}
 		return finish(code, err)
 	}
 
@@ -431,7 +381,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	case registry.IsReference(ref):
 		r, err := c.openRef(ctx, ref, trust, f.bundle, &verifyReport{})
 		if err != nil {
-			return c.refuseBundle(ctx, ref, f, pol, polPath, classify(err), failWith, &report)
+			return c.refuseBundle(ctx, ref, f, pol, polPath, classify(err), failWith, rep)
 		}
 		capability, bundleRec = r.b.Capability, r.rec
 	case isFileRef(ref):
@@ -443,7 +393,7 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 				c.printf(c.stderr, "enact-run: running %s unsigned: its signature file does not count: %s\n", ref, note)
 			}
 		case trust.RequireSignatures:
-			return c.refuseBundle(ctx, ref, f, pol, polPath, classify(err), failWith, &report)
+			return c.refuseBundle(ctx, ref, f, pol, polPath, classify(err), failWith, rep)
 		default:
 			// Not a bundle (a plugin path the bundle format refuses, a
 			// missing file): load it as before and let the checks below
@@ -472,9 +422,9 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		return failWith(exitInvalid, "invalid_capability", err)
 	}
 	capability = resolved
-	report.Capability, report.Digest = capability.ID, capability.Digest
+	rep.Capability, rep.Digest = capability.ID, capability.Digest
 	if bundleRec != nil {
-		report.Bundle = bundleRec.Digest
+		rep.BundleDigest = bundleRec.Digest
 	}
 	in, inText, err := c.readInput(f.input)
 	if err != nil {
@@ -519,33 +469,24 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		case errors.As(err, &re):
 			return failWith(exitInvalid, re.Code, err)
 		case errors.As(err, &ie):
-			report.ReceiptID = ie.RunID
+			rep.ReceiptID = ie.RunID
 			return failWith(exitIdempotency, ie.Code, err)
 		case res == nil:
 			return failWith(exitInternal, "internal", err)
 		}
 		// The run happened but its receipt could not be stored.
-		report.Output = res.Output
+		rep.Output = res.Output
 		return failWith(exitInternal, "receipt_store", err)
 	}
-	report.Status = res.Status
-	report.ReceiptID = res.RunID
-	report.Receipt = res.Receipt
-	report.DryRun = f.dryRun
-	report.Replayed = res.Replayed
+	rep.FromResult(res, report.Options{ConsoleURL: pol.Notify().ConsoleURL})
+	rep.DryRun = f.dryRun
 	if res.Replayed && !f.asJSON {
 		c.printf(c.stderr, "replayed: run %s already ran with this idempotency key; nothing executed\n", res.RunID)
 	}
-	report.Actions = actionsOf(res.Receipt)
 	// A composite's actions are its steps' (read from their receipts).
-	report.Actions = append(report.Actions, c.stepActions(ctx, client, policy.Actor{Email: actor}, "", res.Steps, 0)...)
-	for _, st := range res.Steps {
-		rs := reportStep{ID: st.ID, Capability: st.Capability.ID, Status: st.Status, RunID: st.RunID, Receipt: st.Receipt, Replayed: st.Replayed}
-		if st.Error != nil {
-			rs.Error = st.Error.Code + ": " + st.Error.Message
-		}
-		report.Steps = append(report.Steps, rs)
-		if !f.asJSON {
+	rep.Actions = append(rep.Actions, c.stepActions(ctx, client, policy.Actor{Email: actor}, "", res.Steps, 0)...)
+	if !f.asJSON {
+		for _, st := range res.Steps {
 			line := fmt.Sprintf("step %s (%s): %s", st.ID, st.Capability.ID, st.Status)
 			if st.RunID != "" {
 				line += ", receipt " + st.RunID
@@ -557,22 +498,12 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		}
 	}
 	if f.dryRun && !f.asJSON {
-		for _, a := range report.Actions {
+		for _, a := range rep.Actions {
 			if a.Planned && a.Step != "" {
 				c.printf(c.stderr, "planned (dry run, not performed): step %s: %d %s\n", a.Step, a.Seq, a.Action)
 			} else if a.Planned {
 				c.printf(c.stderr, "planned (dry run, not performed): %d %s\n", a.Seq, a.Action)
 			}
-		}
-	}
-	report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
-	if res.Flow != nil {
-		report.DurationMS = ms(res.Flow.Duration)
-	}
-	if res.Run != nil {
-		report.DurationMS = ms(res.Run.Duration)
-		for _, t := range res.Run.Tasks {
-			report.Tasks = append(report.Tasks, reportTask{ID: t.ID, Plugin: t.Plugin, DurationMS: ms(t.Duration)})
 		}
 	}
 	if !f.asJSON {
@@ -583,7 +514,6 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 	}
 	switch res.Status {
 	case enact.StatusPass:
-		report.Outputs = res.Outputs
 		if !f.asJSON && len(res.Outputs) > 0 {
 			enc := json.NewEncoder(c.stdout)
 			enc.SetEscapeHTML(false)
@@ -595,14 +525,14 @@ func (c *cli) doRun(ctx context.Context, ref string, f runFlags) error {
 		}
 		return finish(exitPass, nil)
 	case enact.StatusBlock:
-		report.Error = &reportError{Code: res.Error.Code, Message: res.Error.Message}
 		return finish(exitBlocked, fmt.Errorf("BLOCK: %s (receipt %s)", res.Error.Message, res.RunID))
+	case enact.StatusPending:
+		if !f.asJSON {
+			c.printf(c.stderr, "%s", heldText(rep, ref, f))
+		}
+		return finish(exitPending, nil)
 	}
 	re := res.Error
-	report.Error = &reportError{Code: re.Code, Message: re.Message, Task: re.Task, Trace: re.Trace}
-	if !f.asJSON && re.Trace != "" {
-		c.printf(c.stderr, "%s\n", strings.TrimRight(re.Trace, "\n"))
-	}
 	return finish(exitFailed, fmt.Errorf("%w (receipt %s)", re, res.RunID))
 }
 
@@ -617,14 +547,21 @@ func (c *cli) validateCommand() *cobra.Command {
 (strictly: unknown fields are errors unless they start with x-), the inputs
 and outputs JSON Schemas, resources, script dependencies the sandbox cannot
 satisfy, prebuilt plugin files (path, sha256, Wasm, imports), a memory
-limit below what an interpreter needs to start, and the declared actions:
-each must be an action of this runner's connectors and allowed by the
-policy in effect (--policy, $ENACT_POLICY, $ENACT_HOME/policy.yaml or the
-built-in default). A composite is checked whole: its flow (cycles, unknown
-steps, templates), its imports (found beside it, in each --dir, then in the
-shipped set, each at its exact version, nested at most 8 deep), and every
-capability its steps run. Nothing is compiled or run. Exit code 0 when
-every file is valid, 4 otherwise.
+limit below what an interpreter needs to start, the declared actions
+(each must be an action of this runner's connectors and allowed by the
+policy in effect: --policy, $ENACT_POLICY, $ENACT_HOME/policy.yaml or the
+built-in default), and the syntax of every script task: its code is
+compiled, never run, by the interpreter it runs on (CPython's compile(),
+QuickJS's parser) inside the sandbox, within the capability's memory and
+time limits; a syntax error names the file and line, the task, the line
+and column in the task's code (QuickJS gives the line only) and the
+interpreter's message. A composite is checked whole: its flow (cycles,
+unknown steps, templates), its imports (found beside it, in each --dir,
+then in the shipped set, each at its exact version, nested at most 8
+deep), and every capability its steps run. Nothing is run. Exit code 0
+when every file is valid, 4 otherwise. With --json, each file's syntax
+errors are also in syntax_errors, one object per error (file, task,
+language, type, message, line, column, file_line, file_column, text).
 
 A valid document can still declare what this runner cannot give it:
 packages beyond the standard library are warnings (the run fails naming
@@ -632,7 +569,12 @@ them; --strict makes them errors). Task types the sandbox cannot run
 (shell never; agent, prompt and request not yet) are errors.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			engine, err := runtime.New(runtime.Config{})
+			// The on-disk compilation cache, as a run has: checking the
+			// scripts' syntax then costs no interpreter compilation.
+			engine, err := c.engine()
+			if err != nil {
+				engine, err = runtime.New(runtime.Config{})
+			}
 			if err != nil {
 				return c.fail(exitInternal, err)
 			}
@@ -655,6 +597,9 @@ them; --strict makes them errors). Task types the sandbox cannot run
 				Valid    bool     `json:"valid"`
 				Errors   []string `json:"errors"`
 				Warnings []string `json:"warnings,omitempty"`
+				// SyntaxErrors are the errors among Errors that a
+				// script's compiler found, as fields.
+				SyntaxErrors []runtime.SyntaxError `json:"syntax_errors,omitempty"`
 			}
 			var results []fileResult
 			bad := 0
@@ -671,9 +616,17 @@ them; --strict makes them errors). Task types the sandbox cannot run
 					if w := packageWarnings(err); w != nil && !strict {
 						r.Warnings, err = w, nil
 					}
+					if err == nil {
+						// Compiled, not run, by each script's own
+						// interpreter.
+						r.SyntaxErrors, err = engine.CheckSyntax(cmd.Context(), capability)
+						for _, se := range r.SyntaxErrors {
+							r.Errors = append(r.Errors, se.Error())
+						}
+					}
 				}
 				if err != nil {
-					r.Errors = splitErrors(err)
+					r.Errors = append(r.Errors, splitErrors(err)...)
 				}
 				if capability != nil {
 					r.Errors = append(r.Errors, checkActions(capability, pol, polPath)...)
@@ -701,6 +654,11 @@ them; --strict makes them errors). Task types the sandbox cannot run
 					c.printf(c.stdout, "FAIL  %s\n", r.File)
 					for _, e := range r.Errors {
 						c.printf(c.stdout, "      %s\n", e)
+						for _, se := range r.SyntaxErrors {
+							if se.Error() == e && se.Text != "" {
+								c.printf(c.stdout, "%s", syntaxContext(se))
+							}
+						}
 					}
 				}
 			}
@@ -715,6 +673,17 @@ them; --strict makes them errors). Task types the sandbox cannot run
 	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings (packages the sandbox lacks) as errors")
 	cmd.Flags().StringArrayVar(&dirs, "dir", nil, "directory a composite's imports are looked for in, after the composite's own (repeatable)")
 	return cmd
+}
+
+// syntaxContext shows the line of code a syntax error stands on, and a
+// caret under its column when the interpreter named one.
+func syntaxContext(se runtime.SyntaxError) string {
+	text := strings.ReplaceAll(se.Text, "\t", " ")
+	out := "        " + text + "\n"
+	if se.Column > 0 && se.Column <= len([]rune(text))+1 {
+		out += "        " + strings.Repeat(" ", se.Column-1) + "^\n"
+	}
+	return out
 }
 
 // packageWarnings returns the problems of a capability check as warnings
@@ -780,8 +749,8 @@ composite, the tasks of every capability its steps run are built, named
 
 // stepActions lists the actions of a composite's steps, from each step's
 // receipt, the steps of nested composites included.
-func (c *cli) stepActions(ctx context.Context, client *enact.Client, actor policy.Actor, prefix string, steps []receipts.Step, depth int) []reportAction {
-	var out []reportAction
+func (c *cli) stepActions(ctx context.Context, client *enact.Client, actor policy.Actor, prefix string, steps []receipts.Step, depth int) []report.Action {
+	var out []report.Action
 	for _, st := range steps {
 		if st.RunID == "" || depth > capabilities.MaxCompositeDepth {
 			continue
@@ -790,7 +759,7 @@ func (c *cli) stepActions(ctx context.Context, client *enact.Client, actor polic
 		if err != nil {
 			continue
 		}
-		for _, a := range actionsOf(env) {
+		for _, a := range report.ActionsOfEnvelope(env) {
 			a.Step = prefix + st.ID
 			out = append(out, a)
 		}
@@ -798,31 +767,6 @@ func (c *cli) stepActions(ctx context.Context, client *enact.Client, actor polic
 		if json.Unmarshal(env.Body, &body) == nil && len(body.Steps) > 0 {
 			out = append(out, c.stepActions(ctx, client, actor, prefix+st.ID+"/", body.Steps, depth+1)...)
 		}
-	}
-	return out
-}
-
-// actionsOf lists the actions a sealed receipt records.
-func actionsOf(env *receipts.Envelope) []reportAction {
-	out := []reportAction{}
-	if env == nil {
-		return out
-	}
-	var r receipts.Receipt
-	if err := json.Unmarshal(env.Body, &r); err != nil {
-		return out
-	}
-	for _, a := range r.Actions {
-		ra := reportAction{Seq: a.Seq, Action: a.Action, Decision: string(a.Decision), AlreadyExisted: a.AlreadyExisted}
-		var planned struct {
-			Planned bool `json:"planned"`
-		}
-		_ = json.Unmarshal(a.Result, &planned)
-		ra.Planned = planned.Planned
-		if a.Error != nil {
-			ra.Error = a.Error.Code + ": " + a.Error.Message
-		}
-		out = append(out, ra)
 	}
 	return out
 }

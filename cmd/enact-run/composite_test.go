@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/cmd/enact-run/internal/report"
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/internal/pgtest"
 	"github.com/enact-run/enact/receipts"
@@ -25,8 +26,8 @@ type compositeReport struct {
 	Status   string            `json:"status"`
 	Replayed bool              `json:"replayed"`
 	Outputs  map[string]any    `json:"outputs"`
-	Error    *reportError      `json:"error"`
-	Steps    []reportStep      `json:"steps"`
+	Error    *report.Error     `json:"error"`
+	Steps    []report.Step     `json:"steps"`
 	Receipt  receipts.Envelope `json:"receipt"`
 }
 
@@ -303,14 +304,14 @@ func TestCompositeCLI(t *testing.T) {
 	}
 	code, stdout, stderr = invoke(t, home, "", "run", "--dir", dir, filepath.Join(other, "flow.yaml"), "--dry-run", "--json", "--input", `{"twice": true}`)
 	var plan struct {
-		Steps   []reportStep   `json:"steps"`
-		Actions []reportAction `json:"actions"`
+		Steps   []report.Step   `json:"steps"`
+		Actions []report.Action `json:"actions"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &plan); err != nil || code != exitPass || len(plan.Steps) != 2 || plan.Steps[1].Status != "passed" {
 		t.Errorf("run --dir --dry-run: %d %v\n%s\n%s", code, err, stdout, stderr)
 	}
 	// The dry run's plan: each step's write, planned, named by its step.
-	if got := fmt.Sprint(plan.Actions); got != "[{1 kv.put allowed true false  one} {1 kv.put allowed true false  two}]" {
+	if got := fmt.Sprint(plan.Actions); got != "[{1 kv.put allowed [] true false  one <nil>} {1 kv.put allowed [] true false  two <nil>}]" {
 		t.Errorf("dry run actions %s", got)
 	}
 	// build builds the tasks of every capability the flow runs.

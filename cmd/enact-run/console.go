@@ -21,6 +21,7 @@ func consoleHandler(st *state, client *liveClient, auth httpapi.Authenticator, a
 		Store: st.store, Keys: st.keys, AnonymousActor: anonymous, Logger: log,
 		MayReadAll: func(a policy.Actor) bool { return client.client.Load().MayReadAll(a) },
 		Children:   compositeSteps(st.store),
+		Approvals:  client,
 	}
 	if auth != nil {
 		cfg.Auth = auth

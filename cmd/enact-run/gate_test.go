@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/enact-run/enact/cmd/enact-run/internal/report"
 	"github.com/enact-run/enact/receipts"
 )
 
@@ -214,8 +215,8 @@ func TestDryRunPlansWritesAndPerformsReads(t *testing.T) {
 		t.Fatalf("code %d\n%s\n%s", code, stdout, stderr)
 	}
 	var rep struct {
-		DryRun  bool           `json:"dry_run"`
-		Actions []reportAction `json:"actions"`
+		DryRun  bool            `json:"dry_run"`
+		Actions []report.Action `json:"actions"`
 		Receipt *receipts.Envelope
 	}
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {

@@ -16,7 +16,8 @@
 // failed (state directory, cache); 6 the idempotency key is in use by
 // another request, a run in flight, or a run that died mid-action; 7 the
 // runner is not configured for the capability (a connector it declares has
-// no credentials here). State lives under $ENACT_HOME (default
+// no credentials here); 8 an action was held for approval (status
+// PENDING: approve the request, then retry with the same idempotency key). State lives under $ENACT_HOME (default
 // ~/.enact): the on-disk compilation cache is $ENACT_HOME/cache/wazero, or $ENACT_CACHE_DIR.
 package main
 
@@ -57,6 +58,10 @@ const (
 	// exitConfig: the runner lacks configuration the run needs (a
 	// connector's credentials): nothing ran, no key was taken.
 	exitConfig = 7
+	// exitPending: an action was held for a person's approval; the run
+	// stopped there (status PENDING) and its idempotency key is free for
+	// the retry once the request is approved.
+	exitPending = 8
 )
 
 // run is the whole program, with its world passed in so tests can drive it.

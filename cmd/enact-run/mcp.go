@@ -47,7 +47,8 @@ Add it to an MCP client's configuration, for example:
 			actor = c.actor(actor)
 			srv, err := mcpserver.New(mcpserver.Config{
 				Dir: dir, Shipped: !noShipped, Extra: extra, LoadFile: loadFile, Actor: actor, Runner: client, Receipts: client,
-				Mutating: func(id string) bool { return !policy.ReadOnly(id) },
+				Mutating:   func(id string) bool { return !policy.ReadOnly(id) },
+				ConsoleURL: st.policy.Notify().ConsoleURL,
 				// A capability whose plugins are refused is not offered.
 				Check: st.engine.Check,
 				// Standard output is the protocol: logs go to standard error.

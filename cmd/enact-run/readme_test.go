@@ -92,7 +92,8 @@ func readmeBlocks(data []byte) []readmeBlock {
 // block in one shell, each command's exit code checked against the one its
 // comment announces (0 unless it says "(exit N)"). Commands that need a
 // service ("(needs: …)") and blocks marked "readme-test: skip" are reported
-// and left out; a placeholder RUN_ID is the newest run's id.
+// and left out; a placeholder RUN_ID is the newest run's id, APPROVAL_ID the
+// newest approval request's (both as they are when the block starts).
 func TestREADMECommands(t *testing.T) {
 	t.Parallel()
 	root, err := filepath.Abs("../..")
@@ -147,6 +148,9 @@ func TestREADMECommands(t *testing.T) {
 			text := c.text
 			if strings.Contains(text, "RUN_ID") {
 				text = strings.ReplaceAll(text, "RUN_ID", newestRunID(t, work, env))
+			}
+			if strings.Contains(text, "APPROVAL_ID") {
+				text = strings.ReplaceAll(text, "APPROVAL_ID", newestApprovalID(t, work, env))
 			}
 			fmt.Fprintf(&script, "%s\necho \"%d $?\" >>%q\n", text, len(run), rcs)
 			run = append(run, c)
@@ -204,4 +208,23 @@ func newestRunID(t *testing.T, work string, env []string) string {
 		t.Fatalf("receipts list --json: %v\n%s", err, out)
 	}
 	return listed.Runs[0].RunID
+}
+
+// newestApprovalID is the id of the newest approval request in the README
+// test's home.
+func newestApprovalID(t *testing.T, work string, env []string) string {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(work, "bin", "enact-run"), "approvals", "list", "--state", "all", "--json")
+	cmd.Dir, cmd.Env = work, env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("approvals list: %v", err)
+	}
+	var listed []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(out, &listed); err != nil || len(listed) == 0 {
+		t.Fatalf("approvals list --json: %v\n%s", err, out)
+	}
+	return listed[0].ID
 }

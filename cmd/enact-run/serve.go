@@ -67,7 +67,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 			mcpSrv, err := mcpserver.New(mcpserver.Config{
 				Dir: dir, Shipped: !noShipped, Extra: extra, LoadFile: loadFile, Actor: anonymous, Runner: client, Receipts: client,
 				Mutating: func(id string) bool { return !policy.ReadOnly(id) }, Logger: log,
-				HTTPSessionIdle: sessionIdle, MaxHTTPSessions: maxSessions,
+				HTTPSessionIdle: sessionIdle, MaxHTTPSessions: maxSessions, ConsoleURL: st.policy.Notify().ConsoleURL,
 				// A capability whose plugins are refused is not offered.
 				Check: st.engine.Check,
 			})
@@ -88,6 +88,7 @@ should ping); past --mcp-max-sessions open sessions an initialize gets 503.`,
 					return out
 				},
 				Auth: auth, AnonymousActor: anonymous, Logger: log,
+				Approvals: client, ConsoleURL: st.policy.Notify().ConsoleURL,
 			})
 			if err != nil {
 				return c.fail(exitInvalid, err)

@@ -199,6 +199,18 @@ func TestServeAuthenticatesAndRuns(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	// The approvals endpoints are served over the store: none yet.
+	req, _ = http.NewRequest("GET", base+"/v1/approvals", nil)
+	req.Header.Set("Authorization", "Bearer tok-123")
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(data)) != "[]" {
+			t.Errorf("GET /v1/approvals: %d %s", resp.StatusCode, data)
+		}
+	}
 	cancel()
 	select {
 	case code := <-done:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
+	"github.com/enact-run/enact/cmd/enact-run/internal/notify"
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/hostfns/github"
 	"github.com/enact-run/enact/hostfns/hubspot"
@@ -54,6 +55,13 @@ type state struct {
 	envFile     map[string]string
 	envFilePath string
 	getenv      func(string) string
+	// notifiers announce new approval requests, one per notify section
+	// in use (a reload can change it); warn reports a section that cannot
+	// be used (once each).
+	notifyMu  sync.Mutex
+	notifiers map[policy.Notify]*notify.Notifier
+	notifyLog *slog.Logger
+	warn      func(string)
 }
 
 type stateOptions struct {
@@ -90,7 +98,12 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, fmt.Errorf("state directory %s is not writable: %w", home, err)
 	}
-	s := &state{home: home, getenv: c.getenv}
+	s := &state{home: home, getenv: c.getenv, notifyLog: c.log}
+	if s.notifyLog == nil {
+		// A one-shot command logs the webhook's failures, not its retries.
+		s.notifyLog = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	s.warn = func(msg string) { fmt.Fprintf(c.stderr, "WARNING: %s\n", msg) }
 	s.envFile, s.envFilePath = opts.envVars, opts.envFile
 	if s.keys, err = receipts.OpenKeyring(filepath.Join(home, "keys")); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
@@ -153,6 +166,48 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 	return s, nil
 }
 
+// notifierFor returns the webhook notifier of p's notify section (nil
+// when it names none or cannot be used: a warning says why, once). The
+// notifiers are flushed (for at most NotifyFlushTimeout) and stopped when
+// the state closes.
+func (s *state) notifierFor(p *policy.Policy) *notify.Notifier {
+	n := p.Notify()
+	if n.WebhookURLEnv == "" {
+		return nil
+	}
+	s.notifyMu.Lock()
+	defer s.notifyMu.Unlock()
+	if nt, ok := s.notifiers[n]; ok {
+		return nt
+	}
+	nt, err := notify.FromPolicy(n, s.getenv, s.notifyLog)
+	if err != nil {
+		s.warn(err.Error() + "; approval requests are not announced")
+	}
+	if s.notifiers == nil {
+		s.notifiers = map[policy.Notify]*notify.Notifier{}
+		s.closers = append(s.closers, s.closeNotifiers)
+	}
+	s.notifiers[n] = nt
+	return nt
+}
+
+// NotifyFlushTimeout bounds how long a command waits, before it exits, for
+// the approval requests it announced to reach the webhook.
+const NotifyFlushTimeout = 10 * time.Second
+
+func (s *state) closeNotifiers() error {
+	s.notifyMu.Lock()
+	defer s.notifyMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), NotifyFlushTimeout)
+	defer cancel()
+	for _, nt := range s.notifiers {
+		_ = nt.Flush(ctx)
+		nt.Close()
+	}
+	return nil
+}
+
 // client wires the gate for the state's policy and returns the Go API
 // client.
 func (s *state) client() (*enact.Client, error) { return s.clientFor(s.policy) }
@@ -160,7 +215,9 @@ func (s *state) client() (*enact.Client, error) { return s.clientFor(s.policy) }
 // clientFor wires the gate for a policy over the state's connectors and
 // receipt store.
 func (s *state) clientFor(p *policy.Policy) (*enact.Client, error) {
-	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: append([]hostfns.Connector{s.kv.WithShared(kvShares(p))}, s.external...), Store: s.store})
+	cfg := hostfns.Config{Policy: p, Connectors: append([]hostfns.Connector{s.kv.WithShared(kvShares(p))}, s.external...), Store: s.store}
+	withNotify(&cfg, s.notifierFor(p))
+	gate, err := hostfns.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -347,6 +404,22 @@ func (c *cli) served(ctx context.Context, l *liveClient, refs []string, f bundle
 		return r.b.Capability, nil
 	}
 	return extra, load, nil
+}
+
+// Approval reads one approval request (enact.Client.Approval).
+func (l *liveClient) Approval(ctx context.Context, id string) (receipts.ApprovalRequest, error) {
+	return l.client.Load().Approval(ctx, id)
+}
+
+// Approvals lists approval requests (enact.Client.Approvals).
+func (l *liveClient) Approvals(ctx context.Context, f receipts.ApprovalFilter) ([]receipts.ApprovalRequest, error) {
+	return l.client.Load().Approvals(ctx, f)
+}
+
+// Decide votes on an approval request under the current policy
+// (enact.Client.Decide).
+func (l *liveClient) Decide(ctx context.Context, id string, approver policy.Actor, approve bool, reason string) (receipts.ApprovalRequest, error) {
+	return l.client.Load().Decide(ctx, id, approver, approve, reason)
 }
 
 // Receipt reads a run's receipt for an actor under the current policy

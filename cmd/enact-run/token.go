@@ -8,12 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/enact-run/enact/internal/lazyre"
 	"github.com/enact-run/enact/policy"
 )
 
@@ -31,7 +31,7 @@ type newToken struct {
 }
 
 // plainYAML is what a YAML scalar may hold unquoted here.
-var plainYAML = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._%+@-]*$`)
+var plainYAML = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._%+@-]*$`)
 
 // createToken makes a random token for actor and the api_tokens entry
 // that admits it, after checking that the policy loader accepts the entry

@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/enact-run/enact/internal/lazyre"
 	"github.com/enact-run/enact/policy"
 )
 
@@ -17,7 +17,7 @@ const varPrefix = "ENACT_VAR_"
 // maxEnvFileBytes bounds an --env-file.
 const maxEnvFileBytes = 1 << 20
 
-var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var envNameRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // cliVars is the runner's source of capabilities' environment variables
 // (enact.VarSource), in order of precedence: the policy file's vars for the

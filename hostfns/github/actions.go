@@ -10,13 +10,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	gh "github.com/google/go-github/v60/github"
 
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // decodeArgs decodes an action's arguments strictly: unknown fields are
@@ -85,7 +85,7 @@ func (c *Connector) headRef(s string) (string, error) {
 	return owner + ":" + b, nil
 }
 
-var fullSHA = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
+var fullSHA = lazyre.New(`^[0-9a-fA-F]{40}$`)
 
 // validPath reports whether p can name a file in a Git tree.
 func validPath(p string) bool {
@@ -100,7 +100,7 @@ func validPath(p string) bool {
 	return true
 }
 
-var plainKey = regexp.MustCompile(`^[A-Za-z0-9._:/@+=~-]{1,128}$`)
+var plainKey = lazyre.New(`^[A-Za-z0-9._:/@+=~-]{1,128}$`)
 
 // marker is how an idempotency key is written into a commit trailer or an
 // HTML comment: the key itself when that is safe, its SHA-256 otherwise.

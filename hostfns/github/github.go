@@ -110,13 +110,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	gh "github.com/google/go-github/v60/github"
 
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // Config configures a Connector.
@@ -146,8 +146,8 @@ type Connector struct {
 var ErrConfig = errors.New("github: invalid configuration")
 
 var (
-	ownerName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
-	repoName  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	ownerName = lazyre.New(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+	repoName  = lazyre.New(`^[A-Za-z0-9._-]{1,100}$`)
 )
 
 // New checks cfg and returns a connector. It makes no request.

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // object is a CRM record as HubSpot returns it.
@@ -223,7 +223,7 @@ func (c *Connector) createContact(ctx context.Context, raw json.RawMessage, _ st
 	return contactResult(&created, names), false, nil
 }
 
-var existingID = regexp.MustCompile(`Existing ID: ?([0-9]{1,20})`)
+var existingID = lazyre.New(`Existing ID: ?([0-9]{1,20})`)
 
 // conflictingContact finds the contact a 409 on create refers to, when its
 // primary email is email; nil when the conflict is about something else.

@@ -6,11 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // decodeArgs decodes a call's arguments strictly: one JSON object, no
@@ -31,8 +32,8 @@ func decodeArgs(raw json.RawMessage, v any) error {
 }
 
 var (
-	emailPattern = regexp.MustCompile(`^[^@\s"<>(),;:\\\[\]]+@[^@\s"<>(),;:\\\[\]]+\.[^@\s"<>(),;:\\\[\]]+$`)
-	idPattern    = regexp.MustCompile(`^[0-9]{1,20}$`)
+	emailPattern = lazyre.New(`^[^@\s"<>(),;:\\\[\]]+@[^@\s"<>(),;:\\\[\]]+\.[^@\s"<>(),;:\\\[\]]+$`)
+	idPattern    = lazyre.New(`^[0-9]{1,20}$`)
 )
 
 // normEmail trims and lower-cases an email and checks its shape.

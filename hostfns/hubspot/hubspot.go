@@ -114,11 +114,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // DefaultBaseURL is HubSpot's API root.
@@ -161,8 +161,8 @@ type Connector struct {
 }
 
 var (
-	versionPattern  = regexp.MustCompile(`^(v[1-9][0-9]?|[0-9]{4}-(0[1-9]|1[0-2]))$`)
-	propNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
+	versionPattern  = lazyre.New(`^(v[1-9][0-9]?|[0-9]{4}-(0[1-9]|1[0-2]))$`)
+	propNamePattern = lazyre.New(`^[a-z][a-z0-9_]{0,99}$`)
 )
 
 // New validates cfg and returns a connector. It makes no request.

@@ -381,8 +381,28 @@ def __enact_make_runner():
                 kwargs[p.name] = value
         return fn(*args, **kwargs)
 
+    def check(req):
+        # Compiles the task as a run would, and runs nothing: the answer is
+        # {"ok": null}, or the syntax error with its place in the code
+        # (line 1 is the code's first line) and the line it stands on.
+        try:
+            compile_task(req["code"], req["file"], 1)
+        except SyntaxError as e:
+            text = e.text or ""
+            return json_dumps({"error": {
+                "type": type(e).__name__, "message": e.msg or "",
+                "line": e.lineno or 0, "column": e.offset or 0, "text": text.rstrip("\r\n"),
+            }})
+        except Exception as e:
+            # What else the compiler raises: a RecursionError (code nested
+            # too deep), a MemoryError (the host reports the memory limit).
+            return json_dumps({"error": {"type": type(e).__name__, "message": str(e), "line": 0, "column": 0, "text": ""}})
+        return json_dumps({"ok": None})
+
     def run(request):
         req = json_loads(request)
+        if req.get("check"):
+            return check(req)
         filename, code, first_line = req["file"], req["code"], req["line"]
         random.seed(int(req["seed"], 16))
         inputs = json_loads(req["inputs"])

@@ -41,12 +41,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // DefaultToken is the token a Fake accepts when Config.Token is empty.
@@ -570,7 +571,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 }
 
-var dateVersion = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}$`)
+var dateVersion = lazyre.New(`^[0-9]{4}-[0-9]{2}$`)
 
 // route splits a path into object type and the rest: /crm/v3/objects/T[/rest]
 // for v3, /crm/objects/YYYY-MM/T[/rest] for a date version.
@@ -624,7 +625,7 @@ func (f *Fake) invalid(w http.ResponseWriter, issues []issue) {
 	})
 }
 
-var emailShape = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+var emailShape = lazyre.New(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 // validate checks property values against the schema and returns them in
 // stored form. "" means "no value" and is kept only for updates to clear.

@@ -14,14 +14,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 type cell struct{ p50, p99, allocs, bytes float64 }
 
-var line = regexp.MustCompile(`^Benchmark(\w+)/(\w+)-\d+\s+\d+\s+([\d.]+) ns/op(.*)$`)
+var line = lazyre.New(`^Benchmark(\w+)/(\w+)-\d+\s+\d+\s+([\d.]+) ns/op(.*)$`)
 
 func main() {
 	benchtime := flag.String("benchtime", "2s", "go test -benchtime")

@@ -51,7 +51,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Parallel()
 	exe := chromium(t)
 	f := newFixture(t)
-	srv := httptest.NewServer(f.handler(t))
+	hd := f.addHeld(t)
+	srv := httptest.NewServer(f.approvalsHandler(t))
 	defer srv.Close()
 	shots := screenshotDir(t)
 
@@ -179,5 +180,37 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/ui/chain"),
 		visible("#token"),
 	)
+
+	// A maintainer approves a held action: the pending request first in
+	// the list, its page, the vote, the state approved.
+	do("log in as a maintainer",
+		chromedp.SendKeys(chromedp.CSS("#token"), leeToken),
+		chromedp.Click(chromedp.CSS("#login")),
+		visible(".who .actor"),
+		chromedp.Navigate(srv.URL+"/ui/approvals"),
+		visible("table.approvals"),
+		shot("09-approvals.png"),
+	)
+	first, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("table.approvals tbody tr:first-child")))
+	if err != nil || !strings.Contains(first, hd.id) || !strings.Contains(first, "pending") {
+		t.Fatalf("the approvals list's first row: %q %v", first, err)
+	}
+	do("open the pending request",
+		chromedp.Click(chromedp.CSS(`a.approval-link[href="/ui/approvals/`+hd.id+`"]`)),
+		visible("#approve"),
+		shot("10-approval-pending.png"),
+	)
+	if state := text("#approval-state"); state != "pending" {
+		t.Errorf("state before the vote: %q", state)
+	}
+	do("approve it",
+		chromedp.SendKeys(chromedp.CSS("#vote-reason"), "reviewed, ship it"),
+		chromedp.Click(chromedp.CSS("#approve")),
+		chromedp.WaitVisible(chromedp.CSS("table.votes")),
+		shot("11-approval-approved.png"),
+	)
+	if state, votes := text("#approval-state"), text("table.votes"); state != "approved" || !strings.Contains(votes, lee) || !strings.Contains(votes, "reviewed, ship it") {
+		t.Errorf("after the vote: state %q, votes %q", state, votes)
+	}
 	t.Logf("screenshots in %s", shots)
 }

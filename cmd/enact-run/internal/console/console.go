@@ -11,6 +11,9 @@
 //	GET  /ui/runs/{id}/receipt.json  the envelope exactly as signed
 //	GET  /ui/chain                 the chain's verification
 //	GET  /ui/keys                  the signing keys
+//	GET  /ui/approvals             approval requests the viewer made or may approve (all for an auditor), pending first (?state)
+//	GET  /ui/approvals/{id}        one request: the exact action, redacted arguments, requirements, votes; Approve and Deny
+//	POST /ui/approvals/{id}/approve, /deny  a vote (form: csrf, reason), then back to the request's page
 //	GET  /ui/login, POST /ui/login, POST /ui/logout
 //
 // Pages are rendered on the server with html/template (every value from a
@@ -24,7 +27,9 @@
 // removed from the policy ends its sessions at once and a change of roles
 // shows immediately. State-changing requests are POSTs refused when cross
 // origin (http.CrossOriginProtection); logout also carries the session's
-// CSRF token. Like the API, an actor sees its own runs only, unless the
+// CSRF token, and so do votes on approval requests. A held run's page shows
+// its request, with the vote buttons for a viewer who may approve it. Like
+// the API, an actor sees its own runs only, unless the
 // policy gives it the auditor role; another actor's run is "not found"
 // exactly like an unknown id.
 package console
@@ -90,6 +95,10 @@ type Config struct {
 	// Children, when set, returns the run ids of a composite run's child
 	// runs, listed on its page (those the viewer may read).
 	Children func(ctx context.Context, runID string) ([]string, error)
+	// Approvals, when set, serves the approval requests (/ui/approvals)
+	// and takes votes from their pages; a pending run's page links its
+	// request.
+	Approvals Approvals
 	// SessionTTL is how long a login lasts; 0 is 12 hours.
 	SessionTTL time.Duration
 	// MaxSessions bounds the sessions kept; 0 is 1000. Past it, a login
@@ -170,6 +179,10 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET "+Prefix+"/runs/{id}/receipt.json", c.authed(c.receipt))
 	mux.HandleFunc("GET "+Prefix+"/chain", c.authed(c.chain))
 	mux.HandleFunc("GET "+Prefix+"/keys", c.authed(c.keys))
+	mux.HandleFunc("GET "+Prefix+"/approvals", c.authed(c.approvals))
+	mux.HandleFunc("GET "+Prefix+"/approvals/{id}", c.authed(c.approval))
+	mux.HandleFunc("POST "+Prefix+"/approvals/{id}/approve", c.authed(c.vote(true)))
+	mux.HandleFunc("POST "+Prefix+"/approvals/{id}/deny", c.authed(c.vote(false)))
 	mux.HandleFunc("GET "+Prefix+"/login", c.loginForm)
 	mux.HandleFunc("POST "+Prefix+"/login", c.login)
 	mux.HandleFunc("POST "+Prefix+"/logout", c.logout)
@@ -186,16 +199,19 @@ func New(cfg Config) (http.Handler, error) {
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"time":     receiptview.TimeText,
-		"duration": receiptview.DurationText,
-		"short":    func(id string) string { return shortID(id) },
-		"lower":    strings.ToLower,
-		"badge":    badgeClass,
-		"counts":   func(c receiptview.Counts) string { return receiptview.CountsText(c, "none") },
-		"runURL":   func(id string) string { return Prefix + "/runs/" + url.PathEscape(id) },
+		"time":        receiptview.TimeText,
+		"duration":    receiptview.DurationText,
+		"short":       func(id string) string { return shortID(id) },
+		"lower":       strings.ToLower,
+		"badge":       badgeClass,
+		"counts":      func(c receiptview.Counts) string { return receiptview.CountsText(c, "none") },
+		"runURL":      func(id string) string { return Prefix + "/runs/" + url.PathEscape(id) },
+		"approvalURL": func(id string) string { return Prefix + "/approvals/" + url.PathEscape(id) },
+		"upper":       strings.ToUpper,
+		"requirement": receiptview.RequirementText,
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"runs", "run", "chain", "keys", "login", "error"} {
+	for _, name := range []string{"runs", "run", "chain", "keys", "login", "error", "approvals", "approval"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("console: template %s: %w", name, err)
@@ -223,6 +239,10 @@ func badgeClass(decision string, attention bool) string {
 		return "badge ok"
 	case "BLOCK", "DENIED":
 		return "badge bad"
+	case "PENDING", "HELD", "EXPIRED":
+		return "badge warn"
+	case "APPROVED":
+		return "badge ok"
 	}
 	return "badge fail"
 }
@@ -451,6 +471,14 @@ type pageData struct {
 	// chain
 	Chain *chainState
 
+	// approvals, approval, and a held run's request
+	Approvals      []receipts.ApprovalRequest
+	Approval       *receipts.ApprovalRequest
+	ApprovalFilter string
+	MayVote        bool
+	ApprovalStates []string
+	HasApprovals   bool
+
 	// keys
 	Keys []keyRow
 }
@@ -476,6 +504,7 @@ func (p *pageData) CSRF() string {
 
 // page renders a page with the layout.
 func (c *console) page(w http.ResponseWriter, r *http.Request, status int, name string, d *pageData) {
+	d.HasApprovals = c.cfg.Approvals != nil
 	var b strings.Builder
 	if err := c.pages[name].Execute(&b, d); err != nil {
 		c.log.Error("console: rendering a page", "page", name, "path", r.URL.Path, "error", err)
@@ -616,6 +645,7 @@ func (c *console) run(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	d := &pageData{Title: "Run " + shortID(view.RunID), Viewer: v, View: view, ReceiptURL: Prefix + "/runs/" + url.PathEscape(view.RunID) + "/receipt.json"}
+	c.heldRequest(r, v, view, d)
 	if c.cfg.Children != nil {
 		ids, err := c.cfg.Children(r.Context(), view.RunID)
 		if err != nil {

@@ -7,6 +7,19 @@
 //	POST /v1/runs             {"capability", "inputs", "idempotency_key"?, "dry_run"?} → run report
 //	GET  /v1/runs/{id}        the run report rebuilt from the run's receipt
 //	GET  /v1/receipts/{id}    the receipt envelope, byte for byte
+//	GET  /v1/approvals        approval requests the caller may see, pending first (?state=pending|approved|denied|expired|all, ?actor=, ?limit=)
+//	GET  /v1/approvals/{id}   one request (a unique id prefix will do): binding, redacted args, requirements, votes, state, expiry
+//	POST /v1/approvals/{id}/approve  {"reason"?} → the request after the vote
+//	POST /v1/approvals/{id}/deny     {"reason"} (required) → the request after the vote
+//
+// A run held for approval answers 200 with status PENDING and the request
+// under "approval" (id, state, url, resume): retry the same run, with the
+// same idempotency key, once it is approved. An actor sees the approval
+// requests it made and those it may approve (it holds a role a
+// requirement accepts); an auditor sees all; any other id answers 404. A
+// refused vote answers 403 not_an_approver or self_approval, 409
+// already_voted or not_pending, 410 expired; 501 no_approvals when the
+// receipt store keeps no requests.
 //
 // A caller reads its own actor's runs only, unless the policy gives it the
 // auditor role; another actor's run id answers 404 not_found exactly as an
@@ -36,7 +49,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -44,7 +56,10 @@ import (
 	"github.com/enact-run/enact"
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/cmd/enact-run/internal/jsonguard"
+	"github.com/enact-run/enact/cmd/enact-run/internal/receiptview"
+	"github.com/enact-run/enact/cmd/enact-run/internal/report"
 	"github.com/enact-run/enact/hostfns"
+	"github.com/enact-run/enact/internal/lazyre"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
@@ -86,6 +101,14 @@ type Config struct {
 	AnonymousActor string
 	// MaxBodyBytes bounds request bodies; 0 is 1 MiB.
 	MaxBodyBytes int64
+	// Approvals, when set, serves the approval requests (GET
+	// /v1/approvals, /v1/approvals/{id}) and takes votes (POST
+	// /v1/approvals/{id}/approve and /deny); without it they answer 501
+	// no_approvals.
+	Approvals Approvals
+	// ConsoleURL is the console's base URL (the policy's
+	// notify.console_url) for the links to approval requests; "" for none.
+	ConsoleURL string
 	// Logger receives one line per run and the internal errors; nil
 	// discards.
 	Logger *slog.Logger
@@ -140,6 +163,10 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("POST /v1/runs", a.authed(a.postRun))
 	mux.HandleFunc("GET /v1/runs/{id}", a.authed(a.getRun))
 	mux.HandleFunc("GET /v1/receipts/{id}", a.authed(a.getReceipt))
+	mux.HandleFunc("GET /v1/approvals", a.authed(a.listApprovals))
+	mux.HandleFunc("GET /v1/approvals/{id}", a.authed(a.getApproval))
+	mux.HandleFunc("POST /v1/approvals/{id}/approve", a.authed(a.vote(true)))
+	mux.HandleFunc("POST /v1/approvals/{id}/deny", a.authed(a.vote(false)))
 	mux.HandleFunc("/", a.fallback)
 	return hostCheck(mux), nil
 }
@@ -157,22 +184,8 @@ type errorBody struct {
 }
 
 // Report is a run report: the body of every POST /v1/runs response and of
-// GET /v1/runs/{id}, the shape of "enact-run run --json".
-type Report struct {
-	Status          string             `json:"status"`
-	Outputs         map[string]any     `json:"outputs"`
-	ReceiptID       string             `json:"receipt_id"`
-	Receipt         *receipts.Envelope `json:"receipt"`
-	Error           *errorBody         `json:"error"`
-	Capability      string             `json:"capability,omitempty"`
-	Output          string             `json:"output"`
-	OutputTruncated bool               `json:"output_truncated"`
-	DryRun          bool               `json:"dry_run,omitempty"`
-	Replayed        bool               `json:"replayed"`
-	// Steps are a composite's steps: id, capability, status, and each
-	// one's own run id and receipt hash.
-	Steps []receipts.Step `json:"steps,omitempty"`
-}
+// GET /v1/runs/{id}, the shape of "enact-run run --json" (package report).
+type Report = report.Report
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var b bytes.Buffer
@@ -203,14 +216,17 @@ func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // routes are the paths the API serves, with their methods, for 405s.
 var routes = []struct {
-	re    *regexp.Regexp
+	re    *lazyre.Regexp
 	allow string
 }{
-	{regexp.MustCompile(`^/healthz$`), "GET, HEAD"},
-	{regexp.MustCompile(`^/v1/capabilities$`), "GET, HEAD"},
-	{regexp.MustCompile(`^/v1/runs$`), "POST"},
-	{regexp.MustCompile(`^/v1/runs/[^/]+$`), "GET, HEAD"},
-	{regexp.MustCompile(`^/v1/receipts/[^/]+$`), "GET, HEAD"},
+	{lazyre.New(`^/healthz$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/capabilities$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/runs$`), "POST"},
+	{lazyre.New(`^/v1/runs/[^/]+$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/receipts/[^/]+$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/approvals$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/approvals/[^/]+$`), "GET, HEAD"},
+	{lazyre.New(`^/v1/approvals/[^/]+/(approve|deny)$`), "POST"},
 }
 
 func (a *api) fallback(w http.ResponseWriter, r *http.Request) {
@@ -330,15 +346,13 @@ type runRequest struct {
 // IdempotencyKeyHeader may carry the idempotency key instead of the body.
 const IdempotencyKeyHeader = "Idempotency-Key"
 
-func newReport() *Report {
-	return &Report{Status: enact.StatusFailed, Outputs: map[string]any{}}
-}
+func newReport() *Report { return report.New() }
 
 func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
-	report := newReport()
+	rep := newReport()
 	fail := func(status int, code, msg string) {
-		report.Error = &errorBody{Code: code, Message: msg}
-		writeJSON(w, status, report)
+		rep.Error = &report.Error{Code: code, Message: msg}
+		writeJSON(w, status, rep)
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
@@ -382,7 +396,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, CodeInvalidRequest, "the body is not a valid run request: "+err.Error())
 		return
 	}
-	report.Capability, report.DryRun = req.Capability, req.DryRun
+	rep.Capability, rep.DryRun = req.Capability, req.DryRun
 	if req.Capability == "" {
 		fail(http.StatusBadRequest, CodeInvalidRequest, `"capability" is required`)
 		return
@@ -421,7 +435,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		var nc *hostfns.NotConfiguredError
 		switch {
 		case errors.As(err, &ie):
-			report.ReceiptID = ie.RunID
+			rep.RunID, rep.ReceiptID = ie.RunID, ie.RunID
 			status := http.StatusConflict
 			if ie.Code == "idempotency_mismatch" {
 				status = http.StatusUnprocessableEntity
@@ -441,7 +455,7 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		case res != nil:
 			// The run happened but its receipt could not be stored.
 			a.log.Error("httpapi: run not recorded", append(logAttrs, "run_id", res.RunID, "error", err)...)
-			report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+			rep.Output, rep.OutputTruncated = res.Output, res.OutputTruncated
 			fail(http.StatusInternalServerError, CodeReceiptStore, err.Error())
 		default:
 			a.log.Error("httpapi: run failed", append(logAttrs, "error", err)...)
@@ -449,39 +463,28 @@ func (a *api) postRun(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	report.Status = res.Status
-	report.ReceiptID = res.RunID
-	report.Receipt = res.Receipt
-	report.Replayed = res.Replayed
-	report.Steps = res.Steps
-	report.Output, report.OutputTruncated = res.Output, res.OutputTruncated
+	rep.FromResult(res, report.Options{ConsoleURL: a.cfg.ConsoleURL})
+	rep.DryRun = req.DryRun
 	status := http.StatusOK
-	switch res.Status {
-	case enact.StatusPass:
-		if res.Outputs != nil {
-			report.Outputs = res.Outputs
-		}
-	case enact.StatusBlock:
+	if res.Status == enact.StatusBlock {
 		status = http.StatusForbidden
-	default:
-		// The run ran and failed: the server did its job, the report
-		// (status FAILED, error) says what went wrong.
 	}
-	if res.Error != nil {
-		report.Error = &errorBody{Code: res.Error.Code, Message: res.Error.Message, Task: res.Error.Task, Trace: res.Error.Trace}
-	} else if res.Status != enact.StatusPass {
-		report.Error = &errorBody{Code: CodeInternal, Message: "the run " + strings.ToLower(res.Status) + " without an error"}
-	}
+	// A run that failed or is held for approval answers 200: the server
+	// did its job, the report (status FAILED or PENDING, error, approval)
+	// says what happened.
 	attrs := append(logAttrs, "run_id", res.RunID, "status", res.Status, "replayed", res.Replayed)
-	if report.Error != nil {
-		attrs = append(attrs, "code", report.Error.Code)
+	if rep.Error != nil {
+		attrs = append(attrs, "code", rep.Error.Code)
+	}
+	if rep.Approval != nil {
+		attrs = append(attrs, "approval", rep.Approval.ID)
 	}
 	a.log.Info("httpapi: run", attrs...)
-	writeJSON(w, status, report)
+	writeJSON(w, status, rep)
 }
 
 // validRunID is the run id syntax of receipts.
-var validRunID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,200}$`)
+var validRunID = lazyre.New(`^[A-Za-z0-9._-]{1,200}$`)
 
 // envelope fetches the receipt named by the path, or writes the error.
 func (a *api) envelope(w http.ResponseWriter, r *http.Request) (*receipts.Envelope, string, bool) {
@@ -528,27 +531,13 @@ func (a *api) getRun(w http.ResponseWriter, r *http.Request) {
 	}
 	// The stored receipt is not re-verified here: GET /v1/receipts/{id}
 	// gives the envelope to verify with the keyring's public keys.
-	var body receipts.Receipt
-	dec := json.NewDecoder(bytes.NewReader(env.Body))
-	dec.UseNumber()
-	if err := dec.Decode(&body); err != nil {
+	if _, err := receiptview.Decode(env); err != nil {
 		writeError(w, http.StatusInternalServerError, CodeInternal, "decoding the receipt of run "+id+": "+err.Error())
 		return
 	}
-	report := newReport()
-	report.Status = string(body.Decision)
-	report.ReceiptID = id
-	report.Receipt = env
-	report.Capability = body.Capability.ID
-	report.DryRun = body.Status == "dry_run"
-	report.Steps = body.Steps
-	if body.Outputs != nil {
-		report.Outputs = body.Outputs
-	}
-	if body.Error != nil {
-		report.Error = &errorBody{Code: body.Error.Code, Message: body.Error.Message}
-	}
-	writeJSON(w, http.StatusOK, report)
+	rep := newReport()
+	rep.FromReceipt(env, report.Options{ConsoleURL: a.cfg.ConsoleURL})
+	writeJSON(w, http.StatusOK, rep)
 }
 
 // hostCheck refuses, on a loopback address, a Host header that is not a

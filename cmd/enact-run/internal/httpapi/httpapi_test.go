@@ -18,6 +18,7 @@ import (
 	"github.com/enact-run/enact/capabilities"
 	"github.com/enact-run/enact/cmd/enact-run/internal/clienttest"
 	"github.com/enact-run/enact/cmd/enact-run/internal/httpapi"
+	"github.com/enact-run/enact/cmd/enact-run/internal/report"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 )
@@ -585,7 +586,7 @@ func TestCompositeRun(t *testing.T) {
 	status, data, _ := do(t, f.client, "POST", f.url+"/v1/runs", adminToken, map[string]any{"capability": "Twice", "inputs": map[string]any{"celsius": 0}})
 	var rep struct {
 		runReport
-		Steps []receipts.Step `json:"steps"`
+		Steps []report.Step `json:"steps"`
 	}
 	if err := json.Unmarshal(data, &rep); err != nil || status != 200 || rep.Status != "PASS" || rep.Outputs["fahrenheit"] != 89.6 {
 		t.Fatalf("%d %s %v", status, data, err)
@@ -601,7 +602,7 @@ func TestCompositeRun(t *testing.T) {
 	}
 	status, data, _ = do(t, f.client, "GET", f.url+"/v1/runs/"+rep.ReceiptID, adminToken, nil)
 	var got struct {
-		Steps []receipts.Step `json:"steps"`
+		Steps []report.Step `json:"steps"`
 	}
 	if err := json.Unmarshal(data, &got); err != nil || status != 200 || len(got.Steps) != 2 || got.Steps[0].ID != "once" || got.Steps[0].RunID != rep.Steps[0].RunID {
 		t.Errorf("GET /v1/runs of a composite: %d %s", status, data)

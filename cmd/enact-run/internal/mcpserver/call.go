@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/enact-run/enact"
+	"github.com/enact-run/enact/cmd/enact-run/internal/report"
 	"github.com/enact-run/enact/hostfns"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/runtime"
@@ -46,7 +48,7 @@ func (s *Server) handler(t *tool) mcp.ToolHandler {
 			}
 			return errorResult(code, err.Error(), res), nil
 		}
-		return result(res), nil
+		return result(res, s.cfg.ConsoleURL), nil
 	}
 }
 
@@ -100,8 +102,21 @@ func (t *tool) arguments(p *mcp.CallToolParamsRaw) (map[string]any, string, erro
 	return in, key, nil
 }
 
-// result turns a run into a tool result.
-func result(res *enact.Result) *mcp.CallToolResult {
+// result turns a run into a tool result; consoleURL is the console's base
+// URL for an approval's link ("" for none).
+func result(res *enact.Result, consoleURL string) *mcp.CallToolResult {
+	r := toolResult(res, consoleURL)
+	rep := report.New()
+	rep.FromResult(res, report.Options{ConsoleURL: consoleURL})
+	rep.Receipt = nil
+	r.Meta[MetaReport] = rep
+	return r
+}
+
+func toolResult(res *enact.Result, consoleURL string) *mcp.CallToolResult {
+	if res.Status == enact.StatusPending {
+		return pendingResult(res, consoleURL)
+	}
 	if res.Status == enact.StatusPass {
 		out := res.Outputs
 		if out == nil {
@@ -142,6 +157,43 @@ func result(res *enact.Result) *mcp.CallToolResult {
 	}
 	if res.RunID != "" {
 		r.Meta[MetaReceiptID] = res.RunID
+	}
+	withSteps(r, res)
+	return r
+}
+
+// pendingResult reports a run held for approval: not an error (nothing
+// failed), but a text the model can act on: the request, who must
+// approve, and how to resume.
+func pendingResult(res *enact.Result, consoleURL string) *mcp.CallToolResult {
+	rep := report.New()
+	rep.FromResult(res, report.Options{ConsoleURL: consoleURL})
+	var b strings.Builder
+	b.WriteString("PENDING: ")
+	if a := rep.Approval; a != nil {
+		fmt.Fprintf(&b, "action %s is held for approval %s", a.Action, a.ID)
+		if len(a.Reasons) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(a.Reasons, "; "))
+		}
+		if !a.Expires.IsZero() {
+			fmt.Fprintf(&b, "; the request expires at %s", a.Expires.UTC().Format(time.RFC3339))
+		}
+		if a.URL != "" {
+			fmt.Fprintf(&b, "; an approver can review it at %s", a.URL)
+		}
+	} else if res.Error != nil {
+		b.WriteString(res.Error.Message)
+	}
+	b.WriteString(". Nothing after the held action ran. To resume: once a person has approved the request, call this tool again with the same arguments and the same idempotency key; the held action is then performed exactly once.")
+	r := &mcp.CallToolResult{
+		Meta:    mcp.Meta{MetaStatus: res.Status, MetaReceiptID: res.RunID},
+		Content: []mcp.Content{&mcp.TextContent{Text: b.String()}},
+	}
+	if rep.Approval != nil {
+		r.Meta[MetaApprovalID] = rep.Approval.ID
+	}
+	if res.Error != nil {
+		r.Meta[MetaErrorCode] = res.Error.Code
 	}
 	withSteps(r, res)
 	return r

@@ -58,6 +58,22 @@
 //     "FAILED <code>: <message>", and _meta with "enact/status",
 //     "enact/error_code" and "enact/receipt_id". A denial is a tool result,
 //     not a protocol error, so the model sees the policy's reasons.
+//   - PENDING (an action held for a person's approval): not an error
+//     result; a text block "PENDING: action <id> is held for approval
+//     apr_…" with who must approve, the expiry, the console link when
+//     configured, and how to resume: call the tool again with the same
+//     arguments and idempotency key once the request is approved (the
+//     held action is then performed exactly once). _meta holds
+//     "enact/status", "enact/receipt_id", "enact/error_code"
+//     (approval_required) and "enact/approval_id".
+//
+// Every result of a run also carries the run report under _meta
+// "enact/report": the object "enact-run run --json" prints and the HTTP
+// API answers (status, run_id, outputs, error, digest, actions with their
+// decisions, reasons and approvals, steps, duration_ms, replayed,
+// receipt_hash, approval), without the receipt envelope, which is the
+// resource enact://receipts/{run_id}. structuredContent stays the
+// capability's outputs.
 //   - a run that could not start (invalid inputs, a plugin that fails its
 //     checks, a runner failure): isError with the message, and
 //     "enact/error_code" in _meta when the error has one.

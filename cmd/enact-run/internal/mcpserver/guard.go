@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 
 	"github.com/enact-run/enact/cmd/enact-run/internal/jsonguard"
+	"github.com/enact-run/enact/internal/lazyre"
 )
 
 // DefaultMaxMessageBytes bounds one JSON-RPC message: one line over stdio,
@@ -165,7 +165,7 @@ func replyID(r jsonguard.Report) string {
 	return string(r.IDValue())
 }
 
-var integer = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,15})$`)
+var integer = lazyre.New(`^-?(0|[1-9][0-9]{0,15})$`)
 
 // validID reports whether raw is an id the go-sdk answers with the same
 // value: a string, or an integer a float64 holds exactly (the go-sdk reads

@@ -57,6 +57,10 @@ type Config struct {
 	// logged once and listed by Invalid. Nil serves every capability that
 	// loads. (*runtime.Engine).Check is one.
 	Check func(*capabilities.Capability) error
+	// ConsoleURL is the console's base URL (the policy's
+	// notify.console_url), for the link to an approval request in a held
+	// call's result; "" for none.
+	ConsoleURL string
 	// Logger receives the files skipped and the reloads; nil discards.
 	Logger *slog.Logger
 	// Version is the server version announced to clients; "" is "dev".

@@ -310,6 +310,13 @@ func TestCalls(t *testing.T) {
 			if id, _ := res.Meta[mcpserver.MetaReceiptID].(string); id == "" || res.Meta[mcpserver.MetaStatus] != enact.StatusPass {
 				t.Errorf("_meta %v", res.Meta)
 			}
+			// The run report rides in _meta, the shape of run --json and of
+			// the HTTP API, without the envelope.
+			rep, _ := res.Meta[mcpserver.MetaReport].(map[string]any)
+			if outs, _ := rep["outputs"].(map[string]any); rep["status"] != enact.StatusPass || rep["run_id"] != res.Meta[mcpserver.MetaReceiptID] ||
+				outs["fahrenheit"] != float64(212) || rep["digest"] == "" || rep["receipt_hash"] == "" || rep["receipt"] != nil {
+				t.Errorf("_meta %s: %v", mcpserver.MetaReport, res.Meta[mcpserver.MetaReport])
+			}
 
 			res = call(t, cs, &mcp.CallToolParams{Name: "Throws", Arguments: map[string]any{}})
 			if !res.IsError || !strings.Contains(text(res), "FAILED guest_error") || !strings.Contains(text(res), "the sky is falling") {

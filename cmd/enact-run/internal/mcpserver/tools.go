@@ -30,6 +30,13 @@ const (
 	// MetaSteps holds a composite's steps: id, capability, status, and
 	// each one's own run id and receipt hash.
 	MetaSteps = "enact/steps"
+	// MetaReport holds the run report (package report: the shape of
+	// "enact-run run --json" and of the HTTP API's run responses), without
+	// the receipt envelope, which is the resource enact://receipts/{run_id}.
+	MetaReport = "enact/report"
+	// MetaApprovalID holds the approval request of a run held for
+	// approval (status PENDING).
+	MetaApprovalID = "enact/approval_id"
 
 	maxNameLen         = 64
 	hashSuffixLen      = 8

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/enact-run/enact/internal/lazyre"
 	"github.com/enact-run/enact/receipts"
 )
 
@@ -147,7 +147,7 @@ func List(ctx context.Context, s Store, f Filter) (Page, error) {
 }
 
 // runIDSyntax is what a run id, or a prefix of one, may hold.
-var runIDSyntax = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+var runIDSyntax = lazyre.New(`^[A-Za-z0-9._-]{1,128}$`)
 
 // Resolve finds the envelope of a run by its id or by a prefix that only
 // one run id starts with. With actor set it sees only that actor's runs

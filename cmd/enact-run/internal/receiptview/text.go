@@ -114,14 +114,15 @@ func WriteSummaries(w io.Writer, items []Item, more bool) error {
 // countsText is "2 allowed, 1 denied" or "-".
 func countsText(c Counts) string { return CountsText(c, "-") }
 
-// CountsText says how many actions were allowed, denied and failed, the
-// nonzero ones ("2 allowed, 1 denied"), or none when all are zero.
+// CountsText says how many actions were allowed, denied, failed and held
+// for approval, the nonzero ones ("2 allowed, 1 denied"), or none when all
+// are zero.
 func CountsText(c Counts, none string) string {
 	var parts []string
 	for _, p := range []struct {
 		n    int
 		word string
-	}{{c.Allowed, "allowed"}, {c.Denied, "denied"}, {c.Failed, "failed"}} {
+	}{{c.Allowed, "allowed"}, {c.Denied, "denied"}, {c.Failed, "failed"}, {c.Held, "held"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
 		}

@@ -26,11 +26,13 @@ import (
 )
 
 // Counts are how many of a run's actions the gate allowed, denied, and
-// allowed but saw fail.
+// allowed but saw fail, and held for approval.
 type Counts struct {
 	Allowed int `json:"allowed"`
 	Denied  int `json:"denied"`
 	Failed  int `json:"failed"`
+	// Held are the actions held for a person's approval (not performed).
+	Held int `json:"held,omitempty"`
 }
 
 // Summary is one run in a list.
@@ -77,6 +79,8 @@ func Summarize(r *receipts.Receipt, hash string) Summary {
 			if firstDenied == nil {
 				firstDenied = a
 			}
+		case receipts.ActionHeld:
+			s.Actions.Held++
 		case receipts.ActionFailed:
 			s.Actions.Failed++
 			if firstFailed == nil {
@@ -230,6 +234,9 @@ type ActionRow struct {
 	ArgsDigest     string    `json:"args_digest"`
 	Started        time.Time `json:"started"`
 	DurationMS     float64   `json:"duration_ms"`
+	// Approval links the action to the approval request that held it or
+	// that it was performed under.
+	Approval *receipts.ActionApproval `json:"approval,omitempty"`
 }
 
 // PluginRow is the plugin of one task.
@@ -299,6 +306,7 @@ func actionRow(a *receipts.Action, dryRun bool) ActionRow {
 		Seq: a.Seq, Action: a.Action, Decision: string(a.Decision), Policies: policyRows(a.PolicyResults),
 		Facts: fields(a.Facts), Target: fields(a.Target), Result: indentJSON(a.Result), Error: errorText(a.Error),
 		AlreadyExisted: a.AlreadyExisted, ArgsDigest: a.ArgsDigest, Started: a.Started, DurationMS: a.DurationMS,
+		Approval: a.Approval,
 	}
 	switch a.Decision {
 	case receipts.ActionAllowed:
@@ -318,6 +326,9 @@ func actionRow(a *receipts.Action, dryRun bool) ActionRow {
 	case receipts.ActionFailed:
 		row.Reason = actionReason(a)
 		row.Effect = "did not complete (the connector failed or its outcome is unknown)"
+	case receipts.ActionHeld:
+		row.Reason = actionReason(a)
+		row.Effect = "nothing yet (held for a person's approval)"
 	}
 	return row
 }

@@ -50,11 +50,17 @@ func TestSummarize(t *testing.T) {
 			Error: &receipts.Error{Code: "denied", Message: "denied: weekdays: not on weekends"}}, "BLOCK", "weekdays: not on weekends", true},
 		{"failed", receipts.Receipt{Decision: "FAILED", Status: "failed", Error: &receipts.Error{Code: "timeout", Message: "timeout: task t ran past 1s"}},
 			"FAILED", "timeout: task t ran past 1s", true},
+		{"held for approval", receipts.Receipt{Decision: "PENDING", Status: "pending_approval", Actions: []receipts.Action{action("allowed", "kv.get"), {Seq: 2, Action: "kv.put", Decision: receipts.ActionHeld}},
+			Error: &receipts.Error{Code: "approval_required", Message: "action kv.put is held for approval apr_x"}},
+			"PENDING", "approval_required: action kv.put is held for approval apr_x", true},
 		{"failed after a denial", receipts.Receipt{Decision: "FAILED", Status: "failed", Actions: []receipts.Action{action("denied", "kv.put")}, Error: &receipts.Error{Code: "guest_error", Message: "refused"}},
 			"FAILED, 1 denied", "kv.put denied: no_main: main is protected", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := Summarize(&tc.r, "h")
+			if tc.r.Decision == "PENDING" && (s.Actions.Held != 1 || CountsText(s.Actions, "-") != "1 allowed, 1 held") {
+				t.Errorf("held counts %+v", s.Actions)
+			}
 			if s.Label != tc.label || s.Reason != tc.reason || s.Attention != tc.attention {
 				t.Errorf("label %q reason %q attention %v; want %q %q %v", s.Label, s.Reason, s.Attention, tc.label, tc.reason, tc.attention)
 			}
