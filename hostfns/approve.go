@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/enact-run/enact/internal/bounds"
 	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 )
@@ -85,7 +86,7 @@ func (r *Run) approve(ctx context.Context, action string, callArgs json.RawMessa
 		}
 	}
 	want.Expires = now.Add(expiry)
-	sctx, cancel := context.WithTimeout(ctx, receipts.RecordTimeout)
+	sctx, cancel := context.WithTimeout(ctx, bounds.Record())
 	got, created, err := store.RequestApproval(sctx, want)
 	cancel()
 	if err != nil {
