@@ -71,6 +71,9 @@ policies:
 // then reconciles the run, and the agent's next retry with the same key
 // passes: in every trial the held merge happened exactly once.
 func TestApprovalCrashBetweenApprovalAndAction(t *testing.T) {
+	// Its home, databases and processes are its own: it runs beside the
+	// package's other tests rather than alone before them.
+	t.Parallel()
 	bin := crashBinary(t)
 	began := time.Now()
 	effects := pgtest.NewDatabase(t, `CREATE TABLE audit (pr text NOT NULL)`, `CREATE TABLE merges (pr text NOT NULL)`)
