@@ -103,17 +103,35 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kv: open %s: %w", path, err)
 	}
-	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS kv (
+	// Several processes may open one new file at once (runs sharing a
+	// home): switching it to WAL takes an exclusive lock, and SQLite
+	// answers SQLITE_BUSY at once for some of those waits instead of
+	// calling the busy handler. Such a refusal is retried for up to the
+	// busy timeout; any other error is returned as it is.
+	for wait, deadline := 10*time.Millisecond, time.Now().Add(5*time.Second); ; wait = min(2*wait, 200*time.Millisecond) {
+		_, err = db.Exec(`CREATE TABLE IF NOT EXISTS kv (
 		namespace TEXT NOT NULL,
 		key       TEXT NOT NULL,
 		value     BLOB NOT NULL,
 		version   INTEGER NOT NULL,
 		updated   TEXT NOT NULL,
-		PRIMARY KEY (namespace, key))`); err != nil {
+		PRIMARY KEY (namespace, key))`)
+		if err == nil || !busy(err) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(wait)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("kv: prepare %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
+}
+
+// busy reports whether err is SQLite's "database is locked" (SQLITE_BUSY).
+func busy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // Close closes the store.

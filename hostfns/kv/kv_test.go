@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -211,4 +212,43 @@ func sameJSON(got json.RawMessage, want string) bool {
 		return false
 	}
 	return cmp.Equal(x, y)
+}
+
+// TestOpenConcurrentlyOnANewFile: runs sharing a home open one new kv.db
+// at the same moment; every open succeeds and sees the others' writes.
+func TestOpenConcurrentlyOnANewFile(t *testing.T) {
+	t.Parallel()
+	for round := range 5 {
+		path := filepath.Join(t.TempDir(), "kv.db")
+		const n = 8
+		var wg sync.WaitGroup
+		stores := make([]*kv.Store, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				stores[i], errs[i] = kv.Open(path)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: open %d: %v", round, i, err)
+			}
+		}
+		ctx := context.Background()
+		for i, s := range stores {
+			if _, err := s.Call(ctx, "put", []byte(fmt.Sprintf(`{"key": "k%d", "value": %d}`, i, i)), hostfns.CallOptions{Capability: "c"}); err != nil {
+				t.Fatalf("round %d: put through store %d: %v", round, i, err)
+			}
+		}
+		out, err := stores[0].Call(ctx, "get", []byte(fmt.Sprintf(`{"key": "k%d"}`, n-1)), hostfns.CallOptions{Capability: "c"})
+		if err != nil || !strings.Contains(string(out.Result), `"found":true`) {
+			t.Errorf("round %d: store 0 does not see store %d's write: %s %v", round, n-1, out.Result, err)
+		}
+		for _, s := range stores {
+			s.Close()
+		}
+	}
 }
