@@ -99,8 +99,7 @@ func (r *Run) approve(ctx context.Context, action string, callArgs json.RawMessa
 	rec.Approval = link
 	switch got.State {
 	case receipts.ApprovalPending:
-		retry := "retry with the same idempotency key once approved"
-		msg := fmt.Sprintf("action %s is held for approval %s: %s; %s", action, got.ID, strings.Join(needs, "; "), retry)
+		msg := fmt.Sprintf("action %s is held for approval %s: %s; retry with the same idempotency key once approved", action, got.ID, strings.Join(needs, "; "))
 		if r.held == nil {
 			r.held = &got
 			if r.denied == nil {
@@ -109,21 +108,8 @@ func (r *Run) approve(ctx context.Context, action string, callArgs json.RawMessa
 		}
 		return refuse(receipts.ActionHeld, CodeApprovalRequired, msg)
 	case receipts.ApprovalDenied:
-		var by []string
-		why := ""
-		for _, v := range got.Votes {
-			if !v.Approve {
-				by = append(by, v.Approver)
-				link.Approvers = append(link.Approvers, v.Approver)
-				if v.Record != "" {
-					link.Records = append(link.Records, v.Record)
-				}
-				if why == "" {
-					why = v.Reason
-				}
-			}
-		}
-		msg := fmt.Sprintf("approval %s was denied by %s", got.ID, strings.Join(by, ", "))
+		why := linkVotes(link, got.Votes, false)
+		msg := fmt.Sprintf("approval %s was denied by %s", got.ID, strings.Join(link.Approvers, ", "))
 		if why != "" {
 			msg += ": " + why
 		}
@@ -133,14 +119,7 @@ func (r *Run) approve(ctx context.Context, action string, callArgs json.RawMessa
 		}
 		return refuse(receipts.ActionDenied, CodeDenied, msg)
 	case receipts.ApprovalApproved:
-		for _, v := range got.Votes {
-			if v.Approve {
-				link.Approvers = append(link.Approvers, v.Approver)
-				if v.Record != "" {
-					link.Records = append(link.Records, v.Record)
-				}
-			}
-		}
+		linkVotes(link, got.Votes, true)
 		reason := fmt.Sprintf("approved by %s (%s)", strings.Join(link.Approvers, ", "), got.ID)
 		for i, res := range dec.Results {
 			if !res.Passed && res.Approval != nil {
@@ -152,4 +131,23 @@ func (r *Run) approve(ctx context.Context, action string, callArgs json.RawMessa
 		return nil
 	}
 	return refuse(receipts.ActionFailed, CodeInternal, fmt.Sprintf("approval request %s came back %q from the store, neither pending, approved nor denied; the action is not performed", got.ID, got.State))
+}
+
+// linkVotes adds to link the approvers and approval records of the votes
+// that went the way the request did (approve, or deny), in the order cast,
+// and returns the first of those votes' reasons.
+func linkVotes(link *receipts.ActionApproval, votes []receipts.Vote, approve bool) (why string) {
+	for _, v := range votes {
+		if v.Approve != approve {
+			continue
+		}
+		link.Approvers = append(link.Approvers, v.Approver)
+		if v.Record != "" {
+			link.Records = append(link.Records, v.Record)
+		}
+		if why == "" {
+			why = v.Reason
+		}
+	}
+	return why
 }
