@@ -135,10 +135,11 @@ func prepareRequest(req ApprovalRequest, now time.Time) (ApprovalRequest, error)
 	return req, nil
 }
 
-// qualifies reports whether an approver holding roles counts for r: the
+// Qualifies reports whether an approver holding roles counts for r: the
 // approver holds one of r's roles, or any role when r names none (an
-// actor the policy file gives no role to approves nothing).
-func qualifies(roles []string, r Requirement) bool {
+// actor the policy file gives no role to approves nothing). Vote judges
+// approvers by it; surfaces use it to show who may vote.
+func (r Requirement) Qualifies(roles []string) bool {
 	if len(r.Roles) == 0 {
 		return slices.ContainsFunc(roles, func(role string) bool { return role != "" })
 	}
@@ -184,7 +185,7 @@ func judgeVote(req *ApprovalRequest, v Vote, at time.Time) (string, error) {
 	self := v.Approver == req.Binding.Actor
 	counts, selfAllowed := 0, true
 	for _, r := range req.Requirements {
-		if qualifies(v.Roles, r) {
+		if r.Qualifies(v.Roles) {
 			counts++
 			selfAllowed = selfAllowed && r.AllowSelfApproval
 		}
@@ -202,7 +203,7 @@ func judgeVote(req *ApprovalRequest, v Vote, at time.Time) (string, error) {
 	for _, r := range req.Requirements {
 		n := 0
 		for _, w := range votes {
-			if w.Approve && qualifies(w.Roles, r) && (w.Approver != req.Binding.Actor || r.AllowSelfApproval) {
+			if w.Approve && r.Qualifies(w.Roles) && (w.Approver != req.Binding.Actor || r.AllowSelfApproval) {
 				n++
 			}
 		}

@@ -68,21 +68,11 @@ func ResolveApproval(ctx context.Context, r ApprovalReader, ref string, visible 
 }
 
 // MayApprove reports whether an actor holding roles qualifies as an
-// approver of at least one of req's requirements: a requirement without
-// roles takes any actor with a role, otherwise one of its roles.
-// Self-approval and votes already cast are the store's to check.
+// approver of at least one of req's requirements, by the rule the store
+// judges votes with (receipts.Requirement.Qualifies). Self-approval and
+// votes already cast are the store's to check.
 func MayApprove(req receipts.ApprovalRequest, roles []string) bool {
-	for _, r := range req.Requirements {
-		if len(r.Roles) == 0 && len(roles) > 0 {
-			return true
-		}
-		for _, role := range r.Roles {
-			if slices.Contains(roles, role) {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(req.Requirements, func(r receipts.Requirement) bool { return r.Qualifies(roles) })
 }
 
 // ApprovalVisible reports whether actor may see req: the requester, an
