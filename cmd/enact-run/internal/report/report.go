@@ -151,9 +151,6 @@ func ApprovalURL(base, id string) string {
 	return strings.TrimRight(base, "/") + "/ui/approvals/" + id
 }
 
-// ms converts a duration to fractional milliseconds.
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 // FromResult fills r from what a run returned. Error codes and messages
 // come from the run; nothing already in r that the result lacks is
 // cleared.
@@ -186,13 +183,13 @@ func (r *Report) FromResult(res *enact.Result, o Options) {
 		r.Steps = append(r.Steps, stepOf(st))
 	}
 	if res.Flow != nil {
-		r.DurationMS = ms(res.Flow.Duration)
+		r.DurationMS = receipts.Millis(res.Flow.Duration)
 	}
 	if res.Run != nil {
-		r.DurationMS = ms(res.Run.Duration)
+		r.DurationMS = receipts.Millis(res.Run.Duration)
 		r.Tasks = []Task{}
 		for _, t := range res.Run.Tasks {
-			r.Tasks = append(r.Tasks, Task{ID: t.ID, Plugin: t.Plugin, DurationMS: ms(t.Duration)})
+			r.Tasks = append(r.Tasks, Task{ID: t.ID, Plugin: t.Plugin, DurationMS: receipts.Millis(t.Duration)})
 		}
 	}
 	switch {
