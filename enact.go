@@ -370,15 +370,15 @@ func (c *Client) Run(ctx context.Context, req RunRequest) (*Result, error) {
 	crashpoint.Hit(crashpoint.AfterReceipt)
 	if req.IdempotencyKey != "" {
 		key := hostfns.RunKey(req.Actor.Email, req.IdempotencyKey)
-		// Refused before any task ran: nothing happened under the key, so
-		// it is given back, and a retry is judged afresh (by the policy in
-		// effect then) rather than replaying this refusal. A composite that
-		// did not pass, and a step of one, leave their keys free too: the
-		// retry replays the steps that passed and runs the rest again.
-		// A run held for approval, or refused by an approval's denial,
-		// leaves its key free too: the retry asks again (and performs the
-		// action once the request is approved).
-		if run.Blocked() || res.Status == StatusPending || res.Status == StatusBlock ||
+		// BLOCK (refused before any task ran, or by an approval's
+		// denial): the key is given back, and a retry is judged afresh (by
+		// the policy and the approvals in effect then) rather than
+		// replaying this refusal. A run held for approval leaves its key
+		// free too: the retry asks again, and performs the action once the
+		// request is approved. So do a composite that did not pass, and a
+		// step of one: the retry replays the steps that passed and runs
+		// the rest again.
+		if res.Status == StatusBlock || res.Status == StatusPending ||
 			(res.Status != StatusPass && (req.parent != nil || req.Capability.Type == "composite")) {
 			if err := c.gate.Ledger().ReleaseKey(rctx, key, runID); err != nil {
 				c.handBack(runID)
