@@ -61,7 +61,8 @@ const crashSteps = 3
 const crashLanes = 4
 
 // crashTrials is how many trials TestCrashConsistency makes:
-// $ENACT_CRASH_TRIALS, else 200 in CI, 60 otherwise, 12 with -short.
+// $ENACT_CRASH_TRIALS, else 200 in CI, 40 otherwise (each named crash
+// point about five times, drawn at random), 12 with -short.
 func crashTrials(t *testing.T) int {
 	if v := os.Getenv("ENACT_CRASH_TRIALS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -76,7 +77,7 @@ func crashTrials(t *testing.T) int {
 	case os.Getenv("CI") != "":
 		return 200
 	}
-	return 60
+	return 40
 }
 
 // TestCrashConsistency is the crash harness. Each trial runs the real
