@@ -123,7 +123,7 @@ func TestPythonHostileRecursion(t *testing.T) {
 			t.Parallel()
 			limits, codes := "env:\n  resources:\n    timeout: 60s\n", []string{runtime.CodeGuestError, runtime.CodeTrap, runtime.CodeMemoryLimit}
 			if tc.slow {
-				limits, codes = "env:\n  resources:\n    timeout: 10s\n", append(codes, runtime.CodeTimeout)
+				limits, codes = "env:\n  resources:\n    timeout: 3s\n", append(codes, runtime.CodeTimeout)
 			}
 			_, err := pyRun(t, tc.code, limits)
 			if err == nil {
