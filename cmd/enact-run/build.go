@@ -41,11 +41,11 @@ func (c *cli) doBuild(ctx context.Context, file, out string, dirs []string, asJS
 	if err != nil {
 		return c.fail(exitInvalid, err)
 	}
-	engine, err := c.engine()
+	engine, release, err := c.engine(ctx)
 	if err != nil {
 		return c.fail(exitInternal, err)
 	}
-	defer engine.Close(context.WithoutCancel(ctx))
+	defer release()
 	ps, prefixes, err := preparePlugins(ctx, engine, capability)
 	if err != nil {
 		var re *runtime.Error

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -93,7 +92,7 @@ func newBundleWorld(t testing.TB) *bundleWorld {
 func (w *bundleWorld) cli(t testing.TB, home string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr, testEnv(home, w.env))
+	code := run(testContext(t), args, strings.NewReader(""), &stdout, &stderr, testEnv(home, w.env))
 	return code, stdout.String(), stderr.String()
 }
 

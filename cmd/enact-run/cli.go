@@ -108,16 +108,53 @@ func (c *cli) home() (string, error) {
 	return filepath.Join(dir, ".enact"), nil
 }
 
-// engine creates the runtime with the on-disk compilation cache.
-func (c *cli) engine() (*runtime.Engine, error) {
+// engine creates the runtime with the on-disk compilation cache; release
+// closes it when the command is done with it.
+func (c *cli) engine(ctx context.Context) (engine *runtime.Engine, release func(), err error) {
 	cache, err := c.cacheDir()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.MkdirAll(cache, 0o700); err != nil {
-		return nil, fmt.Errorf("compilation cache %s is not writable: %w", cache, err)
+		return nil, nil, fmt.Errorf("compilation cache %s is not writable: %w", cache, err)
 	}
-	return runtime.New(runtime.Config{CacheDir: cache, Preparing: c.preparingNotice(cache)})
+	if e := c.sharedEngine(ctx, cache, ""); e != nil {
+		return e, func() {}, nil
+	}
+	e, err := runtime.New(runtime.Config{CacheDir: cache, Preparing: c.preparingNotice(cache)})
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, func() { _ = e.Close(context.WithoutCancel(ctx)) }, nil
+}
+
+// engineHook is a test hook (this package's tests are its only users): it
+// returns an engine already prepared for the compilation cache cache and a
+// policy file policyPath ("" for the built-in policy, or for commands that
+// run nothing), or nil to have the command create its own. An engine it
+// returns must be configured exactly as the command's own would be
+// (runtime.Config{CacheDir: cache}: no pool, no progress notice, and
+// PluginConfig answering nil, so the hook declines a policy with a
+// plugin_config section); it may be shared by concurrent commands and
+// outlives them, so they do not close it. Creating and preparing engines
+// (CPython loaded from the cache) is most of an in-process run's cost in
+// tests, which run the CLI about a hundred times.
+type engineHook func(cache, policyPath string) *runtime.Engine
+
+// engineHookKey is the context key of an engineHook. The program never
+// sets one; a test passes it in run's context.
+type engineHookKey struct{}
+
+// sharedEngine returns the engine ctx's engineHook gives, or nil: always
+// nil in the program, and nil when the command's engine would show a
+// progress notice (standard error is a terminal), which a prepared engine
+// would skip. The caller must not close the engine.
+func (c *cli) sharedEngine(ctx context.Context, cache, policyPath string) *runtime.Engine {
+	hook, _ := ctx.Value(engineHookKey{}).(engineHook)
+	if hook == nil || c.preparingNotice(cache) != nil {
+		return nil
+	}
+	return hook(cache, policyPath)
 }
 
 // cacheDir is the on-disk compilation cache: $ENACT_CACHE_DIR, else
@@ -571,14 +608,15 @@ them; --strict makes them errors). Task types the sandbox cannot run
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// The on-disk compilation cache, as a run has: checking the
 			// scripts' syntax then costs no interpreter compilation.
-			engine, err := c.engine()
+			engine, release, err := c.engine(cmd.Context())
 			if err != nil {
 				engine, err = runtime.New(runtime.Config{})
+				release = func() { _ = engine.Close(context.WithoutCancel(cmd.Context())) }
 			}
 			if err != nil {
 				return c.fail(exitInternal, err)
 			}
-			defer engine.Close(context.WithoutCancel(cmd.Context()))
+			defer release()
 			home, err := c.home()
 			if err != nil {
 				return c.fail(exitInternal, err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,7 +18,7 @@ func invoke(t *testing.T, home, stdin string, args ...string) (int, string, stri
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	getenv := testEnv(home, nil)
-	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr, getenv)
+	code := run(testContext(t), args, strings.NewReader(stdin), &stdout, &stderr, getenv)
 	return code, stdout.String(), stderr.String()
 }
 

@@ -150,6 +150,9 @@ func (c *cli) openState(ctx context.Context, opts stateOptions) (*state, error) 
 		cfg.PoolSize = 2
 	} else {
 		cfg.Preparing = c.preparingNotice(cache)
+		if s.engine = c.sharedEngine(ctx, cache, s.policyPath); s.engine != nil {
+			return s, nil // not closed with the state: see engineHook
+		}
 	}
 	if s.engine, err = runtime.New(cfg); err != nil {
 		s.Close()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -74,7 +73,7 @@ tasks:
 func varsRun(t *testing.T, home string, env map[string]string, args ...string) (int, string, map[string]any) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), append(args, "--json"), strings.NewReader(""), &stdout, &stderr, testEnv(home, env))
+	code := run(testContext(t), append(args, "--json"), strings.NewReader(""), &stdout, &stderr, testEnv(home, env))
 	var report map[string]any
 	_ = json.Unmarshal(stdout.Bytes(), &report)
 	return code, stdout.String() + stderr.String(), report

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +16,7 @@ import (
 	"github.com/enact-run/enact/hostfns/hubspot/hubspotfake"
 	"github.com/enact-run/enact/internal/pgtest"
 	"github.com/enact-run/enact/internal/testcache"
+	"github.com/enact-run/enact/runtime"
 )
 
 func TestMain(m *testing.M) {
@@ -51,6 +53,51 @@ func testEnv(home string, env map[string]string) func(string) string {
 	}
 }
 
+// testContext is the context of an in-process command (run): in a test,
+// it carries the engine hook, so the command runs on sharedEngine instead
+// of creating and preparing an engine of its own (see engineHook); a
+// benchmark gets none, since it measures whole commands, the engine's
+// preparation included.
+func testContext(tb testing.TB) context.Context {
+	if _, ok := tb.(*testing.B); ok {
+		return context.Background()
+	}
+	return context.WithValue(context.Background(), engineHookKey{}, engineHook(shareEngine))
+}
+
+// sharedEngine is the engine of every in-process command that shareEngine
+// accepts: configured as each would configure its own
+// (runtime.Config{CacheDir: testCacheDir}), created on first use and never
+// closed.
+var sharedEngine = sync.OnceValues(func() (*runtime.Engine, error) {
+	return runtime.New(runtime.Config{CacheDir: testCacheDir})
+})
+
+// shareEngine is the tests' engineHook. It declines (nil: the command
+// creates its own engine) another compilation cache than the tests' one,
+// and a policy file that mentions plugin_config, whose answers
+// sharedEngine, which has no PluginConfig, would not give.
+func shareEngine(cache, policyPath string) *runtime.Engine {
+	if cache != testCacheDir {
+		return nil
+	}
+	text := defaultPolicy
+	if policyPath != "" {
+		var err error
+		if text, err = os.ReadFile(policyPath); err != nil {
+			return nil
+		}
+	}
+	if bytes.Contains(text, []byte("plugin_config")) {
+		return nil
+	}
+	e, err := sharedEngine()
+	if err != nil {
+		return nil
+	}
+	return e
+}
+
 const workflows = "../../capabilities/workflows/"
 
 // runWorkflow runs enact-run with extra environment and returns the exit
@@ -59,7 +106,7 @@ func runWorkflow(t *testing.T, home string, env map[string]string, args ...strin
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	getenv := testEnv(home, env)
-	code := run(context.Background(), append(args, "--json"), strings.NewReader(""), &stdout, &stderr, getenv)
+	code := run(testContext(t), append(args, "--json"), strings.NewReader(""), &stdout, &stderr, getenv)
 	var rep map[string]any
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("report is not JSON (%v):\n%s\n%s", err, stdout.String(), stderr.String())
@@ -311,7 +358,7 @@ func TestHostilePostgresSharedStoreWorkflow(t *testing.T) {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
 		getenv := testEnv(home, env)
-		code := run(context.Background(), []string{"run", "db_safe_insert", "--policy", workflows + "db_safe_insert.policy.yaml",
+		code := run(testContext(t), []string{"run", "db_safe_insert", "--policy", workflows + "db_safe_insert.policy.yaml",
 			"--actor", "agent@acme.com", "--input", input, "--json"}, strings.NewReader(""), &stdout, &stderr, getenv)
 		var rep map[string]any
 		_ = json.Unmarshal(stdout.Bytes(), &rep)
