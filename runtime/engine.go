@@ -6,6 +6,14 @@
 // interpreter engines and prebuilt plugins, and the pools of prepared
 // interpreter instances.
 //
+// Engines that share a cache directory, in one process or several,
+// compile each module once between them (on Linux): a compilation holds
+// an exclusive lock on a file in the directory named for the module
+// (compile-<language or "plugin">-<digest>.lock), and an engine that
+// waited for it finds the module in the cache and loads it. A lock held
+// for more than two minutes, or one whose file cannot be opened, is done
+// without.
+//
 // # A run
 //
 // Run validates the inputs (applying defaults), builds the capability's
@@ -130,6 +138,8 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -164,9 +174,10 @@ const maxResultBytes = 8 << 20
 // Config configures an Engine. The zero value is safe: memory and time are
 // bounded by the defaults above and nothing is written to disk.
 type Config struct {
-	// CacheDir holds compiled modules across processes; "" keeps them in
-	// memory only, in one cache shared by every such engine of the
-	// process.
+	// CacheDir holds compiled modules across processes, and the lock
+	// files that keep them from compiling the same module at once; ""
+	// keeps them in memory only, in one cache shared by every such engine
+	// of the process.
 	CacheDir string
 	// DefaultMemory and MaxMemory bound what each task of a run may hold
 	// in bytes (all its linear memories and a prebuilt module's tables,
@@ -221,6 +232,13 @@ type Engine struct {
 	cfg      Config
 	rtConfig wazero.RuntimeConfig
 	cache    wazero.CompilationCache
+	// cacheDir is the directory behind cache (cfg.CacheDir, or a test
+	// binary's shared directory), "" for one in memory only: where the
+	// compile locks are taken.
+	cacheDir string
+	// lockWait bounds the wait for a compile lock (compileLockWait; a
+	// test may shorten it).
+	lockWait time.Duration
 
 	mu       sync.Mutex
 	interps  map[string]*lazyInterp
@@ -235,6 +253,12 @@ type Engine struct {
 	// under the cache directory (a test hook: a test's own images beside a
 	// shared compilation cache).
 	imageDir string
+	// lockBusy and compiling are test hooks: lockBusy is called when a
+	// compile lock is found held by someone else, compiling with the
+	// lock's path once the lock is taken (or given up), just before
+	// compiling.
+	lockBusy  func()
+	compiling func(lockPath string)
 }
 
 type lazyInterp struct {
@@ -259,6 +283,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("runtime: default memory %d exceeds maximum %d", cfg.DefaultMemory, cfg.MaxMemory)
 	}
 	var cache wazero.CompilationCache
+	cacheDir := cfg.CacheDir
 	if cfg.CacheDir != "" {
 		if err := os.MkdirAll(cfg.CacheDir, 0o700); err != nil {
 			return nil, fmt.Errorf("runtime: compilation cache: %w", err)
@@ -271,12 +296,14 @@ func New(cfg Config) (*Engine, error) {
 		}
 		cache = c
 	} else {
-		cache = memoryCache()
+		cache, cacheDir = memoryCache()
 	}
 	pages := uint32(min(cfg.MaxMemory/65536, 65536))
 	return &Engine{
-		cfg:   cfg,
-		cache: cache,
+		cfg:      cfg,
+		cache:    cache,
+		cacheDir: cacheDir,
+		lockWait: compileLockWait,
 		// The one runtime configuration of the process. Every runtime the
 		// engine creates, Extism's included, uses exactly this value, so
 		// compiled code is shared through the cache.
@@ -401,7 +428,10 @@ func (e *Engine) compileInterpreter(ctx context.Context, lang string) (*interpre
 	}
 	wasm = prepareImages(in, wasm, e.noImages, imageDir) // [image] the module rewritten for memory images, or as it is
 	rt := wazero.NewRuntimeWithConfig(ctx, e.rtConfig)
-	compiled, err := rt.CompileModule(ctx, wasm)
+	compiled, err := func() (wazero.CompiledModule, error) {
+		defer e.lockCompile(interpreterLockName(engine))()
+		return rt.CompileModule(ctx, wasm)
+	}()
 	in.live = &sync.Map{}
 	if err == nil && lang == "python" {
 		err = preparePython(ctx, rt, in)
@@ -453,9 +483,12 @@ func (e *Engine) extismPlugin(ctx context.Context, p *plugins.Plugin, plan *modu
 			return
 		}
 		manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: renamed, Name: "main"}}}
-		le.cp, le.err = extism.NewCompiledPlugin(context.WithoutCancel(ctx), manifest,
-			extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true},
-			slices.Concat([]extism.HostFunction{extismEnactCall()}, extismLogFunctions(), extismKernelFunctions(), extismWASIFunctions()))
+		func() {
+			defer e.lockCompile("plugin-" + plan.key)()
+			le.cp, le.err = extism.NewCompiledPlugin(context.WithoutCancel(ctx), manifest,
+				extism.PluginConfig{RuntimeConfig: e.rtConfig, EnableWasi: true},
+				slices.Concat([]extism.HostFunction{extismEnactCall()}, extismLogFunctions(), extismKernelFunctions(), extismWASIFunctions()))
+		}()
 		if le.err != nil {
 			le.err = &Error{Code: CodePluginError, Task: p.TaskID(), Message: "compile plugin: " + le.err.Error()}
 		}
@@ -529,6 +562,50 @@ func (e *Engine) plugins(c *capabilities.Capability) ([]*plugins.Plugin, error) 
 
 var errEngineClosed = errors.New("runtime: engine closed")
 
+// compileLockWait bounds how long a compilation waits for the compile
+// lock of another process (or engine) on the same cache directory before
+// compiling anyway. Each Engine takes it when created (lockWait), so a
+// test can shorten one engine's wait without touching the others.
+var compileLockWait = 2 * time.Minute
+
+// lockCompile takes the compile lock of a module (what names it: the
+// language and engine digest of an interpreter, the plan key of a plugin)
+// in the engine's cache directory, and returns what releases it; with no
+// directory, or when the lock cannot be had (see lockFile), it takes none.
+//
+// Compiling CPython costs seconds of CPU (tens under the race detector),
+// and processes started together on a fresh cache (a fleet of runners, a
+// test run's binaries and the runners they start) would each compile the
+// same module at once. Under the lock one of them compiles and fills the
+// on-disk cache; each one that waited finds the module there when its
+// turn comes and loads it instead. The file is named by a digest of what
+// names the module, so different modules never wait for each other.
+func (e *Engine) lockCompile(name string) (unlock func()) {
+	if e.cacheDir == "" {
+		return func() {}
+	}
+	path := e.compileLockPath(name)
+	unlock = lockFile(path, e.lockWait, e.lockBusy)
+	if e.compiling != nil {
+		e.compiling(path)
+	}
+	return unlock
+}
+
+// compileLockPath is the file of a compile lock: compile-<kind>-<digest>.lock
+// in the cache directory, kind being what name starts with (a language,
+// or "plugin").
+func (e *Engine) compileLockPath(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	kind, _, _ := strings.Cut(name, "-")
+	return filepath.Join(e.cacheDir, "compile-"+kind+"-"+hex.EncodeToString(sum[:8])+".lock")
+}
+
+// interpreterLockName names an interpreter engine's compile lock.
+func interpreterLockName(engine *plugins.Engine) string {
+	return engine.Language() + "-" + engine.SHA256()
+}
+
 // memoryCache is the compilation cache of engines configured without a
 // directory: one per process, so that a second engine (a test's, a
 // reloaded server's) finds the interpreters compiled instead of spending
@@ -541,8 +618,11 @@ var errEngineClosed = errors.New("runtime: engine closed")
 // race detector, and each package's tests would otherwise pay it again on
 // every run. Compiled code is keyed by the module's bytes; nothing else
 // about the engines changes. Programs built by go build never take this
-// branch.
-var memoryCache = sync.OnceValue(func() wazero.CompilationCache {
+// branch. The directory is returned with the cache: compilations take
+// their compile locks there (see lockCompile), as they do in a
+// configured CacheDir, so the test binaries of one `go test` run and the
+// runners they start compile each module once between them.
+var memoryCache = sync.OnceValues(func() (wazero.CompilationCache, string) {
 	if testing.Testing() {
 		dir := testCacheDir()
 		if os.MkdirAll(dir, 0o700) == nil {
@@ -550,11 +630,11 @@ var memoryCache = sync.OnceValue(func() wazero.CompilationCache {
 			c, err := wazero.NewCompilationCacheWithDir(dir)
 			newCacheMu.Unlock()
 			if err == nil {
-				return c
+				return c, dir
 			}
 		}
 	}
-	return wazero.NewCompilationCache()
+	return wazero.NewCompilationCache(), ""
 })
 
 // testCacheDir is the module's shared test cache directory, the one
