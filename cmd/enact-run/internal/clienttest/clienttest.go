@@ -1,11 +1,12 @@
 // Package clienttest builds, for the servers' tests, a real enact.Client
 // the way enact-run serve and mcp do: the sandbox with a pool of prepared
 // instances, the kv connector, and signed SQLite receipts, all in a
-// temporary directory that the test removes.
+// temporary directory that the test removes. The engine is shared by the
+// clients of a test binary, as a server shares its one engine.
 package clienttest
 
 import (
-	"context"
+	"sync"
 	"testing"
 
 	"github.com/enact-run/enact"
@@ -15,6 +16,17 @@ import (
 	"github.com/enact-run/enact/receipts"
 	"github.com/enact-run/enact/runtime"
 )
+
+// sharedEngine is the one sandbox engine of a test binary's clients,
+// configured as enact-run mcp and serve configure theirs: a pool of
+// prepared instances. A server runs every request on its one engine, so
+// the tests do too; what differs between clients is the gate and the
+// store. Preparing an engine (CPython loaded from the compilation cache,
+// pools filled) costs far more under the race detector than the requests
+// the tests send, so it is done once per process and never closed.
+var sharedEngine = sync.OnceValues(func() (*runtime.Engine, error) {
+	return runtime.New(runtime.Config{PoolSize: 2})
+})
 
 // Client is a wired client and what a test may want to inspect.
 type Client struct {
@@ -31,12 +43,10 @@ func New(t testing.TB, policyYAML string) *Client {
 		t.Fatal(err)
 	}
 	st := teststate.New(t)
-	// As enact-run mcp and serve configure it: a pool of prepared instances.
-	engine, err := runtime.New(runtime.Config{PoolSize: 2})
+	engine, err := sharedEngine()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { engine.Close(context.Background()) })
 	gate, err := hostfns.New(hostfns.Config{Policy: p, Connectors: []hostfns.Connector{st.KV}, Store: st.Store})
 	if err != nil {
 		t.Fatal(err)
