@@ -119,23 +119,24 @@ func (e *Engine) checkSyntax(ctx context.Context, c *capabilities.Capability, se
 	if err != nil {
 		return nil, err
 	}
+	var scripts []capabilities.Task
+	for _, t := range c.Tasks {
+		if t.Type == "script" && (t.Language == "python" || t.Language == "javascript") {
+			scripts = append(scripts, t)
+		}
+	}
 	// The engines first, outside the deadline, as a run prepares them
 	// before its clock starts: on a fresh cache, compiling CPython (or
 	// waiting for another process compiling it) is not the task's time.
-	for _, t := range c.Tasks {
-		if t.Type == "script" && (t.Language == "python" || t.Language == "javascript") {
-			if _, err := e.interpreter(ctx, t.Language); err != nil {
-				return found, err
-			}
+	for _, t := range scripts {
+		if _, err := e.interpreter(ctx, t.Language); err != nil {
+			return found, err
 		}
 	}
 	// One deadline for the capability's tasks, as a run has.
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	for _, t := range c.Tasks {
-		if t.Type != "script" || (t.Language != "python" && t.Language != "javascript") {
-			continue
-		}
+	for _, t := range scripts {
 		se, err := e.checkTask(ctx, c, t, memLimit, timeout)
 		if err != nil {
 			return found, err
