@@ -10,17 +10,12 @@ import (
 	"time"
 
 	"github.com/enact-run/enact/cmd/enact-run/internal/receiptview"
-	"github.com/enact-run/enact/policy"
 	"github.com/enact-run/enact/receipts"
 )
 
 // Approvals reads approval requests and records votes; *enact.Client is
 // one.
-type Approvals interface {
-	Approval(ctx context.Context, id string) (receipts.ApprovalRequest, error)
-	Approvals(ctx context.Context, f receipts.ApprovalFilter) ([]receipts.ApprovalRequest, error)
-	Decide(ctx context.Context, id string, approver policy.Actor, approve bool, reason string) (receipts.ApprovalRequest, error)
-}
+type Approvals = receiptview.Approvals
 
 // maxApprovalsShown bounds the approvals page.
 const maxApprovalsShown = 200

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,11 +20,7 @@ import (
 
 // Approvals reads approval requests and records votes; *enact.Client is
 // one.
-type Approvals interface {
-	Approval(ctx context.Context, id string) (receipts.ApprovalRequest, error)
-	Approvals(ctx context.Context, f receipts.ApprovalFilter) ([]receipts.ApprovalRequest, error)
-	Decide(ctx context.Context, id string, approver policy.Actor, approve bool, reason string) (receipts.ApprovalRequest, error)
-}
+type Approvals = receiptview.Approvals
 
 // Error codes of the approvals endpoints; a refused vote answers with the
 // store's code (receipts.ApprovalError).

@@ -20,6 +20,13 @@ type ApprovalReader interface {
 	Approvals(ctx context.Context, f receipts.ApprovalFilter) ([]receipts.ApprovalRequest, error)
 }
 
+// Approvals reads approval requests and records votes, what the HTTP API
+// and the console serve; *enact.Client is one.
+type Approvals interface {
+	ApprovalReader
+	Decide(ctx context.Context, id string, approver policy.Actor, approve bool, reason string) (receipts.ApprovalRequest, error)
+}
+
 // ErrAmbiguousApproval is returned by ResolveApproval for a prefix that
 // several requests share.
 var ErrAmbiguousApproval = errors.New("the id prefix matches several approval requests")
