@@ -53,3 +53,30 @@ func New(t testing.TB, policyYAML string) *Client {
 	}
 	return &Client{Client: enact.New(engine, gate), Keys: st.Keys, Store: st.Store}
 }
+
+// ReleaseCapability writes its version input under the kv key
+// release/current and returns the version the store answered: the servers'
+// approval tests hold it with a require_approval policy on kv.put.
+const ReleaseCapability = `enact: 1.0.0
+id: Release
+description: Records the current release
+version: 1.0.0
+x-enact:
+  actions: [kv.put]
+inputs:
+  type: object
+  properties:
+    version: {type: string}
+tasks:
+  - id: release
+    type: script
+    language: javascript
+    code: |
+      const r = enact.request("kv.put", { key: "release/current", value: version });
+      if (!r.ok) throw new enact.ActionError(r.error);
+      return { version: r.result.version };
+outputs:
+  type: object
+  properties:
+    version: {type: integer}
+`

@@ -36,30 +36,6 @@ notify:
   console_url: http://console.example
 `
 
-const releaseCap = `enact: 1.0.0
-id: Release
-description: Records the current release
-version: 1.0.0
-x-enact:
-  actions: [kv.put]
-inputs:
-  type: object
-  properties:
-    version: {type: string}
-tasks:
-  - id: release
-    type: script
-    language: javascript
-    code: |
-      const r = enact.request("kv.put", { key: "release/current", value: version });
-      if (!r.ok) throw new enact.ActionError(r.error);
-      return { version: r.result.version };
-outputs:
-  type: object
-  properties:
-    version: {type: integer}
-`
-
 // TestApprovalsOverHTTP: a run held for approval answers 200 PENDING with
 // the request; the approvals endpoints scope the requests per actor and
 // refuse votes with their documented codes; an approval lets the retry
@@ -71,7 +47,7 @@ func TestApprovalsOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := capabilities.Load([]byte(releaseCap), "release.yaml")
+	c, err := capabilities.Load([]byte(clienttest.ReleaseCapability), "release.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,30 +24,6 @@ policies:
     with: {approver_roles: [maintainer]}
 `
 
-const releaseTool = `enact: 1.0.0
-id: Release
-description: Records the current release
-version: 1.0.0
-x-enact:
-  actions: [kv.put]
-inputs:
-  type: object
-  properties:
-    version: {type: string}
-tasks:
-  - id: release
-    type: script
-    language: javascript
-    code: |
-      const r = enact.request("kv.put", { key: "release/current", value: version });
-      if (!r.ok) throw new enact.ActionError(r.error);
-      return { version: r.result.version };
-outputs:
-  type: object
-  properties:
-    version: {type: integer}
-`
-
 // TestPendingToolResult: a call whose action is held for approval is not
 // an error result: its text says pending, names the request and how to
 // resume; _meta carries the request id and the run report; once a
@@ -56,7 +32,7 @@ func TestPendingToolResult(t *testing.T) {
 	t.Parallel()
 	wired := clienttest.New(t, heldPolicy)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"release.yaml": releaseTool})
+	writeFiles(t, dir, map[string]string{"release.yaml": clienttest.ReleaseCapability})
 	srv, err := mcpserver.New(mcpserver.Config{
 		Dir: dir, Actor: "agent@acme.com", Runner: wired.Client, ConsoleURL: "https://enact.example.com",
 		Mutating: func(id string) bool { return !policy.ReadOnly(id) }, Logger: slog.New(slog.DiscardHandler),
