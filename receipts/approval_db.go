@@ -99,6 +99,13 @@ func (s *SQLiteStore) Approval(ctx context.Context, id string, now time.Time) (A
 		r, err = loadApproval(ctx, sqliteTx{tx}, id, "")
 		return err
 	})
+	return approvalAt(r, err, now)
+}
+
+// approvalAt is what Approval returns for a request read from a
+// database: the read's error wrapped, or the request with its state as of
+// now (the current time when now is zero).
+func approvalAt(r ApprovalRequest, err error, now time.Time) (ApprovalRequest, error) {
 	if err != nil {
 		return ApprovalRequest{}, fmt.Errorf("receipts: approval: %w", err)
 	}
@@ -201,14 +208,7 @@ func (s *PostgresStore) Approval(ctx context.Context, id string, now time.Time) 
 		r, err = loadApproval(ctx, pgTx{tx}, id, "")
 		return err
 	})
-	if err != nil {
-		return ApprovalRequest{}, fmt.Errorf("receipts: approval: %w", err)
-	}
-	if now.IsZero() {
-		now = time.Now()
-	}
-	r.State = stateAt(r.State, r.Expires, now)
-	return r, nil
+	return approvalAt(r, err, now)
 }
 
 // ListApprovals implements Approvals.
